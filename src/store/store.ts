@@ -1,0 +1,161 @@
+/**
+ * The store: Kysely over embedded PGlite (default, a data directory on disk) or PostgreSQL
+ * (when a database URL is given, through a `pg` pool). One schema, one set of queries.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect, type PGliteDialectConfig, PostgresDialect } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
+import pg from 'pg';
+import * as ledgerMigration from './migrations/0001-ledger.ts';
+import * as identityMigration from './migrations/0002-identity-wallet.ts';
+import { PgliteDurability } from './pglite-durability.ts';
+import type { Database } from './schema.ts';
+
+export type StoreKind = 'pglite' | 'postgres';
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly kind: StoreKind;
+  /** How many transactions may usefully run at once (pool size; 1 for PGlite). */
+  readonly concurrencyMax: number;
+  ping(): Promise<void>;
+  /** Forces a checkpoint and, on PGlite, flushes the data directory (see pglite-durability.ts). */
+  checkpoint(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** postgres:// URL; when absent the embedded store is used. */
+  databaseUrl?: string | undefined;
+  /** PGlite data directory; `memory://` keeps everything in memory (tests only). */
+  dataDir: string;
+  /** pg pool size. */
+  poolSizeMax: number;
+}
+
+const INT8_OID = 20;
+
+/** PGlite's own start flags with `-F` (fsync off) removed: an acknowledged commit must survive a
+ *  crash or power loss, which PGlite's default does not promise. */
+export function durablePgliteStartParams(): string[] {
+  const params = PGlite.defaultStartParams.filter((flag) => flag !== '-F');
+  return params;
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSizeMax);
+  return openPglite(options.dataDir);
+}
+
+async function openPglite(dataDir: string): Promise<Store> {
+  const inMemory = dataDir.startsWith('memory://');
+  const parsers = { [INT8_OID]: (value: string) => BigInt(value) };
+  if (inMemory) {
+    // Tests only: nothing to make durable, so PGlite's own fast flags are kept.
+    const pglite = new PGlite('memory://', { parsers });
+    return wrapPglite(pglite, undefined);
+  }
+  mkdirSync(dataDir, { recursive: true });
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    // initdb with fsync on takes ~14 s here and guards nothing the full sync below does not: create
+    // with PGlite's defaults, close, then flush the whole new directory once.
+    const creating = new PGlite(dataDir, { parsers });
+    await creating.waitReady;
+    await creating.close();
+    new PgliteDurability(dataDir).syncAll();
+  }
+  const pglite = new PGlite(dataDir, { parsers, startParams: durablePgliteStartParams() });
+  return wrapPglite(pglite, new PgliteDurability(dataDir));
+}
+
+async function wrapPglite(pglite: PGlite, durability: PgliteDurability | undefined): Promise<Store> {
+  await pglite.waitReady;
+  // Kysely talks to this facade; every committed write is flushed before the caller hears of it.
+  const facade: PGliteLike = {
+    get closed() {
+      return pglite.closed;
+    },
+    get ready() {
+      return pglite.ready;
+    },
+    waitReady: pglite.waitReady,
+    close: () => pglite.close(),
+    query: async <T>(query: string, params?: unknown[], options?: Parameters<PGlite['query']>[2]) => {
+      const result = await pglite.query<T>(query, params, options);
+      if (durability && !READ_ONLY_STATEMENT.test(query)) durability.syncWal();
+      return result;
+    },
+    transaction: async (callback) => {
+      const result = await pglite.transaction(callback);
+      durability?.syncWal();
+      return result;
+    },
+  };
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: facade }) });
+  return {
+    db,
+    kind: 'pglite',
+    concurrencyMax: 1,
+    ping: async () => {
+      await pglite.query('SELECT 1');
+    },
+    checkpoint: async () => {
+      await pglite.query('CHECKPOINT');
+      durability?.syncAll();
+    },
+    close: async () => {
+      await db.destroy();
+      if (!pglite.closed) await pglite.close();
+      durability?.syncAll();
+    },
+  };
+}
+
+const READ_ONLY_STATEMENT = /^\s*(select|show)\b/i;
+
+type PGliteLike = Exclude<PGliteDialectConfig['pglite'], (...args: never[]) => unknown>;
+
+async function openPostgres(databaseUrl: string, poolSizeMax: number): Promise<Store> {
+  // Per pool rather than pg.types.setTypeParser: no process-wide side effect. int8 -> bigint.
+  const types = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID ? (value: string) => BigInt(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+  };
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSizeMax, types });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: 'postgres',
+    concurrencyMax: poolSizeMax,
+    ping: async () => {
+      await pool.query('SELECT 1');
+    },
+    checkpoint: async () => {
+      // PostgreSQL checkpoints and fsyncs on its own schedule; nothing to add.
+    },
+    close: async () => {
+      await db.destroy();
+    },
+  };
+}
+
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-ledger': ledgerMigration,
+  '0002-identity-wallet': identityMigration,
+};
+
+class InCodeMigrations implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return MIGRATIONS;
+  }
+}
+
+/** Applies pending migrations; returns the names applied. Safe to call on every start. */
+export async function migrateToLatest(store: Store): Promise<string[]> {
+  const migrator = new Migrator({ db: store.db, provider: new InCodeMigrations() });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
