@@ -1,0 +1,102 @@
+/**
+ * buildApp(deps) → a Fastify instance, not listening (tests use inject() or listen on port 0).
+ * HTTP is a thin layer: schemas in, use cases called, views out. It never touches the store.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Config } from './config.ts';
+import { errorBody, installErrorHandling } from './http/errors.ts';
+import { createMetrics } from './http/metrics.ts';
+import { authRoutes } from './http/routes/auth-routes.ts';
+import { ledgerRoutes } from './http/routes/ledger-routes.ts';
+import { systemRoutes } from './http/routes/system-routes.ts';
+import { walletRoutes } from './http/routes/wallet-routes.ts';
+import type { Identity } from './identity/index.ts';
+import type { Ledger } from './ledger/index.ts';
+import { COMMON_ERRORS } from './shared/index.ts';
+import type { Wallet } from './wallet/index.ts';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly ping: () => Promise<void>;
+  readonly ledger: Ledger;
+  readonly identity: Identity;
+  readonly wallet: Wallet;
+  readonly demo: boolean;
+}
+
+/** Paths whose values never reach a log line (ASVS 5.0 V16.2.5: no credentials in logs). */
+export const LOG_REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.token',
+  '*.csrfToken',
+];
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : { level: config.logLevel, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } },
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    trustProxy: false,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('session', null);
+  installErrorHandling(app);
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Rampart API',
+        version: '0.1.0',
+        description: 'Wallet, ledger and account security. Amounts are decimal strings of minor units with a currency.',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'rampart_session' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  const metrics = createMetrics(app);
+  const cookieSecure = config.cookieSecure ?? !deps.demo;
+  await app.register(systemRoutes, { ping: deps.ping, metrics, demo: deps.demo });
+  await app.register(authRoutes, {
+    identity: deps.identity,
+    cookieSecure,
+    sessionLifetimeMs: config.sessionLifetimeMs,
+  });
+  await app.register(walletRoutes, { identity: deps.identity, wallet: deps.wallet });
+  await app.register(ledgerRoutes, { ledger: deps.ledger, operatorToken: config.operatorToken });
+
+  const webRoot = resolve(config.webDistDir);
+  const hasWeb = existsSync(resolve(webRoot, 'index.html'));
+  if (hasWeb) await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: ['index.html'] });
+  app.setNotFoundHandler((request, reply) => {
+    const isApi = request.url.startsWith('/api/') || request.url.startsWith('/docs');
+    if (!isApi && hasWeb && request.method === 'GET') return reply.type('text/html').sendFile('index.html');
+    return reply.status(404).send(errorBody(COMMON_ERRORS.NOT_FOUND));
+  });
+  return app;
+}

@@ -1,0 +1,58 @@
+/**
+ * Configuration: environment → validated, frozen object. Every limit lives here with its unit.
+ * Nothing else reads process.env.
+ */
+import { z } from 'zod';
+
+const MINUTE_MS = 60_000;
+
+const schema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65_535).default(8080),
+  /** Set for PostgreSQL; unset means the embedded PGlite store in `dataDir`. */
+  databaseUrl: z.string().url().optional(),
+  dataDir: z.string().min(1).default('./data/rampart'),
+  dbPoolSizeMax: z.coerce.number().int().min(1).max(200).default(16),
+  /** ASVS 5.0 §7.3: idle timeout 30 minutes, absolute lifetime 12 hours for a financial app. */
+  sessionIdleTimeoutMs: z.coerce.number().int().min(MINUTE_MS).default(30 * MINUTE_MS),
+  sessionLifetimeMs: z.coerce.number().int().min(MINUTE_MS).default(12 * 60 * MINUTE_MS),
+  /** Secure cookies need HTTPS; on by default, off only for plain-HTTP localhost (demo). */
+  cookieSecure: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  /** Bearer token for the operator ledger API; unset disables that API. */
+  operatorToken: z.string().min(32).optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Request bodies above this are refused with 413 before parsing. */
+  bodyLimitBytes: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  /** Directory of the built web app (served at /). */
+  webDistDir: z.string().default('web/dist'),
+  /** How often the hold-expiry sweep runs. */
+  holdSweepIntervalMs: z.coerce.number().int().min(100).default(1_000),
+});
+
+export type Config = Readonly<z.infer<typeof schema>>;
+
+export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
+  const fromEnv = {
+    host: env.RAMPART_HOST,
+    port: env.RAMPART_PORT ?? env.PORT,
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.RAMPART_DATA_DIR,
+    dbPoolSizeMax: env.RAMPART_DB_POOL_MAX,
+    sessionIdleTimeoutMs: env.RAMPART_SESSION_IDLE_TIMEOUT_MS,
+    sessionLifetimeMs: env.RAMPART_SESSION_LIFETIME_MS,
+    cookieSecure: env.RAMPART_COOKIE_SECURE,
+    operatorToken: env.RAMPART_OPERATOR_TOKEN || undefined,
+    logLevel: env.RAMPART_LOG_LEVEL,
+    bodyLimitBytes: env.RAMPART_BODY_LIMIT_BYTES,
+    webDistDir: env.RAMPART_WEB_DIST_DIR,
+    holdSweepIntervalMs: env.RAMPART_HOLD_SWEEP_INTERVAL_MS,
+  };
+  const defined = (o: object) => Object.entries(o).filter(([, value]) => value !== undefined);
+  const merged = Object.fromEntries([...defined(fromEnv), ...defined(overrides)]);
+  const parsed = schema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,66 @@
+/**
+ * Who is calling. Web sessions ride in an HttpOnly cookie and must echo the CSRF token in a
+ * header on unsafe methods (double submit, bound to the session row); API clients send
+ * `Authorization: Bearer <token>` and need no CSRF token, since browsers never attach it by
+ * themselves. Operators use a separate bearer token from configuration.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Identity, SessionContext } from '../identity/index.ts';
+import { COMMON_ERRORS, DomainError } from '../shared/index.ts';
+
+export const SESSION_COOKIE = 'rampart_session';
+export const CSRF_COOKIE = 'rampart_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const BEARER_PATTERN = /^Bearer ([A-Za-z0-9_\-.~+/]{16,512}=*)$/;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    session: SessionContext | null;
+  }
+}
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  return header ? BEARER_PATTERN.exec(header)?.[1] : undefined;
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  const da = createHash('sha256').update(a).digest();
+  const db = createHash('sha256').update(b).digest();
+  return timingSafeEqual(da, db);
+}
+
+/** A preHandler that requires a signed-in user and sets `request.session`. */
+export function requireUser(identity: Identity) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const bearer = bearerToken(request);
+    const cookie = request.cookies[SESSION_COOKIE];
+    const token = bearer ?? cookie;
+    if (!token) throw new DomainError(COMMON_ERRORS.UNAUTHENTICATED);
+    const session = await identity.authenticate(token);
+    if (!session) throw new DomainError(COMMON_ERRORS.UNAUTHENTICATED);
+    if (!bearer && !SAFE_METHODS.has(request.method)) {
+      const sent = request.headers[CSRF_HEADER];
+      if (typeof sent !== 'string' || !constantTimeEqual(sent, session.csrfToken)) {
+        throw new DomainError(COMMON_ERRORS.CSRF_FAILED);
+      }
+    }
+    request.session = session;
+  };
+}
+
+/** A preHandler for the operator API: the configured token, compared in constant time. */
+export function requireOperator(operatorToken: string | undefined) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const bearer = bearerToken(request);
+    if (!operatorToken) throw new DomainError(COMMON_ERRORS.NOT_FOUND);
+    if (!bearer || !constantTimeEqual(bearer, operatorToken)) throw new DomainError(COMMON_ERRORS.UNAUTHENTICATED);
+  };
+}
+
+export function sessionOf(request: FastifyRequest): SessionContext {
+  if (!request.session) throw new DomainError(COMMON_ERRORS.UNAUTHENTICATED);
+  return request.session;
+}

@@ -1,0 +1,45 @@
+/**
+ * The one place where errors become HTTP responses: `{ "error": { "code", "message" } }`.
+ * DomainError → its own status and code; request validation → 400 validation_failed; body
+ * problems → malformed_json / body_too_large / unsupported_media_type; anything else → 500 with
+ * a masked message (the full error goes to the log, never to the client).
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { COMMON_ERRORS, DomainError, type ErrorCode } from '../shared/index.ts';
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+export function errorBody(error: ErrorCode, message?: string, details?: unknown): ErrorBody {
+  return { error: { code: error.code, message: message ?? error.message, ...(details ? { details } : {}) } };
+}
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: COMMON_ERRORS.MALFORMED_JSON,
+  FST_ERR_CTP_EMPTY_JSON_BODY: COMMON_ERRORS.MALFORMED_JSON,
+  FST_ERR_CTP_BODY_TOO_LARGE: COMMON_ERRORS.BODY_TOO_LARGE,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: COMMON_ERRORS.UNSUPPORTED_MEDIA_TYPE,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: COMMON_ERRORS.VALIDATION_FAILED,
+};
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof DomainError) {
+      return reply.status(error.status).send(errorBody(error, error.message, error.details));
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const details = error.validation.map((v) => ({ path: v.instancePath, message: v.message }));
+      return reply.status(400).send(errorBody(COMMON_ERRORS.VALIDATION_FAILED, undefined, details));
+    }
+    const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
+    if (mapped) return reply.status(mapped.status).send(errorBody(mapped));
+    if (error.statusCode === 429) return reply.status(429).send(errorBody(COMMON_ERRORS.RATE_LIMITED));
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply.status(error.statusCode).send(errorBody(COMMON_ERRORS.VALIDATION_FAILED, error.message));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send({ error: { code: 'internal', message: 'Something went wrong on our side.' } });
+  });
+}

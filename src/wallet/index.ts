@@ -1,0 +1,1 @@
+export { type ActivityItem, type Wallet, type WalletAccount, createWallet } from './wallet.ts';
