@@ -22,7 +22,7 @@ function walk(dir, out) {
   return out;
 }
 
-const files = ['src', 'test']
+const files = ['src', 'web/src', 'test']
   .flatMap((d) => {
     try {
       return walk(join(root, d), []);
@@ -39,7 +39,9 @@ if (files.length === 0) {
 
 const env = { ...process.env };
 if (pg) env.RAMPART_TEST_PG_ADMIN_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
-console.log(`rampart tests on ${pg ? `PostgreSQL (${env.RAMPART_TEST_PG_ADMIN_URL})` : 'embedded PGlite'}: ${files.length} files`);
+console.log(
+  `rampart tests on ${pg ? `PostgreSQL (${env.RAMPART_TEST_PG_ADMIN_URL})` : 'embedded PGlite'}: ${files.length} files`,
+);
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],

@@ -43,6 +43,8 @@ export const LOG_REDACT_PATHS = [
   '*.csrfToken',
 ];
 
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
@@ -51,14 +53,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         ? false
         : { level: config.logLevel, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } },
     bodyLimit: config.bodyLimitBytes,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // A caller's x-request-id is kept when it is short and plain (it ends up in logs), else replaced.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const sent = req.headers['x-request-id'];
+      return typeof sent === 'string' && REQUEST_ID_PATTERN.test(sent) ? sent : randomUUID();
+    },
     trustProxy: false,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('session', null);
+  // JSON only: a text/plain body would otherwise reach the schemas as a string.
+  app.removeContentTypeParser('text/plain');
   installErrorHandling(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
 
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
@@ -66,7 +77,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: {
         title: 'Rampart API',
         version: '0.1.0',
-        description: 'Wallet, ledger and account security. Amounts are decimal strings of minor units with a currency.',
+        description:
+          'Wallet, ledger and account security. Amounts are decimal strings of minor units with a currency.',
       },
       components: {
         securitySchemes: {

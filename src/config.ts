@@ -14,15 +14,31 @@ const schema = z.object({
   dataDir: z.string().min(1).default('./data/rampart'),
   dbPoolSizeMax: z.coerce.number().int().min(1).max(200).default(16),
   /** ASVS 5.0 §7.3: idle timeout 30 minutes, absolute lifetime 12 hours for a financial app. */
-  sessionIdleTimeoutMs: z.coerce.number().int().min(MINUTE_MS).default(30 * MINUTE_MS),
-  sessionLifetimeMs: z.coerce.number().int().min(MINUTE_MS).default(12 * 60 * MINUTE_MS),
+  sessionIdleTimeoutMs: z.coerce
+    .number()
+    .int()
+    .min(MINUTE_MS)
+    .default(30 * MINUTE_MS),
+  sessionLifetimeMs: z.coerce
+    .number()
+    .int()
+    .min(MINUTE_MS)
+    .default(12 * 60 * MINUTE_MS),
   /** Secure cookies need HTTPS; on by default, off only for plain-HTTP localhost (demo). */
-  cookieSecure: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  cookieSecure: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   /** Bearer token for the operator ledger API; unset disables that API. */
   operatorToken: z.string().min(32).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Request bodies above this are refused with 413 before parsing. */
-  bodyLimitBytes: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  bodyLimitBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(64 * 1024),
   /** Directory of the built web app (served at /). */
   webDistDir: z.string().default('web/dist'),
   /** How often the hold-expiry sweep runs. */
@@ -31,7 +47,10 @@ const schema = z.object({
 
 export type Config = Readonly<z.infer<typeof schema>>;
 
-export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv,
+  overrides: Partial<Record<keyof Config, unknown>> = {},
+): Config {
   const fromEnv = {
     host: env.RAMPART_HOST,
     port: env.RAMPART_PORT ?? env.PORT,

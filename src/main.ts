@@ -9,7 +9,7 @@ import { seedDemo } from './demo/index.ts';
 import { createIdentity } from './identity/index.ts';
 import { createLedger } from './ledger/index.ts';
 import { type Clock, systemClock } from './shared/index.ts';
-import { type Store, migrateToLatest, openStore } from './store/index.ts';
+import { migrateToLatest, openStore, type Store } from './store/index.ts';
 import { createWallet } from './wallet/index.ts';
 
 export interface Platform {
@@ -19,7 +19,11 @@ export interface Platform {
 }
 
 export function createModules(store: Store, config: Config, clock: Clock) {
-  const ledger = createLedger({ db: store.db, clock, batchesInFlightMax: Math.max(1, Math.floor(store.concurrencyMax / 2)) });
+  const ledger = createLedger({
+    db: store.db,
+    clock,
+    batchesInFlightMax: Math.max(1, Math.floor(store.concurrencyMax / 2)),
+  });
   const identity = createIdentity({
     db: store.db,
     clock,
@@ -32,7 +36,11 @@ export function createModules(store: Store, config: Config, clock: Clock) {
 
 /** Opens the store, migrates, builds the modules. Caller closes `store`. */
 export async function openPlatform(config: Config, clock: Clock = systemClock): Promise<Platform> {
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSizeMax: config.dbPoolSizeMax });
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSizeMax: config.dbPoolSizeMax,
+  });
   try {
     await migrateToLatest(store);
   } catch (error) {
@@ -60,7 +68,10 @@ export interface RunningPlatform {
 }
 
 /** Starts the whole platform: store, modules, background sweeps, HTTP. */
-export async function startPlatform(options: StartOptions, env: NodeJS.ProcessEnv = process.env): Promise<RunningPlatform> {
+export async function startPlatform(
+  options: StartOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningPlatform> {
   const config = loadConfig(env, {
     dataDir: options.dataDir,
     databaseUrl: options.databaseUrl,
@@ -72,7 +83,14 @@ export async function startPlatform(options: StartOptions, env: NodeJS.ProcessEn
   const platform = await openPlatform(config);
   const { ledger, identity, wallet } = platform.modules;
   if (options.demo) await seedDemo({ db: platform.store.db, identity, wallet, ledger });
-  const app = await buildApp({ config, ping: platform.store.ping, ledger, identity, wallet, demo: options.demo });
+  const app = await buildApp({
+    config,
+    ping: platform.store.ping,
+    ledger,
+    identity,
+    wallet,
+    demo: options.demo,
+  });
 
   // Hold expiry: a bounded sweep every interval. Issue 8 moves background work to a durable
   // queue that runs once across processes; with one process this timer is that queue.

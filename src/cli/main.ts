@@ -59,12 +59,16 @@ async function main(argv: string[]): Promise<number> {
       host: values.host,
       operatorToken,
     });
-    const store = running.platform.store.kind === 'pglite' ? `embedded PGlite (${running.platform.config.dataDir})` : 'PostgreSQL';
+    const store =
+      running.platform.store.kind === 'pglite'
+        ? `embedded PGlite (${running.platform.config.dataDir})`
+        : 'PostgreSQL';
     console.log(`\nRampart is running at ${running.url}  (store: ${store})`);
     console.log(`  API docs: ${running.url}/docs`);
     if (values.demo) {
       console.log('  Demo logins (phone / password):');
-      for (const user of DEMO_USERS) console.log(`    ${user.displayName.padEnd(12)} ${user.phoneE164}  ${user.password}`);
+      for (const user of DEMO_USERS)
+        console.log(`    ${user.displayName.padEnd(12)} ${user.phoneE164}  ${user.password}`);
       if (!process.env.RAMPART_OPERATOR_TOKEN) console.log(`  Operator token for this run: ${operatorToken}`);
     }
     const stop = async (signal: string) => {
@@ -104,7 +108,11 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'ledger simulate': {
         const { runSimulationCommand } = await import('./simulate-command.ts');
-        return await runSimulationCommand(platform, { seed: values.seed, steps: values.steps, onProgress: progress('simulating') });
+        return await runSimulationCommand(platform, {
+          seed: values.seed,
+          steps: values.steps,
+          onProgress: progress('simulating'),
+        });
       }
       default:
         console.error(`unknown command: ${command}${sub ? ` ${sub}` : ''}\n\n${USAGE}`);

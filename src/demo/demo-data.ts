@@ -12,8 +12,18 @@ export interface DemoUser {
 }
 
 export const DEMO_USERS: readonly DemoUser[] = Object.freeze([
-  { phoneE164: '+8613800138000', displayName: 'Alice Chen', password: 'alice-demo-2026', openingBalanceMinor: 1_000_000n },
-  { phoneE164: '+8613900139000', displayName: 'Bob Li', password: 'bob-demo-2026', openingBalanceMinor: 250_000n },
+  {
+    phoneE164: '+8613800138000',
+    displayName: 'Alice Chen',
+    password: 'alice-demo-2026',
+    openingBalanceMinor: 1_000_000n,
+  },
+  {
+    phoneE164: '+8613900139000',
+    displayName: 'Bob Li',
+    password: 'bob-demo-2026',
+    openingBalanceMinor: 250_000n,
+  },
 ]);
 
 export const DEMO_MERCHANT = Object.freeze({ id: 'mch_demo_coffee', name: 'Demo Coffee Shop' });

@@ -28,7 +28,11 @@ export async function seedDemo(deps: {
   for (const demo of DEMO_USERS) {
     let user = await identity.findUserByPhone(demo.phoneE164);
     if (!user) {
-      user = await identity.createUser({ phoneE164: demo.phoneE164, displayName: demo.displayName, password: demo.password });
+      user = await identity.createUser({
+        phoneE164: demo.phoneE164,
+        displayName: demo.displayName,
+        password: demo.password,
+      });
       usersCreated++;
     }
     const account = await wallet.openWallet(user.id, 'CNY');
@@ -37,13 +41,24 @@ export async function seedDemo(deps: {
         id: `demo-topup-${user.id}`.slice(0, 64),
         kind: 'posted',
         code: 'top_up',
-        legs: [{ debitAccountId: bank.id, creditAccountId: account.id, amountMinor: demo.openingBalanceMinor, currency: 'CNY' }],
+        legs: [
+          {
+            debitAccountId: bank.id,
+            creditAccountId: account.id,
+            amountMinor: demo.openingBalanceMinor,
+            currency: 'CNY',
+          },
+        ],
       },
     ]);
     assert(result && result.status !== 'rejected', 'demo top-up applies');
     if (result.status === 'created') topUps++;
   }
-  const merchant = await db.selectFrom('merchants').select('id').where('id', '=', DEMO_MERCHANT.id).executeTakeFirst();
+  const merchant = await db
+    .selectFrom('merchants')
+    .select('id')
+    .where('id', '=', DEMO_MERCHANT.id)
+    .executeTakeFirst();
   if (!merchant) {
     const settlement = await ledger.createAccount({
       kind: 'merchant_settlement',

@@ -56,7 +56,8 @@ export function requireOperator(operatorToken: string | undefined) {
   return async (request: FastifyRequest): Promise<void> => {
     const bearer = bearerToken(request);
     if (!operatorToken) throw new DomainError(COMMON_ERRORS.NOT_FOUND);
-    if (!bearer || !constantTimeEqual(bearer, operatorToken)) throw new DomainError(COMMON_ERRORS.UNAUTHENTICATED);
+    if (!bearer || !constantTimeEqual(bearer, operatorToken))
+      throw new DomainError(COMMON_ERRORS.UNAUTHENTICATED);
   };
 }
 

@@ -40,6 +40,8 @@ export function installErrorHandling(app: FastifyInstance): void {
       return reply.status(error.statusCode).send(errorBody(COMMON_ERRORS.VALIDATION_FAILED, error.message));
     }
     request.log.error({ err: error }, 'unhandled error');
-    return reply.status(500).send({ error: { code: 'internal', message: 'Something went wrong on our side.' } });
+    return reply
+      .status(500)
+      .send({ error: { code: 'internal', message: 'Something went wrong on our side.' } });
   });
 }

@@ -81,7 +81,12 @@ export function createIdentity(deps: IdentityDeps) {
     },
 
     /** Checks the login password and opens a session. The token is returned once, never stored. */
-    async signIn(input: { phoneE164: string; password: string; userAgent?: string | undefined; ip?: string | undefined }) {
+    async signIn(input: {
+      phoneE164: string;
+      password: string;
+      userAgent?: string | undefined;
+      ip?: string | undefined;
+    }) {
       const row = await db
         .selectFrom('users')
         .select(['id', 'phone_e164', 'display_name', 'login_password_hash'])
@@ -116,7 +121,15 @@ export function createIdentity(deps: IdentityDeps) {
       const row = await db
         .selectFrom('sessions as s')
         .innerJoin('users as u', 'u.id', 's.user_id')
-        .select(['s.csrf_token', 's.last_seen_at', 's.expires_at', 's.ended_at', 'u.id', 'u.phone_e164', 'u.display_name'])
+        .select([
+          's.csrf_token',
+          's.last_seen_at',
+          's.expires_at',
+          's.ended_at',
+          'u.id',
+          'u.phone_e164',
+          'u.display_name',
+        ])
         .where('s.token_sha256', '=', tokenSha256)
         .executeTakeFirst();
       if (!row || row.ended_at) return undefined;

@@ -1,3 +1,3 @@
 export { IDENTITY_ERRORS } from './errors.ts';
-export { type Identity, type SessionContext, type User, createIdentity } from './identity.ts';
+export { createIdentity, type Identity, type SessionContext, type User } from './identity.ts';
 export { ARGON2ID_PARAMS, hashSecret, verifySecret } from './passwords.ts';

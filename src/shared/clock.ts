@@ -17,7 +17,8 @@ export class ManualClock implements Clock {
     return this.#nowMs;
   }
   advance(ms: number): void {
-    if (!Number.isSafeInteger(ms) || ms < 0) throw new RangeError('advance: ms must be a non-negative integer');
+    if (!Number.isSafeInteger(ms) || ms < 0)
+      throw new RangeError('advance: ms must be a non-negative integer');
     this.#nowMs += ms;
   }
   set(ms: number): void {

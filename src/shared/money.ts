@@ -39,7 +39,8 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: strin
 
 /** Parses a wire amount (decimal string of minor units) into a positive bigint within bounds. */
 export function parseAmountMinor(text: string): ParseResult<bigint> {
-  if (!MINOR_PATTERN.test(text)) return { ok: false, reason: 'must be a whole number of minor units, as a string' };
+  if (!MINOR_PATTERN.test(text))
+    return { ok: false, reason: 'must be a whole number of minor units, as a string' };
   const value = BigInt(text);
   if (value <= 0n) return { ok: false, reason: 'must be greater than zero' };
   if (value > AMOUNT_MAX_MINOR) return { ok: false, reason: `must be at most ${AMOUNT_MAX_MINOR}` };

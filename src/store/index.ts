@@ -1,2 +1,15 @@
-export type { Database, LedgerAccountRow, LedgerEntryRow, LedgerTransferRow, NewLedgerEntry } from './schema.ts';
-export { type Store, type StoreKind, type StoreOptions, durablePgliteStartParams, migrateToLatest, openStore } from './store.ts';
+export type {
+  Database,
+  LedgerAccountRow,
+  LedgerEntryRow,
+  LedgerTransferRow,
+  NewLedgerEntry,
+} from './schema.ts';
+export {
+  durablePgliteStartParams,
+  migrateToLatest,
+  openStore,
+  type Store,
+  type StoreKind,
+  type StoreOptions,
+} from './store.ts';

@@ -121,7 +121,9 @@ async function openPostgres(databaseUrl: string, poolSizeMax: number): Promise<S
   // Per pool rather than pg.types.setTypeParser: no process-wide side effect. int8 -> bigint.
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-      oid === INT8_OID ? (value: string) => BigInt(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      oid === INT8_OID
+        ? (value: string) => BigInt(value)
+        : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSizeMax, types });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

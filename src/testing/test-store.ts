@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { type Store, migrateToLatest, openStore } from '../store/index.ts';
+import { migrateToLatest, openStore, type Store } from '../store/index.ts';
 
 export interface TestStore extends Store {
   readonly databaseUrl: string | undefined;

@@ -1,1 +1,1 @@
-export { type ActivityItem, type Wallet, type WalletAccount, createWallet } from './wallet.ts';
+export { type ActivityItem, createWallet, type Wallet, type WalletAccount } from './wallet.ts';

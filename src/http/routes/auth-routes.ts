@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Identity } from '../../identity/index.ts';
-import { CSRF_COOKIE, SESSION_COOKIE, requireUser, sessionOf } from '../auth.ts';
+import { CSRF_COOKIE, requireUser, SESSION_COOKIE, sessionOf } from '../auth.ts';
 import { errorSchema } from '../wire.ts';
 
 const userSchema = z.object({ id: z.string(), phone: z.string(), displayName: z.string() });
@@ -12,8 +12,16 @@ export interface AuthRoutesOptions {
   sessionLifetimeMs: number;
 }
 
-export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, { identity, cookieSecure, sessionLifetimeMs }) => {
-  const cookieBase = { path: '/', sameSite: 'lax' as const, secure: cookieSecure, maxAge: Math.floor(sessionLifetimeMs / 1000) };
+export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (
+  app,
+  { identity, cookieSecure, sessionLifetimeMs },
+) => {
+  const cookieBase = {
+    path: '/',
+    sameSite: 'lax' as const,
+    secure: cookieSecure,
+    maxAge: Math.floor(sessionLifetimeMs / 1000),
+  };
 
   app.post(
     '/api/v1/auth/sign-in',
@@ -22,7 +30,10 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
         tags: ['auth'],
         summary: 'Sign in with phone number and login password',
         body: z.object({ phone: z.string().min(1).max(32), password: z.string().min(1).max(128) }).strict(),
-        response: { 200: z.object({ user: userSchema, token: z.string(), csrfToken: z.string() }), 401: errorSchema },
+        response: {
+          200: z.object({ user: userSchema, token: z.string(), csrfToken: z.string() }),
+          401: errorSchema,
+        },
       },
     },
     async (request, reply) => {
@@ -34,7 +45,11 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       });
       reply.setCookie(SESSION_COOKIE, token, { ...cookieBase, httpOnly: true });
       reply.setCookie(CSRF_COOKIE, csrfToken, { ...cookieBase, httpOnly: false });
-      return { user: { id: user.id, phone: user.phoneE164, displayName: user.displayName }, token, csrfToken };
+      return {
+        user: { id: user.id, phone: user.phoneE164, displayName: user.displayName },
+        token,
+        csrfToken,
+      };
     },
   );
 
@@ -53,7 +68,11 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
     '/api/v1/me',
     {
       preHandler: requireUser(identity),
-      schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: z.object({ user: userSchema }), 401: errorSchema } },
+      schema: {
+        tags: ['auth'],
+        summary: 'The signed-in user',
+        response: { 200: z.object({ user: userSchema }), 401: errorSchema },
+      },
     },
     async (request) => {
       const { user } = sessionOf(request);

@@ -7,14 +7,14 @@ import { z } from 'zod';
 import {
   ACCOUNT_KINDS,
   type Account,
+  balanceOf,
   LEDGER_ERRORS,
   LEGS_PER_TRANSFER_MAX,
   type Ledger,
+  rejectionError,
   type Transfer,
   type TransferLeg,
   type TransferRequest,
-  balanceOf,
-  rejectionError,
 } from '../../ledger/index.ts';
 import { CLIENT_ID_PATTERN, DomainError, isCurrency, parseAmountMinor } from '../../shared/index.ts';
 import { requireOperator } from '../auth.ts';
@@ -115,19 +115,32 @@ function transferView(transfer: Transfer) {
 function parseLeg(leg: z.infer<typeof legSchema>, index: number): TransferLeg {
   const { currency } = leg.amount;
   if (!isCurrency(currency)) {
-    throw new DomainError(rejectionError('invalid_currency'), { leg: index }, `Leg ${index}: unsupported currency.`);
+    throw new DomainError(
+      rejectionError('invalid_currency'),
+      { leg: index },
+      `Leg ${index}: unsupported currency.`,
+    );
   }
   const amount = parseAmountMinor(leg.amount.amountMinor);
   if (!amount.ok) {
-    throw new DomainError(rejectionError('invalid_amount'), { leg: index }, `Leg ${index}: the amount ${amount.reason}.`);
+    throw new DomainError(
+      rejectionError('invalid_amount'),
+      { leg: index },
+      `Leg ${index}: the amount ${amount.reason}.`,
+    );
   }
-  return { debitAccountId: leg.debitAccountId, creditAccountId: leg.creditAccountId, amountMinor: amount.value, currency };
+  return {
+    debitAccountId: leg.debitAccountId,
+    creditAccountId: leg.creditAccountId,
+    amountMinor: amount.value,
+    currency,
+  };
 }
 
-export const ledgerRoutes: FastifyPluginAsyncZod<{ ledger: Ledger; operatorToken: string | undefined }> = async (
-  app,
-  { ledger, operatorToken },
-) => {
+export const ledgerRoutes: FastifyPluginAsyncZod<{
+  ledger: Ledger;
+  operatorToken: string | undefined;
+}> = async (app, { ledger, operatorToken }) => {
   app.addHook('preHandler', requireOperator(operatorToken));
 
   app.post(
@@ -143,7 +156,11 @@ export const ledgerRoutes: FastifyPluginAsyncZod<{ ledger: Ledger; operatorToken
             currency: currencySchema,
             ownerId: z.string().max(64).optional(),
             label: z.string().max(120).optional(),
-            negativeLimitMinor: z.string().regex(/^(0|[1-9][0-9]{0,17})$/).nullable().optional(),
+            negativeLimitMinor: z
+              .string()
+              .regex(/^(0|[1-9][0-9]{0,17})$/)
+              .nullable()
+              .optional(),
           })
           .strict(),
         response: { 201: accountSchema, 400: errorSchema, 409: errorSchema, 422: errorSchema },
@@ -154,7 +171,11 @@ export const ledgerRoutes: FastifyPluginAsyncZod<{ ledger: Ledger; operatorToken
       const account = await ledger.createAccount({
         ...rest,
         negativeLimitMinor:
-          negativeLimitMinor === undefined ? undefined : negativeLimitMinor === null ? null : BigInt(negativeLimitMinor),
+          negativeLimitMinor === undefined
+            ? undefined
+            : negativeLimitMinor === null
+              ? null
+              : BigInt(negativeLimitMinor),
       });
       return reply.status(201).send(accountView(account));
     },
@@ -199,11 +220,25 @@ export const ledgerRoutes: FastifyPluginAsyncZod<{ ledger: Ledger; operatorToken
       const body = request.body;
       const transfer: TransferRequest =
         'legs' in body
-          ? { id: body.id, kind: body.kind, code: body.code, legs: body.legs.map(parseLeg), timeoutMs: body.timeoutMs, userData: body.userData }
-          : { id: body.id, kind: body.kind, pendingId: body.pendingId, code: body.code, userData: body.userData };
+          ? {
+              id: body.id,
+              kind: body.kind,
+              code: body.code,
+              legs: body.legs.map(parseLeg),
+              timeoutMs: body.timeoutMs,
+              userData: body.userData,
+            }
+          : {
+              id: body.id,
+              kind: body.kind,
+              pendingId: body.pendingId,
+              code: body.code,
+              userData: body.userData,
+            };
       const result = await ledger.submitTransfer(transfer);
       if (result.status === 'rejected') throw new DomainError(rejectionError(result.reason));
-      if (result.status === 'replayed') return reply.status(200).send({ transfer: transferView(result.transfer), replayed: true });
+      if (result.status === 'replayed')
+        return reply.status(200).send({ transfer: transferView(result.transfer), replayed: true });
       return reply.status(201).send({ transfer: transferView(result.transfer), replayed: false });
     },
   );

@@ -11,10 +11,19 @@ export interface SystemRoutesOptions {
   demo: boolean;
 }
 
-export const systemRoutes: FastifyPluginAsyncZod<SystemRoutesOptions> = async (app, { ping, metrics, demo }) => {
+export const systemRoutes: FastifyPluginAsyncZod<SystemRoutesOptions> = async (
+  app,
+  { ping, metrics, demo },
+) => {
   app.get(
     '/healthz',
-    { schema: { tags: ['system'], summary: 'Liveness: the process serves requests', response: { 200: z.object({ status: z.literal('ok') }) } } },
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Liveness: the process serves requests',
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
     async () => ({ status: 'ok' as const }),
   );
 
@@ -61,7 +70,11 @@ export const systemRoutes: FastifyPluginAsyncZod<SystemRoutesOptions> = async (a
       if (!demo) throw new DomainError(COMMON_ERRORS.NOT_FOUND);
       return {
         demo: true as const,
-        users: DEMO_USERS.map((u) => ({ phone: u.phoneE164, displayName: u.displayName, password: u.password })),
+        users: DEMO_USERS.map((u) => ({
+          phone: u.phoneE164,
+          displayName: u.displayName,
+          password: u.password,
+        })),
       };
     },
   );

@@ -6,7 +6,10 @@ import type { Wallet } from '../../wallet/index.ts';
 import { requireUser, sessionOf } from '../auth.ts';
 import { errorSchema, money, moneySchema } from '../wire.ts';
 
-export const walletRoutes: FastifyPluginAsyncZod<{ identity: Identity; wallet: Wallet }> = async (app, { identity, wallet }) => {
+export const walletRoutes: FastifyPluginAsyncZod<{ identity: Identity; wallet: Wallet }> = async (
+  app,
+  { identity, wallet },
+) => {
   app.get(
     '/api/v1/wallet',
     {
@@ -58,7 +61,10 @@ export const walletRoutes: FastifyPluginAsyncZod<{ identity: Identity; wallet: W
         querystring: z
           .object({
             limit: z.coerce.number().int().min(1).max(ACTIVITY_PAGE_MAX).default(20),
-            before: z.string().regex(/^[1-9][0-9]{0,18}$/).optional(),
+            before: z
+              .string()
+              .regex(/^[1-9][0-9]{0,18}$/)
+              .optional(),
           })
           .strict(),
         response: {

@@ -30,7 +30,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         OR debits_posted_minor + debits_pending_minor <= credits_posted_minor + negative_limit_minor
       )
     )`.execute(db);
-  await sql`CREATE INDEX ledger_accounts_owner ON ledger_accounts (owner_id) WHERE owner_id IS NOT NULL`.execute(db);
+  await sql`CREATE INDEX ledger_accounts_owner ON ledger_accounts (owner_id) WHERE owner_id IS NOT NULL`.execute(
+    db,
+  );
 
   await sql`
     CREATE TABLE ledger_transfers (
@@ -72,7 +74,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       resolved_at timestamptz,
       CHECK ((state = 'pending') = (resolved_by IS NULL))
     )`.execute(db);
-  await sql`CREATE INDEX ledger_holds_expiry ON ledger_holds (expires_at) WHERE state = 'pending'`.execute(db);
+  await sql`CREATE INDEX ledger_holds_expiry ON ledger_holds (expires_at) WHERE state = 'pending'`.execute(
+    db,
+  );
 
   await sql`
     CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -1,0 +1,42 @@
+/** The whole HTTP app on a test store, for `app.inject()` tests. */
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../app.ts';
+import { loadConfig } from '../config.ts';
+import { seedDemo } from '../demo/index.ts';
+import { createModules } from '../main.ts';
+import { type Clock, ManualClock } from '../shared/index.ts';
+import { openTestStore, type TestStore } from './test-store.ts';
+
+export const TEST_OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef0123456789';
+
+export interface TestApp {
+  readonly app: FastifyInstance;
+  readonly store: TestStore;
+  readonly clock: ManualClock;
+  readonly modules: ReturnType<typeof createModules>;
+  close(): Promise<void>;
+}
+
+export async function openTestApp(options: { demo?: boolean; clock?: Clock } = {}): Promise<TestApp> {
+  const store = await openTestStore();
+  const clock = options.clock instanceof ManualClock ? options.clock : new ManualClock(Date.now());
+  const config = loadConfig(
+    {},
+    { logLevel: 'silent', operatorToken: TEST_OPERATOR_TOKEN, webDistDir: '/nonexistent' },
+  );
+  const modules = createModules(store, config, clock);
+  if (options.demo ?? true) await seedDemo({ db: store.db, ...modules });
+  const app = await buildApp({ config, ping: store.ping, ...modules, demo: options.demo ?? true });
+  await app.ready();
+  return {
+    app,
+    store,
+    clock,
+    modules,
+    close: async () => {
+      await app.close();
+      await modules.ledger.drain();
+      await store.close();
+    },
+  };
+}
