@@ -1,0 +1,38 @@
+import { ApiError } from './api.ts';
+import { useI18n } from './i18n.ts';
+
+export interface ErrorNoticeProps {
+  readonly id?: string;
+  /** A short heading such as "Sign-in failed". */
+  readonly title: string;
+  readonly error: unknown;
+}
+
+/** What to tell a person about a failed request: the server's own message and code when it sent
+ *  one, a translated sentence when it could not be reached or read. */
+export function describeError(
+  error: unknown,
+  t: ReturnType<typeof useI18n>['t'],
+): { message: string; code: string } {
+  if (error instanceof ApiError) {
+    if (error.kind === 'server') return { message: error.message, code: error.code };
+    if (error.kind === 'network') return { message: t('error.network'), code: error.code };
+    if (error.code === 'bad_response') return { message: t('error.badResponse'), code: error.code };
+    return { message: t('error.unexpected', { status: error.status }), code: error.code };
+  }
+  return { message: t('error.badResponse'), code: 'client_error' };
+}
+
+/** The visible body of an error. Place it inside a live region that is always rendered, so screen
+ *  readers announce it when it appears (WAI-ARIA 1.2, role=alert). */
+export function ErrorNotice({ id, title, error }: ErrorNoticeProps) {
+  const { t } = useI18n();
+  const { message, code } = describeError(error, t);
+  return (
+    <div className="notice notice-error" id={id}>
+      <p className="notice-title">{title}</p>
+      <p className="notice-message">{message}</p>
+      <p className="notice-code">{t('error.code', { code })}</p>
+    </div>
+  );
+}
