@@ -65,3 +65,21 @@ export function sessionOf(request: FastifyRequest): SessionContext {
   if (!request.session) throw new DomainError(COMMON_ERRORS.UNAUTHENTICATED);
   return request.session;
 }
+
+/** Step-up re-authentication is fresh for this long (issue 3: "no older than 5 minutes"). */
+export const STEP_UP_FRESH_MS = 5 * 60_000;
+
+/**
+ * A preHandler for sensitive changes (passwords, phone, e-mail, factors, limits): needs a
+ * signed-in user who re-authenticated in this session within STEP_UP_FRESH_MS. Run after
+ * `requireUser`.
+ */
+export function requireStepUp(nowMs: () => number) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const session = sessionOf(request);
+    const stepUpAtMs = session.stepUpAt?.getTime();
+    if (stepUpAtMs === undefined || nowMs() - stepUpAtMs > STEP_UP_FRESH_MS) {
+      throw new DomainError(COMMON_ERRORS.STEP_UP_REQUIRED);
+    }
+  };
+}

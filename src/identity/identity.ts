@@ -18,9 +18,13 @@ export interface User {
 }
 
 export interface SessionContext {
+  readonly sessionId: string;
   readonly user: User;
   readonly csrfToken: string;
   readonly tokenSha256: string;
+  readonly deviceId: string | null;
+  /** When the user last re-authenticated in this session (step-up), if ever. */
+  readonly stepUpAt: Date | null;
 }
 
 export interface IdentityDeps {
@@ -100,6 +104,7 @@ export function createIdentity(deps: IdentityDeps) {
       await db
         .insertInto('sessions')
         .values({
+          id: newId('ses'),
           token_sha256: sha256Hex(token),
           user_id: row.id,
           csrf_token: csrfToken,
@@ -122,10 +127,13 @@ export function createIdentity(deps: IdentityDeps) {
         .selectFrom('sessions as s')
         .innerJoin('users as u', 'u.id', 's.user_id')
         .select([
+          's.id as session_id',
           's.csrf_token',
           's.last_seen_at',
           's.expires_at',
           's.ended_at',
+          's.device_id',
+          's.step_up_at',
           'u.id',
           'u.phone_e164',
           'u.display_name',
@@ -147,6 +155,9 @@ export function createIdentity(deps: IdentityDeps) {
         user: { id: row.id, phoneE164: row.phone_e164, displayName: row.display_name },
         csrfToken: row.csrf_token,
         tokenSha256,
+        sessionId: row.session_id,
+        deviceId: row.device_id,
+        stepUpAt: row.step_up_at,
       };
     },
 

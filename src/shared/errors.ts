@@ -48,6 +48,11 @@ export const COMMON_ERRORS = defineErrors({
     message: 'The request lacks a valid CSRF token; reload the page and try again.',
     status: 403,
   },
+  STEP_UP_REQUIRED: {
+    code: 'step_up_required',
+    message: 'Confirm it is you first: verify again within the last 5 minutes.',
+    status: 403,
+  },
   RATE_LIMITED: { code: 'rate_limited', message: 'Too many requests; try again later.', status: 429 },
   UNAVAILABLE: { code: 'unavailable', message: 'The service is busy; retry shortly.', status: 503 },
 });

@@ -54,15 +54,34 @@ export interface LedgerHoldsTable {
   resolved_at: Timestamp | null;
 }
 
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
+
 export interface UsersTable {
   id: string;
   phone_e164: string;
   display_name: string;
   login_password_hash: string;
   created_at: Timestamp;
+  email: Nullable<string>;
+  phone_verified_at: Nullable<Date>;
+  email_verified_at: Nullable<Date>;
+  /** ISO date (YYYY-MM-DD) as text on both stores. */
+  birth_date: Nullable<string>;
+  locale: Defaulted<string>;
+  payment_password_hash: Nullable<string>;
+  login_failures: Defaulted<number>;
+  login_locked_until: Nullable<Date>;
+  payment_failures: Defaulted<number>;
+  payment_locked_until: Nullable<Date>;
+  password_changed_at: Nullable<Date>;
+  phone_changed_at: Nullable<Date>;
+  frozen_at: Nullable<Date>;
+  frozen_reason: Nullable<string>;
 }
 
 export interface SessionsTable {
+  id: string;
   token_sha256: string;
   user_id: string;
   csrf_token: string;
@@ -72,6 +91,149 @@ export interface SessionsTable {
   ended_at: Timestamp | null;
   user_agent: string | null;
   ip: string | null;
+  device_id: Nullable<string>;
+  step_up_at: Nullable<Date>;
+  auth_methods: Defaulted<string>;
+  country: Nullable<string>;
+  city: Nullable<string>;
+}
+
+export interface OneTimeCodesTable {
+  id: string;
+  purpose: string;
+  channel: 'sms' | 'email';
+  destination: string;
+  user_id: string | null;
+  subject_id: string | null;
+  code_sha256: string;
+  attempts: Defaulted<number>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  consumed_at: Nullable<Date>;
+}
+
+export interface SignUpAttemptsTable {
+  id: string;
+  phone_e164: string;
+  email: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  completed_at: Nullable<Date>;
+}
+
+export interface DevicesTable {
+  id: string;
+  user_id: string;
+  key_sha256: string;
+  name: string;
+  user_agent: string | null;
+  browser: string | null;
+  os: string | null;
+  first_seen_at: Timestamp;
+  last_seen_at: Timestamp;
+  last_ip: string | null;
+  last_country: string | null;
+  last_city: string | null;
+  last_lat: number | null;
+  last_lon: number | null;
+  revoked_at: Nullable<Date>;
+}
+
+export interface SignInChallengesTable {
+  id: string;
+  token_sha256: string;
+  user_id: string;
+  device_id: string | null;
+  reasons: string;
+  ip: string | null;
+  country: string | null;
+  city: string | null;
+  lat: number | null;
+  lon: number | null;
+  user_agent: string | null;
+  attempts: Defaulted<number>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  completed_at: Nullable<Date>;
+}
+
+export interface TotpFactorsTable {
+  user_id: string;
+  secret_encrypted: string;
+  confirmed_at: Nullable<Date>;
+  last_used_step: Nullable<bigint>;
+  created_at: Timestamp;
+}
+
+export interface BackupCodesTable {
+  id: string;
+  user_id: string;
+  code_sha256: string;
+  created_at: Timestamp;
+  used_at: Nullable<Date>;
+}
+
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  public_key: Uint8Array;
+  counter: Defaulted<bigint>;
+  transports: string | null;
+  device_type: string | null;
+  backed_up: Defaulted<boolean>;
+  name: string;
+  created_at: Timestamp;
+  last_used_at: Nullable<Date>;
+}
+
+export interface WebauthnChallengesTable {
+  id: string;
+  user_id: string | null;
+  purpose: string;
+  challenge: string;
+  subject_id: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  consumed_at: Nullable<Date>;
+}
+
+export interface SecurityEventsTable {
+  id: Generated<bigint>;
+  user_id: string | null;
+  type: string;
+  device_id: string | null;
+  session_id: string | null;
+  ip: string | null;
+  country: string | null;
+  city: string | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: Timestamp;
+}
+
+export interface AlertLinksTable {
+  token_sha256: string;
+  user_id: string;
+  security_event_id: bigint | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Nullable<Date>;
+}
+
+export interface NotificationOutboxTable {
+  id: Generated<bigint>;
+  user_id: string | null;
+  channel: 'sms' | 'email' | 'in_app';
+  destination: string;
+  template: string;
+  locale: string;
+  subject: string;
+  body: string;
+  created_at: Timestamp;
+  next_attempt_at: Timestamp;
+  attempts: Defaulted<number>;
+  sent_at: Nullable<Date>;
+  failed_at: Nullable<Date>;
+  last_error: Nullable<string>;
 }
 
 export interface WalletsTable {
@@ -98,6 +260,17 @@ export interface Database {
   sessions: SessionsTable;
   wallets: WalletsTable;
   merchants: MerchantsTable;
+  one_time_codes: OneTimeCodesTable;
+  sign_up_attempts: SignUpAttemptsTable;
+  devices: DevicesTable;
+  sign_in_challenges: SignInChallengesTable;
+  totp_factors: TotpFactorsTable;
+  backup_codes: BackupCodesTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
+  security_events: SecurityEventsTable;
+  alert_links: AlertLinksTable;
+  notification_outbox: NotificationOutboxTable;
 }
 
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;

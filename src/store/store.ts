@@ -10,6 +10,7 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely/migrati
 import pg from 'pg';
 import * as ledgerMigration from './migrations/0001-ledger.ts';
 import * as identityMigration from './migrations/0002-identity-wallet.ts';
+import * as signInSecurityMigration from './migrations/0003-sign-in-security.ts';
 import { PgliteDurability } from './pglite-durability.ts';
 import type { Database } from './schema.ts';
 
@@ -146,6 +147,7 @@ async function openPostgres(databaseUrl: string, poolSizeMax: number): Promise<S
 const MIGRATIONS: Record<string, Migration> = {
   '0001-ledger': ledgerMigration,
   '0002-identity-wallet': identityMigration,
+  '0003-sign-in-security': signInSecurityMigration,
 };
 
 class InCodeMigrations implements MigrationProvider {

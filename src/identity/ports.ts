@@ -1,0 +1,55 @@
+/**
+ * What identity needs from outside, as interfaces. main.ts passes implementations from notify/
+ * and geo/, so identity never imports another domain module.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../store/index.ts';
+
+export type Executor = Kysely<Database> | Transaction<Database>;
+export type Locale = 'zh-CN' | 'en';
+
+export const NOTIFICATION_TEMPLATES = [
+  'otp_code', // vars: code, purpose, minutes
+  'sign_up_existing', // someone tried to sign up with this phone/e-mail
+  'new_sign_in', // vars: device, location, time, notMeUrl
+  'security_change', // vars: change (password|payment_password|phone|email|totp|backup_codes|passkey|limits), time
+  'account_locked', // vars: until
+  'payment_locked', // vars: until
+  'account_frozen', // vars: reason, time
+] as const;
+export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
+
+export interface NotificationRequest {
+  readonly userId: string | null;
+  readonly channel: 'sms' | 'email' | 'in_app';
+  readonly destination: string;
+  readonly template: NotificationTemplate;
+  readonly locale: Locale;
+  readonly vars: Readonly<Record<string, string>>;
+}
+
+export interface Notifier {
+  /** Writes the message to the outbox in the caller's transaction; delivery happens after commit. */
+  enqueue(executor: Executor, request: NotificationRequest): Promise<void>;
+}
+
+export interface GeoLocation {
+  readonly country: string | null;
+  readonly city: string | null;
+  readonly lat: number | null;
+  readonly lon: number | null;
+}
+
+export interface GeoLocator {
+  locate(ip: string): GeoLocation | null;
+}
+
+export type RateLimitResult = { readonly ok: true } | { readonly ok: false; readonly retryAfterMs: number };
+
+export interface RateLimiter {
+  /** Takes one point from `key`'s budget in the named bucket. */
+  consume(bucket: RateLimitBucket, key: string): Promise<RateLimitResult>;
+}
+
+export const RATE_LIMIT_BUCKETS = ['credential_ip', 'credential_account', 'code_send', 'code_verify'] as const;
+export type RateLimitBucket = (typeof RATE_LIMIT_BUCKETS)[number];
