@@ -14,21 +14,29 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Config } from './config.ts';
 import { errorBody, installErrorHandling } from './http/errors.ts';
 import { createMetrics } from './http/metrics.ts';
+import { accountRoutes } from './http/routes/account-routes.ts';
 import { authRoutes } from './http/routes/auth-routes.ts';
+import { devInboxRoutes } from './http/routes/dev-inbox-routes.ts';
+import { factorRoutes } from './http/routes/factor-routes.ts';
 import { ledgerRoutes } from './http/routes/ledger-routes.ts';
 import { systemRoutes } from './http/routes/system-routes.ts';
 import { walletRoutes } from './http/routes/wallet-routes.ts';
-import type { Identity } from './identity/index.ts';
+import type { Identity, SecondFactors } from './identity/index.ts';
 import type { Ledger } from './ledger/index.ts';
-import { COMMON_ERRORS } from './shared/index.ts';
+import type { DevInbox } from './notify/index.ts';
+import { type Clock, COMMON_ERRORS } from './shared/index.ts';
 import type { Wallet } from './wallet/index.ts';
 
 export interface AppDeps {
   readonly config: Config;
+  readonly clock: Clock;
   readonly ping: () => Promise<void>;
   readonly ledger: Ledger;
   readonly identity: Identity;
+  readonly factors: SecondFactors;
   readonly wallet: Wallet;
+  /** Present in dev mode only: the developer inbox of SMS and e-mails "sent". */
+  readonly devInbox: DevInbox | undefined;
   readonly demo: boolean;
 }
 
@@ -96,9 +104,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(systemRoutes, { ping: deps.ping, metrics, demo: deps.demo });
   await app.register(authRoutes, {
     identity: deps.identity,
+    wallet: deps.wallet,
     cookieSecure,
     sessionLifetimeMs: config.sessionLifetimeMs,
   });
+  await app.register(accountRoutes, { identity: deps.identity, clock: deps.clock });
+  await app.register(factorRoutes, {
+    identity: deps.identity,
+    factors: deps.factors,
+    nowMs: () => deps.clock.nowMs(),
+  });
+  if (deps.devInbox) await app.register(devInboxRoutes, { inbox: deps.devInbox });
   await app.register(walletRoutes, { identity: deps.identity, wallet: deps.wallet });
   await app.register(ledgerRoutes, { ledger: deps.ledger, operatorToken: config.operatorToken });
 

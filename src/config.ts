@@ -41,6 +41,21 @@ const schema = z.object({
     .default(64 * 1024),
   /** Directory of the built web app (served at /). */
   webDistDir: z.string().default('web/dist'),
+  /** Base64 (≥ 32 bytes) master secret for the payment-password pepper, TOTP-seed encryption and
+   *  code HMACs. Unset on the embedded store: generated once into `<dataDir>.key` (mode 0600). */
+  masterKey: z.string().min(43).optional(),
+  /** Where people open the web app; links in messages and the WebAuthn origin/RP ID derive from it. */
+  publicUrl: z.string().url().optional(),
+  /** smtp:// or smtps:// URL of the mail relay; unset in dev mode = the developer inbox. */
+  smtpUrl: z.string().url().optional(),
+  mailFrom: z.string().min(3).default('Rampart <no-reply@rampart.local>'),
+  /** Dev mode: SMS and (without SMTP) e-mail go to the developer inbox at /dev/inbox. On in demo. */
+  devMode: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  /** How often the notification delivery worker looks for due messages. */
+  deliveryIntervalMs: z.coerce.number().int().min(100).default(1_000),
   /** How often the hold-expiry sweep runs. */
   holdSweepIntervalMs: z.coerce.number().int().min(100).default(1_000),
 });
@@ -65,6 +80,12 @@ export function loadConfig(
     bodyLimitBytes: env.RAMPART_BODY_LIMIT_BYTES,
     webDistDir: env.RAMPART_WEB_DIST_DIR,
     holdSweepIntervalMs: env.RAMPART_HOLD_SWEEP_INTERVAL_MS,
+    masterKey: env.RAMPART_MASTER_KEY || undefined,
+    publicUrl: env.RAMPART_PUBLIC_URL || undefined,
+    smtpUrl: env.RAMPART_SMTP_URL || undefined,
+    mailFrom: env.RAMPART_MAIL_FROM || undefined,
+    devMode: env.RAMPART_DEV_MODE || undefined,
+    deliveryIntervalMs: env.RAMPART_DELIVERY_INTERVAL_MS,
   };
   const defined = (o: object) => Object.entries(o).filter(([, value]) => value !== undefined);
   const merged = Object.fromEntries([...defined(fromEnv), ...defined(overrides)]);

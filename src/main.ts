@@ -6,8 +6,25 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { type Config, loadConfig } from './config.ts';
 import { seedDemo } from './demo/index.ts';
-import { createIdentity } from './identity/index.ts';
+import { createGeoLocator } from './geo/index.ts';
+import {
+  createIdentity,
+  createIdentitySecrets,
+  createSecondFactors,
+  toSecondFactorChecks,
+} from './identity/index.ts';
 import { createLedger } from './ledger/index.ts';
+import { loadMasterKey } from './master-key.ts';
+import {
+  createDeliveryWorker,
+  createDevInbox,
+  createDevInboxEmailProvider,
+  createDevInboxSmsProvider,
+  createNotifier,
+  createSmtpEmailProvider,
+  createUnconfiguredProvider,
+} from './notify/index.ts';
+import { createRateLimiter } from './ratelimit/index.ts';
 import { type Clock, systemClock } from './shared/index.ts';
 import { migrateToLatest, openStore, type Store } from './store/index.ts';
 import { createWallet } from './wallet/index.ts';
@@ -15,27 +32,83 @@ import { createWallet } from './wallet/index.ts';
 export interface Platform {
   readonly config: Config;
   readonly store: Store;
-  readonly modules: ReturnType<typeof createModules>;
+  readonly modules: Modules;
 }
 
-export function createModules(store: Store, config: Config, clock: Clock) {
+export type Modules = ReturnType<typeof createModules>;
+
+/** Dev mode: messages go to the developer inbox instead of real SMS/e-mail. */
+export function isDevMode(config: Config, demo: boolean): boolean {
+  return config.devMode ?? demo;
+}
+
+/** The web app's public URL (links in messages; the WebAuthn origin and RP ID). */
+export function publicUrlOf(config: Config): URL {
+  return new URL(config.publicUrl ?? `http://localhost:${config.port === 0 ? 8080 : config.port}`);
+}
+
+export function createModules(
+  store: Store,
+  config: Config,
+  clock: Clock,
+  options: { masterKey: Buffer; devMode: boolean; publicUrl?: URL },
+) {
+  const { db } = store;
   const ledger = createLedger({
-    db: store.db,
+    db,
     clock,
     batchesInFlightMax: Math.max(1, Math.floor(store.concurrencyMax / 2)),
   });
-  const identity = createIdentity({
-    db: store.db,
+  const secrets = createIdentitySecrets(options.masterKey);
+  const notifier = createNotifier({ clock });
+  const publicUrl = options.publicUrl ?? publicUrlOf(config);
+  const factors = createSecondFactors({
+    db,
     clock,
-    sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,
-    sessionLifetimeMs: config.sessionLifetimeMs,
+    secrets,
+    notifier,
+    webauthn: { rpId: publicUrl.hostname, rpName: 'Rampart', expectedOrigins: [publicUrl.origin] },
   });
-  const wallet = createWallet({ db: store.db, ledger });
-  return { ledger, identity, wallet };
+  const identity = createIdentity({
+    db,
+    clock,
+    secrets,
+    notifier,
+    geo: createGeoLocator(),
+    rateLimiter: createRateLimiter(),
+    factors: toSecondFactorChecks(factors),
+    config: {
+      sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,
+      sessionLifetimeMs: config.sessionLifetimeMs,
+      publicUrl: publicUrl.origin,
+    },
+  });
+  const wallet = createWallet({ db, ledger });
+  const devInbox = options.devMode ? createDevInbox({ clock }) : undefined;
+  const smtp = config.smtpUrl ? new URL(config.smtpUrl) : undefined;
+  const email = smtp
+    ? createSmtpEmailProvider({
+        host: smtp.hostname,
+        port: Number(smtp.port || (smtp.protocol === 'smtps:' ? 465 : 587)),
+        secure: smtp.protocol === 'smtps:',
+        user: smtp.username ? decodeURIComponent(smtp.username) : undefined,
+        pass: smtp.password ? decodeURIComponent(smtp.password) : undefined,
+        from: config.mailFrom,
+      })
+    : devInbox
+      ? createDevInboxEmailProvider(devInbox)
+      : createUnconfiguredProvider('email');
+  // No SMS gateway ships with Rampart: production plugs one in behind SmsProvider (docs/identity.md).
+  const sms = devInbox ? createDevInboxSmsProvider(devInbox) : createUnconfiguredProvider('sms');
+  const delivery = createDeliveryWorker({ db, clock, email, sms });
+  return { ledger, identity, wallet, factors, devInbox, delivery };
 }
 
 /** Opens the store, migrates, builds the modules. Caller closes `store`. */
-export async function openPlatform(config: Config, clock: Clock = systemClock): Promise<Platform> {
+export async function openPlatform(
+  config: Config,
+  options: { demo?: boolean; clock?: Clock } = {},
+): Promise<Platform> {
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -47,7 +120,11 @@ export async function openPlatform(config: Config, clock: Clock = systemClock): 
     await store.close();
     throw error;
   }
-  return { config, store, modules: createModules(store, config, clock) };
+  const modules = createModules(store, config, options.clock ?? systemClock, {
+    masterKey: loadMasterKey(config),
+    devMode: isDevMode(config, options.demo ?? false),
+  });
+  return { config, store, modules };
 }
 
 export interface StartOptions {
@@ -80,17 +157,17 @@ export async function startPlatform(
     logLevel: options.logLevel,
     operatorToken: options.operatorToken,
   });
-  const platform = await openPlatform(config);
+  const platform = await openPlatform(config, { demo: options.demo });
   const { ledger, identity, wallet } = platform.modules;
   if (options.demo) await seedDemo({ db: platform.store.db, identity, wallet, ledger });
   const app = await buildApp({
     config,
+    clock: systemClock,
     ping: platform.store.ping,
-    ledger,
-    identity,
-    wallet,
+    ...platform.modules,
     demo: options.demo,
   });
+  platform.modules.delivery.start(config.deliveryIntervalMs);
 
   // Hold expiry: a bounded sweep every interval. Issue 8 moves background work to a durable
   // queue that runs once across processes; with one process this timer is that queue.
@@ -125,6 +202,7 @@ export async function startPlatform(
       clearInterval(sweep);
       clearInterval(checkpoint);
       await app.close();
+      await platform.modules.delivery.stop();
       await ledger.drain();
       await platform.store.close();
     },

@@ -82,6 +82,14 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const config = loadConfig(process.env, { logLevel: 'silent' });
+  if (command === 'ledger' && sub === 'simulate') {
+    const { runSimulationCommand } = await import('./simulate-command.ts');
+    return runSimulationCommand(config, {
+      seed: values.seed,
+      steps: values.steps,
+      onProgress: progress('simulating'),
+    });
+  }
   const platform = await openPlatform(config);
   try {
     switch (`${command}${sub ? ` ${sub}` : ''}`) {
@@ -105,14 +113,6 @@ async function main(argv: string[]): Promise<number> {
         });
         console.log(JSON.stringify({ ...report, ok: report.ok }, null, 2));
         return report.ok ? 0 : 1;
-      }
-      case 'ledger simulate': {
-        const { runSimulationCommand } = await import('./simulate-command.ts');
-        return await runSimulationCommand(platform, {
-          seed: values.seed,
-          steps: values.steps,
-          onProgress: progress('simulating'),
-        });
       }
       default:
         console.error(`unknown command: ${command}${sub ? ` ${sub}` : ''}\n\n${USAGE}`);

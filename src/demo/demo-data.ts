@@ -7,6 +7,8 @@ export interface DemoUser {
   readonly phoneE164: string;
   readonly displayName: string;
   readonly password: string;
+  /** The 6-digit payment password. */
+  readonly paymentPassword: string;
   /** Opening wallet balance in fen. */
   readonly openingBalanceMinor: bigint;
 }
@@ -16,12 +18,14 @@ export const DEMO_USERS: readonly DemoUser[] = Object.freeze([
     phoneE164: '+8613800138000',
     displayName: 'Alice Chen',
     password: 'alice-demo-2026',
+    paymentPassword: '258036',
     openingBalanceMinor: 1_000_000n,
   },
   {
     phoneE164: '+8613900139000',
     displayName: 'Bob Li',
     password: 'bob-demo-2026',
+    paymentPassword: '369147',
     openingBalanceMinor: 250_000n,
   },
 ]);

@@ -32,6 +32,7 @@ export async function seedDemo(deps: {
         phoneE164: demo.phoneE164,
         displayName: demo.displayName,
         password: demo.password,
+        paymentPassword: demo.paymentPassword,
       });
       usersCreated++;
     }

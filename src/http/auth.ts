@@ -6,10 +6,12 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Identity, SessionContext } from '../identity/index.ts';
+import type { Identity, Locale, RequestOrigin, SessionContext } from '../identity/index.ts';
 import { COMMON_ERRORS, DomainError } from '../shared/index.ts';
 
 export const SESSION_COOKIE = 'rampart_session';
+export const DEVICE_COOKIE = 'rampart_device';
+export const DEVICE_HEADER = 'x-rampart-device';
 export const CSRF_COOKIE = 'rampart_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -33,7 +35,7 @@ function constantTimeEqual(a: string, b: string): boolean {
 }
 
 /** A preHandler that requires a signed-in user and sets `request.session`. */
-export function requireUser(identity: Identity) {
+export function requireUser(identity: Pick<Identity, 'authenticate'>) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const bearer = bearerToken(request);
     const cookie = request.cookies[SESSION_COOKIE];
@@ -81,5 +83,24 @@ export function requireStepUp(nowMs: () => number) {
     if (stepUpAtMs === undefined || nowMs() - stepUpAtMs > STEP_UP_FRESH_MS) {
       throw new DomainError(COMMON_ERRORS.STEP_UP_REQUIRED);
     }
+  };
+}
+
+/** zh-CN unless the client prefers English (Accept-Language). */
+export function localeOf(request: FastifyRequest): Locale {
+  const header = request.headers['accept-language'];
+  if (typeof header !== 'string') return 'zh-CN';
+  const first = header.split(',')[0]?.trim().toLowerCase() ?? '';
+  return first.startsWith('en') ? 'en' : 'zh-CN';
+}
+
+/** Where a request comes from: IP, user agent, device key (cookie or header), language. */
+export function originOf(request: FastifyRequest): RequestOrigin {
+  const header = request.headers[DEVICE_HEADER];
+  return {
+    ip: request.ip,
+    userAgent: request.headers['user-agent'],
+    deviceKey: request.cookies[DEVICE_COOKIE] ?? (typeof header === 'string' ? header : undefined),
+    locale: localeOf(request),
   };
 }

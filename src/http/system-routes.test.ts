@@ -65,7 +65,14 @@ describe('system routes', () => {
       },
     };
     const config = loadConfig({}, { logLevel: 'silent', webDistDir: '/nonexistent' });
-    const app = await buildApp({ config, ping: t.store.ping, ...t.modules, identity, demo: false });
+    const app = await buildApp({
+      config,
+      clock: t.clock,
+      ping: t.store.ping,
+      ...t.modules,
+      identity,
+      demo: false,
+    });
     try {
       const r = await app.inject({
         url: '/api/v1/me',

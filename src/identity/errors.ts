@@ -13,4 +13,78 @@ export const IDENTITY_ERRORS = defineErrors({
   },
   WEAK_PASSWORD: { code: 'weak_password', message: 'The password must be 8 to 128 characters.', status: 400 },
   PHONE_TAKEN: { code: 'phone_taken', message: 'This phone number cannot be registered.', status: 409 },
+  COMMON_PASSWORD: {
+    code: 'common_password',
+    message: 'This password is too common; choose one that others are unlikely to use.',
+    status: 400,
+  },
+  PASSWORD_CONTAINS_PHONE: {
+    code: 'password_contains_phone',
+    message: 'The password must not contain your phone number.',
+    status: 400,
+  },
+  INVALID_PAYMENT_PASSWORD: {
+    code: 'invalid_payment_password',
+    message: 'The payment password must be 6 digits.',
+    status: 400,
+  },
+  TRIVIAL_PAYMENT_PASSWORD: {
+    code: 'trivial_payment_password',
+    message:
+      'The payment password is too easy to guess (repeated or sequential digits, your birth date or phone).',
+    status: 400,
+  },
+  PAYMENT_PASSWORD_SAME_AS_LOGIN: {
+    code: 'payment_password_same_as_login',
+    message: 'The payment password must differ from the login password.',
+    status: 400,
+  },
+  INVALID_EMAIL: { code: 'invalid_email', message: 'Enter a valid e-mail address.', status: 400 },
+  INVALID_CODE: { code: 'invalid_code', message: 'The code is wrong or has expired.', status: 400 },
+  RESEND_TOO_SOON: {
+    code: 'resend_too_soon',
+    message: 'Wait a minute before asking for another code.',
+    status: 429,
+  },
+  SIGN_UP_EXPIRED: {
+    code: 'sign_up_expired',
+    message: 'This sign-up has expired; start again.',
+    status: 410,
+  },
+  LOGIN_LOCKED: {
+    code: 'login_locked',
+    message: 'Too many wrong passwords: password sign-in is locked for 15 minutes.',
+    status: 423,
+  },
+  PAYMENT_LOCKED: {
+    code: 'payment_locked',
+    message:
+      'Too many wrong payment passwords: payments are locked for 3 hours unless you verify your identity.',
+    status: 423,
+  },
+  WRONG_PAYMENT_PASSWORD: {
+    code: 'wrong_payment_password',
+    message: 'The payment password is wrong.',
+    status: 401,
+  },
+  NO_PAYMENT_PASSWORD: { code: 'no_payment_password', message: 'Set a payment password first.', status: 409 },
+  CHALLENGE_INVALID: {
+    code: 'challenge_invalid',
+    message: 'This sign-in attempt has expired or was already used; sign in again.',
+    status: 401,
+  },
+  METHOD_NOT_AVAILABLE: {
+    code: 'method_not_available',
+    message: 'That verification method is not set up for this account.',
+    status: 400,
+  },
+  ACCOUNT_FROZEN: {
+    code: 'account_frozen',
+    message:
+      'This account is frozen for your protection. Contact customer service or verify your identity to unfreeze it.',
+    status: 423,
+  },
+  LINK_INVALID: { code: 'link_invalid', message: 'This link has expired or was already used.', status: 400 },
+  SESSION_NOT_FOUND: { code: 'session_not_found', message: 'No such session.', status: 404 },
+  DEVICE_NOT_FOUND: { code: 'device_not_found', message: 'No such device.', status: 404 },
 });

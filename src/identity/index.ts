@@ -1,3 +1,32 @@
+export type { SecurityOverview, StepUpMethod } from './account-security.ts';
+export type {
+  IdentityConfig,
+  Located,
+  PasskeyPurpose,
+  RequestOrigin,
+  SecondFactorChecks,
+} from './context.ts';
+export { DEVICE_KEY_PATTERN, type Device } from './devices.ts';
 export { IDENTITY_ERRORS } from './errors.ts';
-export { createIdentity, type Identity, type SessionContext, type User } from './identity.ts';
+export { FACTOR_ERRORS } from './factor-errors.ts';
+export { createIdentity, type Identity, type IdentityDeps } from './identity.ts';
 export { ARGON2ID_PARAMS, hashSecret, verifySecret } from './passwords.ts';
+export type {
+  Executor,
+  GeoLocation,
+  GeoLocator,
+  Locale,
+  NotificationRequest,
+  NotificationTemplate,
+  Notifier,
+  RateLimitBucket,
+  RateLimiter,
+  RateLimitResult,
+} from './ports.ts';
+export { NOTIFICATION_TEMPLATES, RATE_LIMIT_BUCKETS } from './ports.ts';
+export { createSecondFactors, type SecondFactors, toSecondFactorChecks } from './second-factors.ts';
+export { createIdentitySecrets, type IdentitySecrets } from './secrets.ts';
+export { SECURITY_EVENT_TYPES, type SecurityEvent, type SecurityEventType } from './security-events.ts';
+export type { SessionContext, SessionSummary, User } from './sessions.ts';
+export type { SecondFactorMethod, SignInOutcome } from './sign-in.ts';
+export type { SignUpStarted } from './sign-up.ts';

@@ -51,5 +51,10 @@ export interface RateLimiter {
   consume(bucket: RateLimitBucket, key: string): Promise<RateLimitResult>;
 }
 
-export const RATE_LIMIT_BUCKETS = ['credential_ip', 'credential_account', 'code_send', 'code_verify'] as const;
+export const RATE_LIMIT_BUCKETS = [
+  'credential_ip',
+  'credential_account',
+  'code_send',
+  'code_verify',
+] as const;
 export type RateLimitBucket = (typeof RATE_LIMIT_BUCKETS)[number];

@@ -26,12 +26,14 @@ const GCM_TAG_BYTES = 16;
 /** Derives the three keys from one master secret (≥ 32 bytes, from config or the key file). */
 export function createIdentitySecrets(masterKey: Buffer): IdentitySecrets {
   assert(masterKey.length >= 32, 'the master key has at least 256 bits');
-  const derive = (label: string) => Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), label, AES_KEY_BYTES));
+  const derive = (label: string) =>
+    Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), label, AES_KEY_BYTES));
   const pepper = derive('rampart payment-password pepper v1');
   const codeKey = derive('rampart one-time-code hmac v1');
   const aesKey = derive('rampart totp-seed aes-256-gcm v1');
   return {
-    pepperPaymentPassword: (paymentPassword) => createHmac('sha256', pepper).update(paymentPassword).digest('hex'),
+    pepperPaymentPassword: (paymentPassword) =>
+      createHmac('sha256', pepper).update(paymentPassword).digest('hex'),
     digestCode: (code) => createHmac('sha256', codeKey).update(code).digest('hex'),
     encrypt(plaintext) {
       const iv = randomBytes(GCM_IV_BYTES);
@@ -46,7 +48,10 @@ export function createIdentitySecrets(masterKey: Buffer): IdentitySecrets {
       const tag = raw.subarray(GCM_IV_BYTES, GCM_IV_BYTES + GCM_TAG_BYTES);
       const decipher = createDecipheriv('aes-256-gcm', aesKey, iv);
       decipher.setAuthTag(tag);
-      return Buffer.concat([decipher.update(raw.subarray(GCM_IV_BYTES + GCM_TAG_BYTES)), decipher.final()]).toString('utf8');
+      return Buffer.concat([
+        decipher.update(raw.subarray(GCM_IV_BYTES + GCM_TAG_BYTES)),
+        decipher.final(),
+      ]).toString('utf8');
     },
   };
 }

@@ -60,7 +60,11 @@ export interface SecurityEvent {
   readonly createdAt: Date;
 }
 
-export async function recordSecurityEvent(executor: Executor, nowMs: number, input: SecurityEventInput): Promise<bigint> {
+export async function recordSecurityEvent(
+  executor: Executor,
+  nowMs: number,
+  input: SecurityEventInput,
+): Promise<bigint> {
   const row = await executor
     .insertInto('security_events')
     .values({

@@ -4,9 +4,21 @@
  * every rule is testable without a database and the same code runs on PGlite and PostgreSQL.
  */
 import { createHash } from 'node:crypto';
-import { AMOUNT_MAX_MINOR, CLIENT_ID_PATTERN, INT8_MAX, assert, isCurrency, unreachable } from '../shared/index.ts';
 import type { Currency } from '../shared/index.ts';
-import { CODE_PATTERN, HOLD_TIMEOUT_MAX_MS, LEGS_PER_TRANSFER_MAX, USER_DATA_LENGTH_MAX } from './constants.ts';
+import {
+  AMOUNT_MAX_MINOR,
+  assert,
+  CLIENT_ID_PATTERN,
+  INT8_MAX,
+  isCurrency,
+  unreachable,
+} from '../shared/index.ts';
+import {
+  CODE_PATTERN,
+  HOLD_TIMEOUT_MAX_MS,
+  LEGS_PER_TRANSFER_MAX,
+  USER_DATA_LENGTH_MAX,
+} from './constants.ts';
 import type {
   AccountKind,
   AnyTransferRequest,
@@ -111,16 +123,37 @@ export function fieldsSha256(request: Parameters<typeof canonicalFields>[0]): st
   return createHash('sha256').update(canonicalFields(request)).digest('hex');
 }
 
+/** Ids the ledger issues itself start with this. Clients may not use it: a client transfer with a
+ *  hold's expiry id made the sweep's expiry `exists_with_different_fields`, so the hold (and the
+ *  money it reserves) stayed pending for ever, no longer postable or voidable either. */
+export const EXPIRE_ID_PREFIX = 'expire:';
+/** CLIENT_ID_PATTERN's length bound. */
+const TRANSFER_ID_LENGTH_MAX = 64;
+
+/** The id of the transfer that expires a hold: `expire:<hold id>` when it fits in 64 characters,
+ *  else `expire:<SHA-256 of the hold id, base64url>`. Cutting long ids short instead gave holds that
+ *  share their first 57 characters one expiry id, and all but the first could never expire. */
+export function expireTransferId(holdId: string): string {
+  const id = `${EXPIRE_ID_PREFIX}${holdId}`;
+  if (id.length <= TRANSFER_ID_LENGTH_MAX) return id;
+  return `${EXPIRE_ID_PREFIX}${createHash('sha256').update(holdId).digest('base64url')}`;
+}
+
 /** Shape checks that need no state. The HTTP edge validates first; this guards in-process callers. */
 export function validateRequest(request: AnyTransferRequest): RejectReason | null {
   if (!CLIENT_ID_PATTERN.test(request.id)) return 'invalid_id';
+  if (request.kind !== 'expire_pending' && request.id.startsWith(EXPIRE_ID_PREFIX)) return 'invalid_id';
   if (!CODE_PATTERN.test(request.code)) return 'invalid_code';
   if (request.userData != null && request.userData.length > USER_DATA_LENGTH_MAX) return 'invalid_user_data';
   if (isMoveRequest(request)) {
     if (request.legs.length === 0) return 'legs_empty';
     if (request.legs.length > LEGS_PER_TRANSFER_MAX) return 'legs_too_many';
     for (const leg of request.legs) {
-      if (typeof leg.amountMinor !== 'bigint' || leg.amountMinor <= 0n || leg.amountMinor > AMOUNT_MAX_MINOR) {
+      if (
+        typeof leg.amountMinor !== 'bigint' ||
+        leg.amountMinor <= 0n ||
+        leg.amountMinor > AMOUNT_MAX_MINOR
+      ) {
         return 'invalid_amount';
       }
       if (!isCurrency(leg.currency)) return 'invalid_currency';
@@ -195,7 +228,6 @@ export function planBatch(input: BatchInput): BatchPlan {
       results.push({ status: 'rejected', reason: invalid });
       continue;
     }
-    const isMove = isMoveRequest(request);
     const fields = fieldsSha256({
       kind: request.kind,
       code: request.code,
@@ -240,7 +272,8 @@ export function planBatch(input: BatchInput): BatchPlan {
         const credit = touch(leg.creditAccountId);
         if (!debit) reason = 'debit_account_not_found';
         else if (!credit) reason = 'credit_account_not_found';
-        else if (debit.currency !== leg.currency || credit.currency !== leg.currency) reason = 'currency_mismatch';
+        else if (debit.currency !== leg.currency || credit.currency !== leg.currency)
+          reason = 'currency_mismatch';
         if (reason || !debit || !credit) break;
         if (pending) {
           debit.debitsPendingMinor += leg.amountMinor;
@@ -249,14 +282,27 @@ export function planBatch(input: BatchInput): BatchPlan {
           debit.debitsPostedMinor += leg.amountMinor;
           credit.creditsPostedMinor += leg.amountMinor;
         }
-        reason = floorViolation(debit) ?? (overflows(debit) || overflows(credit) ? 'overflows_balance' : null);
+        reason =
+          floorViolation(debit) ?? (overflows(debit) || overflows(credit) ? 'overflows_balance' : null);
         if (reason) break;
         const pendingDelta = pending ? leg.amountMinor : 0n;
         const postedDelta = pending ? 0n : leg.amountMinor;
         const base = { transferId: request.id, legIndex, currency: leg.currency };
         transferEntries.push(
-          { ...base, accountId: debit.id, side: 'D', pendingDeltaMinor: pendingDelta, postedDeltaMinor: postedDelta },
-          { ...base, accountId: credit.id, side: 'C', pendingDeltaMinor: pendingDelta, postedDeltaMinor: postedDelta },
+          {
+            ...base,
+            accountId: debit.id,
+            side: 'D',
+            pendingDeltaMinor: pendingDelta,
+            postedDeltaMinor: postedDelta,
+          },
+          {
+            ...base,
+            accountId: credit.id,
+            side: 'C',
+            pendingDeltaMinor: pendingDelta,
+            postedDeltaMinor: postedDelta,
+          },
         );
       }
     } else {
@@ -280,7 +326,10 @@ export function planBatch(input: BatchInput): BatchPlan {
           assert(debit && credit, `accounts of hold ${target.transferId} are locked`);
           debit.debitsPendingMinor -= leg.amountMinor;
           credit.creditsPendingMinor -= leg.amountMinor;
-          assert(debit.debitsPendingMinor >= 0n && credit.creditsPendingMinor >= 0n, 'pending never negative');
+          assert(
+            debit.debitsPendingMinor >= 0n && credit.creditsPendingMinor >= 0n,
+            'pending never negative',
+          );
           if (post) {
             debit.debitsPostedMinor += leg.amountMinor;
             credit.creditsPostedMinor += leg.amountMinor;
@@ -292,8 +341,20 @@ export function planBatch(input: BatchInput): BatchPlan {
           const postedDelta = post ? leg.amountMinor : 0n;
           const base = { transferId: request.id, legIndex, currency: leg.currency };
           transferEntries.push(
-            { ...base, accountId: debit.id, side: 'D', pendingDeltaMinor: -leg.amountMinor, postedDeltaMinor: postedDelta },
-            { ...base, accountId: credit.id, side: 'C', pendingDeltaMinor: -leg.amountMinor, postedDeltaMinor: postedDelta },
+            {
+              ...base,
+              accountId: debit.id,
+              side: 'D',
+              pendingDeltaMinor: -leg.amountMinor,
+              postedDeltaMinor: postedDelta,
+            },
+            {
+              ...base,
+              accountId: credit.id,
+              side: 'C',
+              pendingDeltaMinor: -leg.amountMinor,
+              postedDeltaMinor: postedDelta,
+            },
           );
         }
       }
@@ -339,7 +400,8 @@ export function planBatch(input: BatchInput): BatchPlan {
     );
   });
   assertBatchBalances(entries);
-  for (const state of changedAccounts) assert(floorViolation(state) === null, `account ${state.id} within its floor`);
+  for (const state of changedAccounts)
+    assert(floorViolation(state) === null, `account ${state.id} within its floor`);
   return { results, transfers, entries, newHolds, resolvedHolds, changedAccounts };
 }
 

@@ -1,4 +1,4 @@
-import { type ErrorCode, defineErrors } from '../shared/index.ts';
+import { defineErrors, type ErrorCode } from '../shared/index.ts';
 import type { RejectReason } from './types.ts';
 
 export const LEDGER_ERRORS = defineErrors({
@@ -14,12 +14,15 @@ export const LEDGER_ERRORS = defineErrors({
 });
 
 const REJECTION_MESSAGES: Record<RejectReason, [string, ErrorCode['status']]> = {
-  invalid_id: ['The transfer id must be 1–64 letters, digits or _.:-', 400],
+  invalid_id: ['The transfer id must be 1–64 letters, digits or _.:-, not starting with expire:', 400],
   invalid_code: ['The transfer code must be lower_snake_case, up to 40 characters.', 400],
   invalid_user_data: ['User data is at most 256 characters.', 400],
   invalid_amount: ['Amounts must be whole minor units, greater than zero and at most 10^15.', 400],
   invalid_currency: ['The currency is not supported.', 400],
-  invalid_timeout: ['A hold timeout must be a whole number of milliseconds up to 30 days, on holds only.', 400],
+  invalid_timeout: [
+    'A hold timeout must be a whole number of milliseconds up to 30 days, on holds only.',
+    400,
+  ],
   legs_empty: ['A transfer needs at least one leg.', 400],
   legs_too_many: ['A transfer has at most 16 legs.', 400],
   accounts_must_be_different: ['A leg cannot debit and credit the same account.', 422],

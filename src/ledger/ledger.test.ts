@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../shared/index.ts';
-import { type TestStore, openTestStore } from '../testing/test-store.ts';
-import { type Ledger, balanceOf, createLedger, verifyLedger } from './index.ts';
+import { openTestStore, type TestStore } from '../testing/test-store.ts';
+import { balanceOf, createLedger, type Ledger, verifyLedger } from './index.ts';
 
 let store: TestStore;
 let ledger: Ledger;
@@ -23,7 +23,12 @@ async function fundedWallet(amountMinor: bigint) {
   const wallet = await ledger.createAccount({ kind: 'wallet', currency: 'CNY' });
   if (amountMinor > 0n) {
     const [r] = await ledger.createTransfers([
-      { id: `fund-${wallet.id}`, kind: 'posted', code: 'top_up', legs: [{ debitAccountId: bank.id, creditAccountId: wallet.id, amountMinor, currency: 'CNY' }] },
+      {
+        id: `fund-${wallet.id}`,
+        kind: 'posted',
+        code: 'top_up',
+        legs: [{ debitAccountId: bank.id, creditAccountId: wallet.id, amountMinor, currency: 'CNY' }],
+      },
     ]);
     assert.equal(r?.status, 'created');
   }
@@ -35,7 +40,12 @@ describe('ledger', () => {
     const a = await fundedWallet(10_000n);
     const b = await fundedWallet(0n);
     const [r] = await ledger.createTransfers([
-      { id: 't1-' + a.id, kind: 'posted', code: 'p2p', legs: [{ debitAccountId: a.id, creditAccountId: b.id, amountMinor: 2_500n, currency: 'CNY' }] },
+      {
+        id: `t1-${a.id}`,
+        kind: 'posted',
+        code: 'p2p',
+        legs: [{ debitAccountId: a.id, creditAccountId: b.id, amountMinor: 2_500n, currency: 'CNY' }],
+      },
     ]);
     assert.equal(r?.status, 'created');
     const [a2, b2] = [await ledger.getAccount(a.id), await ledger.getAccount(b.id)];
@@ -46,10 +56,17 @@ describe('ledger', () => {
   test('the same id replays; other fields are refused; nothing moves twice', async () => {
     const a = await fundedWallet(1_000n);
     const b = await fundedWallet(0n);
-    const request = { id: 'dup-' + a.id, kind: 'posted' as const, code: 'p2p', legs: [{ debitAccountId: a.id, creditAccountId: b.id, amountMinor: 100n, currency: 'CNY' as const }] };
+    const request = {
+      id: `dup-${a.id}`,
+      kind: 'posted' as const,
+      code: 'p2p',
+      legs: [{ debitAccountId: a.id, creditAccountId: b.id, amountMinor: 100n, currency: 'CNY' as const }],
+    };
     const [first] = await ledger.createTransfers([request]);
     const [again] = await ledger.createTransfers([request]);
-    const [other] = await ledger.createTransfers([{ ...request, legs: [{ ...request.legs[0]!, amountMinor: 101n }] }]);
+    const [other] = await ledger.createTransfers([
+      { ...request, legs: [{ ...request.legs[0]!, amountMinor: 101n }] },
+    ]);
     assert.equal(first?.status, 'created');
     assert.equal(again?.status, 'replayed');
     assert.deepEqual(other, { status: 'rejected', reason: 'exists_with_different_fields' });
@@ -62,18 +79,26 @@ describe('ledger', () => {
     const usd = await ledger.createAccount({ kind: 'wallet', currency: 'USD' });
     const leg = { debitAccountId: a.id, creditAccountId: b.id, currency: 'CNY' as const };
     const results = await ledger.createTransfers([
-      { id: 'nf-' + a.id, kind: 'posted', code: 'p2p', legs: [{ ...leg, amountMinor: 51n }] },
-      { id: 'un-' + a.id, kind: 'posted', code: 'p2p', legs: [{ ...leg, creditAccountId: 'acc_missing', amountMinor: 1n }] },
-      { id: 'cu-' + a.id, kind: 'posted', code: 'p2p', legs: [{ ...leg, creditAccountId: usd.id, amountMinor: 1n }] },
-      { id: 'ze-' + a.id, kind: 'posted', code: 'p2p', legs: [{ ...leg, amountMinor: 0n }] },
+      { id: `nf-${a.id}`, kind: 'posted', code: 'p2p', legs: [{ ...leg, amountMinor: 51n }] },
+      {
+        id: `un-${a.id}`,
+        kind: 'posted',
+        code: 'p2p',
+        legs: [{ ...leg, creditAccountId: 'acc_missing', amountMinor: 1n }],
+      },
+      {
+        id: `cu-${a.id}`,
+        kind: 'posted',
+        code: 'p2p',
+        legs: [{ ...leg, creditAccountId: usd.id, amountMinor: 1n }],
+      },
+      { id: `ze-${a.id}`, kind: 'posted', code: 'p2p', legs: [{ ...leg, amountMinor: 0n }] },
     ]);
-    assert.deepEqual(results.map((r) => (r.status === 'rejected' ? r.reason : r.status)), [
-      'exceeds_credits',
-      'credit_account_not_found',
-      'currency_mismatch',
-      'invalid_amount',
-    ]);
-    assert.equal(await ledger.getTransfer('nf-' + a.id), undefined);
+    assert.deepEqual(
+      results.map((r) => (r.status === 'rejected' ? r.reason : r.status)),
+      ['exceeds_credits', 'credit_account_not_found', 'currency_mismatch', 'invalid_amount'],
+    );
+    assert.equal(await ledger.getTransfer(`nf-${a.id}`), undefined);
     assert.equal(balanceOf((await ledger.getAccount(a.id))!).postedMinor, 50n);
   });
 
@@ -83,7 +108,7 @@ describe('ledger', () => {
     const fees = await ledger.systemAccount('fees', 'CNY');
     const [r] = await ledger.createTransfers([
       {
-        id: 'ml-' + a.id,
+        id: `ml-${a.id}`,
         kind: 'posted',
         code: 'merchant_pay',
         legs: [
@@ -100,14 +125,22 @@ describe('ledger', () => {
     const a = await fundedWallet(1_000n);
     const b = await fundedWallet(0n);
     const leg = { debitAccountId: a.id, creditAccountId: b.id, amountMinor: 600n, currency: 'CNY' as const };
-    const [hold] = await ledger.createTransfers([{ id: 'h-' + a.id, kind: 'pending', code: 'withdraw', legs: [leg], timeoutMs: 60_000 }]);
+    const [hold] = await ledger.createTransfers([
+      { id: `h-${a.id}`, kind: 'pending', code: 'withdraw', legs: [leg], timeoutMs: 60_000 },
+    ]);
     assert.equal(hold?.status, 'created');
     assert.equal(balanceOf((await ledger.getAccount(a.id))!).availableMinor, 400n);
-    const [over] = await ledger.createTransfers([{ id: 'o-' + a.id, kind: 'posted', code: 'p2p', legs: [{ ...leg, amountMinor: 401n }] }]);
+    const [over] = await ledger.createTransfers([
+      { id: `o-${a.id}`, kind: 'posted', code: 'p2p', legs: [{ ...leg, amountMinor: 401n }] },
+    ]);
     assert.deepEqual(over, { status: 'rejected', reason: 'exceeds_credits' });
-    const [post] = await ledger.createTransfers([{ id: 'p-' + a.id, kind: 'post_pending', pendingId: 'h-' + a.id, code: 'withdraw' }]);
+    const [post] = await ledger.createTransfers([
+      { id: `p-${a.id}`, kind: 'post_pending', pendingId: `h-${a.id}`, code: 'withdraw' },
+    ]);
     assert.equal(post?.status, 'created');
-    const [voidAfter] = await ledger.createTransfers([{ id: 'v-' + a.id, kind: 'void_pending', pendingId: 'h-' + a.id, code: 'withdraw' }]);
+    const [voidAfter] = await ledger.createTransfers([
+      { id: `v-${a.id}`, kind: 'void_pending', pendingId: `h-${a.id}`, code: 'withdraw' },
+    ]);
     assert.deepEqual(voidAfter, { status: 'rejected', reason: 'pending_transfer_already_posted' });
     const a2 = balanceOf((await ledger.getAccount(a.id))!);
     assert.equal(a2.postedMinor, 400n);
@@ -119,10 +152,18 @@ describe('ledger', () => {
     const a = await fundedWallet(1_000n);
     const b = await fundedWallet(0n);
     await ledger.createTransfers([
-      { id: 'e-' + a.id, kind: 'pending', code: 'withdraw', timeoutMs: 1_000, legs: [{ debitAccountId: a.id, creditAccountId: b.id, amountMinor: 700n, currency: 'CNY' }] },
+      {
+        id: `e-${a.id}`,
+        kind: 'pending',
+        code: 'withdraw',
+        timeoutMs: 1_000,
+        legs: [{ debitAccountId: a.id, creditAccountId: b.id, amountMinor: 700n, currency: 'CNY' }],
+      },
     ]);
     clock.advance(1_000);
-    const [late] = await ledger.createTransfers([{ id: 'lp-' + a.id, kind: 'post_pending', pendingId: 'e-' + a.id, code: 'withdraw' }]);
+    const [late] = await ledger.createTransfers([
+      { id: `lp-${a.id}`, kind: 'post_pending', pendingId: `e-${a.id}`, code: 'withdraw' },
+    ]);
     assert.deepEqual(late, { status: 'rejected', reason: 'pending_transfer_expired' });
     assert.ok((await ledger.expireHolds()) >= 1);
     assert.equal(balanceOf((await ledger.getAccount(a.id))!).availableMinor, 1_000n);
@@ -134,7 +175,12 @@ describe('ledger', () => {
     const b = await fundedWallet(0n);
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        ledger.submitTransfer({ id: `g${i}-${a.id}`, kind: 'posted', code: 'p2p', legs: [{ debitAccountId: a.id, creditAccountId: b.id, amountMinor: 50n, currency: 'CNY' }] }),
+        ledger.submitTransfer({
+          id: `g${i}-${a.id}`,
+          kind: 'posted',
+          code: 'p2p',
+          legs: [{ debitAccountId: a.id, creditAccountId: b.id, amountMinor: 50n, currency: 'CNY' }],
+        }),
       ),
     );
     assert.equal(results.filter((r) => r.status === 'created').length, 20);
@@ -144,7 +190,10 @@ describe('ledger', () => {
 
   test('posted entries cannot be edited or deleted, and verify passes on the journal', async () => {
     const { sql } = await import('kysely');
-    await assert.rejects(sql`UPDATE ledger_entries SET posted_delta_minor = 0`.execute(store.db), /append-only/);
+    await assert.rejects(
+      sql`UPDATE ledger_entries SET posted_delta_minor = 0`.execute(store.db),
+      /append-only/,
+    );
     await assert.rejects(sql`DELETE FROM ledger_transfers`.execute(store.db), /append-only/);
     const report = await verifyLedger(store.db, { nowMs: clock.nowMs() });
     assert.deepEqual(report.violations, []);

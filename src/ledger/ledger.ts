@@ -4,8 +4,9 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Clock, Currency } from '../shared/index.ts';
-import { COMMON_ERRORS, DomainError, assert, isCurrency, newId } from '../shared/index.ts';
+import { assert, COMMON_ERRORS, DomainError, isCurrency, newId } from '../shared/index.ts';
 import type { Database, LedgerAccountRow } from '../store/index.ts';
+import { expireTransferId } from './apply-transfers.ts';
 import { BATCH_ATTEMPTS_MAX, EXPIRE_HOLDS_PER_RUN_MAX, TRANSFERS_PER_BATCH_MAX } from './constants.ts';
 import { LEDGER_ERRORS } from './errors.ts';
 import type {
@@ -133,7 +134,11 @@ export function createLedger(deps: LedgerDeps) {
     /** The platform's own account of a kind and currency, created on first use. */
     async systemAccount(kind: AccountKind, currency: Currency): Promise<Account> {
       const id = `sys:${kind}:${currency}`;
-      const existing = await db.selectFrom('ledger_accounts').selectAll().where('id', '=', id).executeTakeFirst();
+      const existing = await db
+        .selectFrom('ledger_accounts')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
       if (existing) return toAccount(existing);
       await db
         .insertInto('ledger_accounts')
@@ -148,7 +153,11 @@ export function createLedger(deps: LedgerDeps) {
         })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
-      const row = await db.selectFrom('ledger_accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('ledger_accounts')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
       return toAccount(row);
     },
 
@@ -159,7 +168,12 @@ export function createLedger(deps: LedgerDeps) {
 
     async getAccounts(ids: readonly string[]): Promise<Account[]> {
       if (ids.length === 0) return [];
-      const rows = await db.selectFrom('ledger_accounts').selectAll().where('id', 'in', ids).orderBy('id').execute();
+      const rows = await db
+        .selectFrom('ledger_accounts')
+        .selectAll()
+        .where('id', 'in', ids)
+        .orderBy('id')
+        .execute();
       return rows.map(toAccount);
     },
 
@@ -226,7 +240,7 @@ export function createLedger(deps: LedgerDeps) {
       if (due.length === 0) return 0;
       const results = await createTransfers(
         due.map((hold) => ({
-          id: `expire:${hold.transfer_id}`.slice(0, 64),
+          id: expireTransferId(hold.transfer_id),
           kind: 'expire_pending' as const,
           pendingId: hold.transfer_id,
           code: 'hold_expired' as const,
@@ -307,7 +321,7 @@ class TransferBatcher {
         .then(
           (results) => {
             assert(results.length === batch.length, 'one result per request');
-            batch.forEach((waiting, i) => waiting.resolve(results[i]!));
+            for (const [i, waiting] of batch.entries()) waiting.resolve(results[i]!);
           },
           (error: unknown) => {
             for (const waiting of batch) waiting.reject(error);

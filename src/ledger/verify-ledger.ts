@@ -104,13 +104,17 @@ export async function verifyLedger(
   const triggers = await sql<{ count: bigint }>`
     SELECT count(*) AS count FROM pg_trigger
     WHERE tgname IN ('ledger_transfers_append_only', 'ledger_entries_append_only',
-                     'ledger_transfers_no_truncate', 'ledger_entries_no_truncate') AND tgenabled <> 'D'`.execute(db);
+                     'ledger_transfers_no_truncate', 'ledger_entries_no_truncate') AND tgenabled <> 'D'`.execute(
+    db,
+  );
   if (Number(triggers.rows[0]?.count ?? 0n) !== 4) add('append_only', 'journal triggers missing or disabled');
 
   // Recompute every transfer's fields hash from the journal, page by page.
   const totals = await sql<{ transfers: bigint; entries: bigint; accounts: bigint; holds: bigint }>`
     SELECT (SELECT count(*) FROM ledger_transfers) AS transfers, (SELECT count(*) FROM ledger_entries) AS entries,
-           (SELECT count(*) FROM ledger_accounts) AS accounts, (SELECT count(*) FROM ledger_holds) AS holds`.execute(db);
+           (SELECT count(*) FROM ledger_accounts) AS accounts, (SELECT count(*) FROM ledger_holds) AS holds`.execute(
+    db,
+  );
   const total = totals.rows[0] ?? { transfers: 0n, entries: 0n, accounts: 0n, holds: 0n };
   let done = 0;
   let afterSeq = 0n;
@@ -138,7 +142,8 @@ export async function verifyLedger(
         userData: t.user_data,
         legs: isMove ? ownLegs : undefined,
       });
-      if (expected !== t.fields_sha256.trim()) add('journal_unchanged', `transfer ${t.id} fields hash differs`);
+      if (expected !== t.fields_sha256.trim())
+        add('journal_unchanged', `transfer ${t.id} fields hash differs`);
       if (isMove && ownLegs.length === 0) add('journal_unchanged', `transfer ${t.id} has no entries`);
       if (!isMove && t.pending_id) {
         const holdLegs = JSON.stringify(legs.get(t.pending_id) ?? [], bigintJson);

@@ -7,9 +7,9 @@
  * committed transfer that touched the same accounts, so concurrent duplicates resolve to one
  * winner; a duplicate id on other accounts fails the unique key and the batch is retried.
  */
-import { type Kysely, type Transaction, sql } from 'kysely';
-import { assert, isCurrency } from '../shared/index.ts';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Currency } from '../shared/index.ts';
+import { assert, isCurrency } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import {
   type AccountState,
@@ -18,8 +18,14 @@ import {
   type HoldState,
   planBatch,
 } from './apply-transfers.ts';
-import { ROWS_PER_INSERT_MAX } from './constants.ts';
-import type { AccountKind, AnyTransferRequest, Transfer, TransferKind, TransferLeg, TransferResult } from './types.ts';
+import type {
+  AccountKind,
+  AnyTransferRequest,
+  Transfer,
+  TransferKind,
+  TransferLeg,
+  TransferResult,
+} from './types.ts';
 import { isMoveRequest } from './types.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -29,9 +35,7 @@ export async function writeBatch(
   requests: readonly AnyTransferRequest[],
   nowMs: number,
 ): Promise<TransferResult[]> {
-  const pendingIds = unique(
-    requests.flatMap((r) => (isMoveRequest(r) ? [] : [r.pendingId])),
-  ).sort();
+  const pendingIds = unique(requests.flatMap((r) => (isMoveRequest(r) ? [] : [r.pendingId]))).sort();
   const holds = await lockHolds(trx, pendingIds);
   const accountIds = new Set<string>();
   for (const request of requests) {
@@ -49,10 +53,7 @@ export async function writeBatch(
     }
   }
   const accounts = await lockAccounts(trx, [...accountIds].sort());
-  const existing = await loadTransfers(
-    trx,
-    unique(requests.map((r) => String(r.id))),
-  );
+  const existing = await loadTransfers(trx, unique(requests.map((r) => String(r.id))));
   const plan = planBatch({ nowMs, requests, accounts, holds, existing });
   await persistPlan(trx, plan, nowMs);
   return plan.results;
@@ -69,7 +70,10 @@ async function lockHolds(trx: Transaction<Database>, pendingIds: string[]): Prom
     SELECT transfer_id, state, expires_at FROM ledger_holds
     WHERE transfer_id = ANY(${pendingIds}::text[]) ORDER BY transfer_id FOR UPDATE`.execute(trx);
   if (rows.rows.length === 0) return holds;
-  const legs = await loadLegs(trx, rows.rows.map((r) => r.transfer_id));
+  const legs = await loadLegs(
+    trx,
+    rows.rows.map((r) => r.transfer_id),
+  );
   for (const row of rows.rows) {
     holds.set(row.transfer_id, {
       transferId: row.transfer_id,
@@ -120,13 +124,24 @@ export async function loadLegs(db: Db, transferIds: string[]): Promise<Map<strin
   if (transferIds.length === 0) return legs;
   const rows = await db
     .selectFrom('ledger_entries')
-    .select(['transfer_id', 'leg_index', 'side', 'account_id', 'currency', 'pending_delta_minor', 'posted_delta_minor'])
+    .select([
+      'transfer_id',
+      'leg_index',
+      'side',
+      'account_id',
+      'currency',
+      'pending_delta_minor',
+      'posted_delta_minor',
+    ])
     .where('transfer_id', 'in', transferIds)
     .orderBy('transfer_id')
     .orderBy('leg_index')
     .orderBy('side', 'desc') // 'D' before 'C'
     .execute();
-  const partial = new Map<string, { debit?: string; credit?: string; amountMinor: bigint; currency: Currency }>();
+  const partial = new Map<
+    string,
+    { debit?: string; credit?: string; amountMinor: bigint; currency: Currency }
+  >();
   for (const row of rows) {
     const key = `${row.transfer_id}\u0000${row.leg_index}`;
     const magnitude = absMax(row.pending_delta_minor, row.posted_delta_minor);
@@ -138,7 +153,12 @@ export async function loadLegs(db: Db, transferIds: string[]): Promise<Map<strin
     partial.set(key, leg);
     if (leg.debit && leg.credit) {
       const list = legs.get(row.transfer_id) ?? [];
-      list.push({ debitAccountId: leg.debit, creditAccountId: leg.credit, amountMinor: leg.amountMinor, currency });
+      list.push({
+        debitAccountId: leg.debit,
+        creditAccountId: leg.credit,
+        amountMinor: leg.amountMinor,
+        currency,
+      });
       legs.set(row.transfer_id, list);
     }
   }
@@ -177,43 +197,57 @@ export async function loadTransfers(db: Db, ids: string[]): Promise<Map<string, 
   return found;
 }
 
+/**
+ * Writes the batch's transfers, entries and balances in one statement (one round trip, whatever
+ * the batch size): each column travels as one array and `unnest` turns the arrays back into rows,
+ * so the SQL text is the same for every batch. The entries' foreign keys to the transfers that the
+ * sibling CTE inserts are checked at the end of the statement, when those rows exist. Measured on
+ * the 2-core bench machine: 5–20% less time per batch than three statements (docs/BENCHMARKS.md).
+ */
 async function persistPlan(trx: Transaction<Database>, plan: BatchPlan, nowMs: number): Promise<void> {
   if (plan.transfers.length === 0) return;
   const createdAt = new Date(nowMs);
-  for (const chunk of chunks(plan.transfers, ROWS_PER_INSERT_MAX)) {
-    await trx
-      .insertInto('ledger_transfers')
-      .values(
-        chunk.map(({ transfer, fieldsSha256 }) => ({
-          id: transfer.id,
-          kind: transfer.kind,
-          pending_id: transfer.pendingId,
-          code: transfer.code,
-          user_data: transfer.userData,
-          expires_at: transfer.expiresAt,
-          fields_sha256: fieldsSha256,
-          created_at: createdAt,
-        })),
-      )
-      .execute();
-  }
-  for (const chunk of chunks(plan.entries, ROWS_PER_INSERT_MAX)) {
-    await trx
-      .insertInto('ledger_entries')
-      .values(
-        chunk.map((e) => ({
-          transfer_id: e.transferId,
-          leg_index: e.legIndex,
-          account_id: e.accountId,
-          side: e.side,
-          currency: e.currency,
-          pending_delta_minor: e.pendingDeltaMinor,
-          posted_delta_minor: e.postedDeltaMinor,
-          created_at: createdAt,
-        })),
-      )
-      .execute();
-  }
+  const transfers = plan.transfers.map((t) => t.transfer);
+  const entries = plan.entries;
+  const changed = plan.changedAccounts;
+  const written = await sql<{ accounts_updated: bigint }>`
+    WITH new_transfers AS (
+      INSERT INTO ledger_transfers (id, kind, pending_id, code, user_data, expires_at, fields_sha256, created_at)
+      SELECT v.id, v.kind, v.pending_id, v.code, v.user_data, v.expires_at, v.fields_sha256,
+        ${createdAt}::timestamptz
+      FROM unnest(${transfers.map((t) => t.id)}::text[], ${transfers.map((t) => t.kind)}::text[],
+                  ${transfers.map((t) => t.pendingId)}::text[], ${transfers.map((t) => t.code)}::text[],
+                  ${transfers.map((t) => t.userData)}::text[],
+                  ${transfers.map((t) => t.expiresAt)}::timestamptz[],
+                  ${plan.transfers.map((t) => t.fieldsSha256)}::text[])
+        AS v(id, kind, pending_id, code, user_data, expires_at, fields_sha256)
+    ), new_entries AS (
+      INSERT INTO ledger_entries (transfer_id, leg_index, account_id, side, currency, pending_delta_minor,
+        posted_delta_minor, created_at)
+      SELECT v.transfer_id, v.leg_index, v.account_id, v.side, v.currency, v.pending_delta_minor,
+        v.posted_delta_minor, ${createdAt}::timestamptz
+      FROM unnest(${entries.map((e) => e.transferId)}::text[],
+                  ${entries.map((e) => e.legIndex)}::int4[],
+                  ${entries.map((e) => e.accountId)}::text[], ${entries.map((e) => e.side)}::text[],
+                  ${entries.map((e) => e.currency)}::text[],
+                  ${entries.map((e) => e.pendingDeltaMinor.toString())}::int8[],
+                  ${entries.map((e) => e.postedDeltaMinor.toString())}::int8[])
+        AS v(transfer_id, leg_index, account_id, side, currency, pending_delta_minor, posted_delta_minor)
+    ), updated_accounts AS (
+      UPDATE ledger_accounts a SET
+        debits_pending_minor = v.dp, debits_posted_minor = v.dpo,
+        credits_pending_minor = v.cp, credits_posted_minor = v.cpo
+      FROM unnest(${changed.map((a) => a.id)}::text[],
+                  ${changed.map((a) => a.debitsPendingMinor.toString())}::int8[],
+                  ${changed.map((a) => a.debitsPostedMinor.toString())}::int8[],
+                  ${changed.map((a) => a.creditsPendingMinor.toString())}::int8[],
+                  ${changed.map((a) => a.creditsPostedMinor.toString())}::int8[]) AS v(id, dp, dpo, cp, cpo)
+      WHERE a.id = v.id
+      RETURNING 1
+    )
+    SELECT count(*) AS accounts_updated FROM updated_accounts`.execute(trx);
+  const accountsUpdated = Number(written.rows[0]?.accounts_updated ?? -1n);
+  assert(accountsUpdated === changed.length, 'every changed account was updated');
   if (plan.newHolds.length > 0) {
     await trx
       .insertInto('ledger_holds')
@@ -240,22 +274,4 @@ async function persistPlan(trx: Transaction<Database>, plan: BatchPlan, nowMs: n
       'every resolved hold was pending and locked',
     );
   }
-  const changed = plan.changedAccounts;
-  if (changed.length > 0) {
-    const updated = await sql`
-      UPDATE ledger_accounts a SET
-        debits_pending_minor = v.dp, debits_posted_minor = v.dpo,
-        credits_pending_minor = v.cp, credits_posted_minor = v.cpo
-      FROM unnest(${changed.map((a) => a.id)}::text[],
-                  ${changed.map((a) => a.debitsPendingMinor.toString())}::int8[],
-                  ${changed.map((a) => a.debitsPostedMinor.toString())}::int8[],
-                  ${changed.map((a) => a.creditsPendingMinor.toString())}::int8[],
-                  ${changed.map((a) => a.creditsPostedMinor.toString())}::int8[]) AS v(id, dp, dpo, cp, cpo)
-      WHERE a.id = v.id`.execute(trx);
-    assert(Number(updated.numAffectedRows ?? -1n) === changed.length, 'every changed account was updated');
-  }
-}
-
-function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }

@@ -9,7 +9,7 @@ export interface ErrorCode {
   /** Human text in English; never includes secrets or whether an account exists. */
   readonly message: string;
   /** The HTTP status this code maps to. */
-  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 423 | 429 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 423 | 429 | 503;
 }
 
 export class DomainError extends Error {

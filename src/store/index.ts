@@ -5,6 +5,7 @@ export type {
   LedgerTransferRow,
   NewLedgerEntry,
 } from './schema.ts';
+export { createScratchDatabase, dropScratchDatabase } from './scratch-database.ts';
 export {
   durablePgliteStartParams,
   migrateToLatest,

@@ -70,8 +70,6 @@ export interface UsersTable {
   birth_date: Nullable<string>;
   locale: Defaulted<string>;
   payment_password_hash: Nullable<string>;
-  login_failures: Defaulted<number>;
-  login_locked_until: Nullable<Date>;
   payment_failures: Defaulted<number>;
   payment_locked_until: Nullable<Date>;
   password_changed_at: Nullable<Date>;
@@ -96,6 +94,13 @@ export interface SessionsTable {
   auth_methods: Defaulted<string>;
   country: Nullable<string>;
   city: Nullable<string>;
+}
+
+export interface LoginLockoutsTable {
+  phone_e164: string;
+  failures: Defaulted<number>;
+  last_failure_at: Nullable<Date>;
+  locked_until: Nullable<Date>;
 }
 
 export interface OneTimeCodesTable {
@@ -260,6 +265,7 @@ export interface Database {
   sessions: SessionsTable;
   wallets: WalletsTable;
   merchants: MerchantsTable;
+  login_lockouts: LoginLockoutsTable;
   one_time_codes: OneTimeCodesTable;
   sign_up_attempts: SignUpAttemptsTable;
   devices: DevicesTable;

@@ -1,4 +1,5 @@
 /** The whole HTTP app on a test store, for `app.inject()` tests. */
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
@@ -6,6 +7,9 @@ import { seedDemo } from '../demo/index.ts';
 import { createModules } from '../main.ts';
 import { type Clock, ManualClock } from '../shared/index.ts';
 import { openTestStore, type TestStore } from './test-store.ts';
+
+/** The origin test WebAuthn ceremonies use (the soft authenticator signs for it). */
+export const TEST_PUBLIC_URL = 'http://localhost:8080';
 
 export const TEST_OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef0123456789';
 
@@ -24,9 +28,13 @@ export async function openTestApp(options: { demo?: boolean; clock?: Clock } = {
     {},
     { logLevel: 'silent', operatorToken: TEST_OPERATOR_TOKEN, webDistDir: '/nonexistent' },
   );
-  const modules = createModules(store, config, clock);
+  const modules = createModules(store, config, clock, {
+    masterKey: randomBytes(32),
+    devMode: true,
+    publicUrl: new URL(TEST_PUBLIC_URL),
+  });
   if (options.demo ?? true) await seedDemo({ db: store.db, ...modules });
-  const app = await buildApp({ config, ping: store.ping, ...modules, demo: options.demo ?? true });
+  const app = await buildApp({ config, clock, ping: store.ping, ...modules, demo: options.demo ?? true });
   await app.ready();
   return {
     app,

@@ -15,14 +15,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ADD COLUMN birth_date date,
       ADD COLUMN locale text NOT NULL DEFAULT 'zh-CN',
       ADD COLUMN payment_password_hash text,
-      ADD COLUMN login_failures int4 NOT NULL DEFAULT 0,
-      ADD COLUMN login_locked_until timestamptz,
       ADD COLUMN payment_failures int4 NOT NULL DEFAULT 0,
       ADD COLUMN payment_locked_until timestamptz,
       ADD COLUMN password_changed_at timestamptz,
       ADD COLUMN phone_changed_at timestamptz,
       ADD COLUMN frozen_at timestamptz,
       ADD COLUMN frozen_reason text`.execute(db);
+
+  // Keyed by the phone number typed, whether or not an account has it, so that a lockout answer
+  // does not reveal which numbers are registered.
+  await sql`
+    CREATE TABLE login_lockouts (
+      phone_e164 text PRIMARY KEY,
+      failures int4 NOT NULL DEFAULT 0,
+      last_failure_at timestamptz,
+      locked_until timestamptz
+    )`.execute(db);
 
   await sql`
     CREATE TABLE one_time_codes (
@@ -38,7 +46,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       expires_at timestamptz NOT NULL,
       consumed_at timestamptz
     )`.execute(db);
-  await sql`CREATE INDEX one_time_codes_destination ON one_time_codes (destination, purpose, created_at DESC)`.execute(db);
+  await sql`CREATE INDEX one_time_codes_destination ON one_time_codes (destination, purpose, created_at DESC)`.execute(
+    db,
+  );
 
   await sql`
     CREATE TABLE sign_up_attempts (

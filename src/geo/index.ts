@@ -1,0 +1,1 @@
+export { createGeoLocator } from './geo-locator.ts';

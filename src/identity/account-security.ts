@@ -1,0 +1,383 @@
+/**
+ * The signed-in user's own security: the payment password (with Alipay's 3 strikes → 3 hours
+ * lock), step-up re-authentication, and changes of login password, payment password, phone and
+ * e-mail. The HTTP layer requires a fresh step-up before every change; each change is a security
+ * event and a notice to every bound channel (so a hijacker's change is seen by the owner).
+ */
+import { DomainError } from '../shared/index.ts';
+import type { IdentityContext, Located } from './context.ts';
+import { IDENTITY_ERRORS } from './errors.ts';
+import { noticeToAllChannels } from './notices.ts';
+import { checkLoginPassword, checkPaymentPassword } from './password-policy.ts';
+import { hashSecret, verifySecret } from './passwords.ts';
+import { normalizePhone } from './phone.ts';
+import { enforceRateLimit } from './rate-limits.ts';
+import { recordSecurityEvent } from './security-events.ts';
+import type { createSessions, SessionContext } from './sessions.ts';
+import { type SecondFactorMethod, verifySecondFactor } from './sign-in.ts';
+import { normalizeEmail } from './sign-up.ts';
+
+type Sessions = ReturnType<typeof createSessions>;
+
+export const PAYMENT_FAILURES_MAX = 3;
+export const PAYMENT_LOCK_MS = 3 * 3600_000;
+
+export type StepUpMethod = SecondFactorMethod | 'payment_password';
+
+export interface SecurityOverview {
+  readonly phone: string;
+  readonly email: string | null;
+  readonly hasPaymentPassword: boolean;
+  readonly totp: boolean;
+  readonly backupCodesLeft: number;
+  readonly passkeys: number;
+  readonly paymentLockedUntil: Date | null;
+  readonly frozen: boolean;
+}
+
+export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) {
+  const { db, clock } = ctx;
+
+  async function changed(
+    userId: string,
+    change: string,
+    type: Parameters<typeof recordSecurityEvent>[2]['type'],
+    origin: Located,
+  ) {
+    const nowMs = clock.nowMs();
+    await db.transaction().execute(async (trx) => {
+      await recordSecurityEvent(trx, nowMs, {
+        userId,
+        type,
+        ip: origin.ip,
+        country: origin.location?.country,
+        city: origin.location?.city,
+      });
+      await noticeToAllChannels(trx, ctx, {
+        userId,
+        template: 'security_change',
+        vars: { change, time: new Date(nowMs).toISOString() },
+      });
+    });
+  }
+
+  async function verifyPaymentPassword(
+    userId: string,
+    paymentPassword: string,
+    origin: Located,
+  ): Promise<void> {
+    await enforceRateLimit(ctx, 'credential_account', `pay:${userId}`);
+    const nowMs = clock.nowMs();
+    const user = await db
+      .selectFrom('users')
+      .select(['payment_password_hash', 'payment_failures', 'payment_locked_until'])
+      .where('id', '=', userId)
+      .executeTakeFirstOrThrow();
+    if (user.payment_locked_until && user.payment_locked_until.getTime() > nowMs) {
+      throw new DomainError(IDENTITY_ERRORS.PAYMENT_LOCKED, {
+        lockedUntil: user.payment_locked_until.toISOString(),
+      });
+    }
+    if (!user.payment_password_hash) throw new DomainError(IDENTITY_ERRORS.NO_PAYMENT_PASSWORD);
+    const ok =
+      /^[0-9]{6}$/.test(paymentPassword) &&
+      (await verifySecret(user.payment_password_hash, ctx.secrets.pepperPaymentPassword(paymentPassword)));
+    if (ok) {
+      if (user.payment_failures > 0)
+        await db.updateTable('users').set({ payment_failures: 0 }).where('id', '=', userId).execute();
+      return;
+    }
+    // Counted in its own transaction, committed before the answer: a failing caller cannot undo it.
+    const lockedUntil = await db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('users')
+        .set((eb) => ({ payment_failures: eb('payment_failures', '+', 1) }))
+        .where('id', '=', userId)
+        .returning('payment_failures')
+        .executeTakeFirstOrThrow();
+      const base = { userId, ip: origin.ip, country: origin.location?.country, city: origin.location?.city };
+      await recordSecurityEvent(trx, nowMs, { ...base, type: 'payment_password_failed' });
+      if (row.payment_failures < PAYMENT_FAILURES_MAX) return null;
+      const until = new Date(nowMs + PAYMENT_LOCK_MS);
+      await trx
+        .updateTable('users')
+        .set({ payment_locked_until: until, payment_failures: 0 })
+        .where('id', '=', userId)
+        .execute();
+      await recordSecurityEvent(trx, nowMs, {
+        ...base,
+        type: 'payment_locked',
+        details: { until: until.toISOString() },
+      });
+      await noticeToAllChannels(trx, ctx, {
+        userId,
+        template: 'payment_locked',
+        vars: { until: until.toISOString() },
+      });
+      return { until, failures: row.payment_failures };
+    });
+    if (lockedUntil)
+      throw new DomainError(IDENTITY_ERRORS.PAYMENT_LOCKED, { lockedUntil: lockedUntil.until.toISOString() });
+    const failures = await db
+      .selectFrom('users')
+      .select('payment_failures')
+      .where('id', '=', userId)
+      .executeTakeFirstOrThrow();
+    throw new DomainError(IDENTITY_ERRORS.WRONG_PAYMENT_PASSWORD, {
+      attemptsLeft: PAYMENT_FAILURES_MAX - failures.payment_failures,
+    });
+  }
+
+  return {
+    verifyPaymentPassword,
+
+    async overview(userId: string): Promise<SecurityOverview> {
+      const user = await db
+        .selectFrom('users')
+        .select(['phone_e164', 'email', 'payment_password_hash', 'payment_locked_until', 'frozen_at'])
+        .where('id', '=', userId)
+        .executeTakeFirstOrThrow();
+      const nowMs = clock.nowMs();
+      return {
+        phone: user.phone_e164,
+        email: user.email,
+        hasPaymentPassword: Boolean(user.payment_password_hash),
+        totp: await ctx.factors.totpEnabled(userId),
+        backupCodesLeft: await ctx.factors.backupCodesLeft(userId),
+        passkeys: await ctx.factors.passkeyCount(userId),
+        paymentLockedUntil:
+          user.payment_locked_until && user.payment_locked_until.getTime() > nowMs
+            ? user.payment_locked_until
+            : null,
+        frozen: Boolean(user.frozen_at),
+      };
+    },
+
+    async sendStepUpCode(session: SessionContext, origin: Located) {
+      await enforceRateLimit(ctx, 'code_send', session.user.phoneE164);
+      return db.transaction().execute((trx) =>
+        ctx.codes.send(trx, clock.nowMs(), {
+          purpose: 'step_up',
+          channel: 'sms',
+          destination: session.user.phoneE164,
+          userId: session.user.id,
+          subjectId: session.sessionId,
+          locale: origin.locale,
+        }),
+      );
+    },
+
+    stepUpPasskeyOptions: (session: SessionContext) =>
+      ctx.factors.passkeyOptions({
+        userId: session.user.id,
+        purpose: 'step_up',
+        subjectId: session.sessionId,
+      }),
+
+    /** Re-authenticates within this session; sensitive changes need it within the last 5 minutes. */
+    async stepUp(
+      session: SessionContext,
+      input: {
+        method: StepUpMethod;
+        code?: string | undefined;
+        paymentPassword?: string | undefined;
+        ceremonyId?: string | undefined;
+        response?: unknown;
+      },
+      origin: Located,
+    ): Promise<Date> {
+      await enforceRateLimit(ctx, 'code_verify', session.user.id);
+      if (input.method === 'payment_password') {
+        await verifyPaymentPassword(session.user.id, input.paymentPassword ?? '', origin);
+      } else {
+        await verifySecondFactor(ctx, {
+          userId: session.user.id,
+          method: input.method,
+          code: input.code,
+          ceremonyId: input.ceremonyId,
+          response: input.response,
+          purpose: 'step_up',
+          subjectId: session.sessionId,
+          codePurpose: 'step_up',
+        });
+      }
+      const at = await sessions.markStepUp(db, session.sessionId);
+      await recordSecurityEvent(db, clock.nowMs(), {
+        userId: session.user.id,
+        type: 'step_up',
+        sessionId: session.sessionId,
+        ip: origin.ip,
+        details: { method: input.method },
+      });
+      return at;
+    },
+
+    /** Lifts the 3-hour payment lock after the user re-verified identity (a step-up that was not
+     *  the payment password). */
+    async unlockPayments(session: SessionContext, origin: Located): Promise<void> {
+      await db
+        .updateTable('users')
+        .set({ payment_locked_until: null, payment_failures: 0 })
+        .where('id', '=', session.user.id)
+        .execute();
+      await changed(session.user.id, 'payment_unlocked', 'step_up', origin);
+    },
+
+    async changePassword(session: SessionContext, newPassword: string, origin: Located): Promise<void> {
+      const verdict = checkLoginPassword(newPassword, { phoneE164: session.user.phoneE164 });
+      if (!verdict.ok) {
+        throw new DomainError(
+          verdict.reason === 'common'
+            ? IDENTITY_ERRORS.COMMON_PASSWORD
+            : verdict.reason === 'contains_phone'
+              ? IDENTITY_ERRORS.PASSWORD_CONTAINS_PHONE
+              : IDENTITY_ERRORS.WEAK_PASSWORD,
+        );
+      }
+      const hash = await hashSecret(newPassword);
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('users')
+          .set({ login_password_hash: hash, password_changed_at: new Date(clock.nowMs()) })
+          .where('id', '=', session.user.id)
+          .execute();
+        // Whoever else knew the old password is signed out everywhere else.
+        await sessions.endOthers(trx, session.user.id, session.sessionId);
+      });
+      await changed(session.user.id, 'password', 'password_changed', origin);
+    },
+
+    async changePaymentPassword(
+      session: SessionContext,
+      newPaymentPassword: string,
+      origin: Located,
+    ): Promise<void> {
+      const user = await db
+        .selectFrom('users')
+        .select(['birth_date', 'phone_e164'])
+        .where('id', '=', session.user.id)
+        .executeTakeFirstOrThrow();
+      const verdict = checkPaymentPassword(newPaymentPassword, {
+        birthDate: user.birth_date,
+        phoneE164: user.phone_e164,
+      });
+      if (!verdict.ok) {
+        throw new DomainError(
+          verdict.reason === 'format'
+            ? IDENTITY_ERRORS.INVALID_PAYMENT_PASSWORD
+            : IDENTITY_ERRORS.TRIVIAL_PAYMENT_PASSWORD,
+        );
+      }
+      const hash = await hashSecret(ctx.secrets.pepperPaymentPassword(newPaymentPassword));
+      await db
+        .updateTable('users')
+        .set({ payment_password_hash: hash, payment_failures: 0, payment_locked_until: null })
+        .where('id', '=', session.user.id)
+        .execute();
+      await changed(session.user.id, 'payment_password', 'payment_password_changed', origin);
+    },
+
+    /** Sends a code to the new phone; the change happens on confirm. A number already in use gets
+     *  no code (and the same answer). */
+    async startPhoneChange(session: SessionContext, phoneInput: string, origin: Located) {
+      const phone = normalizePhone(phoneInput);
+      if (!phone) throw new DomainError(IDENTITY_ERRORS.INVALID_PHONE);
+      await enforceRateLimit(ctx, 'code_send', phone);
+      const taken = await db
+        .selectFrom('users')
+        .select('id')
+        .where('phone_e164', '=', phone)
+        .executeTakeFirst();
+      if (taken) return { resendAfterMs: 60_000 };
+      return db.transaction().execute((trx) =>
+        ctx.codes.send(trx, clock.nowMs(), {
+          purpose: 'change_phone',
+          channel: 'sms',
+          destination: phone,
+          userId: session.user.id,
+          subjectId: session.user.id,
+          locale: origin.locale,
+        }),
+      );
+    },
+
+    async confirmPhoneChange(
+      session: SessionContext,
+      input: { phone: string; code: string },
+      origin: Located,
+    ): Promise<void> {
+      const phone = normalizePhone(input.phone);
+      if (!phone) throw new DomainError(IDENTITY_ERRORS.INVALID_PHONE);
+      await ctx.codes.verify(clock.nowMs(), {
+        purpose: 'change_phone',
+        destination: phone,
+        subjectId: session.user.id,
+        code: input.code,
+      });
+      const oldPhone = session.user.phoneE164;
+      const nowMs = clock.nowMs();
+      await db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('users')
+          .set({ phone_e164: phone, phone_verified_at: new Date(nowMs), phone_changed_at: new Date(nowMs) })
+          .where('id', '=', session.user.id)
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) !== 1) throw new DomainError(IDENTITY_ERRORS.PHONE_TAKEN);
+        // The old number hears of it too: it is the one the owner may still hold.
+        const user = await trx
+          .selectFrom('users')
+          .select('locale')
+          .where('id', '=', session.user.id)
+          .executeTakeFirstOrThrow();
+        await ctx.notifier.enqueue(trx, {
+          userId: session.user.id,
+          channel: 'sms',
+          destination: oldPhone,
+          template: 'security_change',
+          locale: user.locale === 'en' ? 'en' : 'zh-CN',
+          vars: { change: 'phone', time: new Date(nowMs).toISOString() },
+        });
+      });
+      await changed(session.user.id, 'phone', 'phone_changed', origin);
+    },
+
+    async startEmailChange(session: SessionContext, emailInput: string, origin: Located) {
+      const email = normalizeEmail(emailInput);
+      if (!email) throw new DomainError(IDENTITY_ERRORS.INVALID_EMAIL);
+      await enforceRateLimit(ctx, 'code_send', email);
+      const taken = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+      if (taken) return { resendAfterMs: 60_000 };
+      return db.transaction().execute((trx) =>
+        ctx.codes.send(trx, clock.nowMs(), {
+          purpose: 'change_email',
+          channel: 'email',
+          destination: email,
+          userId: session.user.id,
+          subjectId: session.user.id,
+          locale: origin.locale,
+        }),
+      );
+    },
+
+    async confirmEmailChange(
+      session: SessionContext,
+      input: { email: string; code: string },
+      origin: Located,
+    ): Promise<void> {
+      const email = normalizeEmail(input.email);
+      if (!email) throw new DomainError(IDENTITY_ERRORS.INVALID_EMAIL);
+      await ctx.codes.verify(clock.nowMs(), {
+        purpose: 'change_email',
+        destination: email,
+        subjectId: session.user.id,
+        code: input.code,
+      });
+      await db
+        .updateTable('users')
+        .set({ email, email_verified_at: new Date(clock.nowMs()) })
+        .where('id', '=', session.user.id)
+        .execute();
+      await changed(session.user.id, 'email', 'email_changed', origin);
+    },
+  };
+}

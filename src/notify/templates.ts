@@ -1,0 +1,407 @@
+/**
+ * Every message Rampart sends, in one place: each template of identity's NOTIFICATION_TEMPLATES
+ * in Chinese (zh-CN) and English, as a short text (the SMS after its brand tag, and the in-app
+ * body) and as an e-mail (subject + plain-text body).
+ *
+ * Variables are declared per template (TEMPLATE_VARS). `renderTemplate` is typed by them, so a
+ * direct caller that forgets or misspells one does not compile; `renderNotification`, which
+ * receives the port's untyped `Record<string, string>`, checks the same thing at run time and
+ * refuses unknown, missing or malformed variables with an AssertionError (a bug in the caller,
+ * never a user error).
+ *
+ * Secrets: the only secret a message may carry is the one-time code itself (and the single-use
+ * "this wasn't me" link, whose one power is freezing the account). `redactSecrets` masks both, so
+ * the outbox keeps them only until the message has gone out (see delivery-worker.ts).
+ */
+import type { Locale, NotificationTemplate } from '../identity/index.ts';
+import { assert } from '../shared/index.ts';
+
+/** Required and optional variable names of each template. */
+export const TEMPLATE_VARS = {
+  otp_code: { required: ['code', 'purpose', 'minutes'], optional: [] },
+  sign_up_existing: { required: [], optional: [] },
+  new_sign_in: { required: ['device', 'location', 'time', 'notMeUrl'], optional: [] },
+  security_change: { required: ['change', 'time'], optional: ['action'] },
+  account_locked: { required: ['until'], optional: [] },
+  payment_locked: { required: ['until'], optional: [] },
+  account_frozen: { required: ['reason', 'time'], optional: [] },
+} as const satisfies Record<
+  NotificationTemplate,
+  { required: readonly string[]; optional: readonly string[] }
+>;
+
+type Spec<T extends NotificationTemplate> = (typeof TEMPLATE_VARS)[T];
+
+/** The variables template `T` takes: a missing or unknown name is a compile error. */
+export type TemplateVars<T extends NotificationTemplate> = {
+  readonly [K in Spec<T>['required'][number]]: string;
+} & {
+  readonly [K in Spec<T>['optional'][number]]?: string;
+};
+
+export const TEMPLATE_LOCALES = ['zh-CN', 'en'] as const satisfies readonly Locale[];
+
+/** A variable longer than this is cut (device names and locations are partly user-controlled). */
+export const TEMPLATE_VAR_CHARS_MAX = 200;
+/** The "this wasn't me" URL: base URL + a 43-character token. */
+export const TEMPLATE_URL_CHARS_MAX = 2_000;
+
+/** Variables with a fixed shape; anything else is free text, cleaned and cut. */
+const VAR_FORMATS: Readonly<Record<string, RegExp>> = {
+  code: /^[0-9]{6,8}$/,
+  minutes: /^[1-9][0-9]{0,2}$/,
+  time: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/,
+  until: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/,
+  notMeUrl: /^https?:\/\/[^\s]+$/,
+};
+
+export interface RenderedTemplate {
+  /** E-mail subject; also the title of an in-app message. Never carries the code. */
+  readonly subject: string;
+  /** The SMS, brand tag first, e.g. "【Rampart】验证码 123456，5分钟内有效。…". */
+  readonly sms: string;
+  /** One line without the brand tag: the in-app message body. */
+  readonly short: string;
+  /** Plain-text e-mail body. */
+  readonly emailText: string;
+}
+
+export type Channel = 'sms' | 'email' | 'in_app';
+
+/** What the outbox stores for one channel. */
+export interface RenderedMessage {
+  readonly subject: string;
+  readonly body: string;
+}
+
+/** Renders a template with typed variables. */
+export function renderTemplate<T extends NotificationTemplate>(
+  template: T,
+  locale: Locale,
+  vars: TemplateVars<T>,
+): RenderedTemplate {
+  return renderChecked(template, locale, vars);
+}
+
+/** Renders what the outbox stores for a notification request (the port's untyped variables). */
+export function renderNotification(request: {
+  readonly template: NotificationTemplate;
+  readonly locale: Locale;
+  readonly channel: Channel;
+  readonly vars: Readonly<Record<string, string>>;
+}): RenderedMessage {
+  const rendered = renderChecked(request.template, request.locale, request.vars);
+  switch (request.channel) {
+    case 'sms':
+      return { subject: rendered.subject, body: rendered.sms };
+    case 'email':
+      return { subject: rendered.subject, body: rendered.emailText };
+    case 'in_app':
+      return { subject: rendered.subject, body: rendered.short };
+  }
+}
+
+/** Masks the secrets a template's text may carry (the code, the link token). Idempotent. */
+export function redactSecrets(template: string, text: string): string {
+  if (template === 'otp_code') return text.replace(/(?<![0-9])[0-9]{6,8}(?![0-9])/g, '******');
+  if (template === 'new_sign_in') return text.replace(/(https?:\/\/[^\s?#]+)[?#][^\s]*/g, '$1?…');
+  return text;
+}
+
+function renderChecked(
+  template: NotificationTemplate,
+  locale: Locale,
+  vars: Readonly<Record<string, string>>,
+): RenderedTemplate {
+  const spec: { required: readonly string[]; optional: readonly string[] } | undefined =
+    TEMPLATE_VARS[template];
+  assert(spec !== undefined, `unknown notification template ${String(template)}`);
+  assert(locale === 'zh-CN' || locale === 'en', `unknown locale ${String(locale)}`);
+  const clean: Record<string, string> = {};
+  for (const name of Object.keys(vars)) {
+    assert(
+      spec.required.includes(name) || spec.optional.includes(name),
+      `template ${template} has no variable ${name}`,
+    );
+  }
+  for (const name of spec.required) {
+    assert(typeof vars[name] === 'string', `template ${template} needs variable ${name}`);
+  }
+  for (const [name, value] of Object.entries(vars)) {
+    assert(typeof value === 'string', `template ${template}: variable ${name} is not a string`);
+    const format = VAR_FORMATS[name];
+    assert(format === undefined || format.test(value), `template ${template}: variable ${name} is malformed`);
+    clean[name] = cleanValue(value, name === 'notMeUrl' ? TEMPLATE_URL_CHARS_MAX : TEMPLATE_VAR_CHARS_MAX);
+  }
+  const text = TEXTS[template][locale];
+  const rendered = {
+    subject: text.subject(clean),
+    short: text.short(clean),
+    emailText: `${text.email(clean)}\n\n${FOOTER[locale]}`,
+  };
+  return { ...rendered, sms: `${BRAND_TAG[locale]}${rendered.short}` };
+}
+
+/** Control characters (newlines included: no header or line injection) become spaces; long
+ *  values are cut. */
+function cleanValue(value: string, charsMax: number): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+  const flat = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+  const chars = Array.from(flat);
+  return chars.length <= charsMax ? flat : `${chars.slice(0, charsMax - 1).join('')}…`;
+}
+
+// ---- wording ---------------------------------------------------------------------------------
+
+const BRAND_TAG: Readonly<Record<Locale, string>> = { 'zh-CN': '【Rampart】', en: '[Rampart] ' };
+
+const FOOTER: Readonly<Record<Locale, string>> = {
+  'zh-CN': '—— Rampart\n此邮件由系统自动发送，请勿直接回复。Rampart 工作人员不会向您索取验证码或密码。',
+  en: '— Rampart\nThis message was sent automatically; replies are not read. Rampart staff will never ask for your codes or passwords.',
+};
+
+const SHANGHAI_OFFSET_MS = 8 * 60 * 60_000; // China Standard Time, UTC+8, no daylight saving
+
+/** zh-CN: Beijing time, which the Chinese-speaking user expects; en: UTC, stated. */
+function formatTime(locale: Locale, iso: string): string {
+  const ms = Date.parse(iso);
+  assert(Number.isFinite(ms), 'a time variable is a valid ISO 8601 instant');
+  if (locale === 'zh-CN') {
+    return `北京时间 ${new Date(ms + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ')}`;
+  }
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+type Labels = Readonly<Record<string, Readonly<Record<Locale, string>>>>;
+
+/** Purposes of identity's one-time codes (CODE_PURPOSES). */
+const PURPOSES: Labels = {
+  sign_up: { 'zh-CN': '注册', en: 'sign-up' },
+  sign_in: { 'zh-CN': '登录', en: 'sign-in' },
+  step_up: { 'zh-CN': '身份验证', en: 'identity check' },
+  change_phone: { 'zh-CN': '更换手机号', en: 'phone number change' },
+  change_email: { 'zh-CN': '更换邮箱', en: 'e-mail change' },
+  recovery: { 'zh-CN': '找回账户', en: 'account recovery' },
+  payment: { 'zh-CN': '支付', en: 'payment' },
+};
+
+/** What changed (the `change` variable of security_change), with English number agreement. */
+const CHANGES: Readonly<
+  Record<string, { readonly zh: string; readonly en: string; readonly plural: boolean }>
+> = {
+  password: { zh: '登录密码', en: 'login password', plural: false },
+  payment_password: { zh: '支付密码', en: 'payment password', plural: false },
+  phone: { zh: '绑定手机号', en: 'phone number', plural: false },
+  email: { zh: '绑定邮箱', en: 'e-mail address', plural: false },
+  totp: { zh: '身份验证器', en: 'authenticator app', plural: false },
+  backup_codes: { zh: '备用验证码', en: 'backup codes', plural: true },
+  passkey: { zh: '通行密钥', en: 'passkey', plural: false },
+  limits: { zh: '支付限额', en: 'payment limits', plural: true },
+};
+
+const ACTIONS: Labels = {
+  changed: { 'zh-CN': '已修改', en: 'changed' },
+  enabled: { 'zh-CN': '已开启', en: 'turned on' },
+  disabled: { 'zh-CN': '已关闭', en: 'turned off' },
+  generated: { 'zh-CN': '已重新生成', en: 'generated anew' },
+};
+
+function changeName(locale: Locale, change: string): string {
+  const known = CHANGES[change];
+  if (!known) return change;
+  return locale === 'zh-CN' ? known.zh : known.en;
+}
+
+/** "您的登录密码已修改" / "Your login password was changed", for every change and action. */
+function changeSentence(locale: Locale, change: string, action: string): string {
+  const name = changeName(locale, change);
+  const plural = CHANGES[change]?.plural ?? false;
+  if (locale === 'zh-CN') {
+    if (action === 'used') return `您的一个${name}已被使用`;
+    if (action === 'added') return `您的账户已添加新的${name}`;
+    if (action === 'removed') return `您的账户已删除一个${name}`;
+    return `您的${name}${ACTIONS[action]?.['zh-CN'] ?? '已变更'}`;
+  }
+  if (action === 'used') return plural ? `One of your ${name} was used` : `Your ${name} was used`;
+  if (action === 'added') return plural ? `New ${name} were added` : `A new ${name} was added`;
+  if (action === 'removed') return plural ? `Some of your ${name} were removed` : `A ${name} was removed`;
+  return `Your ${name} ${plural ? 'were' : 'was'} ${ACTIONS[action]?.en ?? 'changed'}`;
+}
+
+const FREEZE_REASONS: Labels = {
+  not_me_link: {
+    'zh-CN': '您通过提醒中的“不是我本人”链接报告了异常',
+    en: 'you reported activity as not yours',
+  },
+  operator: {
+    'zh-CN': '客服根据您的请求或风险核查冻结了账户',
+    en: 'our support team froze it after a review',
+  },
+  risk: { 'zh-CN': '系统检测到异常风险', en: 'our risk checks saw unusual activity' },
+};
+
+/** A known value's label; an unknown one is shown as is (a new value must not stop a notice). */
+function label(labels: Labels, locale: Locale, value: string): string {
+  return labels[value]?.[locale] ?? value;
+}
+
+type Vars = Readonly<Record<string, string>>;
+interface Text {
+  subject(v: Vars): string;
+  short(v: Vars): string;
+  email(v: Vars): string;
+}
+
+// Inside a template every declared variable is present (renderChecked asserted it).
+const v = (vars: Vars, name: string): string => vars[name] ?? '';
+
+const minutesEn = (vars: Vars) => (v(vars, 'minutes') === '1' ? '1 minute' : `${v(vars, 'minutes')} minutes`);
+
+const TEXTS: { readonly [T in NotificationTemplate]: Readonly<Record<Locale, Text>> } = {
+  otp_code: {
+    'zh-CN': {
+      subject: (x) => `Rampart ${label(PURPOSES, 'zh-CN', v(x, 'purpose'))}验证码`,
+      short: (x) => `验证码 ${v(x, 'code')}，${v(x, 'minutes')}分钟内有效。请勿告诉任何人，包括客服。`,
+      email: (x) =>
+        `您正在进行“${label(PURPOSES, 'zh-CN', v(x, 'purpose'))}”操作，验证码为：\n\n    ${v(x, 'code')}\n\n` +
+        `验证码${v(x, 'minutes')}分钟内有效，仅可使用一次。请勿告诉任何人，包括客服。\n` +
+        '如果这不是您本人的操作，请忽略此邮件，并尽快修改登录密码。',
+    },
+    en: {
+      subject: (x) => `Your Rampart ${label(PURPOSES, 'en', v(x, 'purpose'))} code`,
+      short: (x) =>
+        `Your code is ${v(x, 'code')}, valid for ${minutesEn(x)}. Never share it with anyone, including customer service.`,
+      email: (x) =>
+        `Your code for ${label(PURPOSES, 'en', v(x, 'purpose'))} is:\n\n    ${v(x, 'code')}\n\n` +
+        `It is valid for ${minutesEn(x)} and works once. Never share it with anyone, including customer service.\n` +
+        "If you didn't ask for it, ignore this message and change your login password soon.",
+    },
+  },
+  sign_up_existing: {
+    'zh-CN': {
+      subject: () => '有人尝试用您的手机号或邮箱注册 Rampart',
+      short: () => '有人尝试用您的手机号或邮箱注册新账户。您已有账户，可直接登录；如非本人操作，请忽略。',
+      email: () =>
+        '有人尝试使用您的手机号或邮箱注册新的 Rampart 账户。\n\n' +
+        '您已经拥有 Rampart 账户，可以直接登录；忘记密码时可在登录页找回。\n' +
+        '如果这不是您本人的操作，请忽略此邮件，您的账户没有任何变化。',
+    },
+    en: {
+      subject: () => 'Someone tried to sign up for Rampart with your details',
+      short: () =>
+        'Someone tried to sign up with your phone number or e-mail. You already have an account: just sign in. Not you? Ignore this; nothing changed.',
+      email: () =>
+        'Someone tried to create a new Rampart account with your phone number or e-mail address.\n\n' +
+        'You already have a Rampart account, so you can simply sign in (or reset your password from the sign-in page).\n' +
+        "If this wasn't you, ignore this message: nothing about your account has changed.",
+    },
+  },
+  new_sign_in: {
+    'zh-CN': {
+      subject: () => 'Rampart 新设备登录提醒',
+      short: (x) =>
+        `您的账户于${formatTime('zh-CN', v(x, 'time'))} 在 ${v(x, 'device')}（${v(x, 'location')}）登录。` +
+        `如非本人操作，请立即冻结账户：${v(x, 'notMeUrl')}`,
+      email: (x) =>
+        '您的 Rampart 账户在新的设备或地点登录：\n\n' +
+        `    时间：${formatTime('zh-CN', v(x, 'time'))}\n    设备：${v(x, 'device')}\n    地点：${v(x, 'location')}\n\n` +
+        '如果是您本人，无需任何操作。\n' +
+        `如果不是您本人，请立即打开以下链接冻结账户（将退出所有设备）：\n${v(x, 'notMeUrl')}\n` +
+        '然后修改登录密码和支付密码。',
+    },
+    en: {
+      subject: () => 'New sign-in to your Rampart account',
+      short: (x) =>
+        `New sign-in at ${formatTime('en', v(x, 'time'))} on ${v(x, 'device')} (${v(x, 'location')}). ` +
+        `Not you? Freeze your account now: ${v(x, 'notMeUrl')}`,
+      email: (x) =>
+        'Your Rampart account was signed in from a new device or place:\n\n' +
+        `    Time:     ${formatTime('en', v(x, 'time'))}\n    Device:   ${v(x, 'device')}\n    Location: ${v(x, 'location')}\n\n` +
+        'If this was you, there is nothing to do.\n' +
+        `If it wasn't, open this link now to freeze your account and sign out everywhere:\n${v(x, 'notMeUrl')}\n` +
+        'Then change your login and payment passwords.',
+    },
+  },
+  security_change: {
+    'zh-CN': {
+      subject: (x) => `Rampart 安全提醒：${changeName('zh-CN', v(x, 'change'))}有变更`,
+      short: (x) =>
+        `${changeSentence('zh-CN', v(x, 'change'), x.action ?? 'changed')}（${formatTime('zh-CN', v(x, 'time'))}）。` +
+        '如非本人操作，请立即登录冻结账户。',
+      email: (x) =>
+        `${changeSentence('zh-CN', v(x, 'change'), x.action ?? 'changed')}。\n\n` +
+        `    时间：${formatTime('zh-CN', v(x, 'time'))}\n\n` +
+        '如果是您本人的操作，无需理会。\n如果不是您本人，请立即登录 Rampart，在“账户安全”中冻结账户并修改密码。',
+    },
+    en: {
+      subject: (x) => `Rampart security notice: ${changeName('en', v(x, 'change'))} changed`,
+      short: (x) =>
+        `${changeSentence('en', v(x, 'change'), x.action ?? 'changed')} at ${formatTime('en', v(x, 'time'))}. ` +
+        'Not you? Sign in and freeze your account now.',
+      email: (x) =>
+        `${changeSentence('en', v(x, 'change'), x.action ?? 'changed')} on your Rampart account.\n\n` +
+        `    Time: ${formatTime('en', v(x, 'time'))}\n\n` +
+        "If this was you, there is nothing to do.\nIf it wasn't, sign in to Rampart now, freeze your account under Security and change your passwords.",
+    },
+  },
+  account_locked: {
+    'zh-CN': {
+      subject: () => 'Rampart 登录已暂时锁定',
+      short: (x) =>
+        `您的账户因多次密码错误，登录已锁定至${formatTime('zh-CN', v(x, 'until'))}。如非本人操作，建议解锁后修改登录密码。`,
+      email: (x) =>
+        '您的 Rampart 账户连续多次输入错误的登录密码，为保护账户安全，登录已暂时锁定。\n\n' +
+        `    解锁时间：${formatTime('zh-CN', v(x, 'until'))}\n\n` +
+        '如果不是您本人在尝试登录，说明有人可能知道您的手机号，请在解锁后修改登录密码并开启两步验证。',
+    },
+    en: {
+      subject: () => 'Rampart sign-in temporarily locked',
+      short: (x) =>
+        `Too many wrong passwords: sign-in is locked until ${formatTime('en', v(x, 'until'))}. Not you? Change your password once it unlocks.`,
+      email: (x) =>
+        'Your Rampart account saw too many wrong login passwords, so signing in is locked for now.\n\n' +
+        `    Locked until: ${formatTime('en', v(x, 'until'))}\n\n` +
+        "If that wasn't you, someone may know your phone number: change your login password after the lock ends and turn on two-step verification.",
+    },
+  },
+  payment_locked: {
+    'zh-CN': {
+      subject: () => 'Rampart 支付已暂时锁定',
+      short: (x) =>
+        `支付密码错误次数过多，支付功能已锁定至${formatTime('zh-CN', v(x, 'until'))}。如非本人操作，请立即修改支付密码。`,
+      email: (x) =>
+        '您的 Rampart 账户支付密码连续输入错误，为保护资金安全，支付功能已暂时锁定。\n\n' +
+        `    解锁时间：${formatTime('zh-CN', v(x, 'until'))}（验证身份后可提前解锁）\n\n` +
+        '如果不是您本人在尝试支付，请立即登录修改支付密码，必要时冻结账户。',
+    },
+    en: {
+      subject: () => 'Rampart payments temporarily locked',
+      short: (x) =>
+        `Too many wrong payment passwords: payments are locked until ${formatTime('en', v(x, 'until'))}. Not you? Change your payment password now.`,
+      email: (x) =>
+        'Your Rampart payment password was entered wrongly too many times, so payments are locked for now.\n\n' +
+        `    Locked until: ${formatTime('en', v(x, 'until'))} (or sooner, once you verify your identity)\n\n` +
+        "If that wasn't you, sign in now, change your payment password and, if needed, freeze your account.",
+    },
+  },
+  account_frozen: {
+    'zh-CN': {
+      subject: () => 'Rampart 账户已冻结',
+      short: (x) =>
+        `您的账户已于${formatTime('zh-CN', v(x, 'time'))} 冻结，所有设备已退出。原因：${label(FREEZE_REASONS, 'zh-CN', v(x, 'reason'))}。`,
+      email: (x) =>
+        '您的 Rampart 账户已冻结，所有设备均已退出登录，冻结期间无法付款或转账。\n\n' +
+        `    时间：${formatTime('zh-CN', v(x, 'time'))}\n    原因：${label(FREEZE_REASONS, 'zh-CN', v(x, 'reason'))}\n\n` +
+        '解冻需要验证身份。请勿向任何人提供验证码或密码。',
+    },
+    en: {
+      subject: () => 'Your Rampart account is frozen',
+      short: (x) =>
+        `Your account was frozen at ${formatTime('en', v(x, 'time'))} and signed out everywhere. Reason: ${label(FREEZE_REASONS, 'en', v(x, 'reason'))}.`,
+      email: (x) =>
+        'Your Rampart account is frozen: every device was signed out, and no payment or transfer can be made.\n\n' +
+        `    Time:   ${formatTime('en', v(x, 'time'))}\n    Reason: ${label(FREEZE_REASONS, 'en', v(x, 'reason'))}\n\n` +
+        'Unfreezing requires verifying your identity. Never give anyone your codes or passwords.',
+    },
+  },
+};

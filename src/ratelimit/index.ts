@@ -1,0 +1,1 @@
+export { createRateLimiter, RATE_LIMITS } from './rate-limiter.ts';

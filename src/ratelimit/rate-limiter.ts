@@ -1,0 +1,53 @@
+/**
+ * Rate limits on every credential and code endpoint, per IP and per account (rate-limiter-flexible).
+ * Embedded mode counts in process memory; the scale-out mode (issue 8) passes a Redis client so
+ * every instance shares one budget.
+ */
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimitBucket, RateLimiter, RateLimitResult } from '../identity/index.ts';
+
+const MINUTE_S = 60;
+
+/** Budgets: generous for people, tight for scripts. Lockouts (5 wrong passwords) sit underneath. */
+export const RATE_LIMITS: Readonly<Record<RateLimitBucket, { points: number; durationS: number }>> =
+  Object.freeze({
+    credential_ip: { points: 30, durationS: 15 * MINUTE_S }, // password/code/passkey attempts per IP
+    credential_account: { points: 20, durationS: 15 * MINUTE_S }, // attempts against one phone or account
+    code_send: { points: 5, durationS: 60 * MINUTE_S }, // SMS/e-mail codes to one destination (cost, spam)
+    code_verify: { points: 20, durationS: 15 * MINUTE_S },
+  });
+
+type Limiter = RateLimiterMemory | RateLimiterRedis;
+
+export function createRateLimiter(options: { redis?: unknown } = {}): RateLimiter {
+  const limiters = new Map<RateLimitBucket, Limiter>();
+  for (const [bucket, { points, durationS }] of Object.entries(RATE_LIMITS) as [
+    RateLimitBucket,
+    { points: number; durationS: number },
+  ][]) {
+    limiters.set(
+      bucket,
+      options.redis
+        ? new RateLimiterRedis({
+            storeClient: options.redis,
+            keyPrefix: `rampart:rl:${bucket}`,
+            points,
+            duration: durationS,
+          })
+        : new RateLimiterMemory({ keyPrefix: bucket, points, duration: durationS }),
+    );
+  }
+  return {
+    async consume(bucket, key): Promise<RateLimitResult> {
+      const limiter = limiters.get(bucket);
+      if (!limiter) return { ok: true };
+      try {
+        await limiter.consume(key);
+        return { ok: true };
+      } catch (error) {
+        if (error instanceof RateLimiterRes) return { ok: false, retryAfterMs: error.msBeforeNext };
+        throw error;
+      }
+    },
+  };
+}
