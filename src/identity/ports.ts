@@ -12,7 +12,7 @@ export const NOTIFICATION_TEMPLATES = [
   'otp_code', // vars: code, purpose, minutes
   'sign_up_existing', // someone tried to sign up with this phone/e-mail
   'new_sign_in', // vars: device, location, time, notMeUrl
-  'security_change', // vars: change (password|payment_password|phone|email|totp|backup_codes|passkey|limits), time
+  'security_change', // vars: change (password|payment_password|phone|email|totp|backup_codes|passkey|limits), time, action?
   'account_locked', // vars: until
   'payment_locked', // vars: until
   'account_frozen', // vars: reason, time

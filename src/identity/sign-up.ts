@@ -16,7 +16,9 @@ import { type OpenedSession, openSession, type User } from './sessions.ts';
 
 export const SIGN_UP_TTL_MS = 30 * 60_000;
 export const DISPLAY_NAME_LENGTH_MAX = 40;
-const EMAIL_PATTERN = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,63}$/;
+/** Local part, domain, TLD; never characters that could split one address into several
+ *  recipients or smuggle header syntax (`, ; < > " ( ) [ ] \`). */
+const EMAIL_PATTERN = /^[^\s@,;<>"()[\]\\]{1,64}@[^\s@,;<>"()[\]\\]{1,189}\.[^\s@,;<>"()[\]\\]{2,63}$/;
 const EMAIL_LENGTH_MAX = 254; // RFC 5321
 
 export function normalizeEmail(input: string): string | null {
