@@ -8,7 +8,7 @@ import { DomainError } from '../shared/index.ts';
 import type { IdentityContext, Located } from './context.ts';
 import { IDENTITY_ERRORS } from './errors.ts';
 import { noticeToAllChannels } from './notices.ts';
-import { checkLoginPassword, checkPaymentPassword } from './password-policy.ts';
+import { assertLoginPassword, assertPaymentPassword } from './password-policy.ts';
 import { hashSecret, verifySecret } from './passwords.ts';
 import { normalizePhone } from './phone.ts';
 import { enforceRateLimit } from './rate-limits.ts';
@@ -224,16 +224,7 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
     },
 
     async changePassword(session: SessionContext, newPassword: string, origin: Located): Promise<void> {
-      const verdict = checkLoginPassword(newPassword, { phoneE164: session.user.phoneE164 });
-      if (!verdict.ok) {
-        throw new DomainError(
-          verdict.reason === 'common'
-            ? IDENTITY_ERRORS.COMMON_PASSWORD
-            : verdict.reason === 'contains_phone'
-              ? IDENTITY_ERRORS.PASSWORD_CONTAINS_PHONE
-              : IDENTITY_ERRORS.WEAK_PASSWORD,
-        );
-      }
+      assertLoginPassword(newPassword, { phoneE164: session.user.phoneE164 });
       const hash = await hashSecret(newPassword);
       await db.transaction().execute(async (trx) => {
         await trx
@@ -257,17 +248,7 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
         .select(['birth_date', 'phone_e164'])
         .where('id', '=', session.user.id)
         .executeTakeFirstOrThrow();
-      const verdict = checkPaymentPassword(newPaymentPassword, {
-        birthDate: user.birth_date,
-        phoneE164: user.phone_e164,
-      });
-      if (!verdict.ok) {
-        throw new DomainError(
-          verdict.reason === 'format'
-            ? IDENTITY_ERRORS.INVALID_PAYMENT_PASSWORD
-            : IDENTITY_ERRORS.TRIVIAL_PAYMENT_PASSWORD,
-        );
-      }
+      assertPaymentPassword(newPaymentPassword, { birthDate: user.birth_date, phoneE164: user.phone_e164 });
       const hash = await hashSecret(ctx.secrets.pepperPaymentPassword(newPaymentPassword));
       await db
         .updateTable('users')

@@ -1,43 +1,20 @@
-/**
- * createIdentity(deps): users, sign-up, sign-in with second factors, sessions, devices, step-up,
- * the payment password, alerts and security events — one object, built by main.ts.
- */
-import type { Kysely } from 'kysely';
-import type { Clock } from '../shared/index.ts';
 import { DomainError, newId } from '../shared/index.ts';
-import type { Database } from '../store/index.ts';
 import { createAccountSecurity } from './account-security.ts';
 import { createAlerts } from './alerts.ts';
-import type {
-  IdentityConfig,
-  IdentityContext,
-  Located,
-  RequestOrigin,
-  SecondFactorChecks,
-} from './context.ts';
+import type { IdentityContext, Located, RequestOrigin } from './context.ts';
 import { createDevices } from './devices.ts';
 import { IDENTITY_ERRORS } from './errors.ts';
 import { createOneTimeCodes } from './one-time-codes.ts';
 import { checkPaymentPassword } from './password-policy.ts';
 import { hashSecret } from './passwords.ts';
 import { normalizePhone } from './phone.ts';
-import type { GeoLocator, Notifier, RateLimiter } from './ports.ts';
-import type { IdentitySecrets } from './secrets.ts';
 import { listSecurityEvents } from './security-events.ts';
 import { createSessions, type User } from './sessions.ts';
 import { createSignIn } from './sign-in.ts';
 import { createSignUp } from './sign-up.ts';
 
-export interface IdentityDeps {
-  readonly db: Kysely<Database>;
-  readonly clock: Clock;
-  readonly secrets: IdentitySecrets;
-  readonly notifier: Notifier;
-  readonly geo: GeoLocator;
-  readonly rateLimiter: RateLimiter;
-  readonly factors: SecondFactorChecks;
-  readonly config: IdentityConfig;
-}
+/** Everything a use case gets, but the one-time codes, which createIdentity builds. */
+export type IdentityDeps = Omit<IdentityContext, 'codes'>;
 
 export type Identity = ReturnType<typeof createIdentity>;
 

@@ -7,6 +7,8 @@
  * down, repeated pairs or triples, the birth date in common forms, or the phone's last six.
  */
 import { dictionary } from '@zxcvbn-ts/language-common';
+import { DomainError } from '../shared/index.ts';
+import { IDENTITY_ERRORS } from './errors.ts';
 
 export const LOGIN_PASSWORD_LENGTH_MIN = 8;
 export const LOGIN_PASSWORD_LENGTH_MAX = 128;
@@ -75,4 +77,30 @@ export function checkPaymentPassword(
   }
   if (context.phoneE164?.endsWith(pin)) return { ok: false, reason: 'phone' };
   return { ok: true };
+}
+
+/** checkLoginPassword, as the coded error a request gets. */
+export function assertLoginPassword(password: string, context: { phoneE164?: string | undefined }): void {
+  const verdict = checkLoginPassword(password, context);
+  if (verdict.ok) return;
+  const errors = {
+    length: IDENTITY_ERRORS.WEAK_PASSWORD,
+    common: IDENTITY_ERRORS.COMMON_PASSWORD,
+    contains_phone: IDENTITY_ERRORS.PASSWORD_CONTAINS_PHONE,
+  } as const;
+  throw new DomainError(errors[verdict.reason]);
+}
+
+/** checkPaymentPassword, as the coded error a request gets. */
+export function assertPaymentPassword(
+  pin: string,
+  context: { birthDate?: string | null | undefined; phoneE164?: string | undefined },
+): void {
+  const verdict = checkPaymentPassword(pin, context);
+  if (verdict.ok) return;
+  throw new DomainError(
+    verdict.reason === 'format'
+      ? IDENTITY_ERRORS.INVALID_PAYMENT_PASSWORD
+      : IDENTITY_ERRORS.TRIVIAL_PAYMENT_PASSWORD,
+  );
 }

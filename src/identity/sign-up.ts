@@ -7,7 +7,7 @@ import { DomainError, newId } from '../shared/index.ts';
 import type { IdentityContext, Located } from './context.ts';
 import { bindDevice } from './devices.ts';
 import { IDENTITY_ERRORS } from './errors.ts';
-import { checkLoginPassword, checkPaymentPassword } from './password-policy.ts';
+import { assertLoginPassword, assertPaymentPassword } from './password-policy.ts';
 import { hashSecret } from './passwords.ts';
 import { normalizePhone } from './phone.ts';
 import { enforceRateLimit } from './rate-limits.ts';
@@ -49,6 +49,19 @@ export function createSignUp(ctx: IdentityContext) {
   }
   async function emailRegistered(email: string): Promise<boolean> {
     return Boolean(await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst());
+  }
+
+  /** The sign-up attempt, if it is neither completed nor expired. */
+  async function liveAttempt(signUpId: string) {
+    const attempt = await db
+      .selectFrom('sign_up_attempts')
+      .selectAll()
+      .where('id', '=', signUpId)
+      .executeTakeFirst();
+    if (!attempt || attempt.completed_at || clock.nowMs() >= attempt.expires_at.getTime()) {
+      throw new DomainError(IDENTITY_ERRORS.SIGN_UP_EXPIRED);
+    }
+    return attempt;
   }
 
   async function sendSignUpCode(
@@ -114,14 +127,7 @@ export function createSignUp(ctx: IdentityContext) {
     },
 
     async resend(input: { signUpId: string; channel: 'sms' | 'email' }, origin: Located) {
-      const attempt = await db
-        .selectFrom('sign_up_attempts')
-        .selectAll()
-        .where('id', '=', input.signUpId)
-        .executeTakeFirst();
-      if (!attempt || attempt.completed_at || clock.nowMs() >= attempt.expires_at.getTime()) {
-        throw new DomainError(IDENTITY_ERRORS.SIGN_UP_EXPIRED);
-      }
+      const attempt = await liveAttempt(input.signUpId);
       const destination = input.channel === 'sms' ? attempt.phone_e164 : attempt.email;
       if (!destination) throw new DomainError(IDENTITY_ERRORS.INVALID_EMAIL);
       return sendSignUpCode(attempt.id, input.channel, destination, origin);
@@ -140,36 +146,13 @@ export function createSignUp(ctx: IdentityContext) {
       origin: Located,
     ): Promise<SignedIn> {
       await enforceRateLimit(ctx, 'code_verify', input.signUpId);
-      const attempt = await db
-        .selectFrom('sign_up_attempts')
-        .selectAll()
-        .where('id', '=', input.signUpId)
-        .executeTakeFirst();
-      if (!attempt || attempt.completed_at || clock.nowMs() >= attempt.expires_at.getTime()) {
-        throw new DomainError(IDENTITY_ERRORS.SIGN_UP_EXPIRED);
-      }
+      const attempt = await liveAttempt(input.signUpId);
       // Every rule that needs no code is checked first, so a typo does not burn the code.
-      const login = checkLoginPassword(input.password, { phoneE164: attempt.phone_e164 });
-      if (!login.ok) {
-        throw new DomainError(
-          login.reason === 'common'
-            ? IDENTITY_ERRORS.COMMON_PASSWORD
-            : login.reason === 'contains_phone'
-              ? IDENTITY_ERRORS.PASSWORD_CONTAINS_PHONE
-              : IDENTITY_ERRORS.WEAK_PASSWORD,
-        );
-      }
-      const pin = checkPaymentPassword(input.paymentPassword, {
+      assertLoginPassword(input.password, { phoneE164: attempt.phone_e164 });
+      assertPaymentPassword(input.paymentPassword, {
         birthDate: input.birthDate,
         phoneE164: attempt.phone_e164,
       });
-      if (!pin.ok) {
-        throw new DomainError(
-          pin.reason === 'format'
-            ? IDENTITY_ERRORS.INVALID_PAYMENT_PASSWORD
-            : IDENTITY_ERRORS.TRIVIAL_PAYMENT_PASSWORD,
-        );
-      }
       if (input.paymentPassword === input.password)
         throw new DomainError(IDENTITY_ERRORS.PAYMENT_PASSWORD_SAME_AS_LOGIN);
       if (attempt.email && !input.emailCode) throw new DomainError(IDENTITY_ERRORS.INVALID_CODE);

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Identity, Located } from '../../identity/index.ts';
 import { SECURITY_EVENT_TYPES } from '../../identity/index.ts';
 import type { Clock } from '../../shared/index.ts';
-import { originOf, requireStepUp, requireUser, sessionOf } from '../auth.ts';
+import { originOf, requireStepUp, requireUser, STEP_UP_FRESH_MS, sessionOf } from '../auth.ts';
 import { errorSchema } from '../wire.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
@@ -49,7 +49,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ identity: Identity; clock: C
     async (request) => {
       const session = sessionOf(request);
       const overview = await identity.security.overview(session.user.id);
-      const stepUpUntilMs = session.stepUpAt ? session.stepUpAt.getTime() + 5 * 60_000 : null;
+      const stepUpUntilMs = session.stepUpAt ? session.stepUpAt.getTime() + STEP_UP_FRESH_MS : null;
       return {
         ...overview,
         paymentLockedUntil: overview.paymentLockedUntil?.toISOString() ?? null,
@@ -310,7 +310,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ identity: Identity; clock: C
     },
     async (request) => {
       const at = await identity.security.stepUp(sessionOf(request), request.body, located(request));
-      return { stepUpUntil: new Date(at.getTime() + 5 * 60_000).toISOString() };
+      return { stepUpUntil: new Date(at.getTime() + STEP_UP_FRESH_MS).toISOString() };
     },
   );
 
