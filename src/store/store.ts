@@ -11,6 +11,7 @@ import pg from 'pg';
 import * as ledgerMigration from './migrations/0001-ledger.ts';
 import * as identityMigration from './migrations/0002-identity-wallet.ts';
 import * as signInSecurityMigration from './migrations/0003-sign-in-security.ts';
+import * as paymentsMigration from './migrations/0004-payments.ts';
 import { PgliteDurability } from './pglite-durability.ts';
 import type { Database } from './schema.ts';
 
@@ -127,6 +128,10 @@ async function openPostgres(databaseUrl: string, poolSizeMax: number): Promise<S
         : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSizeMax, types });
+  // An idle client whose server connection drops (restart, failover, DROP DATABASE … FORCE) is
+  // reported here; without a listener Node would crash the process. The pool discards the client
+  // and the next query opens a new connection, so there is nothing else to do.
+  pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
@@ -148,6 +153,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-ledger': ledgerMigration,
   '0002-identity-wallet': identityMigration,
   '0003-sign-in-security': signInSecurityMigration,
+  '0004-payments': paymentsMigration,
 };
 
 class InCodeMigrations implements MigrationProvider {
