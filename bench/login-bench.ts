@@ -152,14 +152,15 @@ export async function loginBench(options: BenchOptions, log: Log): Promise<Bench
       const argon2PerS = raw.done / raw.elapsedS;
       const ratio = argon2PerS === 0 ? 0 : loginsPerS / argon2PerS;
       const eventLoopP99Ms = http.loopDelayP99Ms;
-      const checks = {
-        no_failures: http.failureCount === 0 && raw.failureCount === 0 && http.done > 0 && raw.done > 0,
-        ratio: ratio >= RATIO_GOAL_MIN,
-        event_loop: eventLoopP99Ms < EVENT_LOOP_P99_MAX_MS,
-      };
-      for (const [check, passed] of Object.entries(checks)) if (!passed) log(`login: check ${check} failed`);
+      // Correctness fails the run; the speed goals are reported (goal_met), never enforced: a
+      // bench measures, and a busy host must not turn a figure into a red build.
+      const noFailures = http.failureCount === 0 && raw.failureCount === 0 && http.done > 0 && raw.done > 0;
+      const goalMet = ratio >= RATIO_GOAL_MIN && eventLoopP99Ms < EVENT_LOOP_P99_MAX_MS;
+      if (!noFailures) log('login: some sign-ins or verifies failed');
+      if (!goalMet)
+        log(`login: goal not met (ratio ≥ ${RATIO_GOAL_MIN}, event loop p99 < ${EVENT_LOOP_P99_MAX_MS} ms)`);
       return {
-        ok: Object.values(checks).every(Boolean),
+        ok: noFailures,
         line: {
           bench: 'login',
           logins_per_s: round(loginsPerS, 1),
@@ -172,6 +173,7 @@ export async function loginBench(options: BenchOptions, log: Log): Promise<Bench
           event_loop_utilization: http.loopTotalMs === 0 ? 0 : round(http.loopBusyMs / http.loopTotalMs, 3),
           // The same figure while only raw verifies ran: the hashing threads' toll on the loop.
           argon2_event_loop_p99_ms: round(raw.loopDelayP99Ms, 2),
+          goal_met: goalMet,
           ratio_goal_min: RATIO_GOAL_MIN,
           event_loop_p99_max_ms: EVENT_LOOP_P99_MAX_MS,
           clients: options.clients,

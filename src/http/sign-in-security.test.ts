@@ -267,6 +267,11 @@ describe('sign-in', () => {
     const frozen = await call(newClient(), 'POST', '/api/v1/auth/sign-in', { phone, password: PASSWORD });
     assert.equal(frozen.statusCode, 423);
     assert.equal(frozen.json().error.code, 'account_frozen');
+    // The reported device is forgotten, so the intruder's own browser is refused too.
+    const intruder = await call(stranger, 'POST', '/api/v1/auth/sign-in', { phone, password: PASSWORD });
+    assert.equal(intruder.json().error?.code, 'account_frozen', intruder.body);
+    // The owner's own device may still sign in, to see what happened and recover (issue 7).
+    assert.equal((await call(first, 'POST', '/api/v1/auth/sign-in', { phone, password: PASSWORD })).json().status, 'signed_in');
     const twice = await call(newClient(), 'POST', '/api/v1/alerts/not-me', { token: link });
     assert.equal(twice.json().error.code, 'link_invalid');
     const row = await t.store.db

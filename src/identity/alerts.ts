@@ -81,6 +81,23 @@ export function createAlerts(ctx: IdentityContext) {
           .returning(['user_id', 'security_event_id'])
           .executeTakeFirst();
         if (!link) throw new DomainError(IDENTITY_ERRORS.LINK_INVALID);
+        // The device of the reported sign-in is forgotten: while frozen, only devices the owner
+        // already had may sign in, and this one was the intruder's.
+        if (link.security_event_id !== null) {
+          const event = await trx
+            .selectFrom('security_events')
+            .select('device_id')
+            .where('id', '=', link.security_event_id)
+            .executeTakeFirst();
+          if (event?.device_id) {
+            await trx
+              .updateTable('devices')
+              .set({ revoked_at: new Date(nowMs) })
+              .where('id', '=', event.device_id)
+              .where('user_id', '=', link.user_id)
+              .execute();
+          }
+        }
         await recordSecurityEvent(trx, nowMs, {
           userId: link.user_id,
           type: 'not_me_reported',

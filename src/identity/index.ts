@@ -11,6 +11,7 @@ export { IDENTITY_ERRORS } from './errors.ts';
 export { FACTOR_ERRORS } from './factor-errors.ts';
 export { createIdentity, type Identity, type IdentityDeps } from './identity.ts';
 export { ARGON2ID_PARAMS, hashSecret, verifySecret } from './passwords.ts';
+export { maskPhone, normalizePhone } from './phone.ts';
 export type {
   Executor,
   GeoLocation,

@@ -1,85 +1,28 @@
 // Proves the web wallet works end to end: the real platform (demo mode, in-memory store) serves the
 // built app on a real socket, and Debian's chromium driven by playwright-core signs in through the
-// form, reads the balance and activity, survives a reload on its session cookie, and signs out.
+// form — answering the new-device SMS challenge with the code from the developer inbox — reads the
+// balance and activity, survives a reload on its session cookie, and signs out.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Page, Response } from 'playwright-core';
 import { chromium } from 'playwright-core';
+import {
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  ensureWebBuilt,
+  readCode,
+  STEP_TIMEOUT_MS,
+  startDemoPlatform,
+  VIEWPORT,
+} from './harness.ts';
 
-const CHROMIUM_PATH = '/usr/bin/chromium';
-// The flags measured to work headless in containers (docs: shared/reference/stack-notes.md).
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const WEB = join(ROOT, 'web');
 const SCREENSHOT_PATH = process.env.RAMPART_SCREENSHOT ?? join(tmpdir(), 'rampart-wallet.png');
-/** A phone-sized viewport (iPhone 12–15): the layout the app is designed for first. */
-const VIEWPORT = { width: 390, height: 844 };
-/** Building the app takes ~2 s; starting a fresh in-memory store ~5 s; leave room on slow CI. */
-const BUILD_TIMEOUT_MS = 120_000;
-const STEP_TIMEOUT_MS = 15_000;
-/** How deep the source-freshness walk goes; web/ is shallow. */
-const WALK_DEPTH_MAX = 6;
+const CHALLENGE_SCREENSHOT_PATH = join(tmpdir(), 'rampart-sign-in-challenge.png');
 
 const ALICE = { phone: '+8613800138000', displayName: 'Alice Chen', password: 'alice-demo-2026' };
-
-function newestMtimeMs(path: string, depth = 0): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  assert(depth < WALK_DEPTH_MAX, `web source tree deeper than ${WALK_DEPTH_MAX} at ${path}`);
-  let newest = 0;
-  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtimeMs(join(path, name), depth + 1));
-  return newest;
-}
-
-/** Builds web/dist when it is missing or older than any source, so the test never runs stale UI. */
-async function ensureWebBuilt(): Promise<void> {
-  const builtIndex = join(WEB, 'dist', 'index.html');
-  if (existsSync(builtIndex)) {
-    const sources = ['src', 'public', 'index.html', 'vite.config.ts']
-      .map((p) => join(WEB, p))
-      .filter(existsSync);
-    const newestSourceMs = Math.max(...sources.map((p) => newestMtimeMs(p)));
-    if (statSync(builtIndex).mtimeMs >= newestSourceMs) return;
-  }
-  const child = spawn('npm', ['run', 'build:web', '--silent'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error(`npm run build:web took over ${BUILD_TIMEOUT_MS} ms\n${output}`));
-    }, BUILD_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (exitCode) => {
-      clearTimeout(timer);
-      resolve(exitCode);
-    });
-  });
-  assert.equal(code, 0, `npm run build:web failed:\n${output}`);
-  assert(existsSync(builtIndex), 'npm run build:web did not produce web/dist/index.html');
-}
 
 function isSignIn(response: Response): boolean {
   return response.url().endsWith('/api/v1/auth/sign-in') && response.request().method() === 'POST';
@@ -91,7 +34,7 @@ async function visibleText(page: Page, selector: string): Promise<string> {
   return (await locator.textContent()) ?? '';
 }
 
-test('web wallet in chromium: sign in, balance, activity, reload, sign out', {
+test('web wallet in chromium: sign in with the SMS challenge, balance, activity, reload, sign out', {
   timeout: 180_000,
 }, async (t) => {
   if (!existsSync(CHROMIUM_PATH)) {
@@ -101,11 +44,9 @@ test('web wallet in chromium: sign in, balance, activity, reload, sign out', {
     return;
   }
   await ensureWebBuilt();
-  const { startPlatform } = await import('../../src/main.ts');
-  const platform = await startPlatform({ dataDir: 'memory://', port: 0, demo: true, logLevel: 'warn' });
   // localhost, not 127.0.0.1: WebAuthn refuses IP addresses as relying-party ids, so the app is
   // always tested the way people reach it.
-  const origin = platform.url.replace(/\/$/, '');
+  const { platform, origin } = await startDemoPlatform();
   const userDataDir = mkdtempSync(join(tmpdir(), 'rampart-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
@@ -134,7 +75,7 @@ test('web wallet in chromium: sign in, balance, activity, reload, sign out', {
       await page.getByLabel('Password').fill('not-alices-password');
       const [response] = await Promise.all([
         page.waitForResponse(isSignIn),
-        page.getByRole('button', { name: 'Sign in' }).click(),
+        page.getByRole('button', { name: 'Sign in', exact: true }).click(),
       ]);
       assert.equal(response.status(), 401);
       const body: unknown = await response.json();
@@ -149,16 +90,60 @@ test('web wallet in chromium: sign in, balance, activity, reload, sign out', {
       assert.equal(await page.getByLabel('Password').getAttribute('aria-invalid'), 'true');
     });
 
-    await t.test('signs in as Alice with the keyboard alone', async () => {
-      const phone = page.getByLabel('Phone number');
-      await phone.focus();
-      await phone.press('ControlOrMeta+a');
-      await page.keyboard.type(ALICE.phone);
-      await page.keyboard.press('Tab');
-      await page.keyboard.press('ControlOrMeta+a');
-      await page.keyboard.type(ALICE.password);
-      const [response] = await Promise.all([page.waitForResponse(isSignIn), page.keyboard.press('Enter')]);
-      assert.equal(response.status(), 200);
+    await t.test(
+      'signs in as Alice with the keyboard alone: the new device gets an SMS challenge',
+      async () => {
+        const phone = page.getByLabel('Phone number');
+        await phone.focus();
+        await phone.press('ControlOrMeta+a');
+        await page.keyboard.type(ALICE.phone);
+        await page.keyboard.press('Tab');
+        await page.keyboard.press('ControlOrMeta+a');
+        await page.keyboard.type(ALICE.password);
+        const [response] = await Promise.all([page.waitForResponse(isSignIn), page.keyboard.press('Enter')]);
+        assert.equal(response.status(), 200);
+        const body = (await response.json()) as { status: string; reasons: string[]; methods: string[] };
+        assert.equal(
+          body.status,
+          'second_factor_required',
+          'a browser the account has never seen is challenged',
+        );
+        assert(body.reasons.includes('new_device'));
+        assert(body.methods.includes('sms'));
+
+        const heading = page.getByRole('heading', { level: 1, name: 'Confirm this sign-in' });
+        await heading.waitFor();
+        // Focus moved to the step's heading, so keyboard and screen-reader users start there.
+        assert.equal(await heading.evaluate((element) => element === document.activeElement), true);
+        await page.getByText('You are signing in from a device this account has not used before.').waitFor();
+      },
+    );
+
+    await t.test('sends the SMS code, reads it from the developer inbox and signs in', async () => {
+      const sentAfterMs = Date.now();
+      const send = page.getByRole('button', { name: 'Send code' });
+      await send.focus();
+      const [sent] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/sign-in/send-code')),
+        page.keyboard.press('Enter'),
+      ]);
+      assert.equal(sent.status(), 200);
+      // The cool-down shows on the button and keeps it from sending again too soon.
+      await page.getByRole('button', { name: /Send again in \d+ s/ }).waitFor();
+      const code = await readCode(origin, ALICE.phone, sentAfterMs);
+
+      // The developer inbox panel shows the same message to a person without a phone.
+      const inbox = page.getByRole('region', { name: 'Developer inbox' });
+      await inbox.getByRole('button', { name: 'Show messages' }).click();
+      await inbox.getByText(code, { exact: false }).first().waitFor();
+
+      await page.getByLabel('SMS code').fill(code);
+      await page.screenshot({ path: CHALLENGE_SCREENSHOT_PATH, fullPage: true });
+      const [verified] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/sign-in/verify')),
+        page.getByLabel('SMS code').press('Enter'),
+      ]);
+      assert.equal(verified.status(), 200);
       await page.getByRole('heading', { level: 1, name: `Hello, ${ALICE.displayName}` }).waitFor();
     });
 

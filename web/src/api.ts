@@ -53,7 +53,9 @@ export type ApiErrorKind =
   /** No answer at all (offline, DNS, connection refused). */
   | 'network'
   /** An answer this client cannot read: a bug on one side or the other. */
-  | 'response';
+  | 'response'
+  /** The browser refused or the person cancelled (a passkey prompt dismissed, no WebAuthn). */
+  | 'browser';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -61,13 +63,32 @@ export class ApiError extends Error {
   /** HTTP status, 0 when there was no response. */
   readonly status: number;
   readonly code: string;
+  /** The server's `error.details` (`retryAfterMs`, `attemptsLeft`, `lockedUntil`…), or null. */
+  readonly details: JsonRecord | null;
 
-  constructor(options: { kind: ApiErrorKind; status: number; code: string; message: string }) {
+  constructor(options: {
+    kind: ApiErrorKind;
+    status: number;
+    code: string;
+    message: string;
+    details?: JsonRecord | null;
+  }) {
     super(options.message);
     this.kind = options.kind;
     this.status = options.status;
     this.code = options.code;
+    this.details = options.details ?? null;
   }
+}
+
+/** True when the server refused because the change needs a fresh step-up (403 step_up_required). */
+export function isStepUpRequired(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 'step_up_required';
+}
+
+/** True when the session is gone (401): the app shows the sign-in page. */
+export function isUnauthenticated(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 401 && error.code === 'unauthenticated';
 }
 
 export const CSRF_COOKIE = 'rampart_csrf';
@@ -91,14 +112,16 @@ export function readCookie(cookieHeader: string, name: string): string | null {
   return null;
 }
 
-interface RequestOptions {
+export interface RequestOptions {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: string;
   readonly body?: unknown;
   readonly signal?: AbortSignal | undefined;
 }
 
-async function request({ method, path, body, signal }: RequestOptions): Promise<unknown> {
+/** One call to the API: JSON in and out, CSRF header on unsafe methods, coded errors thrown as
+ *  ApiError. Resolves `undefined` for 204. */
+export async function request({ method, path, body, signal }: RequestOptions): Promise<unknown> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (UNSAFE_METHODS.has(method)) {
@@ -134,13 +157,14 @@ async function request({ method, path, body, signal }: RequestOptions): Promise<
 
 function errorFromBody(status: number, json: unknown): ApiError {
   if (isRecord(json) && isRecord(json.error)) {
-    const { code, message } = json.error;
+    const { code, message, details } = json.error;
     if (typeof code === 'string') {
       return new ApiError({
         kind: 'server',
         status,
         code,
         message: typeof message === 'string' ? message : code,
+        details: isRecord(details) ? details : null,
       });
     }
   }
@@ -148,30 +172,61 @@ function errorFromBody(status: number, json: unknown): ApiError {
   return new ApiError({ kind: 'response', status, code: `http_${status}`, message: `HTTP ${status}` });
 }
 
-function badResponse(status: number, detail: string): ApiError {
+export function badResponse(status: number, detail: string): ApiError {
   return new ApiError({ kind: 'response', status, code: 'bad_response', message: detail });
 }
 
 // --- decoding: each reader throws a 'response' ApiError naming the field it could not read.
 
-type JsonRecord = { readonly [key: string]: unknown };
+export type JsonRecord = { readonly [key: string]: unknown };
 
-function isRecord(value: unknown): value is JsonRecord {
+export function isRecord(value: unknown): value is JsonRecord {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function record(value: unknown, where: string): JsonRecord {
+export function record(value: unknown, where: string): JsonRecord {
   if (!isRecord(value)) throw badResponse(200, `${where}: expected an object`);
   return value;
 }
 
-function string(parent: JsonRecord, key: string, where: string): string {
+export function string(parent: JsonRecord, key: string, where: string): string {
   const value = parent[key];
   if (typeof value !== 'string') throw badResponse(200, `${where}.${key}: expected a string`);
   return value;
 }
 
-function array(parent: JsonRecord, key: string, where: string): readonly unknown[] {
+export function nullableString(parent: JsonRecord, key: string, where: string): string | null {
+  const value = parent[key];
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string') throw badResponse(200, `${where}.${key}: expected a string or null`);
+  return value;
+}
+
+export function number(parent: JsonRecord, key: string, where: string): number {
+  const value = parent[key];
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw badResponse(200, `${where}.${key}: expected a number`);
+  }
+  return value;
+}
+
+export function boolean(parent: JsonRecord, key: string, where: string): boolean {
+  const value = parent[key];
+  if (typeof value !== 'boolean') throw badResponse(200, `${where}.${key}: expected true or false`);
+  return value;
+}
+
+export function date(parent: JsonRecord, key: string, where: string): Date {
+  const value = new Date(string(parent, key, where));
+  if (Number.isNaN(value.getTime())) throw badResponse(200, `${where}.${key}: not a date`);
+  return value;
+}
+
+export function nullableDate(parent: JsonRecord, key: string, where: string): Date | null {
+  return nullableString(parent, key, where) === null ? null : date(parent, key, where);
+}
+
+export function array(parent: JsonRecord, key: string, where: string): readonly unknown[] {
   const value = parent[key];
   if (!Array.isArray(value)) throw badResponse(200, `${where}.${key}: expected an array`);
   return value;
@@ -184,7 +239,7 @@ function money(value: unknown, where: string): WireMoney {
   return { amountMinor, currency: string(object, 'currency', where) };
 }
 
-function user(value: unknown): User {
+export function user(value: unknown): User {
   const object = record(value, 'user');
   return {
     id: string(object, 'id', 'user'),
@@ -224,14 +279,6 @@ function entry(value: unknown, index: number): ActivityEntry {
 }
 
 // --- endpoints
-
-export async function signIn(credentials: { phone: string; password: string }): Promise<User> {
-  const body = record(
-    await request({ method: 'POST', path: '/api/v1/auth/sign-in', body: credentials }),
-    'body',
-  );
-  return user(body.user);
-}
 
 export async function signOut(): Promise<void> {
   await request({ method: 'POST', path: '/api/v1/auth/sign-out' });

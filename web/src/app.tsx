@@ -1,9 +1,17 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { User } from './api.ts';
-import { ApiError, fetchMe, signOut } from './api.ts';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { DemoLogin, User } from './api.ts';
+import { ApiError, fetchDemoLogins, fetchMe, signOut } from './api.ts';
+import { DemoContext } from './dev-inbox-panel.tsx';
 import { ErrorNotice } from './error-notice.tsx';
-import { useI18n } from './i18n.ts';
+import { SessionExpiredContext } from './forms.tsx';
+import { type MessageKey, useI18n } from './i18n.ts';
+import { NotMePage } from './not-me-page.tsx';
+import { Link, navigate, ROUTES, useLocation } from './router.tsx';
+import { SecurityCenterPage } from './security/security-center-page.tsx';
 import { SignInPage } from './sign-in-page.tsx';
+import { SignUpPage } from './sign-up-page.tsx';
+import { StepUpProvider } from './step-up-dialog.tsx';
+import { useFocusOnMount } from './use-focus-on-mount.ts';
 import { WalletPage } from './wallet-page.tsx';
 
 type Session =
@@ -12,16 +20,31 @@ type Session =
   | { readonly state: 'signed-out' }
   | { readonly state: 'signed-in'; readonly user: User };
 
-/** The whole app: asks the server who is signed in (the session cookie decides), then shows the
- *  sign-in page or the wallet. There are no client-side routes yet; every path shows this. */
+/** Pages only for people who are signed out; a signed-in visit goes to the wallet. */
+const SIGNED_OUT_PATHS: ReadonlySet<string> = new Set([ROUTES.signIn, ROUTES.signUp]);
+
+function pageTitleKey(pathname: string, session: Session['state']): MessageKey | null {
+  if (pathname === ROUTES.notMe) return 'notMe.title';
+  if (session !== 'signed-in') return pathname === ROUTES.signUp ? 'signUp.title' : 'signIn.title';
+  if (pathname === ROUTES.security) return 'security.title';
+  if (pathname === ROUTES.wallet) return 'nav.wallet';
+  return null;
+}
+
+/** The whole app: asks the server who is signed in (the session cookie decides), then routes on
+ *  the path — the wallet, the Security Center, sign-in and sign-up, and the "this wasn't me" page,
+ *  which needs no session. */
 export function App() {
   const { t } = useI18n();
+  const location = useLocation();
   const [session, setSession] = useState<Session>({ state: 'checking' });
   // False until the first view is decided: only later changes of view move focus.
   const [viewChanged, setViewChanged] = useState(false);
   const [signingOut, setSigningOut] = useState(false);
   const [signOutError, setSignOutError] = useState<unknown>(null);
   const [attempt, setAttempt] = useState(0);
+  const [demoLogins, setDemoLogins] = useState<readonly DemoLogin[] | null>(null);
+  const firstPath = useRef(location.pathname);
 
   useEffect(() => {
     // `attempt` re-runs this check when the person presses "Try again".
@@ -36,6 +59,30 @@ export function App() {
     return () => controller.abort();
   }, [attempt]);
 
+  useEffect(() => {
+    const controller = new AbortController();
+    fetchDemoLogins(controller.signal).then(setDemoLogins, () => {
+      // Demo hints and the developer inbox are conveniences: without them every page still works.
+    });
+    return () => controller.abort();
+  }, []);
+
+  useEffect(() => {
+    if (location.pathname !== firstPath.current) setViewChanged(true);
+  }, [location.pathname]);
+
+  // A signed-in person who opens /sign-in or /sign-up lands in the wallet.
+  useEffect(() => {
+    if (session.state === 'signed-in' && SIGNED_OUT_PATHS.has(location.pathname)) {
+      navigate(ROUTES.wallet, { replace: true });
+    }
+  }, [session.state, location.pathname]);
+
+  const titleKey = pageTitleKey(location.pathname, session.state);
+  useEffect(() => {
+    document.title = titleKey ? `${t(titleKey)} · ${t('app.name')}` : t('app.name');
+  }, [titleKey, t]);
+
   const showSignIn = useCallback(() => {
     setViewChanged(true);
     setSignOutError(null);
@@ -45,6 +92,7 @@ export function App() {
   const onSignedIn = useCallback((user: User) => {
     setViewChanged(true);
     setSession({ state: 'signed-in', user });
+    if (SIGNED_OUT_PATHS.has(window.location.pathname)) navigate(ROUTES.wallet);
   }, []);
 
   const onSignOut = useCallback(async () => {
@@ -53,62 +101,136 @@ export function App() {
     setSignOutError(null);
     try {
       await signOut();
+      navigate(ROUTES.wallet);
       showSignIn();
     } catch (error) {
       // Already signed out elsewhere (expired, or another tab): the goal is reached.
-      if (error instanceof ApiError && error.status === 401) showSignIn();
-      else setSignOutError(error);
+      if (error instanceof ApiError && error.status === 401) {
+        navigate(ROUTES.wallet);
+        showSignIn();
+      } else setSignOutError(error);
     } finally {
       setSigningOut(false);
     }
   }, [signingOut, showSignIn]);
 
+  const onNotMe = location.pathname === ROUTES.notMe;
+  const signedIn = session.state === 'signed-in' && !onNotMe;
+
   return (
-    <div className="app">
-      <a className="skip-link" href="#main">
-        {t('app.skipToContent')}
-      </a>
-      <header className="topbar">
-        <span className="brand">
-          <span className="brand-mark" aria-hidden="true">
-            R
-          </span>
-          {t('app.name')}
-        </span>
-        {session.state === 'signed-in' && (
-          <button type="button" className="button button-quiet" onClick={onSignOut} aria-busy={signingOut}>
-            {signingOut ? t('wallet.signingOut') : t('wallet.signOut')}
-          </button>
-        )}
-      </header>
-      <main id="main" tabIndex={-1} aria-busy={session.state === 'checking'}>
-        <div role="alert" className="live-region">
-          {signOutError !== null && session.state === 'signed-in' && (
-            <ErrorNotice title={t('wallet.signOut')} error={signOutError} />
+    <DemoContext value={demoLogins}>
+      <SessionExpiredContext value={showSignIn}>
+        <div className="app">
+          <a className="skip-link" href="#main">
+            {t('app.skipToContent')}
+          </a>
+          <header className="topbar">
+            <span className="brand">
+              <span className="brand-mark" aria-hidden="true">
+                R
+              </span>
+              {t('app.name')}
+            </span>
+            {signedIn && (
+              <button
+                type="button"
+                className="button button-quiet"
+                onClick={onSignOut}
+                aria-busy={signingOut}
+              >
+                {signingOut ? t('wallet.signingOut') : t('wallet.signOut')}
+              </button>
+            )}
+          </header>
+          {signedIn && (
+            <nav className="tabs" aria-label={t('nav.label')}>
+              <Link className="tab" to={ROUTES.wallet}>
+                {t('nav.wallet')}
+              </Link>
+              <Link className="tab" to={ROUTES.security}>
+                {t('nav.security')}
+              </Link>
+            </nav>
           )}
+          <main id="main" tabIndex={-1} aria-busy={session.state === 'checking' && !onNotMe}>
+            <div role="alert" className="live-region">
+              {signOutError !== null && signedIn && (
+                <ErrorNotice title={t('wallet.signOut')} error={signOutError} />
+              )}
+            </div>
+            {onNotMe ? (
+              <NotMePage search={location.search} focusHeading={viewChanged} />
+            ) : (
+              <>
+                {session.state === 'checking' && <p className="loading">{t('app.loading')}</p>}
+                {session.state === 'unreachable' && (
+                  <section className="card">
+                    <h1>{t('app.name')}</h1>
+                    <ErrorNotice title={t('wallet.loadFailed')} error={session.error} />
+                    <button
+                      type="button"
+                      className="button"
+                      onClick={() => {
+                        setSession({ state: 'checking' });
+                        setAttempt((n) => n + 1);
+                      }}
+                    >
+                      {t('wallet.retry')}
+                    </button>
+                  </section>
+                )}
+                {session.state === 'signed-out' &&
+                  (location.pathname === ROUTES.signUp ? (
+                    <SignUpPage key="sign-up" onSignedIn={onSignedIn} focusHeading={viewChanged} />
+                  ) : (
+                    <SignInPage key="sign-in" onSignedIn={onSignedIn} focusHeading={viewChanged} />
+                  ))}
+                {session.state === 'signed-in' && (
+                  <StepUpProvider>
+                    <SignedInPage
+                      pathname={location.pathname}
+                      user={session.user}
+                      onSessionExpired={showSignIn}
+                      focusHeading={viewChanged}
+                    />
+                  </StepUpProvider>
+                )}
+              </>
+            )}
+          </main>
         </div>
-        {session.state === 'checking' && <p className="loading">{t('app.loading')}</p>}
-        {session.state === 'unreachable' && (
-          <section className="card">
-            <h1>{t('app.name')}</h1>
-            <ErrorNotice title={t('wallet.loadFailed')} error={session.error} />
-            <button
-              type="button"
-              className="button"
-              onClick={() => {
-                setSession({ state: 'checking' });
-                setAttempt((n) => n + 1);
-              }}
-            >
-              {t('wallet.retry')}
-            </button>
-          </section>
-        )}
-        {session.state === 'signed-out' && <SignInPage onSignedIn={onSignedIn} focusHeading={viewChanged} />}
-        {session.state === 'signed-in' && (
-          <WalletPage user={session.user} onSessionExpired={showSignIn} focusHeading={viewChanged} />
-        )}
-      </main>
-    </div>
+      </SessionExpiredContext>
+    </DemoContext>
+  );
+}
+
+function SignedInPage({
+  pathname,
+  user,
+  onSessionExpired,
+  focusHeading,
+}: {
+  readonly pathname: string;
+  readonly user: User;
+  readonly onSessionExpired: () => void;
+  readonly focusHeading: boolean;
+}) {
+  if (pathname === ROUTES.security) return <SecurityCenterPage user={user} focusHeading={focusHeading} />;
+  if (pathname === ROUTES.wallet || SIGNED_OUT_PATHS.has(pathname)) {
+    return <WalletPage user={user} onSessionExpired={onSessionExpired} focusHeading={focusHeading} />;
+  }
+  return <NotFound focusHeading={focusHeading} />;
+}
+
+function NotFound({ focusHeading }: { readonly focusHeading: boolean }) {
+  const { t } = useI18n();
+  const headingRef = useFocusOnMount<HTMLHeadingElement>(focusHeading);
+  return (
+    <section className="card">
+      <h1 ref={headingRef} tabIndex={-1}>
+        {t('app.notFound')}
+      </h1>
+      <Link to={ROUTES.wallet}>{t('nav.wallet')}</Link>
+    </section>
   );
 }

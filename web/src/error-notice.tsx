@@ -17,6 +17,15 @@ export function describeError(
   if (error instanceof ApiError) {
     if (error.kind === 'server') return { message: error.message, code: error.code };
     if (error.kind === 'network') return { message: t('error.network'), code: error.code };
+    if (error.kind === 'browser') {
+      const message =
+        error.code === 'passkey_unsupported'
+          ? t('error.passkeyUnsupported')
+          : error.code === 'passkey_error_authenticator_previously_registered'
+            ? t('error.passkeyExists')
+            : t('error.passkey');
+      return { message, code: error.code };
+    }
     if (error.code === 'bad_response') return { message: t('error.badResponse'), code: error.code };
     return { message: t('error.unexpected', { status: error.status }), code: error.code };
   }

@@ -1,8 +1,14 @@
-import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, useContext, useId, useRef, useState } from 'react';
 import type { DemoLogin, User } from './api.ts';
-import { ApiError, fetchDemoLogins, signIn } from './api.ts';
-import { ErrorNotice } from './error-notice.tsx';
+import { ApiError } from './api.ts';
+import type { SignInChallenge } from './api-auth.ts';
+import { passkeySignIn, passkeySignInOptions, signIn } from './api-auth.ts';
+import { DemoContext, DevInboxPanel } from './dev-inbox-panel.tsx';
+import { ErrorRegion, useAction } from './forms.tsx';
 import { useI18n } from './i18n.ts';
+import { signWithPasskey } from './passkey.ts';
+import { Link, ROUTES } from './router.tsx';
+import { SecondFactorStep } from './second-factor-step.tsx';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
 
 export interface SignInPageProps {
@@ -15,61 +21,94 @@ export function normalizePhone(input: string): string {
   return input.replace(/[\s\-().]/g, '');
 }
 
+/** Sign-in: phone and password, then a second factor when the server asks for one (a new device,
+ *  a new country, impossible travel, or two-step verification on); or a passkey alone. */
 export function SignInPage({ onSignedIn, focusHeading }: SignInPageProps) {
+  const [challenge, setChallenge] = useState<SignInChallenge | null>(null);
+  const [phone, setPhone] = useState('');
+
+  return (
+    <div className="sign-in">
+      {challenge === null ? (
+        <PasswordStep
+          phone={phone}
+          onPhone={setPhone}
+          onSignedIn={onSignedIn}
+          onChallenge={setChallenge}
+          focusHeading={focusHeading}
+        />
+      ) : (
+        <SecondFactorStep
+          challenge={challenge}
+          onSignedIn={onSignedIn}
+          onRestart={() => setChallenge(null)}
+        />
+      )}
+      <DevInboxPanel addresses={[normalizePhone(phone)]} />
+    </div>
+  );
+}
+
+function PasswordStep({
+  phone,
+  onPhone,
+  onSignedIn,
+  onChallenge,
+  focusHeading,
+}: {
+  readonly phone: string;
+  readonly onPhone: (phone: string) => void;
+  readonly onSignedIn: (user: User) => void;
+  readonly onChallenge: (challenge: SignInChallenge) => void;
+  readonly focusHeading: boolean;
+}) {
   const { t } = useI18n();
   const headingRef = useFocusOnMount<HTMLHeadingElement>(focusHeading);
   const passwordRef = useRef<HTMLInputElement>(null);
   const ids = useId();
-  const [phone, setPhone] = useState('');
   const [password, setPassword] = useState('');
-  const [submitting, setSubmitting] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [demoLogins, setDemoLogins] = useState<readonly DemoLogin[] | null>(null);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    fetchDemoLogins(controller.signal).then(setDemoLogins, () => {
-      // The hint is a convenience: without it the form still works.
-    });
-    return () => controller.abort();
-  }, []);
+  const submit = useAction();
+  const passkey = useAction();
+  const demoLogins = useContext(DemoContext);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    // The button stays enabled (so it keeps focus); a second press while waiting does nothing.
-    if (submitting) return;
-    setSubmitting(true);
-    setError(null);
-    try {
-      const user = await signIn({ phone: normalizePhone(phone), password });
-      onSignedIn(user);
-    } catch (caught) {
-      setError(caught);
-      setSubmitting(false);
-      if (caught instanceof ApiError && caught.code === 'invalid_credentials') {
-        passwordRef.current?.select();
-      }
-    }
+    passkey.clearError();
+    const done = await submit.run(async () => {
+      const outcome = await signIn({ phone: normalizePhone(phone), password });
+      if (outcome.status === 'signed_in') onSignedIn(outcome.user);
+      else onChallenge(outcome);
+    });
+    if (!done) passwordRef.current?.select();
+  }
+
+  async function onPasskey() {
+    submit.clearError();
+    await passkey.run(async () => {
+      const { ceremonyId, options } = await passkeySignInOptions();
+      const response = await signWithPasskey(options);
+      onSignedIn(await passkeySignIn({ ceremonyId, response }));
+    });
   }
 
   function fillDemo(login: DemoLogin) {
-    setPhone(login.phone);
+    onPhone(login.phone);
     setPassword(login.password);
-    setError(null);
+    submit.clearError();
   }
 
-  const credentialsRejected = error instanceof ApiError && error.code === 'invalid_credentials';
+  const credentialsRejected = submit.error instanceof ApiError && submit.error.code === 'invalid_credentials';
   const errorId = `${ids}-error`;
   const phoneHintId = `${ids}-phone-hint`;
 
   return (
-    <div className="sign-in">
+    <>
       <section className="card" aria-labelledby={`${ids}-title`}>
         <h1 id={`${ids}-title`} ref={headingRef} tabIndex={-1}>
           {t('signIn.title')}
         </h1>
         <p className="lead">{t('signIn.lead')}</p>
-        <form className="form" onSubmit={onSubmit} aria-busy={submitting}>
+        <form className="form" onSubmit={onSubmit} aria-busy={submit.busy}>
           <div className="field">
             <label htmlFor={`${ids}-phone`}>{t('signIn.phone')}</label>
             <input
@@ -80,7 +119,7 @@ export function SignInPage({ onSignedIn, focusHeading }: SignInPageProps) {
               autoComplete="username"
               required
               value={phone}
-              onChange={(event) => setPhone(event.target.value)}
+              onChange={(event) => onPhone(event.target.value)}
               aria-describedby={credentialsRejected ? `${phoneHintId} ${errorId}` : phoneHintId}
               aria-invalid={credentialsRejected}
             />
@@ -103,13 +142,21 @@ export function SignInPage({ onSignedIn, focusHeading }: SignInPageProps) {
               aria-invalid={credentialsRejected}
             />
           </div>
-          <div role="alert" className="live-region">
-            {error !== null && <ErrorNotice id={errorId} title={t('signIn.failed')} error={error} />}
-          </div>
-          <button type="submit" className="button button-primary button-block">
-            {submitting ? t('signIn.submitting') : t('signIn.submit')}
+          <ErrorRegion id={errorId} title={t('signIn.failed')} error={submit.error} />
+          <button type="submit" className="button button-primary button-block" aria-busy={submit.busy}>
+            {submit.busy ? t('signIn.submitting') : t('signIn.submit')}
           </button>
         </form>
+        <div className="divider" role="presentation">
+          <span>{t('signIn.or')}</span>
+        </div>
+        <button type="button" className="button button-block" onClick={onPasskey} aria-busy={passkey.busy}>
+          {passkey.busy ? t('signIn.passkeyWaiting') : t('signIn.passkey')}
+        </button>
+        <ErrorRegion title={t('signIn.passkeyFailed')} error={passkey.error} />
+        <p className="switch-page">
+          {t('signIn.noAccount')} <Link to={ROUTES.signUp}>{t('signIn.signUpLink')}</Link>
+        </p>
       </section>
       {demoLogins !== null && demoLogins.length > 0 && (
         <section className="card card-muted" aria-labelledby={`${ids}-demo`}>
@@ -131,6 +178,6 @@ export function SignInPage({ onSignedIn, focusHeading }: SignInPageProps) {
           </ul>
         </section>
       )}
-    </div>
+    </>
   );
 }

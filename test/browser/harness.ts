@@ -1,0 +1,174 @@
+// What the browser tests share: Debian's chromium with the flags measured to work headless in
+// containers (shared/reference/stack-notes.md), a fresh web build when the sources changed, the
+// platform on a free port whose public URL (the WebAuthn origin) matches the page's, and reading
+// one-time codes from the developer inbox the way a person without a phone would.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** A phone-sized viewport (iPhone 12–15): the layout the app is designed for first. */
+export const VIEWPORT = { width: 390, height: 844 };
+export const STEP_TIMEOUT_MS = 15_000;
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const WEB = join(ROOT, 'web');
+/** Building the app takes ~3 s; leave room on slow CI. */
+const BUILD_TIMEOUT_MS = 120_000;
+/** How deep the source-freshness walk goes; web/ is shallow. */
+const WALK_DEPTH_MAX = 6;
+/** Two test files may start at once; one builds while the other waits on this lock. */
+const BUILD_LOCK = join(tmpdir(), 'rampart-web-build.lock');
+const BUILD_LOCK_POLL_MS = 200;
+/** The developer inbox is filled by the delivery worker about once a second. */
+const INBOX_POLL_MS = 250;
+const INBOX_WAIT_MS = 10_000;
+
+function newestMtimeMs(path: string, depth = 0): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  assert(depth < WALK_DEPTH_MAX, `web source tree deeper than ${WALK_DEPTH_MAX} at ${path}`);
+  let newest = 0;
+  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtimeMs(join(path, name), depth + 1));
+  return newest;
+}
+
+function webIsFresh(): boolean {
+  const builtIndex = join(WEB, 'dist', 'index.html');
+  if (!existsSync(builtIndex)) return false;
+  const sources = ['src', 'public', 'index.html', 'vite.config.ts']
+    .map((p) => join(WEB, p))
+    .filter(existsSync);
+  const newestSourceMs = Math.max(...sources.map((p) => newestMtimeMs(p)));
+  return statSync(builtIndex).mtimeMs >= newestSourceMs;
+}
+
+async function runBuild(): Promise<void> {
+  const child = spawn('npm', ['run', 'build:web', '--silent'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`npm run build:web took over ${BUILD_TIMEOUT_MS} ms\n${output}`));
+    }, BUILD_TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('close', (exitCode) => {
+      clearTimeout(timer);
+      resolve(exitCode);
+    });
+  });
+  assert.equal(code, 0, `npm run build:web failed:\n${output}`);
+  assert(
+    existsSync(join(WEB, 'dist', 'index.html')),
+    'npm run build:web did not produce web/dist/index.html',
+  );
+}
+
+/** Builds web/dist when it is missing or older than any source, so a test never runs stale UI. */
+export async function ensureWebBuilt(): Promise<void> {
+  const deadline = Date.now() + BUILD_TIMEOUT_MS;
+  for (;;) {
+    if (webIsFresh()) return;
+    try {
+      mkdirSync(BUILD_LOCK); // atomic: whoever creates it builds
+      break;
+    } catch {
+      // A lock older than a build can take was left by a killed run.
+      const lock = statSync(BUILD_LOCK, { throwIfNoEntry: false });
+      if (lock && Date.now() - lock.mtimeMs > BUILD_TIMEOUT_MS)
+        rmSync(BUILD_LOCK, { recursive: true, force: true });
+      assert(Date.now() < deadline, `waited ${BUILD_TIMEOUT_MS} ms for another web build`);
+      await sleep(BUILD_LOCK_POLL_MS);
+    }
+  }
+  try {
+    if (!webIsFresh()) await runBuild();
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
+}
+
+/** A port nobody listens on right now (the OS picks it; closed again before the platform binds). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  assert(address !== null && typeof address === 'object');
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return address.port;
+}
+
+/**
+ * Starts the platform in demo mode on an in-memory store, on a free port whose public URL is
+ * `http://localhost:<port>`: WebAuthn's RP ID is then `localhost` and the expected origin is
+ * exactly the page's origin (an IP address cannot be an RP ID).
+ */
+export async function startDemoPlatform() {
+  const { startPlatform } = await import('../../src/main.ts');
+  const port = await freePort();
+  const publicUrl = `http://localhost:${port}`;
+  const platform = await startPlatform(
+    { dataDir: 'memory://', port, demo: true, logLevel: 'warn' },
+    { ...process.env, RAMPART_PUBLIC_URL: publicUrl },
+  );
+  assert.equal(platform.url, publicUrl, 'the platform serves the URL WebAuthn expects');
+  return { platform, origin: publicUrl };
+}
+
+interface InboxMessage {
+  readonly channel: string;
+  readonly to: string;
+  readonly text: string;
+  readonly sentAt: string;
+}
+
+const CODE_PATTERN = /(?<![0-9])([0-9]{6})(?![0-9])/;
+
+/**
+ * The newest one-time code sent to `to` at or after `sinceMs`, read from GET /api/v1/dev/inbox
+ * (with the test's own fetch, like a person looking at the developer inbox instead of a phone).
+ */
+export async function readCode(origin: string, to: string, sinceMs: number): Promise<string> {
+  const deadline = Date.now() + INBOX_WAIT_MS;
+  const url = `${origin}/api/v1/dev/inbox?to=${encodeURIComponent(to)}`;
+  for (;;) {
+    const response = await fetch(url, { headers: { accept: 'application/json' } });
+    assert.equal(response.status, 200, `GET ${url}`);
+    const { messages } = (await response.json()) as { messages: InboxMessage[] };
+    for (const message of messages) {
+      // The clocks are the same machine's; a few ms of slack covers rounding.
+      if (Date.parse(message.sentAt) < sinceMs - 5) continue;
+      const match = CODE_PATTERN.exec(message.text);
+      if (match?.[1]) return match[1];
+    }
+    assert(Date.now() < deadline, `no code for ${to} in the developer inbox within ${INBOX_WAIT_MS} ms`);
+    await sleep(INBOX_POLL_MS);
+  }
+}

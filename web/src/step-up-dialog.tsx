@@ -1,0 +1,284 @@
+/**
+ * Step-up: sensitive changes answer 403 step_up_required until the person confirms it is them
+ * (within the last 5 minutes, docs/identity.md). `useStepUp()` wraps any such call: it runs it,
+ * and on step_up_required opens one modal dialog (payment password, SMS code, authenticator
+ * code, backup code or passkey — whichever the account has), then runs the call once more.
+ * Closing the dialog rejects with CancelledError, which useAction ignores.
+ */
+import {
+  createContext,
+  type FormEvent,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
+import { ApiError, isStepUpRequired } from './api.ts';
+import type { SecurityOverview, StepUpMethod } from './api-security.ts';
+import { fetchSecurityOverview, sendStepUpCode, stepUp, stepUpPasskeyOptions } from './api-security.ts';
+import { DevInboxPanel } from './dev-inbox-panel.tsx';
+import {
+  CancelledError,
+  CodeField,
+  ErrorRegion,
+  Field,
+  PaymentPasswordField,
+  retryAfterMs,
+  SendCodeButton,
+  useAction,
+  useCooldown,
+} from './forms.tsx';
+import type { MessageKey } from './i18n.ts';
+import { useI18n } from './i18n.ts';
+import { signWithPasskey } from './passkey.ts';
+
+type WithStepUp = <T>(work: () => Promise<T>) => Promise<T>;
+
+const StepUpContext = createContext<WithStepUp>((work) => work());
+
+/** Runs a sensitive call; on 403 step_up_required asks the person to confirm, then retries once. */
+export function useStepUp(): WithStepUp {
+  return useContext(StepUpContext);
+}
+
+interface Pending {
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export function StepUpProvider({ children }: { readonly children: ReactNode }) {
+  const [pending, setPending] = useState<Pending | null>(null);
+  // One dialog at a time: a second sensitive call while it is open waits for the same answer.
+  const waiting = useRef<Promise<void> | null>(null);
+
+  const confirm = useCallback((): Promise<void> => {
+    waiting.current ??= new Promise<void>((resolve, reject) => {
+      setPending({ resolve, reject });
+    }).finally(() => {
+      waiting.current = null;
+      setPending(null);
+    });
+    return waiting.current;
+  }, []);
+
+  const withStepUp = useCallback<WithStepUp>(
+    async (work) => {
+      try {
+        return await work();
+      } catch (error) {
+        if (!isStepUpRequired(error)) throw error;
+        await confirm();
+        return work();
+      }
+    },
+    [confirm],
+  );
+
+  return (
+    <StepUpContext value={withStepUp}>
+      {children}
+      {pending !== null && (
+        <StepUpDialog
+          onDone={pending.resolve}
+          onCancel={() => pending.reject(new CancelledError('step-up cancelled'))}
+        />
+      )}
+    </StepUpContext>
+  );
+}
+
+const METHOD_LABELS: Readonly<Record<StepUpMethod, MessageKey>> = {
+  payment_password: 'stepUp.method.payment_password',
+  sms: 'stepUp.method.sms',
+  totp: 'stepUp.method.totp',
+  backup_code: 'stepUp.method.backup_code',
+  passkey: 'stepUp.method.passkey',
+};
+
+/** The methods this account can use, in the order offered. */
+export function stepUpMethods(overview: SecurityOverview): StepUpMethod[] {
+  const methods: StepUpMethod[] = [];
+  if (overview.hasPaymentPassword && overview.paymentLockedUntil === null) methods.push('payment_password');
+  if (overview.passkeys > 0) methods.push('passkey');
+  if (overview.totp) methods.push('totp');
+  methods.push('sms');
+  if (overview.backupCodesLeft > 0) methods.push('backup_code');
+  return methods;
+}
+
+function StepUpDialog({ onDone, onCancel }: { readonly onDone: () => void; readonly onCancel: () => void }) {
+  const { t } = useI18n();
+  const ids = useId();
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  const [overview, setOverview] = useState<SecurityOverview | null>(null);
+  const [method, setMethod] = useState<StepUpMethod | null>(null);
+  const load = useAction();
+  const submit = useAction();
+  const send = useAction();
+  const cooldown = useCooldown();
+  const [sent, setSent] = useState(false);
+  const [code, setCode] = useState('');
+  const [paymentPassword, setPaymentPassword] = useState('');
+
+  useEffect(() => {
+    const dialog = dialogRef.current;
+    // showModal: the rest of the page becomes inert, Escape closes, focus moves inside
+    // (WAI-ARIA APG, Dialog (Modal) pattern).
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+
+  useEffect(() => {
+    void load.run(async () => {
+      const loaded = await fetchSecurityOverview();
+      setOverview(loaded);
+      setMethod(stepUpMethods(loaded)[0] ?? 'sms');
+    });
+  }, [load.run]);
+
+  const methods = useMemo(() => (overview ? stepUpMethods(overview) : []), [overview]);
+
+  function choose(next: StepUpMethod) {
+    setMethod(next);
+    setCode('');
+    submit.clearError();
+  }
+
+  async function onSendCode() {
+    await send.run(async () => {
+      try {
+        const { resendAfterMs } = await sendStepUpCode();
+        setSent(true);
+        cooldown.start(resendAfterMs);
+      } catch (error) {
+        const waitMs = retryAfterMs(error);
+        if (waitMs !== null) cooldown.start(waitMs);
+        throw error;
+      }
+    });
+  }
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (method === null) return;
+    const done = await submit.run(async () => {
+      if (method === 'payment_password') await stepUp({ method, paymentPassword });
+      else if (method === 'passkey') {
+        const { ceremonyId, options } = await stepUpPasskeyOptions();
+        const response = await signWithPasskey(options);
+        await stepUp({ method, ceremonyId, response });
+      } else await stepUp({ method, code });
+    });
+    if (done) onDone();
+  }
+
+  const attemptsLeft =
+    submit.error instanceof ApiError && typeof submit.error.details?.attemptsLeft === 'number'
+      ? submit.error.details.attemptsLeft
+      : null;
+
+  return (
+    <dialog
+      ref={dialogRef}
+      className="dialog"
+      aria-labelledby={`${ids}-title`}
+      aria-describedby={`${ids}-lead`}
+      onCancel={(event) => {
+        // Escape: close through React state so the pending call is rejected exactly once.
+        event.preventDefault();
+        onCancel();
+      }}
+    >
+      <h2 id={`${ids}-title`}>{t('stepUp.title')}</h2>
+      <p id={`${ids}-lead`} className="lead">
+        {t('stepUp.lead')}
+      </p>
+      {overview === null ? (
+        <>
+          {load.busy && <p className="loading">{t('app.loading')}</p>}
+          <ErrorRegion title={t('stepUp.failed')} error={load.error} />
+        </>
+      ) : (
+        <form className="form" onSubmit={onSubmit} aria-busy={submit.busy}>
+          <fieldset className="choices">
+            <legend>{t('stepUp.chooseMethod')}</legend>
+            {methods.map((m) => (
+              <label key={m} className="choice">
+                <input
+                  type="radio"
+                  name={`${ids}-method`}
+                  value={m}
+                  checked={method === m}
+                  onChange={() => choose(m)}
+                />
+                <span>{t(METHOD_LABELS[m])}</span>
+              </label>
+            ))}
+          </fieldset>
+          {method === 'payment_password' && (
+            <PaymentPasswordField
+              label={t('stepUp.paymentPassword')}
+              value={paymentPassword}
+              onValue={setPaymentPassword}
+              problem={attemptsLeft !== null ? t('stepUp.attemptsLeft', { count: attemptsLeft }) : undefined}
+            />
+          )}
+          {method === 'sms' && (
+            <>
+              <p className="hint">{t('stepUp.smsTo', { phone: overview.phone })}</p>
+              <SendCodeButton
+                sent={sent}
+                busy={send.busy}
+                secondsLeft={cooldown.secondsLeft}
+                onSend={onSendCode}
+              />
+              <ErrorRegion title={t('code.sendFailed')} error={send.error} />
+              <CodeField label={t('stepUp.smsCode')} value={code} onValue={setCode} />
+            </>
+          )}
+          {method === 'totp' && <CodeField label={t('stepUp.totpCode')} value={code} onValue={setCode} />}
+          {method === 'backup_code' && (
+            <Field
+              label={t('stepUp.backupCode')}
+              hint={t('stepUp.backupCodeHint')}
+              type="text"
+              autoComplete="off"
+              autoCapitalize="none"
+              spellCheck={false}
+              required
+              maxLength={32}
+              value={code}
+              onChange={(event) => setCode(event.target.value)}
+            />
+          )}
+          {method === 'passkey' && <p className="hint">{t('stepUp.passkeyHint')}</p>}
+          <ErrorRegion title={t('stepUp.failed')} error={submit.error} />
+          <div className="actions">
+            <button type="submit" className="button button-primary" aria-busy={submit.busy}>
+              {submit.busy
+                ? t('stepUp.confirming')
+                : method === 'passkey'
+                  ? t('stepUp.usePasskey')
+                  : t('stepUp.confirm')}
+            </button>
+            <button type="button" className="button" onClick={onCancel}>
+              {t('common.cancel')}
+            </button>
+          </div>
+          {method === 'sms' && <DevInboxPanel addresses={[overview.phone]} />}
+        </form>
+      )}
+      {overview === null && (
+        <div className="actions">
+          <button type="button" className="button" onClick={onCancel}>
+            {t('common.cancel')}
+          </button>
+        </div>
+      )}
+    </dialog>
+  );
+}
