@@ -271,7 +271,10 @@ describe('sign-in', () => {
     const intruder = await call(stranger, 'POST', '/api/v1/auth/sign-in', { phone, password: PASSWORD });
     assert.equal(intruder.json().error?.code, 'account_frozen', intruder.body);
     // The owner's own device may still sign in, to see what happened and recover (issue 7).
-    assert.equal((await call(first, 'POST', '/api/v1/auth/sign-in', { phone, password: PASSWORD })).json().status, 'signed_in');
+    assert.equal(
+      (await call(first, 'POST', '/api/v1/auth/sign-in', { phone, password: PASSWORD })).json().status,
+      'signed_in',
+    );
     const twice = await call(newClient(), 'POST', '/api/v1/alerts/not-me', { token: link });
     assert.equal(twice.json().error.code, 'link_invalid');
     const row = await t.store.db
@@ -383,11 +386,26 @@ describe('the signed-in user', () => {
       paymentPassword: PAY,
     });
     assert.equal(viaPin.json().error.code, 'payment_locked', 'the locked factor cannot step up');
+    // A code sent for another purpose (here: a sign-in challenge on another device) cannot step up.
+    const elsewhere = newClient('1.2.4.8');
+    const challenge = (
+      await call(elsewhere, 'POST', '/api/v1/auth/sign-in', { phone, password: PASSWORD })
+    ).json();
     t.clock.advance(61_000);
+    await call(elsewhere, 'POST', '/api/v1/auth/sign-in/send-code', {
+      challengeToken: challenge.challengeToken,
+    });
+    const signInCode = await lastCode(phone);
+    const wrongPurpose = await call(client, 'POST', '/api/v1/me/step-up', {
+      method: 'sms',
+      code: signInCode,
+    });
+    assert.equal(wrongPurpose.json().error.code, 'invalid_code');
     await call(client, 'POST', '/api/v1/me/step-up/send-code');
+    const stepUpCode = await lastCode(phone);
     const viaSms = await call(client, 'POST', '/api/v1/me/step-up', {
       method: 'sms',
-      code: await lastCode(phone),
+      code: stepUpCode,
     });
     assert.equal(viaSms.statusCode, 200, viaSms.body);
     assert.equal((await call(client, 'POST', '/api/v1/me/payment-password/unlock')).statusCode, 200);
