@@ -19,11 +19,13 @@ import { authRoutes } from './http/routes/auth-routes.ts';
 import { devInboxRoutes } from './http/routes/dev-inbox-routes.ts';
 import { factorRoutes } from './http/routes/factor-routes.ts';
 import { ledgerRoutes } from './http/routes/ledger-routes.ts';
+import { paymentRoutes } from './http/routes/payment-routes.ts';
 import { systemRoutes } from './http/routes/system-routes.ts';
 import { walletRoutes } from './http/routes/wallet-routes.ts';
 import type { Identity, SecondFactors } from './identity/index.ts';
 import type { Ledger } from './ledger/index.ts';
 import type { DevInbox } from './notify/index.ts';
+import type { Payments } from './payments/index.ts';
 import { type Clock, COMMON_ERRORS } from './shared/index.ts';
 import type { Wallet } from './wallet/index.ts';
 
@@ -35,6 +37,7 @@ export interface AppDeps {
   readonly identity: Identity;
   readonly factors: SecondFactors;
   readonly wallet: Wallet;
+  readonly payments: Payments;
   /** Present in dev mode only: the developer inbox of SMS and e-mails "sent". */
   readonly devInbox: DevInbox | undefined;
   readonly demo: boolean;
@@ -116,6 +119,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   if (deps.devInbox) await app.register(devInboxRoutes, { inbox: deps.devInbox });
   await app.register(walletRoutes, { identity: deps.identity, wallet: deps.wallet });
+  await app.register(paymentRoutes, { identity: deps.identity, payments: deps.payments, clock: deps.clock });
   await app.register(ledgerRoutes, { ledger: deps.ledger, operatorToken: config.operatorToken });
 
   const webRoot = resolve(config.webDistDir);

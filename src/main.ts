@@ -25,6 +25,7 @@ import {
   createSmtpEmailProvider,
   createUnconfiguredProvider,
 } from './notify/index.ts';
+import { createAllowAllRiskHook, createPayments, type RiskHook } from './payments/index.ts';
 import { createRateLimiter } from './ratelimit/index.ts';
 import { type Clock, systemClock } from './shared/index.ts';
 import { migrateToLatest, openStore, type Store } from './store/index.ts';
@@ -59,6 +60,8 @@ export function createModules(
     /** Replaces the production rate limits (RATE_LIMITS); the login bench passes one that never
      *  limits, since its clients sign in far past any budget meant for people. */
     rateLimiter?: RateLimiter;
+    /** Replaces the built-in allow-all payment risk hook (issue 5's engine; tests). */
+    riskHook?: RiskHook;
   },
 ) {
   const { db } = store;
@@ -92,6 +95,16 @@ export function createModules(
     },
   });
   const wallet = createWallet({ db, ledger });
+  const payments = createPayments({
+    db,
+    clock,
+    ledger,
+    wallet,
+    identity,
+    factors: toSecondFactorChecks(factors),
+    notifier,
+    riskHook: options.riskHook ?? createAllowAllRiskHook(),
+  });
   const devInbox = options.devMode ? createDevInbox({ clock }) : undefined;
   const smtp = config.smtpUrl ? new URL(config.smtpUrl) : undefined;
   const email = smtp
@@ -109,7 +122,7 @@ export function createModules(
   // No SMS gateway ships with Rampart: production plugs one in behind SmsProvider (docs/identity.md).
   const sms = devInbox ? createDevInboxSmsProvider(devInbox) : createUnconfiguredProvider('sms');
   const delivery = createDeliveryWorker({ db, clock, email, sms });
-  return { ledger, identity, wallet, factors, devInbox, delivery };
+  return { ledger, identity, wallet, payments, factors, devInbox, delivery };
 }
 
 /** Opens the store, migrates, builds the modules. Caller closes `store`. */

@@ -256,6 +256,69 @@ export interface MerchantsTable {
   created_at: Timestamp;
 }
 
+export interface PaymentIntentsTable {
+  id: string;
+  payer_id: string;
+  client_request_id: string;
+  channel: 'balance' | 'bank_card' | 'credit_line';
+  payee_kind: 'user' | 'merchant';
+  payee_ref: string;
+  payee_user_id: string | null;
+  payee_merchant_id: string | null;
+  payee_name: string;
+  payer_account_id: string;
+  payee_account_id: string;
+  amount_minor: bigint;
+  currency: string;
+  note: string | null;
+  confirmation: 'none' | 'payment_password' | 'passkey_or_payment_password';
+  risk_decision: 'allow' | 'challenge' | 'review' | 'deny';
+  risk_level: 'low' | 'medium' | 'high';
+  risk_reasons: ColumnType<string[], string | undefined, string>;
+  status: 'awaiting_confirmation' | 'succeeded' | 'expired';
+  confirmed_by: Nullable<'none' | 'payment_password' | 'passkey'>;
+  transfer_id: Nullable<string>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  confirmed_at: Nullable<Date>;
+}
+
+export interface PaymentLimitsTable {
+  user_id: string;
+  channel: 'balance' | 'bank_card' | 'credit_line';
+  per_payment_minor: bigint;
+  per_day_minor: bigint;
+  updated_at: Timestamp;
+}
+
+export interface PasswordFreeSettingsTable {
+  user_id: string;
+  enabled: boolean;
+  per_payment_cap_minor: bigint;
+  daily_cap_minor: bigint;
+  updated_at: Timestamp;
+}
+
+export interface PaymentDailyUsageTable {
+  user_id: string;
+  /** The payment day in Beijing time, YYYY-MM-DD. */
+  day: string;
+  balance_minor: Defaulted<bigint>;
+  bank_card_minor: Defaulted<bigint>;
+  credit_line_minor: Defaulted<bigint>;
+  password_free_minor: Defaulted<bigint>;
+}
+
+export interface PaymentAuditTable {
+  id: Generated<bigint>;
+  user_id: string;
+  intent_id: string | null;
+  type: string;
+  ip: string | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: Timestamp;
+}
+
 export interface Database {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -277,6 +340,11 @@ export interface Database {
   security_events: SecurityEventsTable;
   alert_links: AlertLinksTable;
   notification_outbox: NotificationOutboxTable;
+  payment_intents: PaymentIntentsTable;
+  payment_limits: PaymentLimitsTable;
+  password_free_settings: PasswordFreeSettingsTable;
+  payment_daily_usage: PaymentDailyUsageTable;
+  payment_audit: PaymentAuditTable;
 }
 
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;

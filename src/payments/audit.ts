@@ -1,0 +1,44 @@
+/**
+ * The payment audit trail: every payee lookup, intent created or refused, confirmation made or
+ * refused, and every change of limits or password-free settings, with who and from where. Rows
+ * are only ever inserted. Refusals are written after the refused work rolled back, so they stay.
+ */
+import type { Executor } from '../identity/index.ts';
+
+export const PAYMENT_AUDIT_TYPES = [
+  'payee_lookup',
+  'intent_created',
+  'intent_refused',
+  'intent_confirmed',
+  'confirm_refused',
+  'limits_changed',
+  'password_free_changed',
+] as const;
+export type PaymentAuditType = (typeof PAYMENT_AUDIT_TYPES)[number];
+
+export interface PaymentAuditInput {
+  readonly userId: string;
+  readonly type: PaymentAuditType;
+  readonly intentId?: string | null | undefined;
+  readonly ip?: string | null | undefined;
+  /** Never secrets (passwords, assertions) or full phone numbers of others. */
+  readonly details?: Record<string, string | number | boolean | null | readonly string[]> | undefined;
+}
+
+export async function recordPaymentAudit(
+  executor: Executor,
+  nowMs: number,
+  input: PaymentAuditInput,
+): Promise<void> {
+  await executor
+    .insertInto('payment_audit')
+    .values({
+      user_id: input.userId,
+      intent_id: input.intentId ?? null,
+      type: input.type,
+      ip: input.ip ?? null,
+      details: JSON.stringify(input.details ?? {}),
+      created_at: new Date(nowMs),
+    })
+    .execute();
+}

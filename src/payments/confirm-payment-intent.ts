@@ -1,0 +1,309 @@
+/**
+ * Step two of a payment: the payer confirms one intent, and its money moves in one ledger
+ * transfer (`pay:<intentId>`), in the same database transaction that marks the intent succeeded.
+ *
+ * 1. The confirmation is checked first, outside any transaction: the payment password through
+ *    identity (3 wrong → locked for 3 hours), or a passkey assertion whose ceremony was made for
+ *    this intent's subject `pay:<intentId>:<amountMinor>:<currency>:<payeeAccountId>` (so an
+ *    assertion for one payment cannot confirm another), or nothing for a password-free intent.
+ * 2. Then one READ COMMITTED transaction locks, in this order, the intent row (FOR UPDATE: of
+ *    concurrent confirmations of one intent exactly one gets past here while it is awaiting; the
+ *    others then see it succeeded and answer the same receipt), the payer's user row (FOR SHARE:
+ *    a freeze waits for this payment or this payment sees the freeze), the payer's usage row for
+ *    today (FOR UPDATE: limits are checked against totals no other payment of the payer can
+ *    change meanwhile), and the ledger's accounts (in id order, inside the ledger). Every
+ *    transaction takes its locks in this order, so none can deadlock another.
+ * 3. Refusals after step 1 change nothing: the ledger writes nothing for a rejected transfer,
+ *    and the transaction rolls back. Each refusal is audited afterwards.
+ */
+import { sql, type Transaction } from 'kysely';
+import { IDENTITY_ERRORS, type Located } from '../identity/index.ts';
+import { rejectionError } from '../ledger/index.ts';
+import { assert, COMMON_ERRORS, DomainError } from '../shared/index.ts';
+import type { Database } from '../store/index.ts';
+import { allowanceLeftTodayOf } from './allowance.ts';
+import { recordPaymentAudit } from './audit.ts';
+import { CONFIRM_ATTEMPTS_MAX } from './constants.ts';
+import type { PaymentsContext } from './context.ts';
+import { limitExceededError, PAYMENT_ERRORS } from './errors.ts';
+import {
+  currencyOf,
+  type IntentRow,
+  loadPayerIntent,
+  type PaymentIntentView,
+  toIntentView,
+} from './intents.ts';
+import {
+  checkLimits,
+  passwordFreeVerdict,
+  paymentDayOf,
+  paymentPasskeySubject,
+  paymentTransferId,
+  requiredConfirmation,
+} from './rules.ts';
+import { addUsage, loadChannelLimits, loadPasswordFree, lockUsage } from './settings-store.ts';
+
+/** A confirmation waits at most this long for a row lock (another confirmation of the same
+ *  payer, a freeze) before answering "busy, retry" instead of holding a connection. */
+export const CONFIRM_LOCK_TIMEOUT_MS = 5_000;
+
+export interface ConfirmPaymentIntentInput {
+  readonly payerId: string;
+  readonly intentId: string;
+  readonly paymentPassword?: string | undefined;
+  readonly passkey?: { readonly ceremonyId: string; readonly response: unknown } | undefined;
+  readonly origin: Located;
+}
+
+type ConfirmedBy = 'none' | 'payment_password' | 'passkey';
+
+/** Postgres errors after which the whole confirmation transaction is simply tried again. */
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+const LOCK_NOT_AVAILABLE = '55P03';
+
+function sqlState(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
+    return error.code;
+  }
+  return undefined;
+}
+
+export async function confirmPaymentIntent(
+  ctx: PaymentsContext,
+  input: ConfirmPaymentIntentInput,
+): Promise<PaymentIntentView> {
+  const { db, clock } = ctx;
+  const nowMs = clock.nowMs();
+  const intent = await loadPayerIntent(db, input);
+  if (!intent) throw new DomainError(PAYMENT_ERRORS.INTENT_NOT_FOUND);
+  // Confirming a payment that went through answers its receipt again: never a second posting.
+  if (intent.status === 'succeeded') return receipt(ctx, intent, nowMs);
+
+  try {
+    await refuseIfExpired(ctx, intent, nowMs);
+    await refuseIfFrozen(ctx, input.payerId);
+    const confirmedBy = await checkConfirmation(ctx, intent, input);
+    // Only needed to say what to present instead, should password-free no longer apply.
+    const hasPasskey = confirmedBy === 'none' && (await ctx.factors.passkeyCount(input.payerId)) > 0;
+    const row = await withRetries(() =>
+      db
+        .transaction()
+        .setIsolationLevel('read committed')
+        .execute((trx) => postPayment(ctx, trx, { intentId: intent.id, confirmedBy, hasPasskey, input })),
+    );
+    return await receipt(ctx, row, clock.nowMs());
+  } catch (error) {
+    if (error instanceof DomainError) {
+      await recordPaymentAudit(db, clock.nowMs(), {
+        userId: input.payerId,
+        intentId: intent.id,
+        type: 'confirm_refused',
+        ip: input.origin.ip,
+        details: {
+          code: error.code,
+          method: input.passkey
+            ? 'passkey'
+            : input.paymentPassword !== undefined
+              ? 'payment_password'
+              : 'none',
+        },
+      });
+    }
+    throw error;
+  }
+}
+
+async function withRetries<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const state = sqlState(error);
+      if (state === LOCK_NOT_AVAILABLE) throw new DomainError(COMMON_ERRORS.UNAVAILABLE);
+      if (attempt >= CONFIRM_ATTEMPTS_MAX || !RETRYABLE_SQLSTATES.has(state ?? '')) throw error;
+    }
+  }
+}
+
+async function refuseIfExpired(ctx: PaymentsContext, intent: IntentRow, nowMs: number): Promise<void> {
+  if (intent.status === 'awaiting_confirmation' && nowMs < intent.expires_at.getTime()) return;
+  // Recorded lazily, the first time anyone looks after the deadline.
+  await ctx.db
+    .updateTable('payment_intents')
+    .set({ status: 'expired' })
+    .where('id', '=', intent.id)
+    .where('status', '=', 'awaiting_confirmation')
+    .execute();
+  throw new DomainError(PAYMENT_ERRORS.INTENT_EXPIRED);
+}
+
+async function refuseIfFrozen(ctx: PaymentsContext, payerId: string): Promise<void> {
+  const payer = await ctx.db
+    .selectFrom('users')
+    .select('frozen_at')
+    .where('id', '=', payerId)
+    .executeTakeFirstOrThrow();
+  if (payer.frozen_at) throw new DomainError(IDENTITY_ERRORS.ACCOUNT_FROZEN);
+}
+
+/** Checks what the payer presented; identity's codes (wrong_payment_password, payment_locked,
+ *  passkey_subject_mismatch, …) pass through. */
+async function checkConfirmation(
+  ctx: PaymentsContext,
+  intent: IntentRow,
+  input: ConfirmPaymentIntentInput,
+): Promise<ConfirmedBy> {
+  if (input.passkey) {
+    await ctx.factors.verifyPasskey({
+      ceremonyId: input.passkey.ceremonyId,
+      response: input.passkey.response,
+      expectedUserId: input.payerId,
+      purpose: 'payment',
+      subjectId: paymentPasskeySubject({
+        id: intent.id,
+        amountMinor: intent.amount_minor,
+        currency: currencyOf(intent),
+        payeeAccountId: intent.payee_account_id,
+      }),
+    });
+    return 'passkey';
+  }
+  if (input.paymentPassword !== undefined) {
+    await ctx.identity.security.verifyPaymentPassword(input.payerId, input.paymentPassword, input.origin);
+    return 'payment_password';
+  }
+  if (intent.confirmation !== 'none') {
+    throw new DomainError(PAYMENT_ERRORS.CONFIRMATION_REQUIRED, { confirmation: intent.confirmation });
+  }
+  return 'none';
+}
+
+async function postPayment(
+  ctx: PaymentsContext,
+  trx: Transaction<Database>,
+  input: {
+    intentId: string;
+    confirmedBy: ConfirmedBy;
+    hasPasskey: boolean;
+    input: ConfirmPaymentIntentInput;
+  },
+): Promise<IntentRow> {
+  const nowMs = ctx.clock.nowMs();
+  await sql`SET LOCAL lock_timeout = ${sql.lit(`${CONFIRM_LOCK_TIMEOUT_MS}ms`)}`.execute(trx);
+  const intent = await trx
+    .selectFrom('payment_intents')
+    .selectAll()
+    .where('id', '=', input.intentId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  // A concurrent confirmation committed first: its receipt is this one's answer.
+  if (intent.status === 'succeeded') return intent;
+  if (intent.status !== 'awaiting_confirmation' || nowMs >= intent.expires_at.getTime()) {
+    throw new DomainError(PAYMENT_ERRORS.INTENT_EXPIRED);
+  }
+  const payer = await trx
+    .selectFrom('users')
+    .select('frozen_at')
+    .where('id', '=', intent.payer_id)
+    .forShare()
+    .executeTakeFirstOrThrow();
+  if (payer.frozen_at) throw new DomainError(IDENTITY_ERRORS.ACCOUNT_FROZEN);
+
+  const currency = currencyOf(intent);
+  const day = paymentDayOf(nowMs);
+  const usage = await lockUsage(trx, intent.payer_id, day);
+  const limits = await loadChannelLimits(trx, intent.payer_id, intent.channel);
+  const limitCheck = checkLimits({
+    amountMinor: intent.amount_minor,
+    limits,
+    spentTodayMinor: usage.spentMinor[intent.channel],
+  });
+  if (!limitCheck.ok) throw limitExceededError(limitCheck, currency);
+
+  if (input.confirmedBy === 'none') {
+    // Settings or today's password-free total may have changed since the intent was made.
+    const verdict = passwordFreeVerdict({
+      settings: await loadPasswordFree(trx, intent.payer_id),
+      amountMinor: intent.amount_minor,
+      passwordFreeUsedTodayMinor: usage.passwordFreeMinor,
+      // A 'none' intent was to a payee paid before; that cannot become untrue.
+      paidBefore: true,
+      risk: { decision: intent.risk_decision, level: intent.risk_level },
+    });
+    if (!verdict.applies) {
+      throw new DomainError(PAYMENT_ERRORS.CONFIRMATION_REQUIRED, {
+        confirmation: requiredConfirmation({ passwordFree: false, hasPasskey: input.hasPasskey }),
+        reason: verdict.reason,
+      });
+    }
+  }
+
+  const transferId = paymentTransferId(intent.id);
+  const [result] = await ctx.ledger.createTransfersInTransaction(trx, [
+    {
+      id: transferId,
+      kind: 'posted',
+      code: intent.payee_kind === 'user' ? 'p2p' : 'merchant_pay',
+      legs: [
+        {
+          debitAccountId: intent.payer_account_id,
+          creditAccountId: intent.payee_account_id,
+          amountMinor: intent.amount_minor,
+          currency,
+        },
+      ],
+    },
+  ]);
+  assert(result, 'one result for one transfer');
+  if (result.status === 'rejected') {
+    if (result.reason === 'exceeds_credits') throw new DomainError(PAYMENT_ERRORS.INSUFFICIENT_FUNDS);
+    throw new DomainError(rejectionError(result.reason));
+  }
+  // The intent row is locked and awaiting, so no transfer with its id can exist yet.
+  assert(result.status === 'created', 'a payment transfer is created once, under the intent lock');
+
+  await addUsage(trx, {
+    userId: intent.payer_id,
+    day,
+    channel: intent.channel,
+    amountMinor: intent.amount_minor,
+    passwordFree: input.confirmedBy === 'none',
+  });
+  const updated = await trx
+    .updateTable('payment_intents')
+    .set({
+      status: 'succeeded',
+      transfer_id: transferId,
+      confirmed_by: input.confirmedBy,
+      confirmed_at: new Date(nowMs),
+    })
+    .where('id', '=', intent.id)
+    .where('status', '=', 'awaiting_confirmation')
+    .returningAll()
+    .executeTakeFirst();
+  assert(updated, 'the locked awaiting intent is updated');
+  await recordPaymentAudit(trx, nowMs, {
+    userId: intent.payer_id,
+    intentId: intent.id,
+    type: 'intent_confirmed',
+    ip: input.input.origin.ip,
+    details: {
+      transferId,
+      confirmedBy: input.confirmedBy,
+      amountMinor: intent.amount_minor.toString(),
+      currency,
+      channel: intent.channel,
+      day,
+    },
+  });
+  return updated;
+}
+
+async function receipt(ctx: PaymentsContext, row: IntentRow, nowMs: number): Promise<PaymentIntentView> {
+  const allowanceLeftTodayMinor = await allowanceLeftTodayOf(ctx.db, {
+    userId: row.payer_id,
+    channel: row.channel,
+    nowMs,
+  });
+  return toIntentView(row, { nowMs, allowanceLeftTodayMinor });
+}

@@ -1,0 +1,25 @@
+/** What every payments use case receives: built once by createPayments, never a global. */
+import type { Kysely } from 'kysely';
+import type { Identity, Notifier, SecondFactorChecks } from '../identity/index.ts';
+import type { Ledger } from '../ledger/index.ts';
+import type { Clock } from '../shared/index.ts';
+import type { Database } from '../store/index.ts';
+import type { Wallet } from '../wallet/index.ts';
+import type { RiskHook } from './risk-hook.ts';
+
+export interface PaymentsDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  readonly ledger: Pick<Ledger, 'createTransfersInTransaction'>;
+  readonly wallet: Pick<Wallet, 'openWallet'>;
+  readonly identity: Pick<Identity, 'findUserByPhone'> & {
+    readonly security: Pick<Identity['security'], 'verifyPaymentPassword'>;
+  };
+  /** Passkeys confirm payments with purpose 'payment' and a subject naming the payment. */
+  readonly factors: Pick<SecondFactorChecks, 'passkeyCount' | 'passkeyOptions' | 'verifyPasskey'>;
+  /** Raising a limit or turning password-free payments on is told to the owner's phone. */
+  readonly notifier: Notifier;
+  readonly riskHook: RiskHook;
+}
+
+export type PaymentsContext = PaymentsDeps;

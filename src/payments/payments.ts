@@ -1,0 +1,70 @@
+/**
+ * The payments module's public surface, built by `createPayments`; no module-level state.
+ * docs/payments.md describes the design and the API.
+ */
+import type { Located } from '../identity/index.ts';
+import type { Money } from '../shared/index.ts';
+import { confirmPaymentIntent } from './confirm-payment-intent.ts';
+import type { PaymentChannel } from './constants.ts';
+import type { PaymentsDeps } from './context.ts';
+import { createPaymentIntent, type PayeeInput } from './create-payment-intent.ts';
+import { getPasswordFree } from './get-password-free.ts';
+import { getPaymentIntent } from './get-payment-intent.ts';
+import { getPaymentLimits } from './get-payment-limits.ts';
+import { setPasswordFree } from './set-password-free.ts';
+import { setPaymentLimits } from './set-payment-limits.ts';
+import { startPasskeyConfirmation } from './start-passkey-confirmation.ts';
+
+export type Payments = ReturnType<typeof createPayments>;
+
+export function createPayments(deps: PaymentsDeps) {
+  const ctx = deps;
+  return {
+    /** Step one: resolve the payee, check, decide the confirmation; no money moves. */
+    createIntent: (input: {
+      payerId: string;
+      payee: PayeeInput;
+      amount: Money;
+      channel: PaymentChannel;
+      note: string | null;
+      clientRequestId: string;
+      origin: Located;
+    }) => createPaymentIntent(ctx, input),
+
+    getIntent: (input: { payerId: string; intentId: string }) => getPaymentIntent(ctx, input),
+
+    /** WebAuthn options bound to this intent's amount and payee. */
+    passkeyOptions: (input: { payerId: string; intentId: string }) => startPasskeyConfirmation(ctx, input),
+
+    /** Step two: check the confirmation, re-check limits, post one ledger transfer. Idempotent. */
+    confirmIntent: (input: {
+      payerId: string;
+      intentId: string;
+      paymentPassword?: string | undefined;
+      passkey?: { ceremonyId: string; response: unknown } | undefined;
+      origin: Located;
+    }) => confirmPaymentIntent(ctx, input),
+
+    getLimits: (userId: string) => getPaymentLimits(ctx, userId),
+
+    setLimits: (input: {
+      userId: string;
+      channel: PaymentChannel;
+      perPayment: Money;
+      perDay: Money;
+      requireStepUp: () => Promise<void>;
+      origin: Located;
+    }) => setPaymentLimits(ctx, input),
+
+    getPasswordFree: (userId: string) => getPasswordFree(ctx, userId),
+
+    setPasswordFree: (input: {
+      userId: string;
+      enabled: boolean;
+      perPaymentCap?: Money | undefined;
+      dailyCap?: Money | undefined;
+      requireStepUp: () => Promise<void>;
+      origin: Located;
+    }) => setPasswordFree(ctx, input),
+  };
+}
