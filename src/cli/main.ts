@@ -66,9 +66,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(`\nRampart is running at ${running.url}  (store: ${store})`);
     console.log(`  API docs: ${running.url}/docs`);
     if (values.demo) {
-      console.log('  Demo logins (phone / password):');
-      for (const user of DEMO_USERS)
-        console.log(`    ${user.displayName.padEnd(12)} ${user.phoneE164}  ${user.password}`);
+      console.log('  Demo logins (phone / login password / payment password):');
+      for (const user of DEMO_USERS) {
+        console.log(
+          `    ${user.displayName.padEnd(12)} ${user.phoneE164}  ${user.password}  ${user.paymentPassword}`,
+        );
+      }
+      console.log('  SMS and e-mail codes appear in the "Developer inbox" panel of the web app.');
       if (!process.env.RAMPART_OPERATOR_TOKEN) console.log(`  Operator token for this run: ${operatorToken}`);
     }
     const stop = async (signal: string) => {
