@@ -11,6 +11,7 @@ import { noticeToAllChannels } from './notices.ts';
 import { assertLoginPassword, assertPaymentPassword } from './password-policy.ts';
 import { hashSecret, verifySecret } from './passwords.ts';
 import { normalizePhone } from './phone.ts';
+import type { Executor } from './ports.ts';
 import { enforceRateLimit } from './rate-limits.ts';
 import { recordSecurityEvent } from './security-events.ts';
 import type { createSessions, SessionContext } from './sessions.ts';
@@ -38,26 +39,27 @@ export interface SecurityOverview {
 export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) {
   const { db, clock } = ctx;
 
+  /** Records a change and tells every bound channel, in the caller's transaction: the change, its
+   *  event and its notice commit together or not at all (transactional outbox). */
   async function changed(
+    trx: Executor,
     userId: string,
     change: string,
     type: Parameters<typeof recordSecurityEvent>[2]['type'],
     origin: Located,
   ) {
     const nowMs = clock.nowMs();
-    await db.transaction().execute(async (trx) => {
-      await recordSecurityEvent(trx, nowMs, {
-        userId,
-        type,
-        ip: origin.ip,
-        country: origin.location?.country,
-        city: origin.location?.city,
-      });
-      await noticeToAllChannels(trx, ctx, {
-        userId,
-        template: 'security_change',
-        vars: { change, time: new Date(nowMs).toISOString() },
-      });
+    await recordSecurityEvent(trx, nowMs, {
+      userId,
+      type,
+      ip: origin.ip,
+      country: origin.location?.country,
+      city: origin.location?.city,
+    });
+    await noticeToAllChannels(trx, ctx, {
+      userId,
+      template: 'security_change',
+      vars: { change, time: new Date(nowMs).toISOString() },
     });
   }
 
@@ -215,12 +217,14 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
     /** Lifts the 3-hour payment lock after the user re-verified identity (a step-up that was not
      *  the payment password). */
     async unlockPayments(session: SessionContext, origin: Located): Promise<void> {
-      await db
-        .updateTable('users')
-        .set({ payment_locked_until: null, payment_failures: 0 })
-        .where('id', '=', session.user.id)
-        .execute();
-      await changed(session.user.id, 'payment_unlocked', 'step_up', origin);
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('users')
+          .set({ payment_locked_until: null, payment_failures: 0 })
+          .where('id', '=', session.user.id)
+          .execute();
+        await changed(trx, session.user.id, 'payment_unlocked', 'step_up', origin);
+      });
     },
 
     async changePassword(session: SessionContext, newPassword: string, origin: Located): Promise<void> {
@@ -234,8 +238,8 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
           .execute();
         // Whoever else knew the old password is signed out everywhere else.
         await sessions.endOthers(trx, session.user.id, session.sessionId);
+        await changed(trx, session.user.id, 'password', 'password_changed', origin);
       });
-      await changed(session.user.id, 'password', 'password_changed', origin);
     },
 
     async changePaymentPassword(
@@ -250,12 +254,14 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
         .executeTakeFirstOrThrow();
       assertPaymentPassword(newPaymentPassword, { birthDate: user.birth_date, phoneE164: user.phone_e164 });
       const hash = await hashSecret(ctx.secrets.pepperPaymentPassword(newPaymentPassword));
-      await db
-        .updateTable('users')
-        .set({ payment_password_hash: hash, payment_failures: 0, payment_locked_until: null })
-        .where('id', '=', session.user.id)
-        .execute();
-      await changed(session.user.id, 'payment_password', 'payment_password_changed', origin);
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('users')
+          .set({ payment_password_hash: hash, payment_failures: 0, payment_locked_until: null })
+          .where('id', '=', session.user.id)
+          .execute();
+        await changed(trx, session.user.id, 'payment_password', 'payment_password_changed', origin);
+      });
     },
 
     /** Sends a code to the new phone; the change happens on confirm. A number already in use gets
@@ -318,8 +324,8 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
           locale: user.locale === 'en' ? 'en' : 'zh-CN',
           vars: { change: 'phone', time: new Date(nowMs).toISOString() },
         });
+        await changed(trx, session.user.id, 'phone', 'phone_changed', origin);
       });
-      await changed(session.user.id, 'phone', 'phone_changed', origin);
     },
 
     async startEmailChange(session: SessionContext, emailInput: string, origin: Located) {
@@ -353,12 +359,14 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
         subjectId: session.user.id,
         code: input.code,
       });
-      await db
-        .updateTable('users')
-        .set({ email, email_verified_at: new Date(clock.nowMs()) })
-        .where('id', '=', session.user.id)
-        .execute();
-      await changed(session.user.id, 'email', 'email_changed', origin);
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('users')
+          .set({ email, email_verified_at: new Date(clock.nowMs()) })
+          .where('id', '=', session.user.id)
+          .execute();
+        await changed(trx, session.user.id, 'email', 'email_changed', origin);
+      });
     },
   };
 }
