@@ -4,7 +4,7 @@ import type { Executor, Locale, NotificationTemplate } from './ports.ts';
 
 export async function noticeToAllChannels(
   executor: Executor,
-  ctx: IdentityContext,
+  ctx: Pick<IdentityContext, 'notifier'>,
   input: { userId: string; template: NotificationTemplate; vars: Record<string, string> },
 ): Promise<void> {
   const user = await executor
