@@ -24,3 +24,16 @@ export const errorSchema = z.object({
 export function money(amountMinor: bigint, currency: Currency): { amountMinor: string; currency: Currency } {
   return moneyToWire({ amountMinor, currency } satisfies Money);
 }
+
+/** `?limit=&before=` for newest-first lists paged by a decreasing numeric id. */
+export function pageQuerySchema(limitMax: number) {
+  return z
+    .object({
+      limit: z.coerce.number().int().min(1).max(limitMax).default(20),
+      before: z
+        .string()
+        .regex(/^[1-9][0-9]{0,18}$/)
+        .optional(),
+    })
+    .strict();
+}

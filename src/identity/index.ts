@@ -10,6 +10,7 @@ export { DEVICE_KEY_PATTERN, type Device } from './devices.ts';
 export { IDENTITY_ERRORS } from './errors.ts';
 export { FACTOR_ERRORS } from './factor-errors.ts';
 export { createIdentity, type Identity, type IdentityDeps } from './identity.ts';
+export type { PasskeyView } from './passkeys.ts';
 export { ARGON2ID_PARAMS, hashSecret, verifySecret } from './passwords.ts';
 export { maskPhone, normalizePhone } from './phone.ts';
 export type {
@@ -27,7 +28,12 @@ export type {
 export { NOTIFICATION_TEMPLATES, RATE_LIMIT_BUCKETS } from './ports.ts';
 export { createSecondFactors, type SecondFactors, toSecondFactorChecks } from './second-factors.ts';
 export { createIdentitySecrets, type IdentitySecrets } from './secrets.ts';
-export { SECURITY_EVENT_TYPES, type SecurityEvent, type SecurityEventType } from './security-events.ts';
+export {
+  SECURITY_EVENT_TYPES,
+  SECURITY_EVENTS_PAGE_MAX,
+  type SecurityEvent,
+  type SecurityEventType,
+} from './security-events.ts';
 export type { SessionContext, SessionSummary, User } from './sessions.ts';
 export type { SecondFactorMethod, SignInOutcome } from './sign-in.ts';
 export type { SignUpStarted } from './sign-up.ts';

@@ -6,10 +6,10 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Identity, Located } from '../../identity/index.ts';
-import { SECURITY_EVENT_TYPES } from '../../identity/index.ts';
+import { SECURITY_EVENT_TYPES, SECURITY_EVENTS_PAGE_MAX } from '../../identity/index.ts';
 import type { Clock } from '../../shared/index.ts';
 import { originOf, requireStepUp, requireUser, STEP_UP_FRESH_MS, sessionOf } from '../auth.ts';
-import { errorSchema } from '../wire.ts';
+import { errorSchema, pageQuerySchema } from '../wire.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const resendSchema = z.object({ resendAfterMs: z.number() });
@@ -215,15 +215,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ identity: Identity; clock: C
       schema: {
         tags,
         summary: 'Recent security activity',
-        querystring: z
-          .object({
-            limit: z.coerce.number().int().min(1).max(100).default(20),
-            before: z
-              .string()
-              .regex(/^[1-9][0-9]{0,18}$/)
-              .optional(),
-          })
-          .strict(),
+        querystring: pageQuerySchema(SECURITY_EVENTS_PAGE_MAX),
         response: {
           200: z.object({
             events: z.array(

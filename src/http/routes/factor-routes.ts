@@ -11,7 +11,7 @@ import type {
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Identity } from '../../identity/index.ts';
+import type { Identity, PasskeyView } from '../../identity/index.ts';
 import { requireStepUp, requireUser, sessionOf } from '../auth.ts';
 import { errorSchema } from '../wire.ts';
 
@@ -20,16 +20,6 @@ interface ChangeContext {
   readonly sessionId: string;
   readonly deviceId: string | null;
   readonly ip: string;
-}
-
-interface PasskeyViewLike {
-  readonly id: string;
-  readonly name: string;
-  readonly createdAt: Date;
-  readonly lastUsedAt: Date | null;
-  readonly deviceType: string | null;
-  readonly backedUp: boolean;
-  readonly transports: string[];
 }
 
 /**
@@ -61,9 +51,9 @@ export interface FactorServices {
       response: RegistrationResponseJSON,
       name: string,
       context?: ChangeContext,
-    ): Promise<PasskeyViewLike>;
-    list(userId: string): Promise<PasskeyViewLike[]>;
-    rename(userId: string, passkeyId: string, name: string): Promise<PasskeyViewLike>;
+    ): Promise<PasskeyView>;
+    list(userId: string): Promise<PasskeyView[]>;
+    rename(userId: string, passkeyId: string, name: string): Promise<PasskeyView>;
     remove(userId: string, passkeyId: string, context?: ChangeContext): Promise<void>;
   };
 }
@@ -126,7 +116,7 @@ const passkeySchema = z.object({
 const passkeyNameSchema = z.string().trim().min(1).max(PASSKEY_NAME_LENGTH_MAX);
 const passkeyIdParams = z.object({ id: base64url(CREDENTIAL_ID_LENGTH_MAX) });
 
-function passkeyToWire(view: PasskeyViewLike): z.infer<typeof passkeySchema> {
+function passkeyToWire(view: PasskeyView): z.infer<typeof passkeySchema> {
   return {
     id: view.id,
     name: view.name,

@@ -4,7 +4,7 @@ import type { Identity } from '../../identity/index.ts';
 import { ACTIVITY_PAGE_MAX } from '../../ledger/index.ts';
 import type { Wallet } from '../../wallet/index.ts';
 import { requireUser, sessionOf } from '../auth.ts';
-import { errorSchema, money, moneySchema } from '../wire.ts';
+import { errorSchema, money, moneySchema, pageQuerySchema } from '../wire.ts';
 
 export const walletRoutes: FastifyPluginAsyncZod<{ identity: Identity; wallet: Wallet }> = async (
   app,
@@ -58,15 +58,7 @@ export const walletRoutes: FastifyPluginAsyncZod<{ identity: Identity; wallet: W
       schema: {
         tags: ['wallet'],
         summary: 'Recent ledger activity on the wallet, newest first',
-        querystring: z
-          .object({
-            limit: z.coerce.number().int().min(1).max(ACTIVITY_PAGE_MAX).default(20),
-            before: z
-              .string()
-              .regex(/^[1-9][0-9]{0,18}$/)
-              .optional(),
-          })
-          .strict(),
+        querystring: pageQuerySchema(ACTIVITY_PAGE_MAX),
         response: {
           200: z.object({
             entries: z.array(
