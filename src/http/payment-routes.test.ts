@@ -674,6 +674,7 @@ describe('payments', () => {
     assert.equal(tooBig.json().error.code, 'limit_exceeded');
     assert.deepEqual(tooBig.json().error.details, {
       exceeded: 'per_payment',
+      limit: cny(10_000),
       allowanceLeftToday: cny(15_000),
     });
 
@@ -681,7 +682,11 @@ describe('payments', () => {
     assert.deepEqual(first.allowanceLeftToday, cny(7_000));
     const overDay = await createIntent(payer, { payee: { phone: bob.phone }, amount: cny(8_000) });
     assert.equal(overDay.json().error.code, 'limit_exceeded');
-    assert.deepEqual(overDay.json().error.details, { exceeded: 'per_day', allowanceLeftToday: cny(7_000) });
+    assert.deepEqual(overDay.json().error.details, {
+      exceeded: 'per_day',
+      limit: cny(15_000),
+      allowanceLeftToday: cny(7_000),
+    });
 
     // Made within the limits, then the limit is lowered: confirmation checks again.
     const pending = await createIntent(payer, { payee: { phone: bob.phone }, amount: cny(6_000) });

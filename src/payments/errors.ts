@@ -72,11 +72,12 @@ export const PAYMENT_ERRORS = defineErrors({
 
 /** `limit_exceeded`, with which limit and what may still be paid today (issue 4 point 6). */
 export function limitExceededError(
-  check: { exceeded: 'per_payment' | 'per_day'; allowanceLeftTodayMinor: bigint },
+  check: { exceeded: 'per_payment' | 'per_day'; limitMinor: bigint; allowanceLeftTodayMinor: bigint },
   currency: Currency,
 ): DomainError {
   return new DomainError(PAYMENT_ERRORS.LIMIT_EXCEEDED, {
     exceeded: check.exceeded,
+    limit: { amountMinor: check.limitMinor.toString(), currency },
     allowanceLeftToday: { amountMinor: check.allowanceLeftTodayMinor.toString(), currency },
   });
 }

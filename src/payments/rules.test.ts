@@ -26,17 +26,20 @@ describe('payment rules', () => {
     assert.deepEqual(checkLimits({ amountMinor: 10_001n, limits, spentTodayMinor: 0n }), {
       ok: false,
       exceeded: 'per_payment',
+      limitMinor: 10_000n,
       allowanceLeftTodayMinor: 15_000n,
     });
     assert.deepEqual(checkLimits({ amountMinor: 8_000n, limits, spentTodayMinor: 8_000n }), {
       ok: false,
       exceeded: 'per_day',
+      limitMinor: 15_000n,
       allowanceLeftTodayMinor: 7_000n,
     });
     // A limit lowered below what was already spent today leaves nothing, not a negative.
     assert.deepEqual(checkLimits({ amountMinor: 1n, limits, spentTodayMinor: 20_000n }), {
       ok: false,
       exceeded: 'per_day',
+      limitMinor: 15_000n,
       allowanceLeftTodayMinor: 0n,
     });
   });

@@ -36,6 +36,8 @@ export type LimitCheck =
   | {
       readonly ok: false;
       readonly exceeded: 'per_payment' | 'per_day';
+      /** The limit that was hit. */
+      readonly limitMinor: bigint;
       readonly allowanceLeftTodayMinor: bigint;
     };
 
@@ -46,10 +48,15 @@ export function checkLimits(input: {
 }): LimitCheck {
   const allowanceLeftTodayMinor = allowanceLeftToday(input.limits, input.spentTodayMinor);
   if (input.amountMinor > input.limits.perPaymentMinor) {
-    return { ok: false, exceeded: 'per_payment', allowanceLeftTodayMinor };
+    return {
+      ok: false,
+      exceeded: 'per_payment',
+      limitMinor: input.limits.perPaymentMinor,
+      allowanceLeftTodayMinor,
+    };
   }
   if (input.amountMinor > allowanceLeftTodayMinor) {
-    return { ok: false, exceeded: 'per_day', allowanceLeftTodayMinor };
+    return { ok: false, exceeded: 'per_day', limitMinor: input.limits.perDayMinor, allowanceLeftTodayMinor };
   }
   return { ok: true };
 }
