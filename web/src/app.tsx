@@ -11,6 +11,7 @@ import { SecurityCenterPage } from './security/security-center-page.tsx';
 import { SignInPage } from './sign-in-page.tsx';
 import { SignUpPage } from './sign-up-page.tsx';
 import { StepUpProvider } from './step-up-dialog.tsx';
+import { TransferPage } from './transfer-page.tsx';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
 import { WalletPage } from './wallet-page.tsx';
 
@@ -27,6 +28,7 @@ function pageTitleKey(pathname: string, session: Session['state']): MessageKey |
   if (pathname === ROUTES.notMe) return 'notMe.title';
   if (session !== 'signed-in') return pathname === ROUTES.signUp ? 'signUp.title' : 'signIn.title';
   if (pathname === ROUTES.security) return 'security.title';
+  if (pathname === ROUTES.transfer) return 'transfer.title';
   if (pathname === ROUTES.wallet) return 'nav.wallet';
   return null;
 }
@@ -147,6 +149,9 @@ export function App() {
               <Link className="tab" to={ROUTES.wallet}>
                 {t('nav.wallet')}
               </Link>
+              <Link className="tab" to={ROUTES.transfer}>
+                {t('nav.transfer')}
+              </Link>
               <Link className="tab" to={ROUTES.security}>
                 {t('nav.security')}
               </Link>
@@ -216,6 +221,7 @@ function SignedInPage({
   readonly focusHeading: boolean;
 }) {
   if (pathname === ROUTES.security) return <SecurityCenterPage user={user} focusHeading={focusHeading} />;
+  if (pathname === ROUTES.transfer) return <TransferPage focusHeading={focusHeading} />;
   if (pathname === ROUTES.wallet || SIGNED_OUT_PATHS.has(pathname)) {
     return <WalletPage user={user} onSessionExpired={onSessionExpired} focusHeading={focusHeading} />;
   }

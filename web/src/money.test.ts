@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { LOCALES, pickLocale, translate } from './i18n.ts';
-import { formatMoney, parseAmountMinor, splitAmountMinor } from './money.ts';
+import {
+  formatMoney,
+  minorToMajorText,
+  parseAmountMinor,
+  parseMajorToMinor,
+  splitAmountMinor,
+} from './money.ts';
 
 test('formats CNY in English and Chinese with grouping and two decimals', () => {
   const money = { amountMinor: '1000000', currency: 'CNY' };
@@ -70,4 +76,18 @@ test('picks zh-CN for any Chinese preference and English otherwise; fills placeh
   assert.equal(pickLocale(['de']), 'en');
   assert.equal(translate('en', 'wallet.greeting', { name: 'Alice Chen' }), 'Hello, Alice Chen');
   assert.equal(translate('zh-CN', 'wallet.greeting', { name: 'Alice Chen' }), '你好，Alice Chen');
+});
+
+test('typed yuan become exact minor units, with no float anywhere; bad input is refused', () => {
+  assert.equal(parseMajorToMinor('12.34', 2), 1234n);
+  assert.equal(parseMajorToMinor('0.1', 2), 10n);
+  assert.equal(parseMajorToMinor(' 1,000 ', 2), 100000n);
+  assert.equal(parseMajorToMinor('9999999999999.99', 2), 999999999999999n);
+  for (const bad of ['', '.5', '12.345', '-1', '1e3', 'abc', '1.2.3'])
+    assert.equal(parseMajorToMinor(bad, 2), null);
+  fc.assert(
+    fc.property(fc.bigInt({ min: 0n, max: 10n ** 15n - 1n }), (amount) => {
+      assert.equal(parseMajorToMinor(minorToMajorText(amount, 2), 2), amount);
+    }),
+  );
 });

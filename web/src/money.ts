@@ -108,3 +108,26 @@ export function formatMoney(money: WireMoney, { locale, sign = 'auto' }: FormatM
   if (!fractionSpliced) throw new Error(`Intl gave no fraction part for ${money.currency} in ${locale}`);
   return text;
 }
+
+/** Up to 13 whole digits keeps any amount under the server's 10^15 minor-unit ceiling. */
+const MAJOR_PATTERN = /^([0-9]{1,13})(?:\.([0-9]*))?$/;
+
+/**
+ * What a person typed ("12.34", "12", "0.5", " 1,000.00 ") as minor units, with string and bigint
+ * arithmetic only: "12.34" → 1234n. Null for anything that is not a plain non-negative decimal
+ * with at most `exponent` fraction digits (so "12.345" is refused, never rounded).
+ */
+export function parseMajorToMinor(text: string, exponent: number): bigint | null {
+  const match = MAJOR_PATTERN.exec(text.trim().replaceAll(',', ''));
+  if (!match) return null;
+  const whole = match[1] ?? '0';
+  const fraction = match[2] ?? '';
+  if (fraction.length > exponent) return null;
+  return BigInt(whole) * 10n ** BigInt(exponent) + BigInt(fraction.padEnd(exponent, '0') || '0');
+}
+
+/** Minor units back to the plain decimal a person would type: 1234n, 2 → "12.34". */
+export function minorToMajorText(amountMinor: bigint, exponent: number): string {
+  const { negative, whole, fraction } = splitAmountMinor(amountMinor, exponent);
+  return `${negative ? '-' : ''}${whole}${exponent === 0 ? '' : `.${fraction}`}`;
+}

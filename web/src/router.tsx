@@ -9,6 +9,7 @@ export const ROUTES = {
   signIn: '/sign-in',
   signUp: '/sign-up',
   security: '/security',
+  transfer: '/transfer',
   notMe: '/not-me',
 } as const;
 

@@ -4,6 +4,7 @@ import { ApiError, fetchActivity, fetchWallet } from './api.ts';
 import { ErrorNotice } from './error-notice.tsx';
 import { type I18n, isMessageKey, useI18n } from './i18n.ts';
 import { formatMoney } from './money.ts';
+import { Link, ROUTES } from './router.tsx';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
 
 export interface WalletPageProps {
@@ -132,6 +133,9 @@ export function WalletPage({ user, onSessionExpired, focusHeading }: WalletPageP
         {wallet.phase === 'ready' && wallet.accounts.length === 0 && <p>{t('wallet.noAccount')}</p>}
         {wallet.phase === 'ready' &&
           wallet.accounts.map((account) => <Balance key={account.accountId} account={account} />)}
+        <Link className="button button-primary button-block" to={ROUTES.transfer}>
+          {t('nav.transfer')}
+        </Link>
       </section>
 
       <section

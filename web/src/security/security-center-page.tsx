@@ -13,6 +13,7 @@ import { securityCheckup } from './checkup.ts';
 import { EmailSection, PhoneSection } from './contact-sections.tsx';
 import { BackupCodesSection, PasskeysSection, TotpSection } from './factor-sections.tsx';
 import { LoginPasswordSection, PaymentPasswordSection } from './password-sections.tsx';
+import { PasswordFreeSection, PaymentLimitsSection } from './payment-sections.tsx';
 import { DevicesSection, SessionsSection } from './session-sections.tsx';
 import { LoadState, SectionCard, SecurityRefreshContext, useDateTimeFormat, useLoad } from './shared.tsx';
 
@@ -51,6 +52,8 @@ function SecurityCenter({ user, focusHeading }: { readonly user: User; readonly 
       {overview.data && <Checkup overview={overview.data} />}
       <LoginPasswordSection />
       <PaymentPasswordSection overview={overview.data} />
+      <PaymentLimitsSection />
+      <PasswordFreeSection />
       <PhoneSection overview={overview.data} />
       <EmailSection overview={overview.data} />
       <PasskeysSection />

@@ -1,0 +1,336 @@
+/**
+ * Transfer to another Rampart user by phone (docs/payments.md): the form creates a payment intent
+ * (no money moves), the confirmation screen shows whom the money goes to — the payee's masked
+ * name, as Alipay does, so a wrong number is caught before paying — and what confirmation the
+ * server asks for, then the receipt. Amounts are typed in yuan and converted to minor units with
+ * bigint arithmetic only (money.ts).
+ */
+import { type FormEvent, useId, useState } from 'react';
+import { ApiError } from './api.ts';
+import type { PaymentIntent } from './api-payments.ts';
+import {
+  confirmPaymentIntent,
+  createPaymentIntent,
+  newClientRequestId,
+  paymentPasskeyOptions,
+  wireMoney,
+} from './api-payments.ts';
+import { ErrorRegion, Field, PaymentPasswordField, useAction } from './forms.tsx';
+import { useI18n } from './i18n.ts';
+import { currencyExponent, formatMoney, parseMajorToMinor } from './money.ts';
+import { signWithPasskey } from './passkey.ts';
+import { Link, ROUTES } from './router.tsx';
+import { useFocusOnMount } from './use-focus-on-mount.ts';
+
+/** Payments are CNY only for now (docs/payments.md, "Decisions"). */
+const CURRENCY = 'CNY';
+/** The server's NOTE_LENGTH_MAX: a transfer slip's remark. */
+const NOTE_LENGTH_MAX = 100;
+
+type Step =
+  | { readonly phase: 'form' }
+  | { readonly phase: 'confirm'; readonly intent: PaymentIntent }
+  | { readonly phase: 'receipt'; readonly intent: PaymentIntent };
+
+export function TransferPage({ focusHeading }: { readonly focusHeading: boolean }) {
+  const [step, setStep] = useState<Step>({ phase: 'form' });
+  const [moved, setMoved] = useState(false);
+  const go = (next: Step) => {
+    setMoved(true);
+    setStep(next);
+  };
+  if (step.phase === 'confirm') {
+    return (
+      <ConfirmStep
+        key={step.intent.id}
+        intent={step.intent}
+        onPaid={(intent) => go({ phase: 'receipt', intent })}
+        onBack={() => go({ phase: 'form' })}
+      />
+    );
+  }
+  if (step.phase === 'receipt') {
+    return <Receipt intent={step.intent} onAnother={() => go({ phase: 'form' })} />;
+  }
+  return (
+    <TransferForm
+      focusHeading={focusHeading || moved}
+      onIntent={(intent) => go({ phase: 'confirm', intent })}
+    />
+  );
+}
+
+function TransferForm({
+  focusHeading,
+  onIntent,
+}: {
+  readonly focusHeading: boolean;
+  readonly onIntent: (intent: PaymentIntent) => void;
+}) {
+  const { t } = useI18n();
+  const headingRef = useFocusOnMount<HTMLHeadingElement>(focusHeading);
+  const [phone, setPhone] = useState('');
+  const [amount, setAmount] = useState('');
+  const [note, setNote] = useState('');
+  const [amountProblem, setAmountProblem] = useState(false);
+  const create = useAction();
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const amountMinor = parseMajorToMinor(amount, currencyExponent(CURRENCY));
+    if (amountMinor === null || amountMinor <= 0n) {
+      setAmountProblem(true);
+      return;
+    }
+    await create.run(async () => {
+      const intent = await createPaymentIntent({
+        phone: phone.trim(),
+        amount: { amountMinor: amountMinor.toString(), currency: CURRENCY },
+        note: note.trim(),
+        // A new key per press: the form is a new payment each time; a retry of the confirm
+        // call reuses the intent, which is what makes it safe.
+        clientRequestId: newClientRequestId(),
+      });
+      onIntent(intent);
+    });
+  }
+
+  return (
+    <section className="card transfer">
+      <h1 ref={headingRef} tabIndex={-1}>
+        {t('transfer.title')}
+      </h1>
+      <p className="lead">{t('transfer.lead')}</p>
+      <form className="form" onSubmit={onSubmit} aria-busy={create.busy} noValidate>
+        <Field
+          label={t('transfer.phone')}
+          hint={t('transfer.phoneHint')}
+          type="tel"
+          autoComplete="off"
+          required
+          maxLength={32}
+          value={phone}
+          onChange={(event) => setPhone(event.target.value)}
+          problem={payeeProblem(create.error)}
+        />
+        <Field
+          label={t('transfer.amount')}
+          hint={t('transfer.amountHint')}
+          type="text"
+          inputMode="decimal"
+          autoComplete="off"
+          required
+          maxLength={20}
+          value={amount}
+          onChange={(event) => {
+            setAmount(event.target.value);
+            setAmountProblem(false);
+          }}
+          problem={amountProblem ? t('transfer.amountInvalid') : undefined}
+        />
+        <Field
+          label={t('transfer.note')}
+          hint={t('transfer.noteHint', { max: NOTE_LENGTH_MAX })}
+          type="text"
+          autoComplete="off"
+          maxLength={NOTE_LENGTH_MAX}
+          value={note}
+          onChange={(event) => setNote(event.target.value)}
+        />
+        <PaymentErrorRegion title={t('transfer.failed')} error={create.error} />
+        <button type="submit" className="button button-primary button-block" aria-busy={create.busy}>
+          {create.busy ? t('transfer.checking') : t('transfer.next')}
+        </button>
+      </form>
+      <p>
+        <Link to={ROUTES.wallet}>{t('transfer.backToWallet')}</Link>
+      </p>
+    </section>
+  );
+}
+
+function payeeProblem(error: unknown): string | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  const codes = ['payee_not_found', 'cannot_pay_self', 'invalid_phone'];
+  return codes.includes(error.code) ? `${error.message} (${error.code})` : undefined;
+}
+
+function ConfirmStep({
+  intent,
+  onPaid,
+  onBack,
+}: {
+  readonly intent: PaymentIntent;
+  readonly onPaid: (intent: PaymentIntent) => void;
+  readonly onBack: () => void;
+}) {
+  const { t, locale } = useI18n();
+  const ids = useId();
+  const headingRef = useFocusOnMount<HTMLHeadingElement>(true);
+  const [paymentPassword, setPaymentPassword] = useState('');
+  const pay = useAction();
+  const payeeName = intent.payee.kind === 'user' ? intent.payee.maskedName : intent.payee.name;
+
+  async function confirmWith(work: () => Promise<PaymentIntent>) {
+    await pay.run(async () => {
+      onPaid(await work());
+    });
+  }
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (intent.confirmation === 'none') void confirmWith(() => confirmPaymentIntent(intent.id, {}));
+    else void confirmWith(() => confirmPaymentIntent(intent.id, { paymentPassword }));
+  }
+
+  function onPasskey() {
+    void confirmWith(async () => {
+      const { ceremonyId, options } = await paymentPasskeyOptions(intent.id);
+      const response = await signWithPasskey(options);
+      return confirmPaymentIntent(intent.id, { passkey: { ceremonyId, response } });
+    });
+  }
+
+  const attemptsLeft =
+    pay.error instanceof ApiError &&
+    pay.error.code === 'wrong_payment_password' &&
+    typeof pay.error.details?.attemptsLeft === 'number'
+      ? pay.error.details.attemptsLeft
+      : null;
+
+  return (
+    <section className="card transfer" aria-labelledby={`${ids}-title`}>
+      <h1 id={`${ids}-title`} ref={headingRef} tabIndex={-1}>
+        {t('transfer.confirmTitle')}
+      </h1>
+      <p className="payee-statement" data-testid="payee-statement">
+        {t('transfer.payingTo', { name: payeeName })}
+      </p>
+      <dl className="facts">
+        {intent.payee.kind === 'user' && (
+          <div className="fact-wide">
+            <dt>{t('transfer.payeePhone')}</dt>
+            <dd>{intent.payee.maskedPhone}</dd>
+          </div>
+        )}
+        <div className="fact-wide">
+          <dt>{t('transfer.amount')}</dt>
+          <dd className="transfer-amount">{formatMoney(intent.amount, { locale })}</dd>
+        </div>
+        {intent.note !== null && (
+          <div className="fact-wide">
+            <dt>{t('transfer.note')}</dt>
+            <dd>{intent.note}</dd>
+          </div>
+        )}
+        <div className="fact-wide">
+          <dt>{t('transfer.allowanceLeft')}</dt>
+          <dd>{formatMoney(intent.allowanceLeftToday, { locale })}</dd>
+        </div>
+        <div className="fact-wide">
+          <dt>{t('transfer.confirmationNeeded')}</dt>
+          <dd>{t(`transfer.confirmation.${intent.confirmation}`)}</dd>
+        </div>
+      </dl>
+      <p className="hint">{t('transfer.checkName')}</p>
+      <form className="form" onSubmit={onSubmit} aria-busy={pay.busy}>
+        {intent.confirmation !== 'none' && (
+          <PaymentPasswordField
+            label={t('transfer.paymentPassword')}
+            value={paymentPassword}
+            onValue={setPaymentPassword}
+            problem={attemptsLeft !== null ? t('stepUp.attemptsLeft', { count: attemptsLeft }) : undefined}
+          />
+        )}
+        <PaymentErrorRegion title={t('transfer.payFailed')} error={pay.error} />
+        <div className="actions">
+          <button type="submit" className="button button-primary" aria-busy={pay.busy}>
+            {pay.busy
+              ? t('transfer.paying')
+              : t('transfer.pay', { amount: formatMoney(intent.amount, { locale }) })}
+          </button>
+          {intent.confirmation === 'passkey_or_payment_password' && (
+            <button type="button" className="button" onClick={onPasskey} aria-busy={pay.busy}>
+              {t('transfer.payWithPasskey')}
+            </button>
+          )}
+          <button type="button" className="button" onClick={onBack}>
+            {t('common.cancel')}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function Receipt({ intent, onAnother }: { readonly intent: PaymentIntent; readonly onAnother: () => void }) {
+  const { t, locale } = useI18n();
+  const headingRef = useFocusOnMount<HTMLHeadingElement>(true);
+  const payeeName = intent.payee.kind === 'user' ? intent.payee.maskedName : intent.payee.name;
+  return (
+    <section className="card transfer receipt">
+      <h1 ref={headingRef} tabIndex={-1}>
+        {t('transfer.receiptTitle')}
+      </h1>
+      <div role="status" className="live-region">
+        <p className="notice notice-success">
+          {t('transfer.paid', { amount: formatMoney(intent.amount, { locale }), name: payeeName })}
+        </p>
+      </div>
+      <dl className="facts">
+        <div className="fact-wide">
+          <dt>{t('transfer.payee')}</dt>
+          <dd>{payeeName}</dd>
+        </div>
+        <div className="fact-wide">
+          <dt>{t('transfer.amount')}</dt>
+          <dd className="transfer-amount">{formatMoney(intent.amount, { locale })}</dd>
+        </div>
+        <div className="fact-wide">
+          <dt>{t('transfer.reference')}</dt>
+          <dd>{intent.transferId ?? intent.id}</dd>
+        </div>
+        <div className="fact-wide">
+          <dt>{t('transfer.allowanceLeft')}</dt>
+          <dd>{formatMoney(intent.allowanceLeftToday, { locale })}</dd>
+        </div>
+      </dl>
+      <div className="actions">
+        <button type="button" className="button button-primary" onClick={onAnother}>
+          {t('transfer.another')}
+        </button>
+        <Link className="button" to={ROUTES.wallet}>
+          {t('transfer.backToWallet')}
+        </Link>
+      </div>
+    </section>
+  );
+}
+
+/** The server's message and code, plus what the payer can do about the common refusals. */
+function PaymentErrorRegion({ title, error }: { readonly title: string; readonly error: unknown }) {
+  const { t, locale } = useI18n();
+  let extra: string | null = null;
+  if (error instanceof ApiError && error.kind === 'server') {
+    const details = error.details;
+    if (error.code === 'limit_exceeded' && details) {
+      try {
+        const left = wireMoney(details.allowanceLeftToday, 'details.allowanceLeftToday');
+        const key = details.exceeded === 'per_payment' ? 'transfer.limitPerPayment' : 'transfer.limitPerDay';
+        extra = `${t(key)} ${t('transfer.allowanceLeftIs', { amount: formatMoney(left, { locale }) })}`;
+      } catch {
+        extra = null;
+      }
+    } else if (error.code === 'payment_locked') extra = t('transfer.lockedHint');
+    else if (error.code === 'insufficient_funds') extra = t('transfer.insufficientHint');
+    else if (error.code === 'account_frozen') extra = t('transfer.frozenHint');
+  }
+  return (
+    <>
+      <ErrorRegion title={title} error={error} />
+      <div role="status" className="live-region">
+        {extra !== null && error !== null && <p className="hint payment-error-extra">{extra}</p>}
+      </div>
+    </>
+  );
+}
