@@ -12,20 +12,24 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
+import type { Funding } from './funding/index.ts';
 import { errorBody, installErrorHandling } from './http/errors.ts';
 import { createMetrics } from './http/metrics.ts';
 import { accountRoutes } from './http/routes/account-routes.ts';
 import { authRoutes } from './http/routes/auth-routes.ts';
 import { devInboxRoutes } from './http/routes/dev-inbox-routes.ts';
 import { factorRoutes } from './http/routes/factor-routes.ts';
+import { fundingRoutes } from './http/routes/funding-routes.ts';
 import { ledgerRoutes } from './http/routes/ledger-routes.ts';
 import { paymentRoutes } from './http/routes/payment-routes.ts';
+import { qrRoutes } from './http/routes/qr-routes.ts';
 import { systemRoutes } from './http/routes/system-routes.ts';
 import { walletRoutes } from './http/routes/wallet-routes.ts';
 import type { Identity, SecondFactors } from './identity/index.ts';
 import type { Ledger } from './ledger/index.ts';
 import type { DevInbox } from './notify/index.ts';
 import type { Payments } from './payments/index.ts';
+import type { Qr } from './qr/index.ts';
 import { type Clock, COMMON_ERRORS } from './shared/index.ts';
 import type { Wallet } from './wallet/index.ts';
 
@@ -38,6 +42,8 @@ export interface AppDeps {
   readonly factors: SecondFactors;
   readonly wallet: Wallet;
   readonly payments: Payments;
+  readonly funding: Funding;
+  readonly qr: Qr;
   /** Present in dev mode only: the developer inbox of SMS and e-mails "sent". */
   readonly devInbox: DevInbox | undefined;
   readonly demo: boolean;
@@ -50,6 +56,8 @@ export const LOG_REDACT_PATHS = [
   'req.headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
   '*.password',
+  '*.paymentPassword',
+  '*.cardNumber',
   '*.token',
   '*.csrfToken',
 ];
@@ -120,7 +128,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.devInbox) await app.register(devInboxRoutes, { inbox: deps.devInbox });
   await app.register(walletRoutes, { identity: deps.identity, wallet: deps.wallet });
   await app.register(paymentRoutes, { identity: deps.identity, payments: deps.payments, clock: deps.clock });
+  await app.register(fundingRoutes, { identity: deps.identity, funding: deps.funding });
   await app.register(ledgerRoutes, { ledger: deps.ledger, operatorToken: config.operatorToken });
+  await app.register(qrRoutes, { identity: deps.identity, qr: deps.qr, operatorToken: config.operatorToken });
 
   const webRoot = resolve(config.webDistDir);
   const hasWeb = existsSync(resolve(webRoot, 'index.html'));

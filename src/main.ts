@@ -6,6 +6,13 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { type Config, loadConfig } from './config.ts';
 import { seedDemo } from './demo/index.ts';
+import {
+  type BankConnector,
+  createFunding,
+  createSimulatedBankConnector,
+  deriveCardHmacKey,
+  SETTLE_INTERVAL_MS,
+} from './funding/index.ts';
 import { createGeoLocator } from './geo/index.ts';
 import {
   createIdentity,
@@ -26,6 +33,7 @@ import {
   createUnconfiguredProvider,
 } from './notify/index.ts';
 import { createAllowAllRiskHook, createPayments, type RiskHook } from './payments/index.ts';
+import { createQr, deriveQrSigningKey } from './qr/index.ts';
 import { createRateLimiter } from './ratelimit/index.ts';
 import { type Clock, systemClock } from './shared/index.ts';
 import { migrateToLatest, openStore, type Store } from './store/index.ts';
@@ -62,6 +70,8 @@ export function createModules(
     rateLimiter?: RateLimiter;
     /** Replaces the built-in allow-all payment risk hook (issue 5's engine; tests). */
     riskHook?: RiskHook;
+    /** Replaces the built-in bank simulator (a real bank; tests with another delay). */
+    bankConnector?: BankConnector;
   },
 ) {
   const { db } = store;
@@ -105,6 +115,17 @@ export function createModules(
     notifier,
     riskHook: options.riskHook ?? createAllowAllRiskHook(),
   });
+  const funding = createFunding({
+    db,
+    clock,
+    ledger,
+    wallet,
+    identity,
+    payments,
+    connector: options.bankConnector ?? createSimulatedBankConnector(),
+    cardHmacKey: deriveCardHmacKey(options.masterKey),
+  });
+  const qr = createQr({ db, clock, payments, signingKey: deriveQrSigningKey(options.masterKey) });
   const devInbox = options.devMode ? createDevInbox({ clock }) : undefined;
   const smtp = config.smtpUrl ? new URL(config.smtpUrl) : undefined;
   const email = smtp
@@ -122,7 +143,7 @@ export function createModules(
   // No SMS gateway ships with Rampart: production plugs one in behind SmsProvider (docs/identity.md).
   const sms = devInbox ? createDevInboxSmsProvider(devInbox) : createUnconfiguredProvider('sms');
   const delivery = createDeliveryWorker({ db, clock, email, sms });
-  return { ledger, identity, wallet, payments, factors, devInbox, delivery };
+  return { ledger, identity, wallet, payments, funding, qr, factors, devInbox, delivery };
 }
 
 /** Opens the store, migrates, builds the modules. Caller closes `store`. */
@@ -204,6 +225,20 @@ export async function startPlatform(
       });
   }, config.holdSweepIntervalMs);
   sweep.unref();
+  // Funding: settle top-ups and withdrawals whose bank answer is due. The state is in the
+  // database (docs/funding.md), so a restart picks up where the last process stopped.
+  let settling = false;
+  const settle = setInterval(() => {
+    if (settling) return;
+    settling = true;
+    platform.modules.funding
+      .settleDue()
+      .catch((error: unknown) => app.log.error({ err: error }, 'funding settlement failed'))
+      .finally(() => {
+        settling = false;
+      });
+  }, SETTLE_INTERVAL_MS);
+  settle.unref();
   // PGlite: checkpoint and flush the data directory every 5 minutes (see pglite-durability.ts).
   const checkpoint = setInterval(() => {
     platform.store.checkpoint().catch((error: unknown) => app.log.error({ err: error }, 'checkpoint failed'));
@@ -221,6 +256,7 @@ export async function startPlatform(
     platform,
     close: async () => {
       clearInterval(sweep);
+      clearInterval(settle);
       clearInterval(checkpoint);
       await app.close();
       await platform.modules.delivery.stop();

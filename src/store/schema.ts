@@ -319,6 +319,40 @@ export interface PaymentAuditTable {
   created_at: Timestamp;
 }
 
+export interface FundingCardsTable {
+  id: string;
+  user_id: string;
+  /** Random: what the bank connector is given instead of the number. */
+  token: string;
+  last4: string;
+  brand: string;
+  bank: string | null;
+  /** HMAC-SHA-256 of the number (key outside the database): duplicate detection only. */
+  number_hmac: string;
+  created_at: Timestamp;
+  removed_at: Nullable<Date>;
+}
+
+export interface FundingOperationsTable {
+  id: string;
+  user_id: string;
+  client_request_id: string;
+  kind: 'top_up' | 'withdrawal';
+  card_id: string;
+  wallet_account_id: string;
+  amount_minor: bigint;
+  currency: string;
+  hold_transfer_id: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  failure_reason: Nullable<string>;
+  bank_reference: Nullable<string>;
+  next_check_at: Timestamp;
+  connector_attempts: Defaulted<number>;
+  resolve_transfer_id: Nullable<string>;
+  created_at: Timestamp;
+  settled_at: Nullable<Date>;
+}
+
 export interface Database {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -345,6 +379,8 @@ export interface Database {
   password_free_settings: PasswordFreeSettingsTable;
   payment_daily_usage: PaymentDailyUsageTable;
   payment_audit: PaymentAuditTable;
+  funding_cards: FundingCardsTable;
+  funding_operations: FundingOperationsTable;
 }
 
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;

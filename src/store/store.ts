@@ -12,6 +12,7 @@ import * as ledgerMigration from './migrations/0001-ledger.ts';
 import * as identityMigration from './migrations/0002-identity-wallet.ts';
 import * as signInSecurityMigration from './migrations/0003-sign-in-security.ts';
 import * as paymentsMigration from './migrations/0004-payments.ts';
+import * as fundingMigration from './migrations/0005-funding.ts';
 import { PgliteDurability } from './pglite-durability.ts';
 import type { Database } from './schema.ts';
 
@@ -154,6 +155,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-identity-wallet': identityMigration,
   '0003-sign-in-security': signInSecurityMigration,
   '0004-payments': paymentsMigration,
+  '0005-funding': fundingMigration,
 };
 
 class InCodeMigrations implements MigrationProvider {

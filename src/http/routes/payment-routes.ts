@@ -7,26 +7,17 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Identity, Located } from '../../identity/index.ts';
-import { rejectionError } from '../../ledger/index.ts';
 import {
   type ChannelLimitsView,
   NOTE_LENGTH_MAX,
   PAYMENT_CHANNELS,
-  PAYMENT_ERRORS,
   type PasswordFreeView,
-  type PaymentIntentView,
   type Payments,
 } from '../../payments/index.ts';
-import {
-  CLIENT_ID_PATTERN,
-  type Clock,
-  DomainError,
-  isCurrency,
-  type Money,
-  parseAmountMinor,
-} from '../../shared/index.ts';
+import { CLIENT_ID_PATTERN, type Clock } from '../../shared/index.ts';
 import { originOf, requireStepUp, requireUser, sessionOf } from '../auth.ts';
-import { amountInputSchema, errorSchema, money, moneySchema } from '../wire.ts';
+import { intentSchema, intentToWire, parseMoney, wireMoney } from '../payment-wire.ts';
+import { amountInputSchema, errorSchema, moneySchema } from '../wire.ts';
 
 const channelSchema = z.enum(PAYMENT_CHANNELS);
 const intentIdParams = z.object({ id: z.string().min(1).max(64) });
@@ -35,32 +26,6 @@ const payeeInputSchema = z.union([
   z.object({ phone: z.string().min(1).max(32).describe('E.164, or a mainland number without +86') }).strict(),
   z.object({ merchantId: z.string().min(1).max(64) }).strict(),
 ]);
-
-const payeeSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('user'),
-    maskedName: z.string().describe('Every character but the last masked, e.g. "*明"'),
-    maskedPhone: z.string(),
-  }),
-  z.object({ kind: z.literal('merchant'), merchantId: z.string(), name: z.string() }),
-]);
-
-const intentSchema = z.object({
-  id: z.string(),
-  status: z.enum(['awaiting_confirmation', 'succeeded', 'expired']),
-  payee: payeeSchema,
-  amount: moneySchema,
-  channel: channelSchema,
-  note: z.string().nullable(),
-  confirmation: z
-    .enum(['none', 'payment_password', 'passkey_or_payment_password'])
-    .describe('What the confirm call must carry'),
-  allowanceLeftToday: moneySchema.describe('What may still be paid today on this channel'),
-  createdAt: z.string(),
-  expiresAt: z.string(),
-  confirmedAt: z.string().nullable(),
-  transferId: z.string().nullable().describe('The ledger transfer, once succeeded'),
-});
 
 const channelLimitsSchema = z.object({
   channel: channelSchema,
@@ -81,38 +46,6 @@ const passwordFreeSchema = z.object({
   usedToday: moneySchema,
   leftToday: moneySchema,
 });
-
-function wireMoney(value: Money) {
-  return money(value.amountMinor, value.currency);
-}
-
-function intentToWire(view: PaymentIntentView): z.infer<typeof intentSchema> {
-  return {
-    id: view.id,
-    status: view.status,
-    payee: view.payee,
-    amount: wireMoney(view.amount),
-    channel: view.channel,
-    note: view.note,
-    confirmation: view.confirmation,
-    allowanceLeftToday: wireMoney(view.allowanceLeftToday),
-    createdAt: view.createdAt.toISOString(),
-    expiresAt: view.expiresAt.toISOString(),
-    confirmedAt: view.confirmedAt?.toISOString() ?? null,
-    transferId: view.transferId,
-  };
-}
-
-/** A positive amount in a supported currency, or a coded 400. */
-function parseMoney(input: z.infer<typeof amountInputSchema>): Money {
-  const { currency } = input;
-  if (!isCurrency(currency)) throw new DomainError(rejectionError('invalid_currency'));
-  const amount = parseAmountMinor(input.amountMinor);
-  if (!amount.ok) {
-    throw new DomainError(PAYMENT_ERRORS.INVALID_AMOUNT, undefined, `The amount ${amount.reason}.`);
-  }
-  return { amountMinor: amount.value, currency };
-}
 
 export const paymentRoutes: FastifyPluginAsyncZod<{
   identity: Identity;

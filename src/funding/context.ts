@@ -1,0 +1,24 @@
+/** What every funding use case receives: built once by createFunding, never a global. */
+import type { Kysely } from 'kysely';
+import type { Identity } from '../identity/index.ts';
+import type { Ledger } from '../ledger/index.ts';
+import type { Payments } from '../payments/index.ts';
+import type { Clock } from '../shared/index.ts';
+import type { Database } from '../store/index.ts';
+import type { Wallet } from '../wallet/index.ts';
+import type { BankConnector } from './bank-connector.ts';
+
+export interface FundingDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  readonly ledger: Pick<Ledger, 'createTransfersInTransaction' | 'systemAccount'>;
+  readonly wallet: Pick<Wallet, 'openWallet'>;
+  readonly identity: { readonly security: Pick<Identity['security'], 'verifyPaymentPassword'> };
+  /** The bank_card channel's limits and today's allowance (docs/payments.md). */
+  readonly payments: Pick<Payments, 'getLimits'>;
+  readonly connector: BankConnector;
+  /** HMAC key for card numbers (derived from the master key; never in the database). */
+  readonly cardHmacKey: Buffer;
+}
+
+export type FundingContext = FundingDeps;

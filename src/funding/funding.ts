@@ -1,0 +1,47 @@
+/**
+ * The funding module's public surface (issue 4 point 1), built by `createFunding`; no
+ * module-level state. docs/funding.md describes the design and the API.
+ */
+import type { Located } from '../identity/index.ts';
+import type { Money } from '../shared/index.ts';
+import { linkCard, listCards, removeCard } from './cards.ts';
+import type { FundingDeps } from './context.ts';
+import { getOperation } from './operations.ts';
+import { settleDue } from './settle-due.ts';
+import { startFundingOperation } from './start-funding-operation.ts';
+
+export type Funding = ReturnType<typeof createFunding>;
+
+export function createFunding(deps: FundingDeps) {
+  const ctx = deps;
+  return {
+    linkCard: (input: { userId: string; cardNumber: string }) => linkCard(ctx, input),
+    listCards: (userId: string) => listCards(ctx, userId),
+    removeCard: (input: { userId: string; cardId: string }) => removeCard(ctx, input),
+
+    /** Bank → wallet: a pending hold now, posted when the bank confirms. Idempotent. */
+    startTopUp: (input: {
+      userId: string;
+      cardId: string;
+      amount: Money;
+      clientRequestId: string;
+      origin: Located;
+    }) => startFundingOperation(ctx, { ...input, kind: 'top_up' }),
+
+    /** Wallet → bank, with the payment password: the money is held now, released to the bank
+     *  when it confirms, returned to the wallet when it declines. Idempotent. */
+    startWithdrawal: (input: {
+      userId: string;
+      cardId: string;
+      amount: Money;
+      paymentPassword: string;
+      clientRequestId: string;
+      origin: Located;
+    }) => startFundingOperation(ctx, { ...input, kind: 'withdrawal' }),
+
+    getOperation: (input: { userId: string; operationId: string }) => getOperation(ctx, input),
+
+    /** Settles the operations whose bank answer is due (timer in main.ts; tests call it). */
+    settleDue: () => settleDue(ctx),
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Wire shapes of payment intents, shared by the payment and QR routes so both answer exactly the
+ * same body (docs/payments.md).
+ */
+import { z } from 'zod';
+import { rejectionError } from '../ledger/index.ts';
+import { PAYMENT_CHANNELS, PAYMENT_ERRORS, type PaymentIntentView } from '../payments/index.ts';
+import { DomainError, isCurrency, type Money, parseAmountMinor } from '../shared/index.ts';
+import { type amountInputSchema, money, moneySchema } from './wire.ts';
+
+const channelSchema = z.enum(PAYMENT_CHANNELS);
+
+const payeeSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('user'),
+    maskedName: z.string().describe('Every character but the last masked, e.g. "*明"'),
+    maskedPhone: z.string(),
+  }),
+  z.object({ kind: z.literal('merchant'), merchantId: z.string(), name: z.string() }),
+]);
+
+export const intentSchema = z.object({
+  id: z.string(),
+  status: z.enum(['awaiting_confirmation', 'succeeded', 'expired']),
+  payee: payeeSchema,
+  amount: moneySchema,
+  channel: channelSchema,
+  note: z.string().nullable(),
+  confirmation: z
+    .enum(['none', 'payment_password', 'passkey_or_payment_password'])
+    .describe('What the confirm call must carry'),
+  allowanceLeftToday: moneySchema.describe('What may still be paid today on this channel'),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  confirmedAt: z.string().nullable(),
+  transferId: z.string().nullable().describe('The ledger transfer, once succeeded'),
+});
+
+export function wireMoney(value: Money) {
+  return money(value.amountMinor, value.currency);
+}
+
+export function intentToWire(view: PaymentIntentView): z.infer<typeof intentSchema> {
+  return {
+    id: view.id,
+    status: view.status,
+    payee: view.payee,
+    amount: wireMoney(view.amount),
+    channel: view.channel,
+    note: view.note,
+    confirmation: view.confirmation,
+    allowanceLeftToday: wireMoney(view.allowanceLeftToday),
+    createdAt: view.createdAt.toISOString(),
+    expiresAt: view.expiresAt.toISOString(),
+    confirmedAt: view.confirmedAt?.toISOString() ?? null,
+    transferId: view.transferId,
+  };
+}
+
+/** A positive amount in a supported currency, or a coded 400. */
+export function parseMoney(input: z.infer<typeof amountInputSchema>): Money {
+  const { currency } = input;
+  if (!isCurrency(currency)) throw new DomainError(rejectionError('invalid_currency'));
+  const amount = parseAmountMinor(input.amountMinor);
+  if (!amount.ok) {
+    throw new DomainError(PAYMENT_ERRORS.INVALID_AMOUNT, undefined, `The amount ${amount.reason}.`);
+  }
+  return { amountMinor: amount.value, currency };
+}

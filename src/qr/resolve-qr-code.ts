@@ -1,0 +1,62 @@
+/**
+ * Reads a scanned code and says who will be paid: a merchant's verified name, or a person's
+ * masked name (e.g. `*明`), and the fixed amount if any. A forged, changed, malformed,
+ * unknown-version or expired code is refused and nothing else happens.
+ */
+import { maskName, PAYMENT_ERRORS } from '../payments/index.ts';
+import { DomainError, type Money } from '../shared/index.ts';
+import type { QrContext } from './context.ts';
+import { QR_ERRORS } from './errors.ts';
+import { decodeQrCode, type QrPayload } from './qr-code.ts';
+
+export type QrPayee =
+  | { readonly kind: 'merchant'; readonly merchantId: string; readonly name: string }
+  | { readonly kind: 'user'; readonly maskedName: string };
+
+export interface ResolvedQrCode {
+  readonly payee: QrPayee;
+  readonly amount: Money | null;
+  readonly expiresAt: Date;
+  /** Internal: how payments names this payee. Never sent to the client (a phone number). */
+  readonly payeeInput: { readonly phone: string } | { readonly merchantId: string };
+}
+
+/** The payload of a valid, unexpired code, or a coded error. */
+export function verifyQrCode(ctx: QrContext, code: string): QrPayload {
+  const decoded = decodeQrCode(ctx.signingKey, code, ctx.clock.nowMs());
+  if (!decoded.ok) {
+    throw new DomainError(decoded.reason === 'qr_expired' ? QR_ERRORS.QR_EXPIRED : QR_ERRORS.QR_INVALID);
+  }
+  return decoded.payload;
+}
+
+export async function resolveQrCode(ctx: QrContext, code: string): Promise<ResolvedQrCode> {
+  const payload = verifyQrCode(ctx, code);
+  const expiresAt = new Date(payload.expiresAtMs);
+  if (payload.kind === 'merchant') {
+    const merchant = await ctx.db
+      .selectFrom('merchants')
+      .select(['id', 'name'])
+      .where('id', '=', payload.subjectId)
+      .executeTakeFirst();
+    if (!merchant) throw new DomainError(PAYMENT_ERRORS.PAYEE_NOT_FOUND);
+    return {
+      payee: { kind: 'merchant', merchantId: merchant.id, name: merchant.name },
+      amount: payload.amount,
+      expiresAt,
+      payeeInput: { merchantId: merchant.id },
+    };
+  }
+  const user = await ctx.db
+    .selectFrom('users')
+    .select(['display_name', 'phone_e164'])
+    .where('id', '=', payload.subjectId)
+    .executeTakeFirst();
+  if (!user) throw new DomainError(PAYMENT_ERRORS.PAYEE_NOT_FOUND);
+  return {
+    payee: { kind: 'user', maskedName: maskName(user.display_name) },
+    amount: payload.amount,
+    expiresAt,
+    payeeInput: { phone: user.phone_e164 },
+  };
+}
