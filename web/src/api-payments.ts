@@ -84,7 +84,7 @@ function payee(value: unknown): IntentPayee {
   throw badResponse(200, `payee.kind: ${kind}`);
 }
 
-function intent(value: unknown): PaymentIntent {
+export function intent(value: unknown): PaymentIntent {
   const object = record(value, 'intent');
   const confirmation = string(object, 'confirmation', 'intent');
   const known = CONFIRMATIONS.find((c) => c === confirmation);

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DemoLogin, User } from './api.ts';
 import { ApiError, fetchDemoLogins, fetchMe, signOut } from './api.ts';
+import { CardsPage } from './cards-page.tsx';
+import { CollectPage } from './collect-page.tsx';
 import { DemoContext } from './dev-inbox-panel.tsx';
 import { ErrorNotice } from './error-notice.tsx';
 import { SessionExpiredContext } from './forms.tsx';
@@ -29,6 +31,8 @@ function pageTitleKey(pathname: string, session: Session['state']): MessageKey |
   if (session !== 'signed-in') return pathname === ROUTES.signUp ? 'signUp.title' : 'signIn.title';
   if (pathname === ROUTES.security) return 'security.title';
   if (pathname === ROUTES.transfer) return 'transfer.title';
+  if (pathname === ROUTES.cards) return 'cards.title';
+  if (pathname === ROUTES.collect) return 'collect.title';
   if (pathname === ROUTES.wallet) return 'nav.wallet';
   return null;
 }
@@ -222,6 +226,8 @@ function SignedInPage({
 }) {
   if (pathname === ROUTES.security) return <SecurityCenterPage user={user} focusHeading={focusHeading} />;
   if (pathname === ROUTES.transfer) return <TransferPage focusHeading={focusHeading} />;
+  if (pathname === ROUTES.cards) return <CardsPage focusHeading={focusHeading} />;
+  if (pathname === ROUTES.collect) return <CollectPage focusHeading={focusHeading} />;
   if (pathname === ROUTES.wallet || SIGNED_OUT_PATHS.has(pathname)) {
     return <WalletPage user={user} onSessionExpired={onSessionExpired} focusHeading={focusHeading} />;
   }

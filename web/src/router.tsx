@@ -10,6 +10,8 @@ export const ROUTES = {
   signUp: '/sign-up',
   security: '/security',
   transfer: '/transfer',
+  cards: '/cards',
+  collect: '/collect',
   notMe: '/not-me',
 } as const;
 

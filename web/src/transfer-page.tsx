@@ -155,7 +155,7 @@ function payeeProblem(error: unknown): string | undefined {
   return codes.includes(error.code) ? `${error.message} (${error.code})` : undefined;
 }
 
-function ConfirmStep({
+export function ConfirmStep({
   intent,
   onPaid,
   onBack,
@@ -263,7 +263,13 @@ function ConfirmStep({
   );
 }
 
-function Receipt({ intent, onAnother }: { readonly intent: PaymentIntent; readonly onAnother: () => void }) {
+export function Receipt({
+  intent,
+  onAnother,
+}: {
+  readonly intent: PaymentIntent;
+  readonly onAnother: () => void;
+}) {
   const { t, locale } = useI18n();
   const headingRef = useFocusOnMount<HTMLHeadingElement>(true);
   const payeeName = intent.payee.kind === 'user' ? intent.payee.maskedName : intent.payee.name;
@@ -308,7 +314,7 @@ function Receipt({ intent, onAnother }: { readonly intent: PaymentIntent; readon
 }
 
 /** The server's message and code, plus what the payer can do about the common refusals. */
-function PaymentErrorRegion({ title, error }: { readonly title: string; readonly error: unknown }) {
+export function PaymentErrorRegion({ title, error }: { readonly title: string; readonly error: unknown }) {
   const { t, locale } = useI18n();
   let extra: string | null = null;
   if (error instanceof ApiError && error.kind === 'server') {

@@ -136,6 +136,14 @@ export function WalletPage({ user, onSessionExpired, focusHeading }: WalletPageP
         <Link className="button button-primary button-block" to={ROUTES.transfer}>
           {t('nav.transfer')}
         </Link>
+        <div className="actions">
+          <Link className="button" to={ROUTES.cards}>
+            {t('nav.cards')}
+          </Link>
+          <Link className="button" to={ROUTES.collect}>
+            {t('nav.collect')}
+          </Link>
+        </div>
       </section>
 
       <section

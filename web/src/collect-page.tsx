@@ -1,0 +1,209 @@
+/**
+ * Collect & scan (docs/qr.md): my collect-money code (the server's SVG and its text, with a copy
+ * button), and "Pay by code": a pasted code is resolved first — who will be paid (a merchant's
+ * verified name or a person's masked name) and any fixed amount — then paid through the same
+ * confirmation step as a transfer.
+ */
+import { type FormEvent, useEffect, useId, useState } from 'react';
+import {
+  type CollectCode,
+  fetchCollectCode,
+  payByCode,
+  type ResolvedCode,
+  resolveCode,
+  svgDataUrl,
+} from './api-funding.ts';
+import type { PaymentIntent } from './api-payments.ts';
+import { newClientRequestId } from './api-payments.ts';
+import { ErrorRegion, Field, useAction } from './forms.tsx';
+import { useI18n } from './i18n.ts';
+import { currencyExponent, formatMoney, parseMajorToMinor } from './money.ts';
+import { Link, ROUTES } from './router.tsx';
+import { ConfirmStep, PaymentErrorRegion, Receipt } from './transfer-page.tsx';
+import { useFocusOnMount } from './use-focus-on-mount.ts';
+
+const CURRENCY = 'CNY';
+/** The server's QR_CODE_LENGTH_MAX is well below this; the field only stops runaway pastes. */
+const CODE_INPUT_MAX = 2048;
+
+type Step =
+  | { readonly phase: 'main' }
+  | { readonly phase: 'confirm'; readonly intent: PaymentIntent }
+  | { readonly phase: 'receipt'; readonly intent: PaymentIntent };
+
+export function CollectPage({ focusHeading }: { readonly focusHeading: boolean }) {
+  const { t } = useI18n();
+  const [step, setStep] = useState<Step>({ phase: 'main' });
+  if (step.phase === 'confirm') {
+    return (
+      <ConfirmStep
+        key={step.intent.id}
+        intent={step.intent}
+        onPaid={(intent) => setStep({ phase: 'receipt', intent })}
+        onBack={() => setStep({ phase: 'main' })}
+      />
+    );
+  }
+  if (step.phase === 'receipt') {
+    return <Receipt intent={step.intent} onAnother={() => setStep({ phase: 'main' })} />;
+  }
+  return (
+    <>
+      <MyCode focusHeading={focusHeading} />
+      <PayByCode onIntent={(intent) => setStep({ phase: 'confirm', intent })} />
+      <p>
+        <Link to={ROUTES.wallet}>{t('transfer.backToWallet')}</Link>
+      </p>
+    </>
+  );
+}
+
+function MyCode({ focusHeading }: { readonly focusHeading: boolean }) {
+  const { t } = useI18n();
+  const ids = useId();
+  const headingRef = useFocusOnMount<HTMLHeadingElement>(focusHeading);
+  const [code, setCode] = useState<CollectCode | null>(null);
+  const [copied, setCopied] = useState(false);
+  const load = useAction();
+  const copy = useAction();
+
+  useEffect(() => {
+    void load.run(async () => setCode(await fetchCollectCode()));
+  }, [load.run]);
+
+  return (
+    <section className="card" aria-labelledby={`${ids}-title`}>
+      <h1 id={`${ids}-title`} ref={headingRef} tabIndex={-1}>
+        {t('collect.title')}
+      </h1>
+      <p className="lead">{t('collect.lead')}</p>
+      <ErrorRegion title={t('collect.loadFailed')} error={load.error} />
+      {code === null && load.busy && <p className="loading">{t('app.loading')}</p>}
+      {code !== null && (
+        <>
+          <img
+            className="qr-image"
+            src={svgDataUrl(code.svg)}
+            alt={t('collect.qrAlt')}
+            width={240}
+            height={240}
+          />
+          <p className="hint">{t('collect.expires', { time: new Date(code.expiresAt).toLocaleString() })}</p>
+          <label htmlFor={`${ids}-code`}>{t('collect.codeText')}</label>
+          <textarea id={`${ids}-code`} readOnly value={code.code} rows={3} className="code-text" />
+          <button
+            type="button"
+            className="button"
+            aria-busy={copy.busy}
+            onClick={() =>
+              void copy.run(async () => {
+                setCopied(false);
+                await navigator.clipboard.writeText(code.code);
+                setCopied(true);
+              })
+            }
+          >
+            {t('collect.copy')}
+          </button>
+          <ErrorRegion title={t('collect.copyFailed')} error={copy.error} />
+          <div role="status" className="live-region">
+            {copied && <p className="hint">{t('collect.copied')}</p>}
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
+
+function PayByCode({ onIntent }: { readonly onIntent: (intent: PaymentIntent) => void }) {
+  const { t, locale } = useI18n();
+  const ids = useId();
+  const [code, setCode] = useState('');
+  const [resolved, setResolved] = useState<ResolvedCode | null>(null);
+  const [amount, setAmount] = useState('');
+  const [amountProblem, setAmountProblem] = useState(false);
+  const resolve = useAction();
+  const pay = useAction();
+
+  async function onResolve(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setResolved(null);
+    await resolve.run(async () => setResolved(await resolveCode(code.trim())));
+  }
+
+  async function onPay(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (resolved === null) return;
+    let money = resolved.amount;
+    if (money === null) {
+      const amountMinor = parseMajorToMinor(amount, currencyExponent(CURRENCY));
+      if (amountMinor === null || amountMinor <= 0n) {
+        setAmountProblem(true);
+        return;
+      }
+      money = { amountMinor: amountMinor.toString(), currency: CURRENCY };
+    }
+    const chosen = money;
+    await pay.run(async () => {
+      onIntent(await payByCode({ code: code.trim(), amount: chosen, clientRequestId: newClientRequestId() }));
+    });
+  }
+
+  return (
+    <section className="card" aria-labelledby={`${ids}-title`}>
+      <h2 id={`${ids}-title`}>{t('collect.payTitle')}</h2>
+      <form className="form" onSubmit={onResolve} aria-busy={resolve.busy} noValidate>
+        <Field
+          label={t('collect.pasteCode')}
+          hint={t('collect.pasteCodeHint')}
+          type="text"
+          autoComplete="off"
+          spellCheck={false}
+          required
+          maxLength={CODE_INPUT_MAX}
+          value={code}
+          onChange={(event) => {
+            setCode(event.target.value);
+            setResolved(null);
+          }}
+        />
+        <ErrorRegion title={t('collect.resolveFailed')} error={resolve.error} />
+        <button type="submit" className="button" aria-busy={resolve.busy}>
+          {resolve.busy ? t('transfer.checking') : t('collect.check')}
+        </button>
+      </form>
+      {resolved !== null && (
+        <form className="form" onSubmit={onPay} aria-busy={pay.busy} noValidate>
+          <p className="payee-statement" data-testid="qr-payee">
+            {t(resolved.merchant ? 'collect.payeeMerchant' : 'collect.payeePerson', {
+              name: resolved.payeeName,
+            })}
+          </p>
+          {resolved.amount !== null ? (
+            <p>{t('collect.fixedAmount', { amount: formatMoney(resolved.amount, { locale }) })}</p>
+          ) : (
+            <Field
+              label={t('transfer.amount')}
+              hint={t('transfer.amountHint')}
+              type="text"
+              inputMode="decimal"
+              autoComplete="off"
+              required
+              maxLength={20}
+              value={amount}
+              onChange={(event) => {
+                setAmount(event.target.value);
+                setAmountProblem(false);
+              }}
+              problem={amountProblem ? t('transfer.amountInvalid') : undefined}
+            />
+          )}
+          <PaymentErrorRegion title={t('transfer.failed')} error={pay.error} />
+          <button type="submit" className="button button-primary button-block" aria-busy={pay.busy}>
+            {pay.busy ? t('transfer.checking') : t('transfer.next')}
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}
