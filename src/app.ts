@@ -23,6 +23,7 @@ import { fundingRoutes } from './http/routes/funding-routes.ts';
 import { ledgerRoutes } from './http/routes/ledger-routes.ts';
 import { paymentRoutes } from './http/routes/payment-routes.ts';
 import { qrRoutes } from './http/routes/qr-routes.ts';
+import { recordsRoutes } from './http/routes/records-routes.ts';
 import { systemRoutes } from './http/routes/system-routes.ts';
 import { walletRoutes } from './http/routes/wallet-routes.ts';
 import type { Identity, SecondFactors } from './identity/index.ts';
@@ -30,6 +31,7 @@ import type { Ledger } from './ledger/index.ts';
 import type { DevInbox } from './notify/index.ts';
 import type { Payments } from './payments/index.ts';
 import type { Qr } from './qr/index.ts';
+import type { Records } from './records/index.ts';
 import { type Clock, COMMON_ERRORS } from './shared/index.ts';
 import type { Wallet } from './wallet/index.ts';
 
@@ -44,6 +46,7 @@ export interface AppDeps {
   readonly payments: Payments;
   readonly funding: Funding;
   readonly qr: Qr;
+  readonly records: Records;
   /** Present in dev mode only: the developer inbox of SMS and e-mails "sent". */
   readonly devInbox: DevInbox | undefined;
   readonly demo: boolean;
@@ -130,6 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(paymentRoutes, { identity: deps.identity, payments: deps.payments, clock: deps.clock });
   await app.register(fundingRoutes, { identity: deps.identity, funding: deps.funding });
   await app.register(ledgerRoutes, { ledger: deps.ledger, operatorToken: config.operatorToken });
+  await app.register(recordsRoutes, { identity: deps.identity, records: deps.records });
   await app.register(qrRoutes, { identity: deps.identity, qr: deps.qr, operatorToken: config.operatorToken });
 
   const webRoot = resolve(config.webDistDir);

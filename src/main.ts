@@ -35,6 +35,7 @@ import {
 import { createAllowAllRiskHook, createPayments, type RiskHook } from './payments/index.ts';
 import { createQr, deriveQrSigningKey } from './qr/index.ts';
 import { createRateLimiter } from './ratelimit/index.ts';
+import { createRecords } from './records/index.ts';
 import { type Clock, systemClock } from './shared/index.ts';
 import { migrateToLatest, openStore, type Store } from './store/index.ts';
 import { createWallet } from './wallet/index.ts';
@@ -126,6 +127,7 @@ export function createModules(
     cardHmacKey: deriveCardHmacKey(options.masterKey),
   });
   const qr = createQr({ db, clock, payments, signingKey: deriveQrSigningKey(options.masterKey) });
+  const records = createRecords({ db });
   const devInbox = options.devMode ? createDevInbox({ clock }) : undefined;
   const smtp = config.smtpUrl ? new URL(config.smtpUrl) : undefined;
   const email = smtp
@@ -143,7 +145,7 @@ export function createModules(
   // No SMS gateway ships with Rampart: production plugs one in behind SmsProvider (docs/identity.md).
   const sms = devInbox ? createDevInboxSmsProvider(devInbox) : createUnconfiguredProvider('sms');
   const delivery = createDeliveryWorker({ db, clock, email, sms });
-  return { ledger, identity, wallet, payments, funding, qr, factors, devInbox, delivery };
+  return { ledger, identity, wallet, payments, funding, qr, records, factors, devInbox, delivery };
 }
 
 /** Opens the store, migrates, builds the modules. Caller closes `store`. */

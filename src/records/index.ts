@@ -1,0 +1,26 @@
+export {
+  BEIJING_OFFSET_MS,
+  COUNTERPARTY_FILTER_LENGTH_MAX,
+  RECORD_STATUSES,
+  RECORD_TYPES,
+  RECORDS_CSV_ROWS_MAX,
+  RECORDS_PAGE_MAX,
+  RECORDS_SCAN_MAX,
+  type RecordStatus,
+  type RecordType,
+} from './constants.ts';
+export {
+  CSV_HEADER,
+  csvField,
+  csvLine,
+  type RecordFilter,
+  type RecordRow,
+  recordTypeOf,
+} from './record-rows.ts';
+export {
+  type BillCategory,
+  createRecords,
+  type Records,
+  type RecordsPage,
+  type RecordsQuery,
+} from './records.ts';
