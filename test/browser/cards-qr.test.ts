@@ -7,21 +7,12 @@
 // the API with Bob's own session, is pasted by Alice: it resolves to Bob's masked name, and she
 // pays 3.00 through the transfer confirmation step with her payment password.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { APIRequestContext, Response } from 'playwright-core';
-import { chromium, request as playwrightRequest } from 'playwright-core';
-import {
-  CHROMIUM_ARGS,
-  CHROMIUM_PATH,
-  ensureWebBuilt,
-  readCode,
-  STEP_TIMEOUT_MS,
-  startDemoPlatform,
-  VIEWPORT,
-} from './harness.ts';
+import { request as playwrightRequest } from 'playwright-core';
+import { openBrowserSession, readCode } from './harness.ts';
 
 const SCREENSHOT_PATH = join(tmpdir(), 'rampart-cards.png');
 const QR_SCREENSHOT_PATH = join(tmpdir(), 'rampart-collect.png');
@@ -87,27 +78,11 @@ function isPost(path: string): (response: Response) => boolean {
 test('cards and QR codes in chromium: link, top up and settle, pay a collect code', {
   timeout: 180_000,
 }, async (t) => {
-  if (!existsSync(CHROMIUM_PATH)) {
-    t.skip(`${CHROMIUM_PATH} not found; install Debian's chromium to run this test`);
-    return;
-  }
-  await ensureWebBuilt();
-  const { platform, origin } = await startDemoPlatform();
-  const userDataDir = mkdtempSync(join(tmpdir(), 'rampart-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM_PATH,
-    args: CHROMIUM_ARGS,
-    headless: true,
-    locale: 'en-US',
-    viewport: VIEWPORT,
-  });
+  const browser = await openBrowserSession(t);
+  if (!browser) return;
+  const { origin, page, pageErrors } = browser;
   const bobApi = await playwrightRequest.newContext();
   try {
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-
     await t.test('Alice signs in, answering the new-device SMS challenge', async () => {
       await page.goto(`${origin}/`);
       await page.getByRole('heading', { level: 1, name: 'Sign in to Rampart' }).waitFor();
@@ -241,8 +216,6 @@ test('cards and QR codes in chromium: link, top up and settle, pay a collect cod
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
   } finally {
     await bobApi.dispose();
-    await context.close();
-    await platform.close();
-    rmSync(userDataDir, { recursive: true, force: true });
+    await browser.close();
   }
 });

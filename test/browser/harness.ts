@@ -4,12 +4,14 @@
 // one-time codes from the developer inbox the way a person without a phone would.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -171,4 +173,54 @@ export async function readCode(origin: string, to: string, sinceMs: number): Pro
     assert(Date.now() < deadline, `no code for ${to} in the developer inbox within ${INBOX_WAIT_MS} ms`);
     await sleep(INBOX_POLL_MS);
   }
+}
+
+export interface BrowserSession {
+  readonly platform: Awaited<ReturnType<typeof startDemoPlatform>>['platform'];
+  readonly origin: string;
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** Uncaught errors of the page; tests assert it stays empty. */
+  readonly pageErrors: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The demo platform on a free port and a fresh headless Chromium (phone-sized, en-US) on it, or
+ * undefined — with the test marked skipped — where Debian's chromium is not installed. Pages are
+ * opened at localhost, not 127.0.0.1: WebAuthn refuses IP addresses as relying-party ids.
+ */
+export async function openBrowserSession(t: TestContext): Promise<BrowserSession | undefined> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    t.skip(
+      `${CHROMIUM_PATH} not found; install Debian's chromium (apt-get install -y chromium) to run this test`,
+    );
+    return undefined;
+  }
+  await ensureWebBuilt();
+  const { platform, origin } = await startDemoPlatform();
+  const userDataDir = mkdtempSync(join(tmpdir(), 'rampart-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    locale: 'en-US',
+    viewport: VIEWPORT,
+  });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  return {
+    platform,
+    origin,
+    context,
+    page,
+    pageErrors,
+    close: async () => {
+      await context.close();
+      await platform.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -4,21 +4,11 @@
 // step-up dialog, signs out, signs in with the passkey alone, and finds both in the security
 // activity. The platform's public URL is the page's origin, so WebAuthn's RP ID is `localhost`.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
-import {
-  CHROMIUM_ARGS,
-  CHROMIUM_PATH,
-  ensureWebBuilt,
-  readCode,
-  STEP_TIMEOUT_MS,
-  startDemoPlatform,
-  VIEWPORT,
-} from './harness.ts';
+import { openBrowserSession, readCode } from './harness.ts';
 
 const SECURITY_SCREENSHOT_PATH = join(tmpdir(), 'rampart-security-center.png');
 const PASSKEYS_SCREENSHOT_PATH = join(tmpdir(), 'rampart-passkeys.png');
@@ -58,28 +48,10 @@ async function unlabelledInputs(page: Page): Promise<string[]> {
 test('passkeys in chromium: sign up, enrol, step-up, passwordless sign-in, activity', {
   timeout: 240_000,
 }, async (t) => {
-  if (!existsSync(CHROMIUM_PATH)) {
-    t.skip(
-      `${CHROMIUM_PATH} not found; install Debian's chromium (apt-get install -y chromium) to run this test`,
-    );
-    return;
-  }
-  await ensureWebBuilt();
-  const { platform, origin } = await startDemoPlatform();
-  const userDataDir = mkdtempSync(join(tmpdir(), 'rampart-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM_PATH,
-    args: CHROMIUM_ARGS,
-    headless: true,
-    locale: 'en-US',
-    viewport: VIEWPORT,
-  });
+  const browser = await openBrowserSession(t);
+  if (!browser) return;
+  const { origin, context, page, pageErrors } = browser;
   try {
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-
     // A platform authenticator that always verifies the user (as after a fingerprint).
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
@@ -276,8 +248,6 @@ test('passkeys in chromium: sign up, enrol, step-up, passwordless sign-in, activ
 
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
   } finally {
-    await context.close();
-    await platform.close();
-    rmSync(userDataDir, { recursive: true, force: true });
+    await browser.close();
   }
 });

@@ -4,22 +4,12 @@
 // a backup code when two-step verification asks, and finally follows the alert link of her first
 // sign-in: the account is frozen and every session ends.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
 import type { Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
-import {
-  CHROMIUM_ARGS,
-  CHROMIUM_PATH,
-  ensureWebBuilt,
-  readCode,
-  STEP_TIMEOUT_MS,
-  startDemoPlatform,
-  VIEWPORT,
-} from './harness.ts';
+import { openBrowserSession, readCode } from './harness.ts';
 
 const ALICE = { phone: '+8613800138000', displayName: 'Alice Chen', password: 'alice-demo-2026' };
 const ALICE_EMAIL = 'alice@example.com';
@@ -41,27 +31,10 @@ async function signInWithPassword(page: Page): Promise<void> {
 test('security center in chromium: TOTP, e-mail, backup codes, "this wasn\'t me"', {
   timeout: 240_000,
 }, async (t) => {
-  if (!existsSync(CHROMIUM_PATH)) {
-    t.skip(
-      `${CHROMIUM_PATH} not found; install Debian's chromium (apt-get install -y chromium) to run this test`,
-    );
-    return;
-  }
-  await ensureWebBuilt();
-  const { platform, origin } = await startDemoPlatform();
-  const userDataDir = mkdtempSync(join(tmpdir(), 'rampart-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM_PATH,
-    args: CHROMIUM_ARGS,
-    headless: true,
-    locale: 'en-US',
-    viewport: VIEWPORT,
-  });
+  const browser = await openBrowserSession(t);
+  if (!browser) return;
+  const { origin, page, pageErrors } = browser;
   try {
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
     let backupCodes: string[] = [];
 
     await t.test('signs in on a new device with the SMS code and opens the Security Center', async () => {
@@ -172,8 +145,6 @@ test('security center in chromium: TOTP, e-mail, backup codes, "this wasn\'t me"
 
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
   } finally {
-    await context.close();
-    await platform.close();
-    rmSync(userDataDir, { recursive: true, force: true });
+    await browser.close();
   }
 });

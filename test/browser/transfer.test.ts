@@ -7,21 +7,11 @@
 // session without a fresh step-up, turning password-free on opens the step-up dialog, a small repeat
 // payment to Bob needs no confirmation, and turning it off takes one tap.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { APIRequestContext, Page, Response } from 'playwright-core';
-import { chromium } from 'playwright-core';
-import {
-  CHROMIUM_ARGS,
-  CHROMIUM_PATH,
-  ensureWebBuilt,
-  readCode,
-  STEP_TIMEOUT_MS,
-  startDemoPlatform,
-  VIEWPORT,
-} from './harness.ts';
+import { openBrowserSession, readCode } from './harness.ts';
 
 const SCREENSHOT_PATH = process.env.RAMPART_TRANSFER_SCREENSHOT ?? join(tmpdir(), 'rampart-transfer.png');
 const CONFIRM_SCREENSHOT_PATH = join(tmpdir(), 'rampart-transfer-confirm.png');
@@ -71,25 +61,10 @@ async function startTransfer(page: Page, amount: string): Promise<Response> {
 test('transfer in chromium: masked payee, payment password, receipt, exact balance, limits', {
   timeout: 180_000,
 }, async (t) => {
-  if (!existsSync(CHROMIUM_PATH)) {
-    t.skip(`${CHROMIUM_PATH} not found; install Debian's chromium to run this test`);
-    return;
-  }
-  await ensureWebBuilt();
-  const { platform, origin } = await startDemoPlatform();
-  const userDataDir = mkdtempSync(join(tmpdir(), 'rampart-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM_PATH,
-    args: CHROMIUM_ARGS,
-    headless: true,
-    locale: 'en-US',
-    viewport: VIEWPORT,
-  });
+  const browser = await openBrowserSession(t);
+  if (!browser) return;
+  const { origin, page, pageErrors } = browser;
   try {
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
     let balanceBeforeMinor = 0n;
 
     await t.test('Alice signs in, answering the new-device SMS challenge', async () => {
@@ -299,8 +274,6 @@ test('transfer in chromium: masked payee, payment password, receipt, exact balan
 
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
   } finally {
-    await context.close();
-    await platform.close();
-    rmSync(userDataDir, { recursive: true, force: true });
+    await browser.close();
   }
 });

@@ -3,21 +3,11 @@
 // form — answering the new-device SMS challenge with the code from the developer inbox — reads the
 // balance and activity, survives a reload on its session cookie, and signs out.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page, Response } from 'playwright-core';
-import { chromium } from 'playwright-core';
-import {
-  CHROMIUM_ARGS,
-  CHROMIUM_PATH,
-  ensureWebBuilt,
-  readCode,
-  STEP_TIMEOUT_MS,
-  startDemoPlatform,
-  VIEWPORT,
-} from './harness.ts';
+import { openBrowserSession, readCode, STEP_TIMEOUT_MS } from './harness.ts';
 
 const SCREENSHOT_PATH = process.env.RAMPART_SCREENSHOT ?? join(tmpdir(), 'rampart-wallet.png');
 const CHALLENGE_SCREENSHOT_PATH = join(tmpdir(), 'rampart-sign-in-challenge.png');
@@ -37,30 +27,10 @@ async function visibleText(page: Page, selector: string): Promise<string> {
 test('web wallet in chromium: sign in with the SMS challenge, balance, activity, reload, sign out', {
   timeout: 180_000,
 }, async (t) => {
-  if (!existsSync(CHROMIUM_PATH)) {
-    t.skip(
-      `${CHROMIUM_PATH} not found; install Debian's chromium (apt-get install -y chromium) to run this test`,
-    );
-    return;
-  }
-  await ensureWebBuilt();
-  // localhost, not 127.0.0.1: WebAuthn refuses IP addresses as relying-party ids, so the app is
-  // always tested the way people reach it.
-  const { platform, origin } = await startDemoPlatform();
-  const userDataDir = mkdtempSync(join(tmpdir(), 'rampart-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM_PATH,
-    args: CHROMIUM_ARGS,
-    headless: true,
-    locale: 'en-US',
-    viewport: VIEWPORT,
-  });
+  const browser = await openBrowserSession(t);
+  if (!browser) return;
+  const { origin, page, pageErrors } = browser;
   try {
-    context.setDefaultTimeout(STEP_TIMEOUT_MS);
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-
     await t.test('shows the sign-in form with the demo logins', async () => {
       await page.goto(`${origin}/`);
       await page.getByRole('heading', { level: 1, name: 'Sign in to Rampart' }).waitFor();
@@ -199,8 +169,6 @@ test('web wallet in chromium: sign in with the SMS challenge, balance, activity,
 
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
   } finally {
-    await context.close();
-    await platform.close();
-    rmSync(userDataDir, { recursive: true, force: true });
+    await browser.close();
   }
 });
