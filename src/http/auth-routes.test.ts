@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEMO_USERS } from '../demo/index.ts';
+import { lastSentCode } from '../testing/outbox-codes.ts';
 import { openTestApp, type TestApp } from '../testing/test-app.ts';
 
 let t: TestApp;
@@ -36,14 +37,7 @@ async function signIn(password = alice.password) {
     payload: { challengeToken },
   });
   assert.equal(sent.statusCode, 200, sent.body);
-  const message = await t.store.db
-    .selectFrom('notification_outbox')
-    .select('body')
-    .where('destination', '=', alice.phoneE164)
-    .where('template', '=', 'otp_code')
-    .orderBy('id', 'desc')
-    .executeTakeFirstOrThrow();
-  const code = message.body.match(/\b\d{6}\b/)?.[0];
+  const code = await lastSentCode(t.store.db, alice.phoneE164);
   const verified = await t.app.inject({
     method: 'POST',
     url: '/api/v1/auth/sign-in/verify',

@@ -16,6 +16,7 @@ import { luhnCheckDigit, SIMULATOR_SETTLE_DELAY_MS } from '../funding/index.ts';
 import { verifyLedger } from '../ledger/index.ts';
 import { createModules, type Modules } from '../main.ts';
 import { ManualClock } from '../shared/index.ts';
+import { lastSentCode } from '../testing/outbox-codes.ts';
 import { TEST_PUBLIC_URL } from '../testing/test-app.ts';
 import { openTestStore, type TestStore } from '../testing/test-store.ts';
 
@@ -55,17 +56,8 @@ const PASSWORD = 'funder-login-2026';
 const PIN = '583917';
 let counter = 0;
 
-async function latestCode(phone: string): Promise<string> {
-  const message = await store.db
-    .selectFrom('notification_outbox')
-    .select('body')
-    .where('destination', '=', phone)
-    .where('template', '=', 'otp_code')
-    .orderBy('id', 'desc')
-    .executeTakeFirstOrThrow();
-  const code = message.body.match(/\b\d{6}\b/)?.[0];
-  assert.ok(code);
-  return code;
+function latestCode(phone: string): Promise<string> {
+  return lastSentCode(store.db, phone);
 }
 
 /** A new user with a payment password, signed in through the SMS challenge of a new device. */

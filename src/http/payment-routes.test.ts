@@ -23,6 +23,7 @@ import {
   type RiskHook,
 } from '../payments/index.ts';
 import { ManualClock } from '../shared/index.ts';
+import { lastSentCode } from '../testing/outbox-codes.ts';
 import { SoftAuthenticator } from '../testing/soft-authenticator.ts';
 import { TEST_PUBLIC_URL } from '../testing/test-app.ts';
 import { openTestStore, type TestStore } from '../testing/test-store.ts';
@@ -75,17 +76,8 @@ let phoneCounter = 0;
 const PAYER_PASSWORD = 'payer-login-2026';
 const PAYER_PIN = '583917';
 
-async function latestCode(phone: string): Promise<string> {
-  const message = await store.db
-    .selectFrom('notification_outbox')
-    .select('body')
-    .where('destination', '=', phone)
-    .where('template', '=', 'otp_code')
-    .orderBy('id', 'desc')
-    .executeTakeFirstOrThrow();
-  const code = message.body.match(/\b\d{6}\b/)?.[0];
-  assert.ok(code, `a code was sent to ${phone}`);
-  return code;
+function latestCode(phone: string): Promise<string> {
+  return lastSentCode(store.db, phone);
 }
 
 /** Signs in with the password; a new device answers the SMS challenge with the code from the

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { DEMO_MERCHANT, DEMO_USERS } from '../demo/index.ts';
 import { maskName } from '../payments/index.ts';
 import { decodeQrCode, deriveQrSigningKey, encodeQrCode, QR_COLLECT_TTL_MS } from '../qr/index.ts';
+import { lastSentCode } from '../testing/outbox-codes.ts';
 import { openTestApp, TEST_OPERATOR_TOKEN, type TestApp } from '../testing/test-app.ts';
 
 let t: TestApp;
@@ -31,17 +32,8 @@ after(async () => {
   await t?.close();
 });
 
-async function latestCode(phone: string): Promise<string> {
-  const message = await t.store.db
-    .selectFrom('notification_outbox')
-    .select('body')
-    .where('destination', '=', phone)
-    .where('template', '=', 'otp_code')
-    .orderBy('id', 'desc')
-    .executeTakeFirstOrThrow();
-  const code = message.body.match(/\b\d{6}\b/)?.[0];
-  assert.ok(code, `a code was sent to ${phone}`);
-  return code;
+function latestCode(phone: string): Promise<string> {
+  return lastSentCode(t.store.db, phone);
 }
 
 /** Signs in with the password; a new device answers the SMS challenge (as payment-routes.test). */

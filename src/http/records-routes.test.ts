@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../shared/index.ts';
+import { lastSentCode } from '../testing/outbox-codes.ts';
 import { openTestApp, type TestApp } from '../testing/test-app.ts';
 
 /** Tuesday 31 March 2026, 23:00 in Beijing (15:00 UTC): an hour before April there. */
@@ -26,17 +27,8 @@ const PASSWORD = 'records-login-2026';
 const PIN = '583917';
 let counter = 0;
 
-async function latestCode(phone: string): Promise<string> {
-  const message = await t.store.db
-    .selectFrom('notification_outbox')
-    .select('body')
-    .where('destination', '=', phone)
-    .where('template', '=', 'otp_code')
-    .orderBy('id', 'desc')
-    .executeTakeFirstOrThrow();
-  const code = message.body.match(/\b\d{6}\b/)?.[0];
-  assert.ok(code);
-  return code;
+function latestCode(phone: string): Promise<string> {
+  return lastSentCode(t.store.db, phone);
 }
 
 async function newUser(displayName: string): Promise<Client> {

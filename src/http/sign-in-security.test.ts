@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { lastSentCode } from '../testing/outbox-codes.ts';
 import { openTestApp, type TestApp } from '../testing/test-app.ts';
 
 let t: TestApp;
@@ -65,11 +66,8 @@ async function lastMessage(
   return query.executeTakeFirst();
 }
 
-async function lastCode(destination: string): Promise<string> {
-  const message = await lastMessage(destination, 'otp_code');
-  const code = message?.body.match(/\b\d{6}\b/)?.[0];
-  assert.ok(code, `a code was sent to ${destination}`);
-  return code;
+function lastCode(destination: string): Promise<string> {
+  return lastSentCode(t.store.db, destination);
 }
 
 function nextPhone(): string {
