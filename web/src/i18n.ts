@@ -5,7 +5,7 @@
  */
 import { createContext, useContext } from 'react';
 
-const en = {
+const coreEn = {
   'app.name': 'Rampart',
   'app.loading': 'Loading…',
   'app.skipToContent': 'Skip to content',
@@ -548,6 +548,11 @@ const en = {
   'error.badResponse': 'The server sent a response this page does not understand.',
 } as const;
 
+// Domain dictionaries (web/src/messages/<domain>.ts): add one import, and one spread here and in zhCN.
+const en = {
+  ...coreEn,
+} as const;
+
 export type MessageKey = keyof typeof en;
 
 /** Every key, in the English dictionary's order (tests check each language against it). */
@@ -556,7 +561,7 @@ export function messageKeys(): MessageKey[] {
 }
 export type Messages = Readonly<Record<MessageKey, string>>;
 
-const zhCN: Messages = {
+const coreZhCN: Readonly<Record<keyof typeof coreEn, string>> = {
   'app.name': 'Rampart',
   'app.loading': '加载中…',
   'app.skipToContent': '跳到主要内容',
@@ -1082,6 +1087,10 @@ const zhCN: Messages = {
   'error.network': '无法连接服务器。请检查网络后重试。',
   'error.unexpected': '出错了（HTTP {status}）。请重试。',
   'error.badResponse': '服务器返回了本页面无法识别的数据。',
+};
+
+const zhCN: Messages = {
+  ...coreZhCN,
 };
 
 export const LOCALES = ['zh-CN', 'en'] as const;
