@@ -12,16 +12,19 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
+import type { Credit } from './credit/index.ts';
 import type { Funding } from './funding/index.ts';
 import { errorBody, installErrorHandling } from './http/errors.ts';
 import { createMetrics } from './http/metrics.ts';
 import { accountRoutes } from './http/routes/account-routes.ts';
 import { authRoutes } from './http/routes/auth-routes.ts';
+import { creditRoutes } from './http/routes/credit-routes.ts';
 import { devInboxRoutes } from './http/routes/dev-inbox-routes.ts';
 import { factorRoutes } from './http/routes/factor-routes.ts';
 import { fundingRoutes } from './http/routes/funding-routes.ts';
 import { ledgerRoutes } from './http/routes/ledger-routes.ts';
 import { paymentRoutes } from './http/routes/payment-routes.ts';
+import { protectionRoutes } from './http/routes/protection-routes.ts';
 import { qrRoutes } from './http/routes/qr-routes.ts';
 import { recordsRoutes } from './http/routes/records-routes.ts';
 import { systemRoutes } from './http/routes/system-routes.ts';
@@ -30,6 +33,7 @@ import type { Identity, SecondFactors } from './identity/index.ts';
 import type { Ledger } from './ledger/index.ts';
 import type { DevInbox } from './notify/index.ts';
 import type { Payments } from './payments/index.ts';
+import type { CheckUp, SecurityLock } from './protection/index.ts';
 import type { Qr } from './qr/index.ts';
 import type { Records } from './records/index.ts';
 import { type Clock, COMMON_ERRORS } from './shared/index.ts';
@@ -47,6 +51,9 @@ export interface AppDeps {
   readonly funding: Funding;
   readonly qr: Qr;
   readonly records: Records;
+  readonly credit: Credit;
+  readonly lock: SecurityLock;
+  readonly checkUp: CheckUp;
   /** Present in dev mode only: the developer inbox of SMS and e-mails "sent". */
   readonly devInbox: DevInbox | undefined;
   readonly demo: boolean;
@@ -135,6 +142,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(ledgerRoutes, { ledger: deps.ledger, operatorToken: config.operatorToken });
   await app.register(recordsRoutes, { identity: deps.identity, records: deps.records });
   await app.register(qrRoutes, { identity: deps.identity, qr: deps.qr, operatorToken: config.operatorToken });
+  await app.register(creditRoutes, {
+    identity: deps.identity,
+    credit: deps.credit,
+    operatorToken: config.operatorToken,
+  });
+  await app.register(protectionRoutes, {
+    identity: deps.identity,
+    lock: deps.lock,
+    checkUp: deps.checkUp,
+    clock: deps.clock,
+  });
 
   const webRoot = resolve(config.webDistDir);
   const hasWeb = existsSync(resolve(webRoot, 'index.html'));

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { type Config, loadConfig } from './config.ts';
+import { CREDIT_RUN_INTERVAL_MS, createCredit } from './credit/index.ts';
 import { seedDemo } from './demo/index.ts';
 import {
   type BankConnector,
@@ -33,6 +34,12 @@ import {
   createUnconfiguredProvider,
 } from './notify/index.ts';
 import { createAllowAllRiskHook, createPayments, type RiskHook } from './payments/index.ts';
+import {
+  type AgreementsReviewPort,
+  createCheckUp,
+  createSecurityLock,
+  NO_AGREEMENTS,
+} from './protection/index.ts';
 import { createQr, deriveQrSigningKey } from './qr/index.ts';
 import { createRateLimiter } from './ratelimit/index.ts';
 import { createRecords } from './records/index.ts';
@@ -73,6 +80,8 @@ export function createModules(
     riskHook?: RiskHook;
     /** Replaces the built-in bank simulator (a real bank; tests with another delay). */
     bankConnector?: BankConnector;
+    /** The check-up's view of agreements (issue 4 point 9); none until they land. */
+    agreements?: AgreementsReviewPort;
   },
 ) {
   const { db } = store;
@@ -106,6 +115,8 @@ export function createModules(
     },
   });
   const wallet = createWallet({ db, ledger });
+  const credit = createCredit({ db, clock, ledger, wallet });
+  const lock = createSecurityLock({ db, clock });
   const payments = createPayments({
     db,
     clock,
@@ -115,6 +126,15 @@ export function createModules(
     factors: toSecondFactorChecks(factors),
     notifier,
     riskHook: options.riskHook ?? createAllowAllRiskHook(),
+    creditLine: { accountForSpending: credit.accountForSpending },
+    guard: lock.paymentGuard,
+  });
+  const checkUp = createCheckUp({
+    clock,
+    identity,
+    payments,
+    lock,
+    agreements: options.agreements ?? NO_AGREEMENTS,
   });
   const funding = createFunding({
     db,
@@ -125,6 +145,7 @@ export function createModules(
     payments,
     connector: options.bankConnector ?? createSimulatedBankConnector(),
     cardHmacKey: deriveCardHmacKey(options.masterKey),
+    lock,
   });
   const qr = createQr({ db, clock, payments, signingKey: deriveQrSigningKey(options.masterKey) });
   const records = createRecords({ db });
@@ -145,7 +166,21 @@ export function createModules(
   // No SMS gateway ships with Rampart: production plugs one in behind SmsProvider (docs/identity.md).
   const sms = devInbox ? createDevInboxSmsProvider(devInbox) : createUnconfiguredProvider('sms');
   const delivery = createDeliveryWorker({ db, clock, email, sms });
-  return { ledger, identity, wallet, payments, funding, qr, records, factors, devInbox, delivery };
+  return {
+    ledger,
+    identity,
+    wallet,
+    payments,
+    funding,
+    qr,
+    records,
+    factors,
+    devInbox,
+    delivery,
+    credit,
+    lock,
+    checkUp,
+  };
 }
 
 /** Opens the store, migrates, builds the modules. Caller closes `store`. */
@@ -202,8 +237,8 @@ export async function startPlatform(
     operatorToken: options.operatorToken,
   });
   const platform = await openPlatform(config, { demo: options.demo });
-  const { ledger, identity, wallet } = platform.modules;
-  if (options.demo) await seedDemo({ db: platform.store.db, identity, wallet, ledger });
+  const { ledger, identity, wallet, credit } = platform.modules;
+  if (options.demo) await seedDemo({ db: platform.store.db, identity, wallet, ledger, credit });
   const app = await buildApp({
     config,
     clock: systemClock,
@@ -241,6 +276,19 @@ export async function startPlatform(
       });
   }, SETTLE_INTERVAL_MS);
   settle.unref();
+  // Credit: last month's statements on the 1st, overdue marks after the 10th (docs/credit.md).
+  let billing = false;
+  const bill = setInterval(() => {
+    if (billing) return;
+    billing = true;
+    credit
+      .runDue(systemClock.nowMs())
+      .catch((error: unknown) => app.log.error({ err: error }, 'credit statements failed'))
+      .finally(() => {
+        billing = false;
+      });
+  }, CREDIT_RUN_INTERVAL_MS);
+  bill.unref();
   // PGlite: checkpoint and flush the data directory every 5 minutes (see pglite-durability.ts).
   const checkpoint = setInterval(() => {
     platform.store.checkpoint().catch((error: unknown) => app.log.error({ err: error }, 'checkpoint failed'));
@@ -259,6 +307,7 @@ export async function startPlatform(
     close: async () => {
       clearInterval(sweep);
       clearInterval(settle);
+      clearInterval(bill);
       clearInterval(checkpoint);
       await app.close();
       await platform.modules.delivery.stop();

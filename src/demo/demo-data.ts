@@ -31,3 +31,6 @@ export const DEMO_USERS: readonly DemoUser[] = Object.freeze([
 ]);
 
 export const DEMO_MERCHANT = Object.freeze({ id: 'mch_demo_coffee', name: 'Demo Coffee Shop' });
+
+/** Alice's credit line in the demo: 5,000.00 CNY (docs/credit.md). */
+export const DEMO_CREDIT_LINE = Object.freeze({ phoneE164: '+8613800138000', limitMinor: 500_000n });

@@ -3,12 +3,13 @@
  * running it twice changes nothing (users are found by phone, top-ups have fixed transfer ids).
  */
 import type { Kysely } from 'kysely';
+import type { Credit } from '../credit/index.ts';
 import type { Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { assert } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import type { Wallet } from '../wallet/index.ts';
-import { DEMO_MERCHANT, DEMO_USERS } from './demo-data.ts';
+import { DEMO_CREDIT_LINE, DEMO_MERCHANT, DEMO_USERS } from './demo-data.ts';
 
 export interface DemoSeedReport {
   readonly usersCreated: number;
@@ -20,6 +21,8 @@ export async function seedDemo(deps: {
   identity: Identity;
   wallet: Wallet;
   ledger: Ledger;
+  /** When given, Alice is granted her demo credit line (once: an existing line is left alone). */
+  credit?: Pick<Credit, 'get' | 'grant'>;
 }): Promise<DemoSeedReport> {
   const { db, identity, wallet, ledger } = deps;
   const bank = await ledger.systemAccount('external_funding', 'CNY');
@@ -78,6 +81,16 @@ export async function seedDemo(deps: {
       })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
+  }
+  if (deps.credit) {
+    const alice = await identity.findUserByPhone(DEMO_CREDIT_LINE.phoneE164);
+    assert(alice, 'the demo credit user was seeded above');
+    if (!(await deps.credit.get(alice.id))) {
+      await deps.credit.grant({
+        userId: alice.id,
+        limit: { amountMinor: DEMO_CREDIT_LINE.limitMinor, currency: 'CNY' },
+      });
+    }
   }
   return { usersCreated, topUps };
 }

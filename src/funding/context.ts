@@ -17,6 +17,10 @@ export interface FundingDeps {
   /** The bank_card channel's limits and today's allowance (docs/payments.md). */
   readonly payments: Pick<Payments, 'getLimits'>;
   readonly connector: BankConnector;
+  /** The security lock (src/protection): a withdrawal may need a second factor. */
+  readonly lock?:
+    | { checkWithdrawal(input: { userId: string; sessionId: string | undefined }): Promise<void> }
+    | undefined;
   /** HMAC key for card numbers (derived from the master key; never in the database). */
   readonly cardHmacKey: Buffer;
 }

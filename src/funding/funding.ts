@@ -36,6 +36,8 @@ export function createFunding(deps: FundingDeps) {
       amount: Money;
       paymentPassword: string;
       clientRequestId: string;
+      /** The session asking: the security lock accepts its fresh second-factor step-up. */
+      sessionId?: string | undefined;
       origin: Located;
     }) => startFundingOperation(ctx, { ...input, kind: 'withdrawal' }),
 

@@ -21,6 +21,7 @@ export interface StartFundingInput {
   readonly clientRequestId: string;
   /** Withdrawals only: checked before anything is written. */
   readonly paymentPassword?: string | undefined;
+  readonly sessionId?: string | undefined;
   readonly origin: Located;
 }
 
@@ -59,6 +60,8 @@ export async function startFundingOperation(
 
   if (input.kind === 'withdrawal') {
     await refuseFrozen(ctx, input.userId);
+    // The security lock first, so a withdrawal it refuses costs no password attempt.
+    await ctx.lock?.checkWithdrawal({ userId: input.userId, sessionId: input.sessionId });
     // Identity counts wrong attempts and locks payments after 3 (docs/payments.md).
     await ctx.identity.security.verifyPaymentPassword(
       input.userId,

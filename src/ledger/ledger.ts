@@ -131,6 +131,33 @@ export function createLedger(deps: LedgerDeps) {
       return toAccount(row);
     },
 
+    /**
+     * Sets a credit line's granted limit (its floor), in the caller's transaction. The account row
+     * is locked like a transfer locks it, so no payment slips between the check and the update.
+     * A limit below what is owed (posted and pending debits beyond credits) is refused as a value.
+     */
+    async setCreditLimit(
+      trx: Transaction<Database>,
+      input: { accountId: string; limitMinor: bigint },
+    ): Promise<{ status: 'set' } | { status: 'rejected'; reason: 'below_used' | 'not_a_credit_line' }> {
+      assert(input.limitMinor >= 0n, 'a credit limit is not negative');
+      const row = await trx
+        .selectFrom('ledger_accounts')
+        .selectAll()
+        .where('id', '=', input.accountId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (row?.kind !== 'credit_line') return { status: 'rejected', reason: 'not_a_credit_line' };
+      const usedMinor = row.debits_posted_minor + row.debits_pending_minor - row.credits_posted_minor;
+      if (usedMinor > input.limitMinor) return { status: 'rejected', reason: 'below_used' };
+      await trx
+        .updateTable('ledger_accounts')
+        .set({ negative_limit_minor: input.limitMinor })
+        .where('id', '=', input.accountId)
+        .execute();
+      return { status: 'set' };
+    },
+
     /** The platform's own account of a kind and currency, created on first use. */
     async systemAccount(kind: AccountKind, currency: Currency): Promise<Account> {
       const id = `sys:${kind}:${currency}`;

@@ -52,6 +52,7 @@ export interface ConfirmPaymentIntentInput {
   readonly intentId: string;
   readonly paymentPassword?: string | undefined;
   readonly passkey?: { readonly ceremonyId: string; readonly response: unknown } | undefined;
+  readonly sessionId?: string | undefined;
   readonly origin: Located;
 }
 
@@ -82,6 +83,14 @@ export async function confirmPaymentIntent(
   try {
     await refuseIfExpired(ctx, intent, nowMs);
     await refuseIfFrozen(ctx, input.payerId);
+    // The security lock first, so a confirmation it would refuse costs no password attempt.
+    await ctx.guard?.checkConfirmation({
+      payerId: input.payerId,
+      payeeKind: intent.payee_kind,
+      method: input.passkey ? 'passkey' : input.paymentPassword !== undefined ? 'payment_password' : 'none',
+      sessionId: input.sessionId,
+      nowMs,
+    });
     const confirmedBy = await checkConfirmation(ctx, intent, input);
     // Only needed to say what to present instead, should password-free no longer apply.
     const hasPasskey = confirmedBy === 'none' && (await ctx.factors.passkeyCount(input.payerId)) > 0;
@@ -236,6 +245,13 @@ async function postPayment(
         reason: verdict.reason,
       });
     }
+  }
+
+  if (intent.channel === 'credit_line') {
+    // A bill may have fallen overdue since the intent was made.
+    assert(ctx.creditLine, 'a credit_line intent exists only with the credit port');
+    const source = await ctx.creditLine.accountForSpending(trx, { userId: intent.payer_id, nowMs });
+    assert(source.accountId === intent.payer_account_id, 'a credit intent debits the payer’s line');
   }
 
   const transferId = paymentTransferId(intent.id);

@@ -3,13 +3,13 @@
  * (minor units): 100n is 1.00 CNY. docs/payments.md explains each choice.
  */
 
-/** The channels a payment can be funded from (issue 4 point 6). Only `balance` exists so far;
- *  bank cards (point 1) and the credit line (point 4) have limits but no funding source yet. */
+/** The channels a payment can be funded from (issue 4 point 6): the balance and the credit line
+ *  (point 4); bank cards (point 1) have limits but pay nothing directly yet. */
 export const PAYMENT_CHANNELS = ['balance', 'bank_card', 'credit_line'] as const;
 export type PaymentChannel = (typeof PAYMENT_CHANNELS)[number];
 
 /** Channels a payment may use today. */
-export const AVAILABLE_CHANNELS: readonly PaymentChannel[] = ['balance'];
+export const AVAILABLE_CHANNELS: readonly PaymentChannel[] = ['balance', 'credit_line'];
 
 /** Limits and caps are amounts in this currency; payments in another currency are refused
  *  (multi-currency payments would need limits per currency). */

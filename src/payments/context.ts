@@ -5,6 +5,7 @@ import type { Ledger } from '../ledger/index.ts';
 import type { Clock } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import type { Wallet } from '../wallet/index.ts';
+import type { CreditLinePort, PaymentGuard } from './ports.ts';
 import type { RiskHook } from './risk-hook.ts';
 
 export interface PaymentsDeps {
@@ -20,6 +21,10 @@ export interface PaymentsDeps {
   /** Raising a limit or turning password-free payments on is told to the owner's phone. */
   readonly notifier: Notifier;
   readonly riskHook: RiskHook;
+  /** The credit line as a funding source; without it `credit_line` is not available. */
+  readonly creditLine?: CreditLinePort | undefined;
+  /** The security lock; without it no lock applies. */
+  readonly guard?: PaymentGuard | undefined;
 }
 
 export type PaymentsContext = PaymentsDeps;

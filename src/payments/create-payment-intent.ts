@@ -102,7 +102,7 @@ async function createNew(
     .where('id', '=', input.payerId)
     .executeTakeFirstOrThrow();
   if (payer.frozen_at) throw new DomainError(IDENTITY_ERRORS.ACCOUNT_FROZEN);
-  if (!AVAILABLE_CHANNELS.includes(input.channel)) {
+  if (!AVAILABLE_CHANNELS.includes(input.channel) || (input.channel === 'credit_line' && !ctx.creditLine)) {
     throw new DomainError(PAYMENT_ERRORS.CHANNEL_NOT_AVAILABLE);
   }
   // Wallets and limits are CNY; a payment in another currency has no account to come from.
@@ -113,6 +113,11 @@ async function createNew(
   const payee = await resolvePayee(ctx, input, payeeRef, nowMs);
   const payerAccount = await ctx.wallet.openWallet(input.payerId, input.amount.currency);
   if (payerAccount.id === payee.accountId) throw new DomainError(PAYMENT_ERRORS.CANNOT_PAY_SELF);
+  // The account the money leaves: the wallet, or the credit line (refused when overdue).
+  const sourceAccountId =
+    input.channel === 'credit_line' && ctx.creditLine
+      ? (await ctx.creditLine.accountForSpending(db, { userId: input.payerId, nowMs })).accountId
+      : payerAccount.id;
 
   // Early limit check, so the payer hears of it before confirming; confirm checks again, locked.
   const day = paymentDayOf(nowMs);
@@ -161,6 +166,16 @@ async function createNew(
     throw new DomainError(PAYMENT_ERRORS.PAYMENT_DECLINED);
   }
 
+  // The security lock: a payee in its cooling period is refused here; a locked transfer, or any
+  // payment in the night window, needs a second factor, so it is never password-free.
+  const lock = ctx.guard
+    ? await ctx.guard.checkIntent({
+        payerId: input.payerId,
+        payee: { kind: payee.kind, accountId: payee.accountId },
+        paidBefore,
+        nowMs,
+      })
+    : { secondFactorRequired: false };
   const verdict = passwordFreeVerdict({
     settings: await loadPasswordFree(db, input.payerId),
     amountMinor: input.amount.amountMinor,
@@ -168,9 +183,10 @@ async function createNew(
     paidBefore,
     risk,
   });
+  const passwordFree = verdict.applies && !lock.secondFactorRequired;
   const confirmation = requiredConfirmation({
-    passwordFree: verdict.applies,
-    hasPasskey: !verdict.applies && (await ctx.factors.passkeyCount(input.payerId)) > 0,
+    passwordFree,
+    hasPasskey: !passwordFree && (await ctx.factors.passkeyCount(input.payerId)) > 0,
   });
 
   const intentId = newId('pi');
@@ -187,7 +203,7 @@ async function createNew(
         payee_user_id: payee.kind === 'user' ? payee.userId : null,
         payee_merchant_id: payee.kind === 'merchant' ? payee.merchantId : null,
         payee_name: payee.name,
-        payer_account_id: payerAccount.id,
+        payer_account_id: sourceAccountId,
         payee_account_id: payee.accountId,
         amount_minor: input.amount.amountMinor,
         currency: input.amount.currency,
@@ -216,7 +232,8 @@ async function createNew(
         currency: input.amount.currency,
         channel: input.channel,
         confirmation,
-        passwordFree: verdict.applies ? 'applies' : verdict.reason,
+        passwordFree: passwordFree ? 'applies' : verdict.applies ? 'security_lock' : verdict.reason,
+        secondFactorRequired: lock.secondFactorRequired,
         riskDecision: risk.decision,
         riskLevel: risk.level,
       },

@@ -12,7 +12,7 @@ import { loadAllLimits, loadUsage } from './settings-store.ts';
 
 export interface ChannelLimitsView {
   readonly channel: PaymentChannel;
-  /** Whether payments can use this channel yet (bank cards and the credit line arrive later). */
+  /** Whether payments can use this channel yet (bank cards pay nothing directly yet). */
   readonly available: boolean;
   readonly perPayment: Money;
   readonly perDay: Money;

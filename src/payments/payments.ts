@@ -42,6 +42,8 @@ export function createPayments(deps: PaymentsDeps) {
       intentId: string;
       paymentPassword?: string | undefined;
       passkey?: { ceremonyId: string; response: unknown } | undefined;
+      /** The confirming session: the security lock accepts its fresh second-factor step-up. */
+      sessionId?: string | undefined;
       origin: Located;
     }) => confirmPaymentIntent(ctx, input),
 

@@ -353,6 +353,59 @@ export interface FundingOperationsTable {
   settled_at: Nullable<Date>;
 }
 
+export interface CreditLinesTable {
+  user_id: string;
+  /** A `credit_line` ledger account; its negative limit is the granted limit. */
+  account_id: string;
+  currency: string;
+  limit_minor: bigint;
+  granted_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CreditBillsTable {
+  id: string;
+  user_id: string;
+  /** The month billed, YYYY-MM (Beijing time). */
+  period: string;
+  currency: string;
+  amount_minor: bigint;
+  repaid_minor: Defaulted<bigint>;
+  statement_at: Timestamp;
+  due_at: Timestamp;
+  status: 'open' | 'paid' | 'overdue';
+  overdue_at: Nullable<Date>;
+  paid_at: Nullable<Date>;
+}
+
+export interface CreditRepaymentsTable {
+  id: string;
+  user_id: string;
+  client_request_id: string;
+  amount_minor: bigint;
+  currency: string;
+  transfer_id: string;
+  created_at: Timestamp;
+}
+
+export interface SecurityLocksTable {
+  user_id: string;
+  enabled: boolean;
+  cooling_off_ms: bigint;
+  night_enabled: boolean;
+  night_start_minute: number;
+  night_end_minute: number;
+  /** IANA time zone of the night window. */
+  time_zone: string;
+  updated_at: Timestamp;
+}
+
+export interface SecurityLockPayeesTable {
+  user_id: string;
+  payee_account_id: string;
+  first_named_at: Timestamp;
+}
+
 export interface Database {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -381,6 +434,11 @@ export interface Database {
   payment_audit: PaymentAuditTable;
   funding_cards: FundingCardsTable;
   funding_operations: FundingOperationsTable;
+  credit_lines: CreditLinesTable;
+  credit_bills: CreditBillsTable;
+  credit_repayments: CreditRepaymentsTable;
+  security_locks: SecurityLocksTable;
+  security_lock_payees: SecurityLockPayeesTable;
 }
 
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;

@@ -201,6 +201,7 @@ export const fundingRoutes: FastifyPluginAsyncZod<{ identity: Identity; funding:
         amount: parseMoney(body.amount),
         paymentPassword: body.paymentPassword,
         clientRequestId: body.clientRequestId,
+        sessionId: sessionOf(request).sessionId,
         origin: located(request),
       });
       return reply.status(started.created ? 201 : 200).send(operationToWire(started.operation));

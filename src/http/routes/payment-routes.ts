@@ -184,6 +184,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<{
           intentId: request.params.id,
           paymentPassword: request.body.paymentPassword,
           passkey: request.body.passkey,
+          sessionId: sessionOf(request).sessionId,
           origin: located(request),
         }),
       ),
