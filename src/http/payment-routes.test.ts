@@ -642,7 +642,7 @@ describe('payments', () => {
       [
         ['balance', true],
         ['bank_card', false],
-        ['credit_line', false],
+        ['credit_line', true],
       ],
     );
     for (const c of initial.channels) {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { seedDemo } from '../demo/index.ts';
+import type { RateLimiter } from '../identity/index.ts';
 import { createModules } from '../main.ts';
 import { type Clock, ManualClock } from '../shared/index.ts';
 import { openTestStore, type TestStore } from './test-store.ts';
@@ -21,7 +22,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function openTestApp(options: { demo?: boolean; clock?: Clock } = {}): Promise<TestApp> {
+export async function openTestApp(
+  options: {
+    demo?: boolean;
+    clock?: Clock;
+    /** Replaces the production rate limits (tests that send many SMS codes to one phone). */
+    rateLimiter?: RateLimiter;
+  } = {},
+): Promise<TestApp> {
   const store = await openTestStore();
   const clock = options.clock instanceof ManualClock ? options.clock : new ManualClock(Date.now());
   const config = loadConfig(
@@ -32,6 +40,7 @@ export async function openTestApp(options: { demo?: boolean; clock?: Clock } = {
     masterKey: randomBytes(32),
     devMode: true,
     publicUrl: new URL(TEST_PUBLIC_URL),
+    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
   });
   if (options.demo ?? true) await seedDemo({ db: store.db, ...modules });
   const app = await buildApp({ config, clock, ping: store.ping, ...modules, demo: options.demo ?? true });
