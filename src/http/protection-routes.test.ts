@@ -274,10 +274,10 @@ describe('security check-up', () => {
       fresh.items.map((i) => i.fixRoute),
       [
         '/security#payment-password',
-        '/security#two-factor',
+        '/security#totp',
         '/security#passkeys',
         '/security#security-lock',
-        '/security#limits',
+        '/security#payment-limits',
         '/security#password-free',
         '/security#agreements',
       ],

@@ -51,10 +51,10 @@ const WEIGHTS: Readonly<Record<CheckUpItemId, number>> = Object.freeze({
 /** Where each fix lives in the web app: the Security Center section of that setting. */
 const FIX_ROUTES: Readonly<Record<CheckUpItemId, string>> = Object.freeze({
   payment_password: '/security#payment-password',
-  second_factor: '/security#two-factor',
+  second_factor: '/security#totp',
   passkey: '/security#passkeys',
   security_lock: '/security#security-lock',
-  limits_lowered: '/security#limits',
+  limits_lowered: '/security#payment-limits',
   password_free_off: '/security#password-free',
   agreements_reviewed: '/security#agreements',
 });

@@ -134,16 +134,20 @@ export function newClientRequestId(): string {
   return crypto.randomUUID();
 }
 
+/** Where a payment's money comes from: the wallet balance or the credit line (docs/credit.md). */
+export type PaymentChannel = 'balance' | 'credit_line';
+
 export async function createPaymentIntent(input: {
   phone: string;
   amount: WireMoney;
   note: string;
   clientRequestId: string;
+  channel?: PaymentChannel;
 }): Promise<PaymentIntent> {
   const body: Record<string, unknown> = {
     payee: { phone: input.phone },
     amount: input.amount,
-    channel: 'balance',
+    channel: input.channel ?? 'balance',
     clientRequestId: input.clientRequestId,
   };
   if (input.note !== '') body.note = input.note;

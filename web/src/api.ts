@@ -86,6 +86,11 @@ export function isStepUpRequired(error: unknown): boolean {
   return error instanceof ApiError && error.code === 'step_up_required';
 }
 
+/** The security lock wants a second factor beyond the payment password (docs/protection.md). */
+export function isSecondFactorRequired(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 'second_factor_required';
+}
+
 /** True when the session is gone (401): the app shows the sign-in page. */
 export function isUnauthenticated(error: unknown): boolean {
   return error instanceof ApiError && error.status === 401 && error.code === 'unauthenticated';

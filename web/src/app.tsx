@@ -3,6 +3,7 @@ import type { DemoLogin, User } from './api.ts';
 import { ApiError, fetchDemoLogins, fetchMe, signOut } from './api.ts';
 import { CardsPage } from './cards-page.tsx';
 import { CollectPage } from './collect-page.tsx';
+import { CreditPage } from './credit-page.tsx';
 import { DemoContext } from './dev-inbox-panel.tsx';
 import { ErrorNotice } from './error-notice.tsx';
 import { SessionExpiredContext } from './forms.tsx';
@@ -33,6 +34,7 @@ function pageTitleKey(pathname: string, session: Session['state']): MessageKey |
   if (pathname === ROUTES.transfer) return 'transfer.title';
   if (pathname === ROUTES.cards) return 'cards.title';
   if (pathname === ROUTES.collect) return 'collect.title';
+  if (pathname === ROUTES.credit) return 'credit.title';
   if (pathname === ROUTES.wallet) return 'nav.wallet';
   return null;
 }
@@ -156,6 +158,9 @@ export function App() {
               <Link className="tab" to={ROUTES.transfer}>
                 {t('nav.transfer')}
               </Link>
+              <Link className="tab" to={ROUTES.credit}>
+                {t('nav.credit')}
+              </Link>
               <Link className="tab" to={ROUTES.security}>
                 {t('nav.security')}
               </Link>
@@ -228,6 +233,7 @@ function SignedInPage({
   if (pathname === ROUTES.transfer) return <TransferPage focusHeading={focusHeading} />;
   if (pathname === ROUTES.cards) return <CardsPage focusHeading={focusHeading} />;
   if (pathname === ROUTES.collect) return <CollectPage focusHeading={focusHeading} />;
+  if (pathname === ROUTES.credit) return <CreditPage focusHeading={focusHeading} />;
   if (pathname === ROUTES.wallet || SIGNED_OUT_PATHS.has(pathname)) {
     return <WalletPage user={user} onSessionExpired={onSessionExpired} focusHeading={focusHeading} />;
   }

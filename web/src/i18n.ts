@@ -4,6 +4,8 @@
  * Placeholders are `{name}`; `translate` fills them from `params`.
  */
 import { createContext, useContext } from 'react';
+import { creditMessages } from './messages/credit.ts';
+import { protectionMessages } from './messages/protection.ts';
 
 const coreEn = {
   'app.name': 'Rampart',
@@ -551,6 +553,8 @@ const coreEn = {
 // Domain dictionaries (web/src/messages/<domain>.ts): add one import, and one spread here and in zhCN.
 const en = {
   ...coreEn,
+  ...creditMessages.en,
+  ...protectionMessages.en,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1091,6 +1095,8 @@ const coreZhCN: Readonly<Record<keyof typeof coreEn, string>> = {
 
 const zhCN: Messages = {
   ...coreZhCN,
+  ...creditMessages.zhCN,
+  ...protectionMessages.zhCN,
 };
 
 export const LOCALES = ['zh-CN', 'en'] as const;

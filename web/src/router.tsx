@@ -12,6 +12,7 @@ export const ROUTES = {
   transfer: '/transfer',
   cards: '/cards',
   collect: '/collect',
+  credit: '/credit',
   notMe: '/not-me',
 } as const;
 

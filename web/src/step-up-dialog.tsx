@@ -17,7 +17,7 @@ import {
   useRef,
   useState,
 } from 'react';
-import { ApiError, isStepUpRequired } from './api.ts';
+import { ApiError, isSecondFactorRequired, isStepUpRequired } from './api.ts';
 import type { SecurityOverview, StepUpMethod } from './api-security.ts';
 import { fetchSecurityOverview, sendStepUpCode, stepUp, stepUpPasskeyOptions } from './api-security.ts';
 import { DevInboxPanel } from './dev-inbox-panel.tsx';
@@ -48,6 +48,8 @@ export function useStepUp(): WithStepUp {
 interface Pending {
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
+  /** The security lock asked (second_factor_required): the payment password is not offered. */
+  readonly secondFactorOnly: boolean;
 }
 
 export function StepUpProvider({ children }: { readonly children: ReactNode }) {
@@ -55,9 +57,9 @@ export function StepUpProvider({ children }: { readonly children: ReactNode }) {
   // One dialog at a time: a second sensitive call while it is open waits for the same answer.
   const waiting = useRef<Promise<void> | null>(null);
 
-  const confirm = useCallback((): Promise<void> => {
+  const confirm = useCallback((secondFactorOnly: boolean): Promise<void> => {
     waiting.current ??= new Promise<void>((resolve, reject) => {
-      setPending({ resolve, reject });
+      setPending({ resolve, reject, secondFactorOnly });
     }).finally(() => {
       waiting.current = null;
       setPending(null);
@@ -70,8 +72,11 @@ export function StepUpProvider({ children }: { readonly children: ReactNode }) {
       try {
         return await work();
       } catch (error) {
-        if (!isStepUpRequired(error)) throw error;
-        await confirm();
+        // The security lock's second_factor_required is a step-up by anything but the payment
+        // password (docs/protection.md).
+        const secondFactor = isSecondFactorRequired(error);
+        if (!isStepUpRequired(error) && !secondFactor) throw error;
+        await confirm(secondFactor);
         return work();
       }
     },
@@ -83,6 +88,7 @@ export function StepUpProvider({ children }: { readonly children: ReactNode }) {
       {children}
       {pending !== null && (
         <StepUpDialog
+          secondFactorOnly={pending.secondFactorOnly}
           onDone={pending.resolve}
           onCancel={() => pending.reject(new CancelledError('step-up cancelled'))}
         />
@@ -100,9 +106,10 @@ const METHOD_LABELS: Readonly<Record<StepUpMethod, MessageKey>> = {
 };
 
 /** The methods this account can use, in the order offered. */
-export function stepUpMethods(overview: SecurityOverview): StepUpMethod[] {
+export function stepUpMethods(overview: SecurityOverview, secondFactorOnly = false): StepUpMethod[] {
   const methods: StepUpMethod[] = [];
-  if (overview.hasPaymentPassword && overview.paymentLockedUntil === null) methods.push('payment_password');
+  if (!secondFactorOnly && overview.hasPaymentPassword && overview.paymentLockedUntil === null)
+    methods.push('payment_password');
   if (overview.passkeys > 0) methods.push('passkey');
   if (overview.totp) methods.push('totp');
   methods.push('sms');
@@ -110,7 +117,15 @@ export function stepUpMethods(overview: SecurityOverview): StepUpMethod[] {
   return methods;
 }
 
-function StepUpDialog({ onDone, onCancel }: { readonly onDone: () => void; readonly onCancel: () => void }) {
+function StepUpDialog({
+  secondFactorOnly,
+  onDone,
+  onCancel,
+}: {
+  readonly secondFactorOnly: boolean;
+  readonly onDone: () => void;
+  readonly onCancel: () => void;
+}) {
   const { t } = useI18n();
   const ids = useId();
   const dialogRef = useRef<HTMLDialogElement>(null);
@@ -136,11 +151,14 @@ function StepUpDialog({ onDone, onCancel }: { readonly onDone: () => void; reado
     void load.run(async () => {
       const loaded = await fetchSecurityOverview();
       setOverview(loaded);
-      setMethod(stepUpMethods(loaded)[0] ?? 'sms');
+      setMethod(stepUpMethods(loaded, secondFactorOnly)[0] ?? 'sms');
     });
-  }, [load.run]);
+  }, [load.run, secondFactorOnly]);
 
-  const methods = useMemo(() => (overview ? stepUpMethods(overview) : []), [overview]);
+  const methods = useMemo(
+    () => (overview ? stepUpMethods(overview, secondFactorOnly) : []),
+    [overview, secondFactorOnly],
+  );
 
   function choose(next: StepUpMethod) {
     setMethod(next);
@@ -195,7 +213,7 @@ function StepUpDialog({ onDone, onCancel }: { readonly onDone: () => void; reado
     >
       <h2 id={`${ids}-title`}>{t('stepUp.title')}</h2>
       <p id={`${ids}-lead`} className="lead">
-        {t('stepUp.lead')}
+        {secondFactorOnly ? t('stepUp.secondFactorLead') : t('stepUp.lead')}
       </p>
       {overview === null ? (
         <>

@@ -7,7 +7,7 @@
  */
 import { type FormEvent, useId, useState } from 'react';
 import { ApiError } from './api.ts';
-import type { PaymentIntent } from './api-payments.ts';
+import type { PaymentChannel, PaymentIntent } from './api-payments.ts';
 import {
   confirmPaymentIntent,
   createPaymentIntent,
@@ -20,6 +20,7 @@ import { useI18n } from './i18n.ts';
 import { currencyExponent, formatMoney, parseMajorToMinor } from './money.ts';
 import { signWithPasskey } from './passkey.ts';
 import { Link, ROUTES } from './router.tsx';
+import { useStepUp } from './step-up-dialog.tsx';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
 
 /** Payments are CNY only for now (docs/payments.md, "Decisions"). */
@@ -72,6 +73,7 @@ function TransferForm({
   const [phone, setPhone] = useState('');
   const [amount, setAmount] = useState('');
   const [note, setNote] = useState('');
+  const [channel, setChannel] = useState<PaymentChannel>('balance');
   const [amountProblem, setAmountProblem] = useState(false);
   const create = useAction();
 
@@ -87,6 +89,7 @@ function TransferForm({
         phone: phone.trim(),
         amount: { amountMinor: amountMinor.toString(), currency: CURRENCY },
         note: note.trim(),
+        channel,
         // A new key per press: the form is a new payment each time; a retry of the confirm
         // call reuses the intent, which is what makes it safe.
         clientRequestId: newClientRequestId(),
@@ -137,6 +140,21 @@ function TransferForm({
           value={note}
           onChange={(event) => setNote(event.target.value)}
         />
+        <fieldset className="choices">
+          <legend>{t('transfer.channel')}</legend>
+          {(['balance', 'credit_line'] as const).map((value) => (
+            <label key={value} className="choice">
+              <input
+                type="radio"
+                name="channel"
+                value={value}
+                checked={channel === value}
+                onChange={() => setChannel(value)}
+              />
+              <span>{t(`transfer.channel.${value}`)}</span>
+            </label>
+          ))}
+        </fieldset>
         <PaymentErrorRegion title={t('transfer.failed')} error={create.error} />
         <button type="submit" className="button button-primary button-block" aria-busy={create.busy}>
           {create.busy ? t('transfer.checking') : t('transfer.next')}
@@ -169,6 +187,7 @@ export function ConfirmStep({
   const headingRef = useFocusOnMount<HTMLHeadingElement>(true);
   const [paymentPassword, setPaymentPassword] = useState('');
   const pay = useAction();
+  const withStepUp = useStepUp();
   const payeeName = intent.payee.kind === 'user' ? intent.payee.maskedName : intent.payee.name;
 
   async function confirmWith(work: () => Promise<PaymentIntent>) {
@@ -179,8 +198,10 @@ export function ConfirmStep({
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (intent.confirmation === 'none') void confirmWith(() => confirmPaymentIntent(intent.id, {}));
-    else void confirmWith(() => confirmPaymentIntent(intent.id, { paymentPassword }));
+    // The security lock may ask for a second factor first: the step-up dialog, then once more.
+    if (intent.confirmation === 'none')
+      void confirmWith(() => withStepUp(() => confirmPaymentIntent(intent.id, {})));
+    else void confirmWith(() => withStepUp(() => confirmPaymentIntent(intent.id, { paymentPassword })));
   }
 
   function onPasskey() {
@@ -330,6 +351,15 @@ export function PaymentErrorRegion({ title, error }: { readonly title: string; r
     } else if (error.code === 'payment_locked') extra = t('transfer.lockedHint');
     else if (error.code === 'insufficient_funds') extra = t('transfer.insufficientHint');
     else if (error.code === 'account_frozen') extra = t('transfer.frozenHint');
+    else if (error.code === 'credit_bill_overdue') extra = t('transfer.creditOverdueHint');
+    else if (error.code === 'exceeds_credit_limit') extra = t('transfer.creditLimitHint');
+    else if (error.code === 'payee_cooling_off' && typeof details?.payableAt === 'string') {
+      extra = t('transfer.coolingOffHint', {
+        at: new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(
+          new Date(details.payableAt),
+        ),
+      });
+    }
   }
   return (
     <>

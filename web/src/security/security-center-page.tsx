@@ -14,6 +14,7 @@ import { EmailSection, PhoneSection } from './contact-sections.tsx';
 import { BackupCodesSection, PasskeysSection, TotpSection } from './factor-sections.tsx';
 import { LoginPasswordSection, PaymentPasswordSection } from './password-sections.tsx';
 import { PasswordFreeSection, PaymentLimitsSection } from './payment-sections.tsx';
+import { CheckUpSection, SecurityLockSection } from './protection-sections.tsx';
 import { DevicesSection, SessionsSection } from './session-sections.tsx';
 import { LoadState, SectionCard, SecurityRefreshContext, useDateTimeFormat, useLoad } from './shared.tsx';
 
@@ -50,10 +51,12 @@ function SecurityCenter({ user, focusHeading }: { readonly user: User; readonly 
         {overview.data && <Overview overview={overview.data} />}
       </SectionCard>
       {overview.data && <Checkup overview={overview.data} />}
+      <CheckUpSection />
       <LoginPasswordSection />
       <PaymentPasswordSection overview={overview.data} />
       <PaymentLimitsSection />
       <PasswordFreeSection />
+      <SecurityLockSection />
       <PhoneSection overview={overview.data} />
       <EmailSection overview={overview.data} />
       <PasskeysSection />
