@@ -35,30 +35,67 @@ export const MEMORY_STATE_DEFAULTS: MemoryStateLimits = {
 
 export const EVENT_KEY_PREFIX = 'e:';
 
-/** Writes `value` under `key` as the newest entry, evicting the oldest past `max`. */
-function putNewest<V>(map: Map<string, V>, key: string, value: V, max: number): void {
-  map.delete(key);
-  map.set(key, value);
-  while (map.size > max) {
-    const oldest = map.keys().next().value;
-    if (oldest === undefined) break;
-    map.delete(oldest);
+/** Share of a full map evicted at once: eviction sorts the write stamps, so it runs rarely. */
+const EVICT_SHARE = 0.1;
+
+/**
+ * A map capped at `max` keys that evicts the keys written longest ago. Each write stamps its
+ * entry with a counter instead of moving it in the Map (cheap on the hot path); past the cap the
+ * oldest tenth is evicted in one pass.
+ */
+class CappedMap<V> {
+  readonly #entries = new Map<string, { value: V; stamp: number }>();
+  readonly #max: number;
+  #stamp = 0;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+  get size(): number {
+    return this.#entries.size;
+  }
+  get(key: string): V | undefined {
+    return this.#entries.get(key)?.value;
+  }
+  values(): IterableIterator<V> {
+    return Array.from(this.#entries.values(), (e) => e.value)[Symbol.iterator]();
+  }
+  put(key: string, value: V): void {
+    const held = this.#entries.get(key);
+    this.#stamp++;
+    if (held) {
+      held.value = value;
+      held.stamp = this.#stamp;
+      return;
+    }
+    this.#entries.set(key, { value, stamp: this.#stamp });
+    if (this.#entries.size > this.#max) this.#evict();
+  }
+  #evict(): void {
+    const stamps = Array.from(this.#entries.values(), (e) => e.stamp).sort((a, b) => a - b);
+    const keep = Math.max(1, Math.floor(this.#max * (1 - EVICT_SHARE)));
+    const cutoff = stamps[stamps.length - keep]!;
+    for (const [key, entry] of this.#entries) if (entry.stamp < cutoff) this.#entries.delete(key);
   }
 }
 
 export class MemoryFeatureState implements FeatureState {
   readonly limits: MemoryStateLimits;
   readonly #layouts: Record<CounterFamily, RingLayout>;
-  readonly #counters = new Map<string, Float64Array>();
-  readonly #members = new Map<string, Map<string, MemberInfo>>();
-  readonly #records = new Map<string, Map<string, string>>();
-  readonly #events = new Map<string, Map<string, string>>();
+  readonly #counters: CappedMap<Float64Array>;
+  readonly #members: CappedMap<Map<string, MemberInfo>>;
+  readonly #records: CappedMap<Map<string, string>>;
+  readonly #events: CappedMap<Map<string, string>>;
 
   constructor(limits: Partial<MemoryStateLimits> = {}) {
     this.limits = { ...MEMORY_STATE_DEFAULTS, ...limits };
     for (const [name, value] of Object.entries(this.limits)) {
       assert(Number.isSafeInteger(value) && value >= (name === 'delayDays' ? 0 : 1), `memory state ${name}`);
     }
+    this.#counters = new CappedMap(this.limits.counterKeysMax);
+    this.#members = new CappedMap(this.limits.memberKeysMax);
+    this.#records = new CappedMap(this.limits.recordKeysMax);
+    this.#events = new CappedMap(this.limits.eventKeysMax);
     this.#layouts = {
       full: ringLayout('full', this.limits.delayDays),
       daily: ringLayout('daily', this.limits.delayDays),
@@ -113,7 +150,7 @@ export class MemoryFeatureState implements FeatureState {
     return true;
   }
 
-  #recordMap(key: string): Map<string, Map<string, string>> {
+  #recordMap(key: string): CappedMap<Map<string, string>> {
     return key.startsWith(EVENT_KEY_PREFIX) ? this.#events : this.#records;
   }
 
@@ -130,7 +167,7 @@ export class MemoryFeatureState implements FeatureState {
         const ring = this.#counters.get(write.key) ?? emptyRing(layout);
         assert(ring.length === layout.slots * 6, 'a counter key is used with one family only');
         ringAdd(ring, layout, write.atMs, write.delta);
-        putNewest(this.#counters, write.key, ring, this.limits.counterKeysMax);
+        this.#counters.put(write.key, ring);
         return;
       }
       case 'touch': {
@@ -146,7 +183,7 @@ export class MemoryFeatureState implements FeatureState {
             if (victim) set.delete(victim[0]);
           }
         }
-        putNewest(this.#members, write.key, set, this.limits.memberKeysMax);
+        this.#members.put(write.key, set);
         if (!held) for (const then of write.ifNew ?? []) this.#apply(then);
         return;
       }
@@ -160,6 +197,6 @@ export class MemoryFeatureState implements FeatureState {
       if (onlyIfMissing && record.has(field)) continue;
       record.set(field, value);
     }
-    putNewest(map, key, record, map === this.#events ? this.limits.eventKeysMax : this.limits.recordKeysMax);
+    map.put(key, record);
   }
 }
