@@ -4,20 +4,19 @@
 // Also: observe and label stay idempotent across the Lua script, and member caps evict alike.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import * as IORedis from 'ioredis';
+import { Redis } from 'ioredis';
 import { MemoryFeatureState } from './memory-state.ts';
 import { OnlineFeatureSource } from './online-features.ts';
 import { RedisFeatureState } from './redis-state.ts';
 import { syntheticEvents } from './synthetic-events.ts';
 
-const RedisClient = IORedis.default ?? IORedis.Redis;
 const REDIS_URL = process.env.RAMPART_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `rampart-test:risk:${process.pid}:${Date.now()}:`;
 
 describe('Redis feature state', () => {
-  let redis: InstanceType<typeof RedisClient>;
+  let redis: Redis;
   before(() => {
-    redis = new RedisClient(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1 });
+    redis = new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1 });
   });
   after(async () => {
     const keys = await redis.keys(`${PREFIX}*`);
