@@ -1,0 +1,244 @@
+// Proves the online features behave as issue 5 point 2 says, through the FeatureSource port over
+// the in-memory state: novelty and impossible travel, idempotent observe, labels that enter the
+// fraud rate only after the delay, failed payment passwords, mule payees, malformed events that
+// never crash extract (fast-check), and the memory caps holding under many distinct keys.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import type { RiskEvent } from '../ports.ts';
+import { MemoryFeatureState } from './memory-state.ts';
+import { FEATURE_NAMES, OnlineFeatureSource } from './online-features.ts';
+import { DAY_MS, HOUR_MS } from './windows.ts';
+
+const T0 = Date.UTC(2026, 5, 1, 12);
+let counter = 0;
+const id = () => `e${++counter}`;
+
+function source(delayDays = 7) {
+  return new OnlineFeatureSource(new MemoryFeatureState({ delayDays }));
+}
+
+function pay(over: Partial<RiskEvent> & { atMs: number }): RiskEvent {
+  return {
+    eventId: id(),
+    kind: 'payment',
+    userId: 'alice',
+    amountMinor: 10_000n,
+    currency: 'CNY',
+    payeeKey: 'merchant:m1',
+    deviceKey: 'phone-1',
+    ip: '10.0.0.1',
+    country: 'CN',
+    ...over,
+  };
+}
+
+describe('online features', () => {
+  test('a payment from a new device in a new country an hour after a Shanghai sign-in is impossible travel', async () => {
+    const f = source();
+    await f.observe({
+      eventId: id(),
+      kind: 'sign_in',
+      userId: 'alice',
+      atMs: T0,
+      deviceKey: 'phone-1',
+      ip: '10.0.0.1',
+      country: 'CN',
+      latitude: 31.23,
+      longitude: 121.47,
+    });
+    await f.observe(pay({ atMs: T0 + 60_000 }));
+    const usual = await f.extract(pay({ atMs: T0 + 120_000, latitude: 31.2, longitude: 121.4 }));
+    assert.equal(usual.device_new, 0);
+    assert.equal(usual.country_new, 0);
+    assert.equal(usual.impossible_travel, 0);
+    assert.equal(usual.user_payments_1h, 1);
+    const london = await f.extract(
+      pay({
+        atMs: T0 + HOUR_MS,
+        deviceKey: 'laptop-9',
+        ip: '203.0.113.5',
+        country: 'GB',
+        latitude: 51.5,
+        longitude: -0.12,
+      }),
+    );
+    assert.equal(london.device_new, 1);
+    assert.equal(london.ip_new, 1);
+    assert.equal(london.country_new, 1);
+    assert.equal(london.impossible_travel, 1);
+    assert.ok(london.km_from_last_signin! > 9000 && london.km_from_last_signin! < 9300);
+    assert.ok(Math.abs(london.hours_since_last_signin! - 1) < 1e-9);
+  });
+
+  test('the amount is measured against the user\u2019s own history', async () => {
+    const f = source();
+    for (let i = 0; i < 10; i++)
+      await f.observe(pay({ atMs: T0 + i * HOUR_MS, amountMinor: BigInt(1000 + i * 10) }));
+    const normal = await f.extract(pay({ atMs: T0 + 11 * HOUR_MS, amountMinor: 1045n }));
+    const big = await f.extract(
+      pay({ atMs: T0 + 11 * HOUR_MS, amountMinor: 50_000n, balanceMinor: 60_000n }),
+    );
+    assert.ok(Math.abs(normal.amount_to_user_mean_30d! - 1) < 0.01);
+    assert.ok(big.amount_to_user_mean_30d! > 40);
+    assert.ok(big.amount_log_z_30d! > 10);
+    assert.ok(Math.abs(big.balance_share! - 50_000 / 60_000) < 1e-12);
+    assert.equal(normal.user_sum_1d_minor, 10_450);
+    assert.ok(Number.isNaN(normal.balance_share!));
+  });
+
+  test('observe is idempotent per eventId', async () => {
+    const f = source();
+    const event = pay({ atMs: T0 });
+    await f.observe(event);
+    await f.observe(event);
+    const next = await f.extract(pay({ atMs: T0 + 1000 }));
+    assert.equal(next.user_payments_1h, 1);
+    assert.equal(next.merchant_payments_1d, 1);
+  });
+
+  test('a fraud label enters the payee fraud rate only once the delay has passed, and a withdrawn one leaves it', async () => {
+    const f = source(7);
+    const bad = pay({ atMs: T0, payeeKey: 'merchant:m9' });
+    await f.observe(bad);
+    await f.observe(pay({ atMs: T0 + 1000, payeeKey: 'merchant:m9', userId: 'bob' }));
+    await f.label(bad.eventId, true, T0 + 2 * DAY_MS);
+    const early = await f.extract(pay({ atMs: T0 + 7 * DAY_MS, payeeKey: 'merchant:m9' }));
+    assert.equal(early.merchant_fraud_rate_7d, 0);
+    assert.equal(early.payee_reports_7d, 1);
+    const late = await f.extract(pay({ atMs: T0 + 8 * DAY_MS, payeeKey: 'merchant:m9' }));
+    assert.equal(late.merchant_delayed_payments_7d, 2);
+    assert.equal(late.merchant_fraud_rate_7d, 0.5);
+    assert.equal(late.payee_fraud_rate_30d, 0.5);
+    await f.label(bad.eventId, true, T0 + 3 * DAY_MS); // the same label again changes nothing
+    assert.equal(
+      (await f.extract(pay({ atMs: T0 + 8 * DAY_MS, payeeKey: 'merchant:m9' }))).merchant_fraud_rate_7d,
+      0.5,
+    );
+    await f.label(bad.eventId, false, T0 + 4 * DAY_MS);
+    assert.equal(
+      (await f.extract(pay({ atMs: T0 + 8 * DAY_MS, payeeKey: 'merchant:m9' }))).merchant_fraud_rate_7d,
+      0,
+    );
+    await f.label('never-seen', true, T0); // a label for an unknown event is ignored
+  });
+
+  test('failed payment-password entries and security changes are counted and timed', async () => {
+    const f = source();
+    await f.observe({
+      eventId: id(),
+      kind: 'security_change',
+      userId: 'alice',
+      atMs: T0,
+      detail: { change: 'phone' },
+    });
+    await f.observe(pay({ atMs: T0 + 60_000, detail: { failedPaymentPasswords: '3' } }));
+    await f.observe({
+      eventId: id(),
+      kind: 'security_change',
+      userId: 'alice',
+      atMs: T0 + 120_000,
+      detail: { change: 'payment_password_failed' },
+    });
+    const v = await f.extract(pay({ atMs: T0 + 2 * HOUR_MS, detail: { failedPaymentPasswords: '1' } }));
+    assert.equal(v.failed_payment_passwords_now, 1);
+    assert.equal(v.failed_payment_passwords_1h, 0);
+    assert.equal(v.failed_payment_passwords_1d, 4);
+    assert.ok(Math.abs(v.hours_since_phone_change! - 2) < 1e-9);
+    assert.ok(Number.isNaN(v.hours_since_password_change!));
+  });
+
+  test('a mule payee: many distinct new payers in a day, a young payee, new for this payer', async () => {
+    const f = source();
+    for (let i = 0; i < 12; i++)
+      await f.observe(
+        pay({ atMs: T0 + i * 60_000, userId: `victim${i}`, kind: 'transfer', payeeKey: 'user:mule' }),
+      );
+    await f.observe(
+      pay({ atMs: T0 + 13 * 60_000, userId: 'victim0', kind: 'transfer', payeeKey: 'user:mule' }),
+    );
+    const v = await f.extract(
+      pay({ atMs: T0 + 2 * HOUR_MS, userId: 'alice', kind: 'transfer', payeeKey: 'user:mule' }),
+    );
+    assert.equal(v.payee_new_payers_1d, 12);
+    assert.equal(v.payee_payers_known, 12);
+    assert.equal(v.payee_new_for_user, 1);
+    assert.ok(v.payee_age_days! < 0.1);
+    assert.ok(Number.isNaN(v.merchant_payments_1d!)); // a person is not a merchant
+  });
+
+  test('missing or malformed fields never crash extract or observe; they give NaN and a count', async () => {
+    const f = source();
+    await f.observe(pay({ atMs: T0 }));
+    const anything = fc.anything({ withBigInt: true, withNullPrototype: true, withTypedArray: true });
+    const eventArb = fc.oneof(
+      anything,
+      fc.record(
+        {
+          eventId: fc.oneof(fc.string(), anything),
+          kind: fc.oneof(fc.constantFrom('payment', 'sign_in', 'transfer', 'nope'), anything),
+          userId: fc.oneof(fc.constant('alice'), anything),
+          atMs: fc.oneof(fc.constant(T0 + 5000), fc.double(), anything),
+          amountMinor: fc.oneof(fc.bigInt(), fc.double(), anything),
+          payeeKey: fc.oneof(fc.constant('merchant:m1'), fc.string({ maxLength: 300 }), anything),
+          latitude: fc.oneof(fc.double(), anything),
+          longitude: fc.double(),
+          country: fc.oneof(fc.constant('CN'), fc.string(), anything),
+          detail: fc.oneof(fc.dictionary(fc.string(), fc.oneof(fc.string(), anything)), anything),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(eventArb, async (raw) => {
+        const v = await f.extract(raw as RiskEvent);
+        assert.deepEqual(Object.keys(v), [...FEATURE_NAMES]);
+        for (const value of Object.values(v)) assert.equal(typeof value, 'number');
+        await f.observe(raw as RiskEvent);
+      }),
+      { numRuns: 500 },
+    );
+    const broken = await f.extract({
+      kind: 'payment',
+      userId: 'alice',
+      amountMinor: -5n,
+      atMs: 'soon',
+    } as unknown as RiskEvent);
+    assert.ok(broken.event_malformed_fields! >= 3);
+    assert.ok(Number.isNaN(broken.amount_minor!));
+    assert.ok(Number.isNaN(broken.user_payments_1h!));
+  });
+
+  test('memory stays bounded: every map keeps to its cap under a flood of distinct keys', async () => {
+    const state = new MemoryFeatureState({
+      delayDays: 7,
+      counterKeysMax: 100,
+      memberKeysMax: 50,
+      recordKeysMax: 40,
+      eventKeysMax: 200,
+      membersPerKeyMax: 8,
+    });
+    const f = new OnlineFeatureSource(state);
+    for (let i = 0; i < 2000; i++)
+      await f.observe(
+        pay({
+          atMs: T0 + i * 1000,
+          userId: `u${i}`,
+          deviceKey: `d${i}`,
+          ip: `ip${i}`,
+          payeeKey: 'merchant:hub',
+        }),
+      );
+    for (let i = 0; i < 30; i++)
+      await f.observe(pay({ atMs: T0 + 3_000_000 + i, userId: 'roamer', deviceKey: `dev${i}` }));
+    const sizes = state.sizes();
+    assert.ok(sizes.counters <= 100 && sizes.counters > 50, `counters ${sizes.counters}`);
+    assert.ok(sizes.memberKeys <= 50, `member keys ${sizes.memberKeys}`);
+    assert.ok(sizes.records <= 40, `records ${sizes.records}`);
+    assert.ok(sizes.events <= 200, `events ${sizes.events}`);
+    assert.equal(sizes.membersLargest, 8);
+    // The newest keys survive eviction: the hub merchant, written on every payment, is still counted.
+    const v = await f.extract(pay({ atMs: T0 + 3_100_000, payeeKey: 'merchant:hub' }));
+    assert.ok(v.merchant_payments_1d! > 0);
+  });
+});

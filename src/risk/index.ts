@@ -1,0 +1,42 @@
+// The risk module (issue 5). Features and model half: online features over sliding windows
+// (memory and Redis state), the gradient-boosted trees, their artefacts, and the evaluation.
+
+export {
+  type DayRange,
+  type EvalResult,
+  parseDay,
+  paymentEvent,
+  replay,
+  scoreTestWindow,
+  trainOnRows,
+} from './eval/evaluate.ts';
+export { averagePrecision, cardPrecisionAtK, recallAtFpr, rocAuc } from './eval/metrics.ts';
+export { CsvFormatError, fileLines, transactionRows } from './eval/transactions-csv.ts';
+export {
+  MEMORY_STATE_DEFAULTS,
+  MemoryFeatureState,
+  type MemoryStateLimits,
+} from './features/memory-state.ts';
+export { DETAIL_KEYS, FEATURE_NAMES, haversineKm, OnlineFeatureSource } from './features/online-features.ts';
+export { RedisFeatureState, type RedisStateOptions } from './features/redis-state.ts';
+export type { FeatureState, StateLimits } from './features/state.ts';
+export {
+  loadCurrentModel,
+  loadModelFile,
+  type Manifest,
+  MODEL_ERRORS,
+  ModelRegistry,
+  type ReloadOutcome,
+  readManifest,
+  saveModel,
+  sha256Hex,
+} from './model/model-store.ts';
+export { GBDT_DEFAULTS, type GbdtParams, trainGbdt } from './model/train-gbdt.ts';
+export {
+  type ModelJson,
+  ModelSchemaError,
+  sigmoid,
+  TreeModel,
+  validateModelJson,
+} from './model/tree-model.ts';
+export * from './ports.ts';
