@@ -11,11 +11,13 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Agreements } from './agreements/index.ts';
 import type { Config } from './config.ts';
 import type { Funding } from './funding/index.ts';
 import { errorBody, installErrorHandling } from './http/errors.ts';
 import { createMetrics } from './http/metrics.ts';
 import { accountRoutes } from './http/routes/account-routes.ts';
+import { agreementRoutes } from './http/routes/agreement-routes.ts';
 import { authRoutes } from './http/routes/auth-routes.ts';
 import { devInboxRoutes } from './http/routes/dev-inbox-routes.ts';
 import { factorRoutes } from './http/routes/factor-routes.ts';
@@ -47,6 +49,7 @@ export interface AppDeps {
   readonly funding: Funding;
   readonly qr: Qr;
   readonly records: Records;
+  readonly agreements: Agreements;
   /** Present in dev mode only: the developer inbox of SMS and e-mails "sent". */
   readonly devInbox: DevInbox | undefined;
   readonly demo: boolean;
@@ -135,6 +138,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(ledgerRoutes, { ledger: deps.ledger, operatorToken: config.operatorToken });
   await app.register(recordsRoutes, { identity: deps.identity, records: deps.records });
   await app.register(qrRoutes, { identity: deps.identity, qr: deps.qr, operatorToken: config.operatorToken });
+  await app.register(agreementRoutes, {
+    identity: deps.identity,
+    agreements: deps.agreements,
+    operatorToken: config.operatorToken,
+  });
 
   const webRoot = resolve(config.webDistDir);
   const hasWeb = existsSync(resolve(webRoot, 'index.html'));

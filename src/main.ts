@@ -3,6 +3,7 @@
  * CLI's `serve`, the browser tests and the benchmarks start.
  */
 import type { FastifyInstance } from 'fastify';
+import { createAgreements } from './agreements/index.ts';
 import { buildApp } from './app.ts';
 import { type Config, loadConfig } from './config.ts';
 import { seedDemo } from './demo/index.ts';
@@ -116,6 +117,14 @@ export function createModules(
     notifier,
     riskHook: options.riskHook ?? createAllowAllRiskHook(),
   });
+  const agreements = createAgreements({
+    db,
+    clock,
+    ledger,
+    wallet,
+    identity,
+    riskHook: options.riskHook ?? createAllowAllRiskHook(),
+  });
   const funding = createFunding({
     db,
     clock,
@@ -145,7 +154,19 @@ export function createModules(
   // No SMS gateway ships with Rampart: production plugs one in behind SmsProvider (docs/identity.md).
   const sms = devInbox ? createDevInboxSmsProvider(devInbox) : createUnconfiguredProvider('sms');
   const delivery = createDeliveryWorker({ db, clock, email, sms });
-  return { ledger, identity, wallet, payments, funding, qr, records, factors, devInbox, delivery };
+  return {
+    ledger,
+    identity,
+    wallet,
+    payments,
+    funding,
+    qr,
+    records,
+    factors,
+    devInbox,
+    delivery,
+    agreements,
+  };
 }
 
 /** Opens the store, migrates, builds the modules. Caller closes `store`. */
@@ -202,8 +223,8 @@ export async function startPlatform(
     operatorToken: options.operatorToken,
   });
   const platform = await openPlatform(config, { demo: options.demo });
-  const { ledger, identity, wallet } = platform.modules;
-  if (options.demo) await seedDemo({ db: platform.store.db, identity, wallet, ledger });
+  const { ledger, identity, wallet, agreements } = platform.modules;
+  if (options.demo) await seedDemo({ db: platform.store.db, identity, wallet, ledger, agreements });
   const app = await buildApp({
     config,
     clock: systemClock,
