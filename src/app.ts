@@ -19,6 +19,7 @@ import { createMetrics } from './http/metrics.ts';
 import { accountRoutes } from './http/routes/account-routes.ts';
 import { agreementRoutes } from './http/routes/agreement-routes.ts';
 import { authRoutes } from './http/routes/auth-routes.ts';
+import { billPdfRoutes } from './http/routes/bill-pdf-routes.ts';
 import { devInboxRoutes } from './http/routes/dev-inbox-routes.ts';
 import { factorRoutes } from './http/routes/factor-routes.ts';
 import { fundingRoutes } from './http/routes/funding-routes.ts';
@@ -138,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(ledgerRoutes, { ledger: deps.ledger, operatorToken: config.operatorToken });
   await app.register(recordsRoutes, { identity: deps.identity, records: deps.records });
   await app.register(qrRoutes, { identity: deps.identity, qr: deps.qr, operatorToken: config.operatorToken });
+  await app.register(billPdfRoutes, { identity: deps.identity, records: deps.records, clock: deps.clock });
   await app.register(agreementRoutes, {
     identity: deps.identity,
     agreements: deps.agreements,
