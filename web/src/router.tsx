@@ -13,6 +13,9 @@ export const ROUTES = {
   cards: '/cards',
   collect: '/collect',
   notMe: '/not-me',
+  records: '/records',
+  agreementSign: '/agreements/sign',
+  familyCard: '/family-card',
 } as const;
 
 export interface Location {

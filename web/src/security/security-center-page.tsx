@@ -14,6 +14,7 @@ import { EmailSection, PhoneSection } from './contact-sections.tsx';
 import { BackupCodesSection, PasskeysSection, TotpSection } from './factor-sections.tsx';
 import { LoginPasswordSection, PaymentPasswordSection } from './password-sections.tsx';
 import { PasswordFreeSection, PaymentLimitsSection } from './payment-sections.tsx';
+import { ProtectionsSection } from './protections-section.tsx';
 import { DevicesSection, SessionsSection } from './session-sections.tsx';
 import { LoadState, SectionCard, SecurityRefreshContext, useDateTimeFormat, useLoad } from './shared.tsx';
 
@@ -54,6 +55,7 @@ function SecurityCenter({ user, focusHeading }: { readonly user: User; readonly 
       <PaymentPasswordSection overview={overview.data} />
       <PaymentLimitsSection />
       <PasswordFreeSection />
+      <ProtectionsSection />
       <PhoneSection overview={overview.data} />
       <EmailSection overview={overview.data} />
       <PasskeysSection />
