@@ -298,6 +298,18 @@ describe('auto-debit agreements', () => {
     assert.ok(listed[0].lastUsedAt);
     const detail = (await call(ann, 'GET', `/api/v1/me/agreements/${id}`)).json();
     assert.equal(detail.debits.length, 2);
+    // Ann's records show each debit as a merchant payment to the merchant that took it.
+    const records = (await call(ann, 'GET', '/api/v1/me/records?type=merchant_payment')).json().records;
+    assert.deepEqual(
+      records.map((r: { amount: { amountMinor: string }; counterparty: string }) => [
+        r.amount.amountMinor,
+        r.counterparty,
+      ]),
+      [
+        ['-5000', DEMO_MERCHANT.name],
+        ['-3000', DEMO_MERCHANT.name],
+      ],
+    );
 
     const cancelled = await call(ann, 'POST', `/api/v1/me/agreements/${id}/cancel`);
     assert.equal(cancelled.statusCode, 200);
@@ -538,6 +550,10 @@ describe('family cards', () => {
     const uses = await call(owner, 'GET', `/api/v1/me/family-cards/${cardId}/payments`);
     assert.equal(uses.json().payments.length, 5);
     assert.equal(uses.json().payments[0].merchant.name, DEMO_MERCHANT.name);
+    const ownerRecords = (await call(owner, 'GET', '/api/v1/me/records?type=merchant_payment')).json()
+      .records;
+    assert.equal(ownerRecords.length, 5);
+    assert.equal(ownerRecords[0].counterparty, DEMO_MERCHANT.name);
     const ownerView = (await call(owner, 'GET', '/api/v1/me/family-cards')).json().cards[0];
     assert.deepEqual(ownerView.usedThisMonth, cny(10_000));
     assert.ok(ownerView.lastUsedAt);
