@@ -11,13 +11,16 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Agreements } from './agreements/index.ts';
 import type { Config } from './config.ts';
 import type { Credit } from './credit/index.ts';
 import type { Funding } from './funding/index.ts';
 import { errorBody, installErrorHandling } from './http/errors.ts';
 import { createMetrics } from './http/metrics.ts';
 import { accountRoutes } from './http/routes/account-routes.ts';
+import { agreementRoutes } from './http/routes/agreement-routes.ts';
 import { authRoutes } from './http/routes/auth-routes.ts';
+import { billPdfRoutes } from './http/routes/bill-pdf-routes.ts';
 import { creditRoutes } from './http/routes/credit-routes.ts';
 import { devInboxRoutes } from './http/routes/dev-inbox-routes.ts';
 import { factorRoutes } from './http/routes/factor-routes.ts';
@@ -54,6 +57,7 @@ export interface AppDeps {
   readonly credit: Credit;
   readonly lock: SecurityLock;
   readonly checkUp: CheckUp;
+  readonly agreements: Agreements;
   /** Present in dev mode only: the developer inbox of SMS and e-mails "sent". */
   readonly devInbox: DevInbox | undefined;
   readonly demo: boolean;
@@ -152,6 +156,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     lock: deps.lock,
     checkUp: deps.checkUp,
     clock: deps.clock,
+  });
+  await app.register(billPdfRoutes, { identity: deps.identity, records: deps.records, clock: deps.clock });
+  await app.register(agreementRoutes, {
+    identity: deps.identity,
+    agreements: deps.agreements,
+    operatorToken: config.operatorToken,
   });
 
   const webRoot = resolve(config.webDistDir);

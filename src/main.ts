@@ -3,6 +3,7 @@
  * CLI's `serve`, the browser tests and the benchmarks start.
  */
 import type { FastifyInstance } from 'fastify';
+import { type Agreements, createAgreements } from './agreements/index.ts';
 import { buildApp } from './app.ts';
 import { type Config, loadConfig } from './config.ts';
 import { CREDIT_RUN_INTERVAL_MS, createCredit } from './credit/index.ts';
@@ -34,12 +35,7 @@ import {
   createUnconfiguredProvider,
 } from './notify/index.ts';
 import { createAllowAllRiskHook, createPayments, type RiskHook } from './payments/index.ts';
-import {
-  type AgreementsReviewPort,
-  createCheckUp,
-  createSecurityLock,
-  NO_AGREEMENTS,
-} from './protection/index.ts';
+import { type AgreementsReviewPort, createCheckUp, createSecurityLock } from './protection/index.ts';
 import { createQr, deriveQrSigningKey } from './qr/index.ts';
 import { createRateLimiter } from './ratelimit/index.ts';
 import { createRecords } from './records/index.ts';
@@ -129,12 +125,20 @@ export function createModules(
     creditLine: { accountForSpending: credit.accountForSpending },
     guard: lock.paymentGuard,
   });
+  const agreements = createAgreements({
+    db,
+    clock,
+    ledger,
+    wallet,
+    identity,
+    riskHook: options.riskHook ?? createAllowAllRiskHook(),
+  });
   const checkUp = createCheckUp({
     clock,
     identity,
     payments,
     lock,
-    agreements: options.agreements ?? NO_AGREEMENTS,
+    agreements: options.agreements ?? agreementsReviewOf(agreements),
   });
   const funding = createFunding({
     db,
@@ -180,6 +184,7 @@ export function createModules(
     credit,
     lock,
     checkUp,
+    agreements,
   };
 }
 
@@ -237,8 +242,8 @@ export async function startPlatform(
     operatorToken: options.operatorToken,
   });
   const platform = await openPlatform(config, { demo: options.demo });
-  const { ledger, identity, wallet, credit } = platform.modules;
-  if (options.demo) await seedDemo({ db: platform.store.db, identity, wallet, ledger, credit });
+  const { ledger, identity, wallet, credit, agreements } = platform.modules;
+  if (options.demo) await seedDemo({ db: platform.store.db, identity, wallet, ledger, credit, agreements });
   const app = await buildApp({
     config,
     clock: systemClock,
@@ -313,6 +318,19 @@ export async function startPlatform(
       await platform.modules.delivery.stop();
       await ledger.drain();
       await platform.store.close();
+    },
+  };
+}
+
+/** The check-up's view of agreements: active ones whose last review (or signing) is older than the cut-off. */
+function agreementsReviewOf(agreements: Agreements): AgreementsReviewPort {
+  return {
+    countNotReviewed: async ({ userId, reviewedSinceMs }) => {
+      const active = (await agreements.listAgreements(userId)).filter((a) => a.status === 'active');
+      const notReviewed = active.filter(
+        (a) => (a.reviewedAt ?? a.signedAt ?? a.createdAt).getTime() < reviewedSinceMs,
+      );
+      return { active: active.length, notReviewed: notReviewed.length };
     },
   };
 }

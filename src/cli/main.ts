@@ -105,8 +105,8 @@ async function main(argv: string[]): Promise<number> {
           console.error('seed: only --demo data exists; pass --demo');
           return 2;
         }
-        const { ledger, identity, wallet } = platform.modules;
-        const report = await seedDemo({ db: platform.store.db, ledger, identity, wallet });
+        const { ledger, identity, wallet, agreements } = platform.modules;
+        const report = await seedDemo({ db: platform.store.db, ledger, identity, wallet, agreements });
         console.log(`demo seeded: ${report.usersCreated} users created, ${report.topUps} top-ups posted`);
         return 0;
       }

@@ -34,3 +34,17 @@ export const DEMO_MERCHANT = Object.freeze({ id: 'mch_demo_coffee', name: 'Demo 
 
 /** Alice's credit line in the demo: 5,000.00 CNY (docs/credit.md). */
 export const DEMO_CREDIT_LINE = Object.freeze({ phoneE164: '+8613800138000', limitMinor: 500_000n });
+/** Alice's signed auto-debit agreement with the demo merchant (issue 4 point 9). */
+export const DEMO_AGREEMENT = Object.freeze({
+  externalAgreementNo: 'demo-coffee-club-001',
+  purpose: 'Coffee Club monthly membership',
+  perDebitCapMinor: 5_000n,
+  monthlyCapMinor: 10_000n,
+});
+
+/** An app of the demo merchant that Alice let read her basic profile. */
+export const DEMO_AUTHORISED_APP = Object.freeze({
+  appId: 'demo-coffee-app',
+  appName: 'Demo Coffee app',
+  scopes: ['auth_base', 'auth_user'] as const,
+});

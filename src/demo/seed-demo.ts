@@ -3,13 +3,20 @@
  * running it twice changes nothing (users are found by phone, top-ups have fixed transfer ids).
  */
 import type { Kysely } from 'kysely';
+import type { Agreements } from '../agreements/index.ts';
 import type { Credit } from '../credit/index.ts';
 import type { Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { assert } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import type { Wallet } from '../wallet/index.ts';
-import { DEMO_CREDIT_LINE, DEMO_MERCHANT, DEMO_USERS } from './demo-data.ts';
+import {
+  DEMO_AGREEMENT,
+  DEMO_AUTHORISED_APP,
+  DEMO_CREDIT_LINE,
+  DEMO_MERCHANT,
+  DEMO_USERS,
+} from './demo-data.ts';
 
 export interface DemoSeedReport {
   readonly usersCreated: number;
@@ -23,6 +30,8 @@ export async function seedDemo(deps: {
   ledger: Ledger;
   /** When given, Alice is granted her demo credit line (once: an existing line is left alone). */
   credit?: Pick<Credit, 'get' | 'grant'>;
+  /** When given, the demo users get an auto-debit agreement and an authorised app (issue 4 point 9). */
+  agreements?: Agreements | undefined;
 }): Promise<DemoSeedReport> {
   const { db, identity, wallet, ledger } = deps;
   const bank = await ledger.systemAccount('external_funding', 'CNY');
@@ -92,5 +101,37 @@ export async function seedDemo(deps: {
       });
     }
   }
+  if (deps.agreements) await seedAgreements(identity, deps.agreements);
   return { usersCreated, topUps };
+}
+
+/** Alice has signed a monthly coffee subscription with the demo merchant and authorised its
+ *  app, so the Security Center's lists are not empty. Idempotent by the merchant's number. */
+async function seedAgreements(identity: Identity, agreements: Agreements): Promise<void> {
+  const [alice] = DEMO_USERS;
+  assert(alice, 'demo users exist');
+  const user = await identity.findUserByPhone(alice.phoneE164);
+  assert(user, 'the demo user was created above');
+  const { agreement } = await agreements.requestAgreement({
+    merchantId: DEMO_MERCHANT.id,
+    userId: user.id,
+    purpose: DEMO_AGREEMENT.purpose,
+    perDebitCapMinor: DEMO_AGREEMENT.perDebitCapMinor,
+    monthlyCapMinor: DEMO_AGREEMENT.monthlyCapMinor,
+    currency: 'CNY',
+    externalAgreementNo: DEMO_AGREEMENT.externalAgreementNo,
+  });
+  if (agreement.status === 'pending') {
+    // Alice signs it with her (public, demo) payment password, as she would in the wallet.
+    await agreements.confirmAgreement({
+      userId: user.id,
+      agreementId: agreement.id,
+      paymentPassword: alice.paymentPassword,
+      origin: { ip: '127.0.0.1', userAgent: 'demo-seed', deviceKey: undefined, locale: 'en', location: null },
+    });
+  }
+  const apps = await agreements.listApps(user.id);
+  if (!apps.some((a) => a.appId === DEMO_AUTHORISED_APP.appId)) {
+    await agreements.grantApp({ userId: user.id, merchantId: DEMO_MERCHANT.id, ...DEMO_AUTHORISED_APP });
+  }
 }

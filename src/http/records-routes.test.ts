@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { inflateSync } from 'node:zlib';
 import { ManualClock } from '../shared/index.ts';
 import { lastSentCode } from '../testing/outbox-codes.ts';
 import { openTestApp, type TestApp } from '../testing/test-app.ts';
@@ -283,5 +284,71 @@ describe('records', () => {
   test('requires a session', async () => {
     const r = await t.app.inject({ method: 'GET', url: '/api/v1/me/records' });
     assert.equal(r.statusCode, 401);
+  });
+});
+
+/** Every Flate stream of a PDF, inflated and joined (to read its text maps). */
+function inflatedStreams(pdf: Buffer): string {
+  const text = pdf.toString('latin1');
+  const out: string[] = [];
+  for (const match of text.matchAll(/stream\r?\n/g)) {
+    const start = (match.index ?? 0) + match[0].length;
+    const end = text.indexOf('endstream', start);
+    try {
+      out.push(inflateSync(pdf.subarray(start, end)).toString('latin1'));
+    } catch {
+      // Not a Flate stream (or trailing bytes): skipped.
+    }
+  }
+  return out.join('\n');
+}
+
+describe('the monthly bill as a PDF', () => {
+  test('a real PDF naming the month, with the CJK font embedded when installed', async () => {
+    const { findCjkFont } = await import('../records/index.ts');
+    const r = await get(ann, '/api/v1/me/bills/2026-04.pdf?lang=zh-CN');
+    assert.equal(r.statusCode, 200, r.body);
+    assert.equal(r.headers['content-type'], 'application/pdf');
+    assert.match(String(r.headers['content-disposition']), /rampart-bill-2026-04\.pdf/);
+    const pdf = r.rawPayload;
+    assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+    assert.match(pdf.toString('latin1'), /Rampart bill 2026-04/);
+    assert.match(pdf.toString('latin1'), /%%EOF\s*$/);
+    if (findCjkFont()) {
+      assert.equal(r.headers['x-rampart-bill-language'], 'zh-CN');
+      assert.match(pdf.toString('latin1'), /FontFile2/);
+      // The embedded font's ToUnicode map covers the Chinese title "月度账单" (月 = U+6708).
+      assert.match(inflatedStreams(pdf), /<6708>/i);
+    } else {
+      assert.equal(r.headers['x-rampart-bill-language'], 'en');
+    }
+    // Bad months and other users: refused / only one's own rows (eve's bill has none of ann's).
+    assert.equal((await get(ann, '/api/v1/me/bills/2026-13.pdf')).statusCode, 400);
+    const english = await get(eve, '/api/v1/me/bills/2026-04.pdf?lang=en');
+    assert.equal(english.statusCode, 200);
+    assert.equal(english.headers['x-rampart-bill-language'], 'en');
+    const unsigned = await t.app.inject({ method: 'GET', url: '/api/v1/me/bills/2026-04.pdf' });
+    assert.equal(unsigned.statusCode, 401);
+  });
+
+  test('without a CJK font the bill falls back to English and Latin-1 text', async () => {
+    const { renderBillPdf } = await import('../records/index.ts');
+    const { pdf, language } = await renderBillPdf(
+      {
+        month: '2026-04',
+        holder: '王小明 (+86 138****8000)',
+        language: 'zh-CN',
+        fromTime: new Date(Date.UTC(2026, 2, 31, 16)),
+        toTime: new Date(Date.UTC(2026, 3, 30, 16)),
+        categories: [{ type: 'merchant_payment', currency: 'CNY', count: 1, inMinor: 0n, outMinor: 1_250n }],
+        rows: [],
+        rowsTruncated: false,
+        nowMs: START_MS,
+      },
+      { font: undefined },
+    );
+    assert.equal(language, 'en');
+    assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+    assert.doesNotMatch(pdf.toString('latin1'), /FontFile2/);
   });
 });

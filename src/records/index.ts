@@ -1,4 +1,12 @@
 export {
+  BILL_PDF_ROWS_MAX,
+  type BillLanguage,
+  type BillPdfInput,
+  CJK_FONT_CANDIDATES,
+  findCjkFont,
+  renderBillPdf,
+} from './bill-pdf.ts';
+export {
   BEIJING_OFFSET_MS,
   COUNTERPARTY_FILTER_LENGTH_MAX,
   RECORD_STATUSES,

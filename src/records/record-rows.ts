@@ -36,6 +36,9 @@ export function recordTypeOf(code: string, direction: 'in' | 'out'): RecordType 
     case 'p2p':
       return direction === 'out' ? 'transfer_out' : 'transfer_in';
     case 'merchant_pay':
+    // An auto-debit agreement's debit and a family card's payment pay a merchant too.
+    case 'agreement_debit':
+    case 'family_card_pay':
       return direction === 'out' ? 'merchant_payment' : 'other';
     case 'refund':
       return 'refund';

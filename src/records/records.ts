@@ -91,6 +91,23 @@ export function createRecords(deps: { db: Kysely<Database> }) {
       )
       .where('f.user_id', '=', q.userId)
       .execute();
+    // Agreement debits and family-card payments show the merchant that took the money.
+    const merchantPays = [
+      ...(await db
+        .selectFrom('agreement_debits as d')
+        .innerJoin('agreements as a', 'a.id', 'd.agreement_id')
+        .innerJoin('merchants as m', 'm.id', 'a.merchant_id')
+        .select(['d.transfer_id', 'm.name'])
+        .where('d.transfer_id', 'in', transferIds)
+        .execute()),
+      ...(await db
+        .selectFrom('family_card_payments as f')
+        .innerJoin('merchants as m', 'm.id', 'f.merchant_id')
+        .select(['f.transfer_id', 'm.name'])
+        .where('f.transfer_id', 'in', transferIds)
+        .execute()),
+    ];
+    const merchantByTransfer = new Map(merchantPays.map((p) => [p.transfer_id, p.name]));
     const intentByTransfer = new Map(intents.map((i) => [i.transfer_id, i]));
     const cardByTransfer = new Map<string, string>();
     for (const f of funding) {
@@ -117,7 +134,8 @@ export function createRecords(deps: { db: Kysely<Database> }) {
       }
       assert(amountMinor > 0n, 'an entry moves a positive amount');
       const intent = intentByTransfer.get(e.transfer_id);
-      let counterparty: string | null = cardByTransfer.get(e.transfer_id) ?? null;
+      let counterparty: string | null =
+        cardByTransfer.get(e.transfer_id) ?? merchantByTransfer.get(e.transfer_id) ?? null;
       let note: string | null = null;
       if (intent) {
         note = intent.note;

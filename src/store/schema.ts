@@ -406,6 +406,79 @@ export interface SecurityLockPayeesTable {
   first_named_at: Timestamp;
 }
 
+export interface AgreementsTable {
+  id: string;
+  user_id: string;
+  merchant_id: string;
+  external_agreement_no: string;
+  purpose: string;
+  per_debit_cap_minor: bigint;
+  monthly_cap_minor: bigint;
+  currency: string;
+  status: 'pending' | 'active' | 'cancelled' | 'suspended';
+  created_at: Timestamp;
+  request_expires_at: Timestamp;
+  signed_at: Nullable<Date>;
+  cancelled_at: Nullable<Date>;
+  cancelled_by: Nullable<'user' | 'merchant'>;
+  suspended_at: Nullable<Date>;
+  last_used_at: Nullable<Date>;
+  reviewed_at: Nullable<Date>;
+}
+
+export interface AgreementDebitsTable {
+  id: string;
+  agreement_id: string;
+  idempotency_key: string;
+  amount_minor: bigint;
+  currency: string;
+  /** The Beijing-time month the debit counts against, YYYY-MM. */
+  month: string;
+  transfer_id: string;
+  created_at: Timestamp;
+}
+
+export interface FamilyCardsTable {
+  id: string;
+  owner_id: string;
+  member_id: string;
+  monthly_cap_minor: bigint;
+  currency: string;
+  status: 'pending' | 'active' | 'cancelled' | 'suspended';
+  created_at: Timestamp;
+  accepted_at: Nullable<Date>;
+  cancelled_at: Nullable<Date>;
+  cancelled_by: Nullable<string>;
+  suspended_at: Nullable<Date>;
+  last_used_at: Nullable<Date>;
+}
+
+export interface FamilyCardPaymentsTable {
+  id: string;
+  card_id: string;
+  member_id: string;
+  client_request_id: string;
+  merchant_id: string;
+  amount_minor: bigint;
+  currency: string;
+  month: string;
+  transfer_id: string;
+  created_at: Timestamp;
+}
+
+export interface AuthorisedAppsTable {
+  id: string;
+  user_id: string;
+  merchant_id: string;
+  app_id: string;
+  app_name: string;
+  /** Space-separated OAuth-style scopes, e.g. "auth_base auth_user". */
+  scopes: string;
+  granted_at: Timestamp;
+  last_used_at: Nullable<Date>;
+  revoked_at: Nullable<Date>;
+}
+
 export interface Database {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -439,6 +512,11 @@ export interface Database {
   credit_repayments: CreditRepaymentsTable;
   security_locks: SecurityLocksTable;
   security_lock_payees: SecurityLockPayeesTable;
+  agreements: AgreementsTable;
+  agreement_debits: AgreementDebitsTable;
+  family_cards: FamilyCardsTable;
+  family_card_payments: FamilyCardPaymentsTable;
+  authorised_apps: AuthorisedAppsTable;
 }
 
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;

@@ -14,6 +14,7 @@ import * as signInSecurityMigration from './migrations/0003-sign-in-security.ts'
 import * as paymentsMigration from './migrations/0004-payments.ts';
 import * as fundingMigration from './migrations/0005-funding.ts';
 import * as creditLockMigration from './migrations/0006-credit-lock.ts';
+import * as agreementsFamilyMigration from './migrations/0007-agreements-family.ts';
 import { PgliteDurability } from './pglite-durability.ts';
 import type { Database } from './schema.ts';
 
@@ -158,6 +159,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-payments': paymentsMigration,
   '0005-funding': fundingMigration,
   '0006-credit-lock': creditLockMigration,
+  '0007-agreements-family': agreementsFamilyMigration,
 };
 
 class InCodeMigrations implements MigrationProvider {

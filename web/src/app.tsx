@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { AgreementSignPage } from './agreement-sign-page.tsx';
 import type { DemoLogin, User } from './api.ts';
 import { ApiError, fetchDemoLogins, fetchMe, signOut } from './api.ts';
 import { CardsPage } from './cards-page.tsx';
@@ -6,9 +7,11 @@ import { CollectPage } from './collect-page.tsx';
 import { CreditPage } from './credit-page.tsx';
 import { DemoContext } from './dev-inbox-panel.tsx';
 import { ErrorNotice } from './error-notice.tsx';
+import { FamilyCardPage } from './family-card-page.tsx';
 import { SessionExpiredContext } from './forms.tsx';
 import { type MessageKey, useI18n } from './i18n.ts';
 import { NotMePage } from './not-me-page.tsx';
+import { RecordsPage } from './records-page.tsx';
 import { Link, navigate, ROUTES, useLocation } from './router.tsx';
 import { SecurityCenterPage } from './security/security-center-page.tsx';
 import { SignInPage } from './sign-in-page.tsx';
@@ -35,6 +38,9 @@ function pageTitleKey(pathname: string, session: Session['state']): MessageKey |
   if (pathname === ROUTES.cards) return 'cards.title';
   if (pathname === ROUTES.collect) return 'collect.title';
   if (pathname === ROUTES.credit) return 'credit.title';
+  if (pathname === ROUTES.records) return 'records.title';
+  if (pathname === ROUTES.agreementSign) return 'sign.title';
+  if (pathname === ROUTES.familyCard) return 'familyCard.title';
   if (pathname === ROUTES.wallet) return 'nav.wallet';
   return null;
 }
@@ -161,6 +167,9 @@ export function App() {
               <Link className="tab" to={ROUTES.credit}>
                 {t('nav.credit')}
               </Link>
+              <Link className="tab" to={ROUTES.records}>
+                {t('nav.records')}
+              </Link>
               <Link className="tab" to={ROUTES.security}>
                 {t('nav.security')}
               </Link>
@@ -203,6 +212,7 @@ export function App() {
                   <StepUpProvider>
                     <SignedInPage
                       pathname={location.pathname}
+                      search={location.search}
                       user={session.user}
                       onSessionExpired={showSignIn}
                       focusHeading={viewChanged}
@@ -220,11 +230,13 @@ export function App() {
 
 function SignedInPage({
   pathname,
+  search,
   user,
   onSessionExpired,
   focusHeading,
 }: {
   readonly pathname: string;
+  readonly search: string;
   readonly user: User;
   readonly onSessionExpired: () => void;
   readonly focusHeading: boolean;
@@ -234,6 +246,10 @@ function SignedInPage({
   if (pathname === ROUTES.cards) return <CardsPage focusHeading={focusHeading} />;
   if (pathname === ROUTES.collect) return <CollectPage focusHeading={focusHeading} />;
   if (pathname === ROUTES.credit) return <CreditPage focusHeading={focusHeading} />;
+  if (pathname === ROUTES.records) return <RecordsPage focusHeading={focusHeading} />;
+  if (pathname === ROUTES.agreementSign)
+    return <AgreementSignPage search={search} focusHeading={focusHeading} />;
+  if (pathname === ROUTES.familyCard) return <FamilyCardPage search={search} focusHeading={focusHeading} />;
   if (pathname === ROUTES.wallet || SIGNED_OUT_PATHS.has(pathname)) {
     return <WalletPage user={user} onSessionExpired={onSessionExpired} focusHeading={focusHeading} />;
   }

@@ -4,6 +4,7 @@
  * Placeholders are `{name}`; `translate` fills them from `params`.
  */
 import { createContext, useContext } from 'react';
+import { agreementMessages } from './messages/agreements.ts';
 import { creditMessages } from './messages/credit.ts';
 import { protectionMessages } from './messages/protection.ts';
 
@@ -555,6 +556,7 @@ const en = {
   ...coreEn,
   ...creditMessages.en,
   ...protectionMessages.en,
+  ...agreementMessages.en,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1097,6 +1099,7 @@ const zhCN: Messages = {
   ...coreZhCN,
   ...creditMessages.zhCN,
   ...protectionMessages.zhCN,
+  ...agreementMessages.zhCN,
 };
 
 export const LOCALES = ['zh-CN', 'en'] as const;

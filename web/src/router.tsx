@@ -14,6 +14,9 @@ export const ROUTES = {
   collect: '/collect',
   credit: '/credit',
   notMe: '/not-me',
+  records: '/records',
+  agreementSign: '/agreements/sign',
+  familyCard: '/family-card',
 } as const;
 
 export interface Location {

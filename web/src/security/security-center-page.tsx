@@ -15,6 +15,7 @@ import { BackupCodesSection, PasskeysSection, TotpSection } from './factor-secti
 import { LoginPasswordSection, PaymentPasswordSection } from './password-sections.tsx';
 import { PasswordFreeSection, PaymentLimitsSection } from './payment-sections.tsx';
 import { CheckUpSection, SecurityLockSection } from './protection-sections.tsx';
+import { ProtectionsSection } from './protections-section.tsx';
 import { DevicesSection, SessionsSection } from './session-sections.tsx';
 import { LoadState, SectionCard, SecurityRefreshContext, useDateTimeFormat, useLoad } from './shared.tsx';
 
@@ -57,6 +58,7 @@ function SecurityCenter({ user, focusHeading }: { readonly user: User; readonly 
       <PaymentLimitsSection />
       <PasswordFreeSection />
       <SecurityLockSection />
+      <ProtectionsSection />
       <PhoneSection overview={overview.data} />
       <EmailSection overview={overview.data} />
       <PasskeysSection />

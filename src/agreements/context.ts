@@ -1,0 +1,22 @@
+/** What every use case of this module receives: built once by createAgreements, never a global. */
+import type { Kysely } from 'kysely';
+import type { Identity } from '../identity/index.ts';
+import type { Ledger } from '../ledger/index.ts';
+import type { RiskHook } from '../payments/index.ts';
+import type { Clock } from '../shared/index.ts';
+import type { Database } from '../store/index.ts';
+import type { Wallet } from '../wallet/index.ts';
+
+export interface AgreementsDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+  readonly ledger: Pick<Ledger, 'createTransfersInTransaction'>;
+  readonly wallet: Pick<Wallet, 'openWallet'>;
+  readonly identity: Pick<Identity, 'findUserByPhone'> & {
+    readonly security: Pick<Identity['security'], 'verifyPaymentPassword'>;
+  };
+  /** Every debit and family-card payment passes the same risk hook as a wallet payment. */
+  readonly riskHook: RiskHook;
+}
+
+export type AgreementsContext = AgreementsDeps;

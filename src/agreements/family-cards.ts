@@ -1,0 +1,388 @@
+/**
+ * Family cards (issue 4 point 9): an owner gives a member (another user, found by phone) the
+ * right to spend the owner's wallet at merchants up to a monthly cap. The owner confirms the
+ * offer with the payment password; the member accepts; the member pays a merchant with the card,
+ * confirming with the member's own payment password; the money leaves the owner's wallet in one
+ * ledger transfer; owner and member see each use; either cancels in one step.
+ *
+ * A payment and a cancel both take the card row's lock: the monthly cap is checked under it (so
+ * concurrent payments cannot together pass it) and a cancel either waits for a payment in flight
+ * or is seen by it. A trigger keeps a cancelled card cancelled forever.
+ */
+import type { Selectable } from 'kysely';
+import { IDENTITY_ERRORS, type Located, maskPhone, normalizePhone } from '../identity/index.ts';
+import { maskName } from '../payments/index.ts';
+import { DomainError, type Money, newId } from '../shared/index.ts';
+import type { Database } from '../store/index.ts';
+import {
+  AGREEMENTS_CURRENCY,
+  FAMILY_CARD_MONTHLY_CAP_MAX_MINOR,
+  FAMILY_CARDS_PER_OWNER_MAX,
+  LIST_ROWS_MAX,
+} from './constants.ts';
+import type { AgreementsContext } from './context.ts';
+import { AGREEMENT_ERRORS } from './errors.ts';
+import {
+  assessRisk,
+  currencyOf,
+  inMoneyTransaction,
+  loadMerchant,
+  monthOf,
+  postToMerchant,
+  refuseIfFrozen,
+} from './money-move.ts';
+
+type CardRow = Selectable<Database['family_cards']>;
+type PaymentRow = Selectable<Database['family_card_payments']>;
+
+export type FamilyCardStatus = 'pending' | 'active' | 'cancelled' | 'suspended';
+
+export interface FamilyCardView {
+  readonly id: string;
+  /** Whether the caller gave this card or received it. */
+  readonly role: 'owner' | 'member';
+  /** The other person, masked: owner sees the member, member sees the owner. */
+  readonly counterpart: { readonly maskedName: string; readonly maskedPhone: string };
+  readonly monthlyCap: Money;
+  readonly usedThisMonth: Money;
+  readonly status: FamilyCardStatus;
+  readonly createdAt: Date;
+  readonly acceptedAt: Date | null;
+  readonly cancelledAt: Date | null;
+  readonly lastUsedAt: Date | null;
+}
+
+export interface FamilyCardPaymentView {
+  readonly id: string;
+  readonly cardId: string;
+  readonly merchant: { readonly id: string; readonly name: string };
+  readonly amount: Money;
+  readonly transferId: string;
+  readonly createdAt: Date;
+}
+
+async function toViews(ctx: AgreementsContext, userId: string, rows: CardRow[]): Promise<FamilyCardView[]> {
+  if (rows.length === 0) return [];
+  const otherIds = [...new Set(rows.map((r) => (r.owner_id === userId ? r.member_id : r.owner_id)))];
+  const people = await ctx.db
+    .selectFrom('users')
+    .select(['id', 'display_name', 'phone_e164'])
+    .where('id', 'in', otherIds)
+    .execute();
+  const byId = new Map(people.map((p) => [p.id, p]));
+  const month = monthOf(ctx.clock.nowMs());
+  const usage = await ctx.db
+    .selectFrom('family_card_payments')
+    .select(['card_id', (eb) => eb.fn.sum<string>('amount_minor').as('total')])
+    .where(
+      'card_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .where('month', '=', month)
+    .groupBy('card_id')
+    .execute();
+  const used = new Map(usage.map((u) => [u.card_id, BigInt(u.total)]));
+  return rows.map((row) => {
+    const role = row.owner_id === userId ? 'owner' : 'member';
+    const other = byId.get(role === 'owner' ? row.member_id : row.owner_id);
+    const currency = currencyOf(row);
+    return {
+      id: row.id,
+      role,
+      counterpart: {
+        maskedName: maskName(other?.display_name ?? ''),
+        maskedPhone: other ? maskPhone(other.phone_e164) : '',
+      },
+      monthlyCap: { amountMinor: row.monthly_cap_minor, currency },
+      usedThisMonth: { amountMinor: used.get(row.id) ?? 0n, currency },
+      status: row.status,
+      createdAt: row.created_at,
+      acceptedAt: row.accepted_at,
+      cancelledAt: row.cancelled_at,
+      lastUsedAt: row.last_used_at,
+    };
+  });
+}
+
+async function toView(ctx: AgreementsContext, userId: string, row: CardRow): Promise<FamilyCardView> {
+  const [view] = await toViews(ctx, userId, [row]);
+  if (!view) throw new DomainError(AGREEMENT_ERRORS.FAMILY_CARD_NOT_FOUND);
+  return view;
+}
+
+/** A card the caller owns or holds; anyone else's is as unknown as a missing one. */
+async function loadVisible(ctx: AgreementsContext, userId: string, cardId: string): Promise<CardRow> {
+  const row = await ctx.db
+    .selectFrom('family_cards')
+    .selectAll()
+    .where('id', '=', cardId)
+    .where((eb) => eb.or([eb('owner_id', '=', userId), eb('member_id', '=', userId)]))
+    .executeTakeFirst();
+  if (!row) throw new DomainError(AGREEMENT_ERRORS.FAMILY_CARD_NOT_FOUND);
+  return row;
+}
+
+function statusError(status: FamilyCardStatus): DomainError {
+  if (status === 'cancelled') return new DomainError(AGREEMENT_ERRORS.FAMILY_CARD_CANCELLED);
+  if (status === 'suspended') return new DomainError(AGREEMENT_ERRORS.FAMILY_CARD_SUSPENDED);
+  return new DomainError(AGREEMENT_ERRORS.FAMILY_CARD_NOT_ACTIVE);
+}
+
+export async function offerFamilyCard(
+  ctx: AgreementsContext,
+  input: {
+    ownerId: string;
+    memberPhone: string;
+    monthlyCap: Money;
+    paymentPassword: string;
+    origin: Located;
+  },
+): Promise<FamilyCardView> {
+  const capMinor = input.monthlyCap.amountMinor;
+  if (capMinor <= 0n || capMinor > FAMILY_CARD_MONTHLY_CAP_MAX_MINOR) {
+    throw new DomainError(AGREEMENT_ERRORS.INVALID_CAPS, {
+      max: { amountMinor: FAMILY_CARD_MONTHLY_CAP_MAX_MINOR.toString(), currency: AGREEMENTS_CURRENCY },
+    });
+  }
+  if (input.monthlyCap.currency !== AGREEMENTS_CURRENCY)
+    throw new DomainError(AGREEMENT_ERRORS.CURRENCY_MISMATCH);
+  const phone = normalizePhone(input.memberPhone);
+  if (!phone) throw new DomainError(IDENTITY_ERRORS.INVALID_PHONE);
+  const member = await ctx.identity.findUserByPhone(phone);
+  if (!member) throw new DomainError(AGREEMENT_ERRORS.USER_NOT_FOUND);
+  if (member.id === input.ownerId) throw new DomainError(AGREEMENT_ERRORS.CANNOT_ADD_SELF);
+  // Handing someone else your money is confirmed like a payment.
+  await ctx.identity.security.verifyPaymentPassword(input.ownerId, input.paymentPassword, input.origin);
+  const count = await ctx.db
+    .selectFrom('family_cards')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('owner_id', '=', input.ownerId)
+    .where('status', '<>', 'cancelled')
+    .executeTakeFirstOrThrow();
+  if (Number(count.n) >= FAMILY_CARDS_PER_OWNER_MAX) throw new DomainError(AGREEMENT_ERRORS.TOO_MANY);
+  const row = await ctx.db
+    .insertInto('family_cards')
+    .values({
+      id: newId('fam'),
+      owner_id: input.ownerId,
+      member_id: member.id,
+      monthly_cap_minor: capMinor,
+      currency: AGREEMENTS_CURRENCY,
+      status: 'pending',
+      created_at: new Date(ctx.clock.nowMs()),
+    })
+    // The partial unique index: one live card per owner and member.
+    .onConflict((oc) => oc.columns(['owner_id', 'member_id']).where('status', '<>', 'cancelled').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new DomainError(AGREEMENT_ERRORS.FAMILY_CARD_EXISTS);
+  return toView(ctx, input.ownerId, row);
+}
+
+export async function acceptFamilyCard(
+  ctx: AgreementsContext,
+  input: { memberId: string; cardId: string },
+): Promise<FamilyCardView> {
+  const card = await loadVisible(ctx, input.memberId, input.cardId);
+  // Only the member accepts; to the owner it is "not pending for you".
+  if (card.member_id !== input.memberId) throw new DomainError(AGREEMENT_ERRORS.FAMILY_CARD_NOT_PENDING);
+  if (card.status === 'active') return toView(ctx, input.memberId, card);
+  const row = await ctx.db
+    .updateTable('family_cards')
+    .set({ status: 'active', accepted_at: new Date(ctx.clock.nowMs()) })
+    .where('id', '=', card.id)
+    .where('member_id', '=', input.memberId)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new DomainError(AGREEMENT_ERRORS.FAMILY_CARD_NOT_PENDING);
+  return toView(ctx, input.memberId, row);
+}
+
+/** Owner or member, one step, no password. Idempotent. */
+export async function cancelFamilyCard(
+  ctx: AgreementsContext,
+  input: { userId: string; cardId: string },
+): Promise<FamilyCardView> {
+  const card = await loadVisible(ctx, input.userId, input.cardId);
+  await ctx.db
+    .updateTable('family_cards')
+    .set({ status: 'cancelled', cancelled_at: new Date(ctx.clock.nowMs()), cancelled_by: input.userId })
+    .where('id', '=', card.id)
+    .where('status', '<>', 'cancelled')
+    .execute();
+  return toView(ctx, input.userId, await loadVisible(ctx, input.userId, input.cardId));
+}
+
+export async function listFamilyCards(ctx: AgreementsContext, userId: string): Promise<FamilyCardView[]> {
+  const rows = await ctx.db
+    .selectFrom('family_cards')
+    .selectAll()
+    .where((eb) => eb.or([eb('owner_id', '=', userId), eb('member_id', '=', userId)]))
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(LIST_ROWS_MAX)
+    .execute();
+  return toViews(ctx, userId, rows);
+}
+
+/** Stolen-account flow: cards the user gave and cards the user holds stop paying. */
+export async function suspendAllFamilyCards(ctx: AgreementsContext, userId: string): Promise<number> {
+  const rows = await ctx.db
+    .updateTable('family_cards')
+    .set({ status: 'suspended', suspended_at: new Date(ctx.clock.nowMs()) })
+    .where((eb) => eb.or([eb('owner_id', '=', userId), eb('member_id', '=', userId)]))
+    .where('status', 'in', ['active', 'pending'])
+    .returning('id')
+    .execute();
+  return rows.length;
+}
+
+function paymentView(row: PaymentRow, merchantName: string): FamilyCardPaymentView {
+  return {
+    id: row.id,
+    cardId: row.card_id,
+    merchant: { id: row.merchant_id, name: merchantName },
+    amount: { amountMinor: row.amount_minor, currency: currencyOf(row) },
+    transferId: row.transfer_id,
+    createdAt: row.created_at,
+  };
+}
+
+export async function listFamilyCardPayments(
+  ctx: AgreementsContext,
+  input: { userId: string; cardId: string },
+): Promise<FamilyCardPaymentView[]> {
+  await loadVisible(ctx, input.userId, input.cardId);
+  const rows = await ctx.db
+    .selectFrom('family_card_payments as p')
+    .innerJoin('merchants as m', 'm.id', 'p.merchant_id')
+    .selectAll('p')
+    .select('m.name as merchant_name')
+    .where('p.card_id', '=', input.cardId)
+    .orderBy('p.created_at', 'desc')
+    .orderBy('p.id', 'desc')
+    .limit(LIST_ROWS_MAX)
+    .execute();
+  return rows.map((r) => paymentView(r, r.merchant_name));
+}
+
+/**
+ * The member pays a merchant with the card. The member's payment password confirms it (checked
+ * before any lock); then one transaction locks card → owner → member → accounts, re-checks the
+ * status and the month's total under the card lock, and posts owner wallet → merchant.
+ */
+export async function payWithFamilyCard(
+  ctx: AgreementsContext,
+  input: {
+    memberId: string;
+    cardId: string;
+    merchantId: string;
+    amount: Money;
+    paymentPassword: string;
+    clientRequestId: string;
+    origin: Located;
+  },
+): Promise<{ payment: FamilyCardPaymentView; created: boolean }> {
+  if (input.amount.amountMinor <= 0n) throw new DomainError(AGREEMENT_ERRORS.INVALID_AMOUNT);
+  const card = await loadVisible(ctx, input.memberId, input.cardId);
+  // The owner does not pay with a card given away: to them it is not a card to pay with.
+  if (card.member_id !== input.memberId) throw new DomainError(AGREEMENT_ERRORS.FAMILY_CARD_NOT_FOUND);
+  const merchant = await loadMerchant(ctx, input.merchantId);
+  const currency = currencyOf(card);
+  if (input.amount.currency !== currency || merchant.currency !== currency) {
+    throw new DomainError(AGREEMENT_ERRORS.CURRENCY_MISMATCH);
+  }
+  const replay = await ctx.db
+    .selectFrom('family_card_payments')
+    .selectAll()
+    .where('card_id', '=', card.id)
+    .where('client_request_id', '=', input.clientRequestId)
+    .executeTakeFirst();
+  if (replay) return { payment: paymentView(checkSame(replay, input), merchant.name), created: false };
+  if (card.status !== 'active') throw statusError(card.status);
+  await ctx.identity.security.verifyPaymentPassword(input.memberId, input.paymentPassword, input.origin);
+  await assessRisk(ctx, {
+    payerId: card.owner_id,
+    merchantId: merchant.id,
+    merchantAccountId: merchant.settlementAccountId,
+    amountMinor: input.amount.amountMinor,
+    currency,
+    ip: input.origin.ip,
+  });
+  const ownerAccount = await ctx.wallet.openWallet(card.owner_id, currency);
+
+  const outcome = await inMoneyTransaction(ctx, async (trx) => {
+    const locked = await trx
+      .selectFrom('family_cards')
+      .selectAll()
+      .where('id', '=', card.id)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const again = await trx
+      .selectFrom('family_card_payments')
+      .selectAll()
+      .where('card_id', '=', card.id)
+      .where('client_request_id', '=', input.clientRequestId)
+      .executeTakeFirst();
+    if (again) return { row: checkSame(again, input), created: false };
+    if (locked.status !== 'active') throw statusError(locked.status);
+    await refuseIfFrozen(trx, locked.owner_id);
+    await refuseIfFrozen(trx, locked.member_id);
+    const nowMs = ctx.clock.nowMs();
+    const month = monthOf(nowMs);
+    const used = await trx
+      .selectFrom('family_card_payments')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('amount_minor'), eb.val('0')).as('total'))
+      .where('card_id', '=', card.id)
+      .where('month', '=', month)
+      .executeTakeFirstOrThrow();
+    const leftMinor = locked.monthly_cap_minor - BigInt(used.total);
+    if (input.amount.amountMinor > leftMinor) {
+      throw new DomainError(AGREEMENT_ERRORS.MONTHLY_CAP_EXCEEDED, {
+        leftThisMonth: { amountMinor: (leftMinor > 0n ? leftMinor : 0n).toString(), currency },
+      });
+    }
+    const id = newId('fcp');
+    const transferId = `fcp:${id}`;
+    await postToMerchant(ctx, trx, {
+      transferId,
+      code: 'family_card_pay',
+      debitAccountId: ownerAccount.id,
+      creditAccountId: merchant.settlementAccountId,
+      amountMinor: input.amount.amountMinor,
+      currency,
+    });
+    const row = await trx
+      .insertInto('family_card_payments')
+      .values({
+        id,
+        card_id: card.id,
+        member_id: input.memberId,
+        client_request_id: input.clientRequestId,
+        merchant_id: merchant.id,
+        amount_minor: input.amount.amountMinor,
+        currency,
+        month,
+        transfer_id: transferId,
+        created_at: new Date(nowMs),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx
+      .updateTable('family_cards')
+      .set({ last_used_at: new Date(nowMs) })
+      .where('id', '=', card.id)
+      .execute();
+    return { row, created: true };
+  });
+  return { payment: paymentView(outcome.row, merchant.name), created: outcome.created };
+}
+
+function checkSame(row: PaymentRow, input: { merchantId: string; amount: Money }): PaymentRow {
+  if (row.merchant_id !== input.merchantId || row.amount_minor !== input.amount.amountMinor) {
+    throw new DomainError(AGREEMENT_ERRORS.CLIENT_REQUEST_ID_REUSED);
+  }
+  return row;
+}

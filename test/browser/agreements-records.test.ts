@@ -1,0 +1,188 @@
+// Proves the records page, the monthly bill's PDF and the agreements part of the Security Center
+// in a real browser: the demo platform serves the built app; a merchant (the platform's own
+// agreements module, as the open API will call it) asks Alice to sign an agreement; chromium signs
+// Alice in, opens the signing page, reads the plain statement of merchant, purpose and caps, and
+// signs with her payment password; the merchant debits 12.34; the records page finds that debit by
+// type and by counterparty (and nothing for a counterparty that does not exist), every row links
+// to the report page, the month's bill lists it and its PDF link answers a real PDF; finally
+// Alice cancels the agreement in the Security Center through the confirm step, and the next
+// debit is refused with agreement_cancelled.
+import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { openBrowserSession, readCode } from './harness.ts';
+
+const SCREENSHOT_PATH = join(tmpdir(), 'rampart-records.png');
+const SECURITY_SCREENSHOT_PATH = join(tmpdir(), 'rampart-agreements.png');
+
+// src/demo/demo-data.ts: public demo credentials.
+const ALICE = {
+  phone: '+8613800138000',
+  displayName: 'Alice Chen',
+  password: 'alice-demo-2026',
+  paymentPassword: '258036',
+};
+const MERCHANT = { id: 'mch_demo_coffee', name: 'Demo Coffee Shop' };
+const PURPOSE = 'Gym membership, billed monthly';
+
+test('records, bill PDF and agreements in chromium: sign, debit, search, download, cancel', {
+  timeout: 180_000,
+}, async (t) => {
+  const browser = await openBrowserSession(t);
+  if (!browser) return;
+  const { origin, page, pageErrors, platform } = browser;
+  const { agreements, identity } = platform.platform.modules;
+  try {
+    const alice = await identity.findUserByPhone(ALICE.phone);
+    assert(alice, 'the demo seed made Alice');
+    const { agreement } = await agreements.requestAgreement({
+      merchantId: MERCHANT.id,
+      userId: alice.id,
+      purpose: PURPOSE,
+      perDebitCapMinor: 5_000n,
+      monthlyCapMinor: 20_000n,
+      currency: 'CNY',
+      externalAgreementNo: 'browser-gym-1',
+    });
+
+    await t.test('Alice signs in, answering the new-device SMS challenge', async () => {
+      await page.goto(`${origin}/`);
+      await page.getByRole('heading', { level: 1, name: 'Sign in to Rampart' }).waitFor();
+      await page.getByLabel('Phone number').fill(ALICE.phone);
+      await page.getByLabel('Password').fill(ALICE.password);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Confirm this sign-in' }).waitFor();
+      const sentAfterMs = Date.now();
+      await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/sign-in/send-code')),
+        page.getByRole('button', { name: 'Send code' }).click(),
+      ]);
+      const code = await readCode(origin, ALICE.phone, sentAfterMs);
+      await page.getByLabel('SMS code').fill(code);
+      await page.getByLabel('SMS code').press('Enter');
+      await page.getByRole('heading', { level: 1, name: `Hello, ${ALICE.displayName}` }).waitFor();
+    });
+
+    await t.test(
+      'the signing page states merchant, purpose and caps; the payment password signs',
+      async () => {
+        await page.goto(`${origin}/agreements/sign?id=${encodeURIComponent(agreement.id)}`);
+        await page.getByRole('heading', { level: 1, name: 'Sign an auto-debit agreement' }).waitFor();
+        const statement = page.getByTestId('agreement-statement');
+        await statement.getByText(`${MERCHANT.name} asks to take money`, { exact: false }).waitFor();
+        await statement.getByText(PURPOSE, { exact: false }).waitFor();
+        await statement
+          .getByText('at most CN¥50.00 at a time and at most CN¥200.00', { exact: false })
+          .waitFor();
+        await page.getByLabel('Payment password').fill('000000');
+        const [wrong] = await Promise.all([
+          page.waitForResponse((r) => r.url().endsWith('/confirm')),
+          page.getByRole('button', { name: 'Sign agreement' }).click(),
+        ]);
+        assert.equal(wrong.status(), 401);
+        await page.getByRole('alert').filter({ hasText: 'wrong_payment_password' }).waitFor();
+        await page.getByLabel('Payment password').fill(ALICE.paymentPassword);
+        const [signed] = await Promise.all([
+          page.waitForResponse((r) => r.url().endsWith('/confirm')),
+          page.getByRole('button', { name: 'Sign agreement' }).click(),
+        ]);
+        assert.equal(signed.status(), 200);
+        await page.getByText(`Signed. ${MERCHANT.name} may now debit within these caps.`).waitFor();
+      },
+    );
+
+    let transferId = '';
+    await t.test('the merchant debits 12.34; the records page finds it and links to a report', async () => {
+      const { debit } = await agreements.debit({
+        agreementId: agreement.id,
+        merchantId: MERCHANT.id,
+        amount: { amountMinor: 1_234n, currency: 'CNY' },
+        idempotencyKey: 'gym-2026-01',
+      });
+      transferId = debit.transferId;
+      await page.getByRole('navigation').getByRole('link', { name: 'Records' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Records and bills' }).waitFor();
+      const table = page.getByTestId('records');
+      await table.getByRole('cell', { name: MERCHANT.name }).first().waitFor();
+
+      await page.getByLabel('Type').selectOption('merchant_payment');
+      await page.getByLabel('Counterparty').fill('coffee');
+      const [searched] = await Promise.all([
+        page.waitForResponse((r) => r.url().includes('/api/v1/me/records?')),
+        page.getByRole('button', { name: 'Search', exact: true }).click(),
+      ]);
+      assert.equal(searched.status(), 200);
+      assert.match(searched.url(), /type=merchant_payment/);
+      await page.getByText('1 records shown').waitFor();
+      const row = table.getByRole('row').filter({ hasText: MERCHANT.name });
+      await row.getByRole('cell', { name: '-CN¥12.34' }).waitFor();
+      const report = row.getByRole('link', { name: /^Report the Merchant payment of -CN¥12\.34/ });
+      assert.equal(await report.getAttribute('href'), `/report?transfer=${encodeURIComponent(transferId)}`);
+      // The CSV link carries the same filters.
+      const csvHref = await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href');
+      assert.match(csvHref ?? '', /^\/api\/v1\/me\/records\.csv\?type=merchant_payment&counterparty=coffee$/);
+
+      await page.getByLabel('Counterparty').fill('nobody-like-this');
+      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      await page.getByText('No records match.').waitFor();
+    });
+
+    await t.test("the month's bill lists the payment, and its PDF link answers a real PDF", async () => {
+      const bill = page.getByTestId('bill');
+      await bill.getByRole('row', { name: /Merchant payment/ }).waitFor();
+      await bill.getByRole('cell', { name: 'CN¥12.34' }).first().waitFor();
+      const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
+      const link = page.getByTestId('bill-pdf');
+      assert.equal(await link.textContent(), `Download PDF bill for ${month}`);
+      const href = await link.getAttribute('href');
+      assert.equal(href, `/api/v1/me/bills/${month}.pdf?lang=en`);
+      const pdf = await page.request.get(`${origin}${href}`);
+      assert.equal(pdf.status(), 200);
+      assert.equal(pdf.headers()['content-type'], 'application/pdf');
+      const bytes = await pdf.body();
+      assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
+      assert.match(bytes.toString('latin1'), new RegExp(`Rampart bill ${month}`));
+      await page.screenshot({ path: SCREENSHOT_PATH, fullPage: true });
+    });
+
+    await t.test('the Security Center cancels the agreement in one confirmed step; debits stop', async () => {
+      await page.getByRole('navigation').getByRole('link', { name: 'Security' }).click();
+      const section = page.getByRole('region', { name: 'Agreements, family cards and authorised apps' });
+      await section.waitFor();
+      const item = section.getByRole('listitem').filter({ hasText: PURPOSE });
+      await item.getByText('Active').waitFor();
+      // The demo's own coffee-club agreement and the demo app are listed too.
+      await section.getByRole('listitem').filter({ hasText: 'Coffee Club monthly membership' }).waitFor();
+      await section.getByRole('listitem').filter({ hasText: 'Demo Coffee app' }).waitFor();
+      await item.getByRole('button', { name: `Cancel the agreement with ${MERCHANT.name}` }).click();
+      const question = item.getByRole('group', {
+        name: `Cancel the agreement with ${MERCHANT.name}? It can never debit you again.`,
+      });
+      await question.waitFor();
+      // Focus moves to the confirming button, so a keyboard user answers at once.
+      const yes = question.getByRole('button', { name: 'Yes, cancel it' });
+      assert.equal(await yes.evaluate((el) => el === document.activeElement), true);
+      const [cancelled] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith(`/api/v1/me/agreements/${agreement.id}/cancel`)),
+        yes.click(),
+      ]);
+      assert.equal(cancelled.status(), 200);
+      await section.getByText(`The agreement with ${MERCHANT.name} is cancelled.`).waitFor();
+      await item.getByText('Cancelled').waitFor();
+      await page.screenshot({ path: SECURITY_SCREENSHOT_PATH, fullPage: true });
+      await assert.rejects(
+        agreements.debit({
+          agreementId: agreement.id,
+          merchantId: MERCHANT.id,
+          amount: { amountMinor: 100n, currency: 'CNY' },
+          idempotencyKey: 'gym-2026-02',
+        }),
+        (error: unknown) => error instanceof Error && 'code' in error && error.code === 'agreement_cancelled',
+      );
+      assert.deepEqual(pageErrors, []);
+    });
+  } finally {
+    await browser.close();
+  }
+});
