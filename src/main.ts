@@ -36,6 +36,12 @@ import { createAllowAllRiskHook, createPayments, type RiskHook } from './payment
 import { createQr, deriveQrSigningKey } from './qr/index.ts';
 import { createRateLimiter } from './ratelimit/index.ts';
 import { createRecords } from './records/index.ts';
+import {
+  createRecovery,
+  documentsDirFor,
+  RECOVERY_DUE_INTERVAL_MS,
+  type SuspendUserGrants,
+} from './recovery/index.ts';
 import { type Clock, systemClock } from './shared/index.ts';
 import { migrateToLatest, openStore, type Store } from './store/index.ts';
 import { createWallet } from './wallet/index.ts';
@@ -73,6 +79,11 @@ export function createModules(
     riskHook?: RiskHook;
     /** Replaces the built-in bank simulator (a real bank; tests with another delay). */
     bankConnector?: BankConnector;
+    /** Issue 7: suspends agreements and family cards when an account is reported stolen. The
+     *  lead connects src/agreements' suspendAll here; until then a no-op that reports 0. */
+    suspendUserGrants?: SuspendUserGrants;
+    /** Where manual-recovery documents are stored (encrypted); default beside the data dir. */
+    documentsDir?: string;
   },
 ) {
   const { db } = store;
@@ -145,7 +156,19 @@ export function createModules(
   // No SMS gateway ships with Rampart: production plugs one in behind SmsProvider (docs/identity.md).
   const sms = devInbox ? createDevInboxSmsProvider(devInbox) : createUnconfiguredProvider('sms');
   const delivery = createDeliveryWorker({ db, clock, email, sms });
-  return { ledger, identity, wallet, payments, funding, qr, records, factors, devInbox, delivery };
+  const recovery = createRecovery({
+    db,
+    clock,
+    identity,
+    ledger,
+    wallet,
+    payments,
+    masterKey: options.masterKey,
+    grants: options.suspendUserGrants,
+    publicUrl: publicUrl.origin,
+    documentsDir: options.documentsDir ?? documentsDirFor(config.dataDir),
+  });
+  return { ledger, identity, wallet, payments, funding, qr, records, factors, devInbox, delivery, recovery };
 }
 
 /** Opens the store, migrates, builds the modules. Caller closes `store`. */
@@ -204,6 +227,7 @@ export async function startPlatform(
   const platform = await openPlatform(config, { demo: options.demo });
   const { ledger, identity, wallet } = platform.modules;
   if (options.demo) await seedDemo({ db: platform.store.db, identity, wallet, ledger });
+  if (options.demo) await platform.modules.recovery.seedDemo();
   const app = await buildApp({
     config,
     clock: systemClock,
@@ -241,6 +265,20 @@ export async function startPlatform(
       });
   }, SETTLE_INTERVAL_MS);
   settle.unref();
+  // Issue 7: manual recoveries whose 24-hour cool-down ended. The state is in the database and
+  // rows are claimed with SKIP LOCKED, so any number of processes may run this.
+  let recovering = false;
+  const recoveryDue = setInterval(() => {
+    if (recovering) return;
+    recovering = true;
+    platform.modules.recovery
+      .runDue(Date.now())
+      .catch((error: unknown) => app.log.error({ err: error }, 'recovery cool-down sweep failed'))
+      .finally(() => {
+        recovering = false;
+      });
+  }, RECOVERY_DUE_INTERVAL_MS);
+  recoveryDue.unref();
   // PGlite: checkpoint and flush the data directory every 5 minutes (see pglite-durability.ts).
   const checkpoint = setInterval(() => {
     platform.store.checkpoint().catch((error: unknown) => app.log.error({ err: error }, 'checkpoint failed'));
@@ -259,6 +297,7 @@ export async function startPlatform(
     close: async () => {
       clearInterval(sweep);
       clearInterval(settle);
+      clearInterval(recoveryDue);
       clearInterval(checkpoint);
       await app.close();
       await platform.modules.delivery.stop();
