@@ -21,7 +21,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function openTestApp(options: { demo?: boolean; clock?: Clock } = {}): Promise<TestApp> {
+export async function openTestApp(
+  options: { demo?: boolean; clock?: Clock; documentsDir?: string } = {},
+): Promise<TestApp> {
   const store = await openTestStore();
   const clock = options.clock instanceof ManualClock ? options.clock : new ManualClock(Date.now());
   const config = loadConfig(
@@ -32,6 +34,7 @@ export async function openTestApp(options: { demo?: boolean; clock?: Clock } = {
     masterKey: randomBytes(32),
     devMode: true,
     publicUrl: new URL(TEST_PUBLIC_URL),
+    ...(options.documentsDir ? { documentsDir: options.documentsDir } : {}),
   });
   if (options.demo ?? true) await seedDemo({ db: store.db, ...modules });
   const app = await buildApp({ config, clock, ping: store.ping, ...modules, demo: options.demo ?? true });
