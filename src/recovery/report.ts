@@ -15,7 +15,13 @@ export interface RecoveryFigures {
   readonly succeeded: number;
   readonly successRate: number | null;
   readonly medianMs: number | null;
+  /** Started recoveries that succeeded within the seeds' yardstick (5 minutes self-service,
+   *  24 hours manual), over all started. */
+  readonly withinYardstickRate: number | null;
 }
+
+export const SELF_SERVICE_YARDSTICK_MS = 5 * 60_000;
+export const MANUAL_YARDSTICK_MS = 24 * 3600_000;
 
 export interface RecoveryReport {
   readonly selfService: RecoveryFigures & { readonly startedForUnknownPhones: number };
@@ -91,14 +97,18 @@ export async function recoveryReport(
         break;
     }
   }
-  const figures = (n: number, durations: number[]): RecoveryFigures => ({
+  const figures = (n: number, durations: number[], yardstickMs: number): RecoveryFigures => ({
     started: n,
     succeeded: durations.length,
     successRate: n === 0 ? null : durations.length / n,
     medianMs: median(durations),
+    withinYardstickRate: n === 0 ? null : durations.filter((d) => d <= yardstickMs).length / n,
   });
   return {
-    selfService: { ...figures(started.size, selfDurations), startedForUnknownPhones: unknown },
-    manual: { ...figures(manualStarted.size, manualDurations), rejected, cancelled },
+    selfService: {
+      ...figures(started.size, selfDurations, SELF_SERVICE_YARDSTICK_MS),
+      startedForUnknownPhones: unknown,
+    },
+    manual: { ...figures(manualStarted.size, manualDurations, MANUAL_YARDSTICK_MS), rejected, cancelled },
   };
 }
