@@ -13,6 +13,10 @@ export const ROUTES = {
   cards: '/cards',
   collect: '/collect',
   notMe: '/not-me',
+  emergency: '/security/emergency',
+  recovery: '/recovery',
+  recoveryCancel: '/recovery/cancel',
+  ops: '/ops',
 } as const;
 
 export interface Location {
