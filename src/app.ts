@@ -26,10 +26,12 @@ import { devInboxRoutes } from './http/routes/dev-inbox-routes.ts';
 import { factorRoutes } from './http/routes/factor-routes.ts';
 import { fundingRoutes } from './http/routes/funding-routes.ts';
 import { ledgerRoutes } from './http/routes/ledger-routes.ts';
+import { opsRoutes } from './http/routes/ops-routes.ts';
 import { paymentRoutes } from './http/routes/payment-routes.ts';
 import { protectionRoutes } from './http/routes/protection-routes.ts';
 import { qrRoutes } from './http/routes/qr-routes.ts';
 import { recordsRoutes } from './http/routes/records-routes.ts';
+import { recoveryRoutes } from './http/routes/recovery-routes.ts';
 import { systemRoutes } from './http/routes/system-routes.ts';
 import { walletRoutes } from './http/routes/wallet-routes.ts';
 import type { Identity, SecondFactors } from './identity/index.ts';
@@ -39,6 +41,7 @@ import type { Payments } from './payments/index.ts';
 import type { CheckUp, SecurityLock } from './protection/index.ts';
 import type { Qr } from './qr/index.ts';
 import type { Records } from './records/index.ts';
+import type { Recovery } from './recovery/index.ts';
 import { type Clock, COMMON_ERRORS } from './shared/index.ts';
 import type { Wallet } from './wallet/index.ts';
 
@@ -58,6 +61,8 @@ export interface AppDeps {
   readonly lock: SecurityLock;
   readonly checkUp: CheckUp;
   readonly agreements: Agreements;
+  /** Issue 7: freeze, recovery, identity data, loss claims, operators. */
+  readonly recovery: Recovery;
   /** Present in dev mode only: the developer inbox of SMS and e-mails "sent". */
   readonly devInbox: DevInbox | undefined;
   readonly demo: boolean;
@@ -74,6 +79,13 @@ export const LOG_REDACT_PATHS = [
   '*.cardNumber',
   '*.token',
   '*.csrfToken',
+  '*.idNumber',
+  '*.realName',
+  '*.newPassword',
+  '*.newPaymentPassword',
+  '*.attemptToken',
+  '*.reportToken',
+  '*.statusToken',
 ];
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -97,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('session', null);
+  app.decorateRequest('operator', null);
   // JSON only: a text/plain body would otherwise reach the schemas as a string.
   app.removeContentTypeParser('text/plain');
   installErrorHandling(app);
@@ -162,6 +175,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     identity: deps.identity,
     agreements: deps.agreements,
     operatorToken: config.operatorToken,
+  });
+  await app.register(recoveryRoutes, {
+    identity: deps.identity,
+    recovery: deps.recovery,
+    nowMs: () => deps.clock.nowMs(),
+  });
+  await app.register(opsRoutes, {
+    recovery: deps.recovery,
+    operatorToken: config.operatorToken,
+    cookieSecure,
   });
 
   const webRoot = resolve(config.webDistDir);

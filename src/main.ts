@@ -39,6 +39,12 @@ import { type AgreementsReviewPort, createCheckUp, createSecurityLock } from './
 import { createQr, deriveQrSigningKey } from './qr/index.ts';
 import { createRateLimiter } from './ratelimit/index.ts';
 import { createRecords } from './records/index.ts';
+import {
+  createRecovery,
+  documentsDirFor,
+  RECOVERY_DUE_INTERVAL_MS,
+  type SuspendUserGrants,
+} from './recovery/index.ts';
 import { type Clock, systemClock } from './shared/index.ts';
 import { migrateToLatest, openStore, type Store } from './store/index.ts';
 import { createWallet } from './wallet/index.ts';
@@ -78,6 +84,11 @@ export function createModules(
     bankConnector?: BankConnector;
     /** The check-up's view of agreements (issue 4 point 9); none until they land. */
     agreements?: AgreementsReviewPort;
+    /** Issue 7: suspends agreements and family cards when an account is reported stolen. The
+     *  lead connects src/agreements' suspendAll here; until then a no-op that reports 0. */
+    suspendUserGrants?: SuspendUserGrants;
+    /** Where manual-recovery documents are stored (encrypted); default beside the data dir. */
+    documentsDir?: string;
   },
 ) {
   const { db } = store;
@@ -170,6 +181,23 @@ export function createModules(
   // No SMS gateway ships with Rampart: production plugs one in behind SmsProvider (docs/identity.md).
   const sms = devInbox ? createDevInboxSmsProvider(devInbox) : createUnconfiguredProvider('sms');
   const delivery = createDeliveryWorker({ db, clock, email, sms });
+  const recovery = createRecovery({
+    db,
+    clock,
+    identity,
+    ledger,
+    wallet,
+    payments,
+    masterKey: options.masterKey,
+    grants: options.suspendUserGrants ?? {
+      suspendAll: async (userId) => {
+        const { agreements: a, familyCards } = await agreements.suspendAll(userId);
+        return { suspended: a + familyCards };
+      },
+    },
+    publicUrl: publicUrl.origin,
+    documentsDir: options.documentsDir ?? documentsDirFor(config.dataDir),
+  });
   return {
     ledger,
     identity,
@@ -185,6 +213,7 @@ export function createModules(
     lock,
     checkUp,
     agreements,
+    recovery,
   };
 }
 
@@ -244,6 +273,7 @@ export async function startPlatform(
   const platform = await openPlatform(config, { demo: options.demo });
   const { ledger, identity, wallet, credit, agreements } = platform.modules;
   if (options.demo) await seedDemo({ db: platform.store.db, identity, wallet, ledger, credit, agreements });
+  if (options.demo) await platform.modules.recovery.seedDemo();
   const app = await buildApp({
     config,
     clock: systemClock,
@@ -294,6 +324,20 @@ export async function startPlatform(
       });
   }, CREDIT_RUN_INTERVAL_MS);
   bill.unref();
+  // Issue 7: manual recoveries whose 24-hour cool-down ended. The state is in the database and
+  // rows are claimed with SKIP LOCKED, so any number of processes may run this.
+  let recovering = false;
+  const recoveryDue = setInterval(() => {
+    if (recovering) return;
+    recovering = true;
+    platform.modules.recovery
+      .runDue(Date.now())
+      .catch((error: unknown) => app.log.error({ err: error }, 'recovery cool-down sweep failed'))
+      .finally(() => {
+        recovering = false;
+      });
+  }, RECOVERY_DUE_INTERVAL_MS);
+  recoveryDue.unref();
   // PGlite: checkpoint and flush the data directory every 5 minutes (see pglite-durability.ts).
   const checkpoint = setInterval(() => {
     platform.store.checkpoint().catch((error: unknown) => app.log.error({ err: error }, 'checkpoint failed'));
@@ -313,6 +357,7 @@ export async function startPlatform(
       clearInterval(sweep);
       clearInterval(settle);
       clearInterval(bill);
+      clearInterval(recoveryDue);
       clearInterval(checkpoint);
       await app.close();
       await platform.modules.delivery.stop();

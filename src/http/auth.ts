@@ -7,6 +7,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Identity, Locale, RequestOrigin, SessionContext } from '../identity/index.ts';
+import {
+  BOOTSTRAP_OPERATOR,
+  mayDo,
+  type OperatorPermission,
+  type OperatorPrincipal,
+  RECOVERY_ERRORS,
+} from '../recovery/index.ts';
 import { COMMON_ERRORS, DomainError } from '../shared/index.ts';
 
 export const SESSION_COOKIE = 'rampart_session';
@@ -20,6 +27,7 @@ const BEARER_PATTERN = /^Bearer ([A-Za-z0-9_\-.~+/]{16,512}=*)$/;
 declare module 'fastify' {
   interface FastifyRequest {
     session: SessionContext | null;
+    operator: OperatorPrincipal | null;
   }
 }
 
@@ -53,14 +61,63 @@ export function requireUser(identity: Pick<Identity, 'authenticate'>) {
   };
 }
 
-/** A preHandler for the operator API: the configured token, compared in constant time. */
-export function requireOperator(operatorToken: string | undefined) {
+/** The operators' console session cookie (SameSite=Strict, HttpOnly) and the header every
+ *  unsafe request authenticated by that cookie must carry: a cross-site form cannot set a custom
+ *  header, and a cross-site fetch with one needs a CORS preflight this server never grants. */
+export const OPERATOR_COOKIE = 'rampart_ops';
+export const OPERATOR_CSRF_HEADER = 'x-rampart-ops';
+
+export interface OperatorAuthenticator {
+  authenticate(token: string): Promise<OperatorPrincipal | undefined>;
+}
+
+/**
+ * A preHandler for the operator API. Who: the configured static token (compared in constant
+ * time) acts as the bootstrap supervisor (docs/recovery.md); otherwise an operator session
+ * (bearer token or the console cookie) when `operators` is given. What: when `permission` is
+ * given, the operator's role must grant it (ROLE_PERMISSIONS), else 403 operator_role. Sets
+ * `request.operator`. With neither a token nor operator accounts configured the API does not
+ * exist (404), as before.
+ */
+export function requireOperator(
+  operatorToken: string | undefined,
+  options: {
+    operators?: OperatorAuthenticator | undefined;
+    permission?: OperatorPermission | undefined;
+  } = {},
+) {
   return async (request: FastifyRequest): Promise<void> => {
     const bearer = bearerToken(request);
-    if (!operatorToken) throw new DomainError(COMMON_ERRORS.NOT_FOUND);
-    if (!bearer || !constantTimeEqual(bearer, operatorToken))
-      throw new DomainError(COMMON_ERRORS.UNAUTHENTICATED);
+    if (!operatorToken && !options.operators) throw new DomainError(COMMON_ERRORS.NOT_FOUND);
+    let principal: OperatorPrincipal | undefined;
+    if (bearer && operatorToken && constantTimeEqual(bearer, operatorToken)) principal = BOOTSTRAP_OPERATOR;
+    else if (options.operators) {
+      const cookie = request.cookies[OPERATOR_COOKIE];
+      const token = bearer ?? cookie;
+      if (token) principal = await options.operators.authenticate(token);
+      if (
+        principal &&
+        !bearer &&
+        !SAFE_METHODS.has(request.method) &&
+        request.headers[OPERATOR_CSRF_HEADER] !== '1'
+      ) {
+        throw new DomainError(COMMON_ERRORS.CSRF_FAILED);
+      }
+    }
+    if (!principal) throw new DomainError(COMMON_ERRORS.UNAUTHENTICATED);
+    if (options.permission && !mayDo(principal.role, options.permission)) {
+      throw new DomainError(RECOVERY_ERRORS.OPERATOR_ROLE, {
+        role: principal.role,
+        needs: options.permission,
+      });
+    }
+    request.operator = principal;
   };
+}
+
+export function operatorOf(request: FastifyRequest): OperatorPrincipal {
+  if (!request.operator) throw new DomainError(COMMON_ERRORS.UNAUTHENTICATED);
+  return request.operator;
 }
 
 export function sessionOf(request: FastifyRequest): SessionContext {

@@ -189,6 +189,14 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
       origin: Located,
     ): Promise<Date> {
       await enforceRateLimit(ctx, 'code_verify', session.user.id);
+      // Issue 7: a frozen account changes no security setting. Every change needs a fresh step-up,
+      // so refusing it here closes them all (a known device may still sign in while frozen).
+      const frozen = await db
+        .selectFrom('users')
+        .select('frozen_at')
+        .where('id', '=', session.user.id)
+        .executeTakeFirstOrThrow();
+      if (frozen.frozen_at) throw new DomainError(IDENTITY_ERRORS.ACCOUNT_FROZEN);
       if (input.method === 'payment_password') {
         await verifyPaymentPassword(session.user.id, input.paymentPassword ?? '', origin);
       } else {

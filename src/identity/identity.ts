@@ -8,6 +8,7 @@ import { createOneTimeCodes } from './one-time-codes.ts';
 import { checkPaymentPassword } from './password-policy.ts';
 import { hashSecret } from './passwords.ts';
 import { normalizePhone } from './phone.ts';
+import { createRecoverySupport } from './recovery-support.ts';
 import { listSecurityEvents } from './security-events.ts';
 import { createSessions, type User } from './sessions.ts';
 import { createSignIn } from './sign-in.ts';
@@ -36,6 +37,8 @@ export function createIdentity(deps: IdentityDeps) {
     devices: createDevices(ctx),
     security: createAccountSecurity(ctx, sessions),
     alerts: createAlerts(ctx),
+    /** Issue 7's freeze, unfreeze and recovery flows (src/recovery) use identity through this. */
+    recoverySupport: createRecoverySupport(ctx),
     listSecurityEvents: (input: { userId: string; limit: number; beforeId?: bigint | undefined }) =>
       listSecurityEvents(db, input),
 

@@ -26,6 +26,7 @@ export type {
   RateLimitResult,
 } from './ports.ts';
 export { NOTIFICATION_TEMPLATES, RATE_LIMIT_BUCKETS } from './ports.ts';
+export type { FreezeReason, RecoverySupport } from './recovery-support.ts';
 export { createSecondFactors, type SecondFactors, toSecondFactorChecks } from './second-factors.ts';
 export { createIdentitySecrets, type IdentitySecrets } from './secrets.ts';
 export {

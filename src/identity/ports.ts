@@ -16,6 +16,9 @@ export const NOTIFICATION_TEMPLATES = [
   'account_locked', // vars: until
   'payment_locked', // vars: until
   'account_frozen', // vars: reason, time
+  'account_unfrozen', // vars: time
+  'recovery_update', // vars: step, time; cancelUrl? (issue 7: manual recovery and its cool-down)
+  'claim_update', // vars: status, claim, time (issue 7: loss claims)
 ] as const;
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
 

@@ -29,6 +29,13 @@ const SAMPLE_VARS: { readonly [T in NotificationTemplate]: TemplateVars<T> } = {
   account_locked: { until: TIME },
   payment_locked: { until: TIME },
   account_frozen: { reason: 'not_me_link', time: TIME },
+  account_unfrozen: { time: TIME },
+  recovery_update: {
+    step: 'manual_approved',
+    time: TIME,
+    cancelUrl: 'https://pay.example/recovery/cancel?token=AbC',
+  },
+  claim_update: { status: 'paid', claim: 'clm_123', time: TIME },
 };
 
 function renderSample<T extends NotificationTemplate>(template: T, locale: Locale) {
@@ -65,7 +72,9 @@ describe('templates', () => {
             name === 'until' ||
             name === 'purpose' ||
             name === 'change' ||
-            name === 'reason'
+            name === 'reason' ||
+            name === 'step' ||
+            name === 'status'
           )
             continue; // formatted or translated, checked below
           const value = (vars as Record<string, string>)[name]!;

@@ -25,6 +25,9 @@ export const TEMPLATE_VARS = {
   account_locked: { required: ['until'], optional: [] },
   payment_locked: { required: ['until'], optional: [] },
   account_frozen: { required: ['reason', 'time'], optional: [] },
+  account_unfrozen: { required: ['time'], optional: [] },
+  recovery_update: { required: ['step', 'time'], optional: ['cancelUrl'] },
+  claim_update: { required: ['status', 'claim', 'time'], optional: [] },
 } as const satisfies Record<
   NotificationTemplate,
   { required: readonly string[]; optional: readonly string[] }
@@ -53,6 +56,7 @@ const VAR_FORMATS: Readonly<Record<string, RegExp>> = {
   time: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/,
   until: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/,
   notMeUrl: /^https?:\/\/[^\s]+$/,
+  cancelUrl: /^https?:\/\/[^\s]+$/,
 };
 
 export interface RenderedTemplate {
@@ -104,7 +108,8 @@ export function renderNotification(request: {
 /** Masks the secrets a template's text may carry (the code, the link token). Idempotent. */
 export function redactSecrets(template: string, text: string): string {
   if (template === 'otp_code') return text.replace(/(?<![0-9])[0-9]{6,8}(?![0-9])/g, '******');
-  if (template === 'new_sign_in') return text.replace(/(https?:\/\/[^\s?#]+)[?#][^\s]*/g, '$1?…');
+  if (template === 'new_sign_in' || template === 'recovery_update')
+    return text.replace(/(https?:\/\/[^\s?#]+)[?#][^\s]*/g, '$1?…');
   return text;
 }
 
@@ -238,6 +243,48 @@ const FREEZE_REASONS: Labels = {
     en: 'our support team froze it after a review',
   },
   risk: { 'zh-CN': '系统检测到异常风险', en: 'our risk checks saw unusual activity' },
+  user: { 'zh-CN': '您本人申请冻结', en: 'you asked for it' },
+  user_signed_out: { 'zh-CN': '您通过手机验证码申请冻结', en: 'you asked for it with an SMS code' },
+  stolen: { 'zh-CN': '您报告账户被盗', en: 'you reported the account stolen' },
+};
+
+const RECOVERY_STEPS: Labels = {
+  manual_submitted: {
+    'zh-CN': '人工找回申请已提交，等待审核',
+    en: 'a manual recovery request was submitted and awaits review',
+  },
+  manual_approved: {
+    'zh-CN': '人工找回申请已通过，24 小时后新手机号将绑定到账户；如非本人操作请立即取消',
+    en: 'a manual recovery was approved: in 24 hours a new phone number will be bound to the account. Not you? Cancel it now',
+  },
+  manual_rejected: { 'zh-CN': '人工找回申请未通过', en: 'a manual recovery request was rejected' },
+  manual_cancelled: {
+    'zh-CN': '人工找回已取消，账户未作更改',
+    en: 'the manual recovery was cancelled; nothing changed',
+  },
+  manual_completed: {
+    'zh-CN': '新手机号已绑定，账户已恢复',
+    en: 'the new phone number is bound and the account is back',
+  },
+  login_password_reset: {
+    'zh-CN': '登录密码已通过找回流程重置',
+    en: 'your login password was reset through recovery',
+  },
+  payment_password_reset: {
+    'zh-CN': '支付密码已通过找回流程重置',
+    en: 'your payment password was reset through recovery',
+  },
+  unfreeze_approved: {
+    'zh-CN': '客服已批准解冻，请用手机验证码设置新的登录密码和支付密码',
+    en: 'support approved unfreezing: set new login and payment passwords with an SMS code',
+  },
+};
+
+const CLAIM_STATUSES: Labels = {
+  submitted: { 'zh-CN': '已提交，等待审核', en: 'submitted and awaiting review' },
+  approved: { 'zh-CN': '已批准，等待第二位审核人确认', en: 'approved, awaiting a second reviewer' },
+  paid: { 'zh-CN': '已赔付到您的余额', en: 'paid to your balance' },
+  rejected: { 'zh-CN': '未通过', en: 'rejected' },
 };
 
 /** A known value's label; an unknown one is shown as is (a new value must not stop a notice). */
@@ -402,6 +449,55 @@ const TEXTS: { readonly [T in NotificationTemplate]: Readonly<Record<Locale, Tex
         'Your Rampart account is frozen: every device was signed out, and no payment or transfer can be made.\n\n' +
         `    Time:   ${formatTime('en', v(x, 'time'))}\n    Reason: ${label(FREEZE_REASONS, 'en', v(x, 'reason'))}\n\n` +
         'Unfreezing requires verifying your identity. Never give anyone your codes or passwords.',
+    },
+  },
+  account_unfrozen: {
+    'zh-CN': {
+      subject: () => 'Rampart 账户已解冻',
+      short: (x) => `您的账户已于${formatTime('zh-CN', v(x, 'time'))} 解冻。如非本人操作，请立即联系客服。`,
+      email: (x) =>
+        `您的 Rampart 账户已于${formatTime('zh-CN', v(x, 'time'))} 解冻，登录密码和支付密码均已更换。\n\n如果不是您本人操作，请立即联系客服。`,
+    },
+    en: {
+      subject: () => 'Your Rampart account is unfrozen',
+      short: (x) =>
+        `Your account was unfrozen at ${formatTime('en', v(x, 'time'))}. Not you? Contact support now.`,
+      email: (x) =>
+        `Your Rampart account was unfrozen at ${formatTime('en', v(x, 'time'))}; new login and payment passwords are required.\n\nIf that wasn't you, contact support at once.`,
+    },
+  },
+  recovery_update: {
+    'zh-CN': {
+      subject: () => 'Rampart 账户找回通知',
+      short: (x) =>
+        `账户找回：${label(RECOVERY_STEPS, 'zh-CN', v(x, 'step'))}（${formatTime('zh-CN', v(x, 'time'))}）。${x.cancelUrl ? `取消：${x.cancelUrl}` : ''}`,
+      email: (x) =>
+        `账户找回：${label(RECOVERY_STEPS, 'zh-CN', v(x, 'step'))}\n\n    时间：${formatTime('zh-CN', v(x, 'time'))}\n` +
+        (x.cancelUrl ? `\n如非本人操作，点击取消：${x.cancelUrl}\n` : ''),
+    },
+    en: {
+      subject: () => 'Rampart account recovery',
+      short: (x) =>
+        `Account recovery: ${label(RECOVERY_STEPS, 'en', v(x, 'step'))} (${formatTime('en', v(x, 'time'))}).${x.cancelUrl ? ` Cancel: ${x.cancelUrl}` : ''}`,
+      email: (x) =>
+        `Account recovery: ${label(RECOVERY_STEPS, 'en', v(x, 'step'))}\n\n    Time: ${formatTime('en', v(x, 'time'))}\n` +
+        (x.cancelUrl ? `\nNot you? Cancel with one click: ${x.cancelUrl}\n` : ''),
+    },
+  },
+  claim_update: {
+    'zh-CN': {
+      subject: () => 'Rampart 账户安全险理赔进度',
+      short: (x) =>
+        `理赔 ${v(x, 'claim')}：${label(CLAIM_STATUSES, 'zh-CN', v(x, 'status'))}（${formatTime('zh-CN', v(x, 'time'))}）。`,
+      email: (x) =>
+        `您的理赔申请 ${v(x, 'claim')} 状态：${label(CLAIM_STATUSES, 'zh-CN', v(x, 'status'))}\n\n    时间：${formatTime('zh-CN', v(x, 'time'))}`,
+    },
+    en: {
+      subject: () => 'Your Rampart loss claim',
+      short: (x) =>
+        `Claim ${v(x, 'claim')}: ${label(CLAIM_STATUSES, 'en', v(x, 'status'))} (${formatTime('en', v(x, 'time'))}).`,
+      email: (x) =>
+        `Your loss claim ${v(x, 'claim')} is ${label(CLAIM_STATUSES, 'en', v(x, 'status'))}.\n\n    Time: ${formatTime('en', v(x, 'time'))}`,
     },
   },
 };

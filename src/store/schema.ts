@@ -479,6 +479,123 @@ export interface AuthorisedAppsTable {
   revoked_at: Nullable<Date>;
 }
 
+export interface IdentityRecordsTable {
+  user_id: string;
+  key_id: string;
+  wrapped_dek: string;
+  real_name_sealed: string;
+  id_number_sealed: string;
+  id_number_hmac: string;
+  id_masked: string;
+  name_masked: string;
+  verified_at: Timestamp;
+}
+
+export interface RecoveryAttemptsTable {
+  id: string;
+  token_sha256: string;
+  kind: 'freeze' | 'unfreeze' | 'forgot_login' | 'forgot_payment' | 'operator_unfreeze' | 'stolen_report';
+  user_id: string | null;
+  attempts: Defaulted<number>;
+  human_answer_hmac: Nullable<string>;
+  code_verified_at: Nullable<Date>;
+  suspected_since: Nullable<Date>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  completed_at: Nullable<Date>;
+}
+
+export interface ManualRecoveriesTable {
+  id: string;
+  user_id: string | null;
+  status: 'pending_review' | 'approved' | 'rejected' | 'cancelled' | 'completed' | 'failed';
+  new_phone_e164: string;
+  identity_matches: boolean;
+  details_sealed: string;
+  status_token_sha256: string;
+  cancel_token_sha256: Nullable<string>;
+  created_at: Timestamp;
+  reviewed_by: Nullable<string>;
+  reviewed_at: Nullable<Date>;
+  review_note: Nullable<string>;
+  cooldown_until: Nullable<Date>;
+  finished_at: Nullable<Date>;
+}
+
+export interface ManualRecoveryDocumentsTable {
+  id: string;
+  recovery_id: string;
+  mime: string;
+  size_bytes: number;
+  key_id: string;
+  wrapped_dek: string;
+  created_at: Timestamp;
+}
+
+export interface OperatorsTable {
+  id: string;
+  username: string;
+  display_name: string;
+  role: 'agent' | 'risk_analyst' | 'supervisor' | 'auditor';
+  password_hash: string;
+  totp_secret_sealed: string;
+  totp_last_step: Defaulted<bigint>;
+  failures: Defaulted<number>;
+  locked_until: Nullable<Date>;
+  disabled_at: Nullable<Date>;
+  created_at: Timestamp;
+}
+
+export interface OperatorSessionsTable {
+  id: string;
+  token_sha256: string;
+  operator_id: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  ended_at: Nullable<Date>;
+}
+
+export interface LossClaimsTable {
+  id: string;
+  user_id: string;
+  status: 'submitted' | 'awaiting_second' | 'paid' | 'rejected';
+  suspected_since: Timestamp;
+  credentials_shared: boolean;
+  statement: string;
+  total_minor: bigint;
+  currency: string;
+  eligibility: ColumnType<Record<string, unknown>, string, string>;
+  first_approver: Nullable<string>;
+  decided_by: Nullable<string>;
+  decided_at: Nullable<Date>;
+  decision_note: Nullable<string>;
+  payout_transfer_id: Nullable<string>;
+  paid_minor: Nullable<bigint>;
+  created_at: Timestamp;
+}
+
+export interface LossClaimItemsTable {
+  claim_id: string;
+  transfer_id: string;
+  kind: string;
+  amount_minor: bigint;
+  currency: string;
+  occurred_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<bigint>;
+  actor_kind: 'user' | 'operator' | 'system' | 'anonymous';
+  actor_id: string | null;
+  actor_role: string | null;
+  action: string;
+  user_id: string | null;
+  subject_id: string | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: Timestamp;
+}
+
 export interface Database {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -517,6 +634,15 @@ export interface Database {
   family_cards: FamilyCardsTable;
   family_card_payments: FamilyCardPaymentsTable;
   authorised_apps: AuthorisedAppsTable;
+  identity_records: IdentityRecordsTable;
+  recovery_attempts: RecoveryAttemptsTable;
+  manual_recoveries: ManualRecoveriesTable;
+  manual_recovery_documents: ManualRecoveryDocumentsTable;
+  operators: OperatorsTable;
+  operator_sessions: OperatorSessionsTable;
+  loss_claims: LossClaimsTable;
+  loss_claim_items: LossClaimItemsTable;
+  audit_log: AuditLogTable;
 }
 
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;

@@ -15,6 +15,7 @@ import * as paymentsMigration from './migrations/0004-payments.ts';
 import * as fundingMigration from './migrations/0005-funding.ts';
 import * as creditLockMigration from './migrations/0006-credit-lock.ts';
 import * as agreementsFamilyMigration from './migrations/0007-agreements-family.ts';
+import * as recoveryMigration from './migrations/0011-recovery.ts';
 import { PgliteDurability } from './pglite-durability.ts';
 import type { Database } from './schema.ts';
 
@@ -160,6 +161,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-funding': fundingMigration,
   '0006-credit-lock': creditLockMigration,
   '0007-agreements-family': agreementsFamilyMigration,
+  '0011-recovery': recoveryMigration,
 };
 
 class InCodeMigrations implements MigrationProvider {

@@ -28,6 +28,8 @@ export async function openTestApp(
     clock?: Clock;
     /** Replaces the production rate limits (tests that send many SMS codes to one phone). */
     rateLimiter?: RateLimiter;
+    /** Where manual-recovery documents are stored (a temporary folder per test). */
+    documentsDir?: string;
   } = {},
 ): Promise<TestApp> {
   const store = await openTestStore();
@@ -41,6 +43,7 @@ export async function openTestApp(
     devMode: true,
     publicUrl: new URL(TEST_PUBLIC_URL),
     ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
+    ...(options.documentsDir ? { documentsDir: options.documentsDir } : {}),
   });
   if (options.demo ?? true) await seedDemo({ db: store.db, ...modules });
   const app = await buildApp({ config, clock, ping: store.ping, ...modules, demo: options.demo ?? true });

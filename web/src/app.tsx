@@ -6,12 +6,15 @@ import { CardsPage } from './cards-page.tsx';
 import { CollectPage } from './collect-page.tsx';
 import { CreditPage } from './credit-page.tsx';
 import { DemoContext } from './dev-inbox-panel.tsx';
+import { EmergencyPage } from './emergency-page.tsx';
 import { ErrorNotice } from './error-notice.tsx';
 import { FamilyCardPage } from './family-card-page.tsx';
 import { SessionExpiredContext } from './forms.tsx';
 import { type MessageKey, useI18n } from './i18n.ts';
 import { NotMePage } from './not-me-page.tsx';
+import { OpsApp } from './ops/ops-app.tsx';
 import { RecordsPage } from './records-page.tsx';
+import { RecoveryCancelPage, RecoveryPage } from './recovery-page.tsx';
 import { Link, navigate, ROUTES, useLocation } from './router.tsx';
 import { SecurityCenterPage } from './security/security-center-page.tsx';
 import { SignInPage } from './sign-in-page.tsx';
@@ -32,6 +35,9 @@ const SIGNED_OUT_PATHS: ReadonlySet<string> = new Set([ROUTES.signIn, ROUTES.sig
 
 function pageTitleKey(pathname: string, session: Session['state']): MessageKey | null {
   if (pathname === ROUTES.notMe) return 'notMe.title';
+  if (pathname === ROUTES.recovery) return 'recovery.title';
+  if (pathname === ROUTES.recoveryCancel) return 'cancel.title';
+  if (pathname === ROUTES.emergency && session === 'signed-in') return 'emergency.title';
   if (session !== 'signed-in') return pathname === ROUTES.signUp ? 'signUp.title' : 'signIn.title';
   if (pathname === ROUTES.security) return 'security.title';
   if (pathname === ROUTES.transfer) return 'transfer.title';
@@ -128,7 +134,12 @@ export function App() {
     }
   }, [signingOut, showSignIn]);
 
-  const onNotMe = location.pathname === ROUTES.notMe;
+  // Pages that need no session: the alert link, account help and the recovery cancel link.
+  const onNotMe =
+    location.pathname === ROUTES.notMe ||
+    location.pathname === ROUTES.recovery ||
+    location.pathname === ROUTES.recoveryCancel;
+  if (location.pathname === ROUTES.ops || location.pathname.startsWith(`${ROUTES.ops}/`)) return <OpsApp />;
   const signedIn = session.state === 'signed-in' && !onNotMe;
 
   return (
@@ -182,7 +193,13 @@ export function App() {
               )}
             </div>
             {onNotMe ? (
-              <NotMePage search={location.search} focusHeading={viewChanged} />
+              location.pathname === ROUTES.recovery ? (
+                <RecoveryPage focusHeading={viewChanged} />
+              ) : location.pathname === ROUTES.recoveryCancel ? (
+                <RecoveryCancelPage search={location.search} focusHeading={viewChanged} />
+              ) : (
+                <NotMePage search={location.search} focusHeading={viewChanged} />
+              )
             ) : (
               <>
                 {session.state === 'checking' && <p className="loading">{t('app.loading')}</p>}
@@ -242,6 +259,7 @@ function SignedInPage({
   readonly focusHeading: boolean;
 }) {
   if (pathname === ROUTES.security) return <SecurityCenterPage user={user} focusHeading={focusHeading} />;
+  if (pathname === ROUTES.emergency) return <EmergencyPage focusHeading={focusHeading} />;
   if (pathname === ROUTES.transfer) return <TransferPage focusHeading={focusHeading} />;
   if (pathname === ROUTES.cards) return <CardsPage focusHeading={focusHeading} />;
   if (pathname === ROUTES.collect) return <CollectPage focusHeading={focusHeading} />;

@@ -7,6 +7,7 @@ import { createContext, useContext } from 'react';
 import { agreementMessages } from './messages/agreements.ts';
 import { creditMessages } from './messages/credit.ts';
 import { protectionMessages } from './messages/protection.ts';
+import { recoveryMessages } from './messages/recovery.ts';
 
 const coreEn = {
   'app.name': 'Rampart',
@@ -557,6 +558,7 @@ const en = {
   ...creditMessages.en,
   ...protectionMessages.en,
   ...agreementMessages.en,
+  ...recoveryMessages.en,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1100,6 +1102,7 @@ const zhCN: Messages = {
   ...creditMessages.zhCN,
   ...protectionMessages.zhCN,
   ...agreementMessages.zhCN,
+  ...recoveryMessages.zhCN,
 };
 
 export const LOCALES = ['zh-CN', 'en'] as const;

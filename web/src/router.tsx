@@ -17,6 +17,10 @@ export const ROUTES = {
   records: '/records',
   agreementSign: '/agreements/sign',
   familyCard: '/family-card',
+  emergency: '/security/emergency',
+  recovery: '/recovery',
+  recoveryCancel: '/recovery/cancel',
+  ops: '/ops',
 } as const;
 
 export interface Location {

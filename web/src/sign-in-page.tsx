@@ -157,6 +157,9 @@ function PasswordStep({
         <p className="switch-page">
           {t('signIn.noAccount')} <Link to={ROUTES.signUp}>{t('signIn.signUpLink')}</Link>
         </p>
+        <p className="switch-page">
+          {t('recovery.help')} <Link to={ROUTES.recovery}>{t('recovery.title')}</Link>
+        </p>
       </section>
       {demoLogins !== null && demoLogins.length > 0 && (
         <section className="card card-muted" aria-labelledby={`${ids}-demo`}>

@@ -7,6 +7,7 @@ import type { User } from '../api.ts';
 import type { SecurityOverview } from '../api-security.ts';
 import { fetchSecurityOverview } from '../api-security.ts';
 import { useI18n } from '../i18n.ts';
+import { Link, ROUTES } from '../router.tsx';
 import { useFocusOnMount } from '../use-focus-on-mount.ts';
 import { ActivitySection } from './activity-section.tsx';
 import { securityCheckup } from './checkup.ts';
@@ -47,6 +48,11 @@ function SecurityCenter({ user, focusHeading }: { readonly user: User; readonly 
         {t('security.title')}
       </h1>
       <p className="lead">{t('security.lead', { name: user.displayName })}</p>
+      <p>
+        <Link className="button button-danger" to={ROUTES.emergency}>
+          {t('emergency.link')}
+        </Link>
+      </p>
       <SectionCard anchor="overview" title={t('security.overview')} busy={overview.phase === 'loading'}>
         <LoadState loaded={overview} />
         {overview.data && <Overview overview={overview.data} />}
