@@ -21,6 +21,7 @@ import { devInboxRoutes } from './http/routes/dev-inbox-routes.ts';
 import { factorRoutes } from './http/routes/factor-routes.ts';
 import { fundingRoutes } from './http/routes/funding-routes.ts';
 import { ledgerRoutes } from './http/routes/ledger-routes.ts';
+import { messagesRoutes } from './http/routes/messages-routes.ts';
 import { paymentRoutes } from './http/routes/payment-routes.ts';
 import { qrRoutes } from './http/routes/qr-routes.ts';
 import { recordsRoutes } from './http/routes/records-routes.ts';
@@ -28,7 +29,7 @@ import { systemRoutes } from './http/routes/system-routes.ts';
 import { walletRoutes } from './http/routes/wallet-routes.ts';
 import type { Identity, SecondFactors } from './identity/index.ts';
 import type { Ledger } from './ledger/index.ts';
-import type { DevInbox } from './notify/index.ts';
+import { type DevInbox, localeFromAcceptLanguage, type Messages } from './notify/index.ts';
 import type { Payments } from './payments/index.ts';
 import type { Qr } from './qr/index.ts';
 import type { Records } from './records/index.ts';
@@ -47,6 +48,8 @@ export interface AppDeps {
   readonly funding: Funding;
   readonly qr: Qr;
   readonly records: Records;
+  /** Issue 9: notification centre, preferences, language, announcements, quiz. */
+  readonly messages: Messages;
   /** Present in dev mode only: the developer inbox of SMS and e-mails "sent". */
   readonly devInbox: DevInbox | undefined;
   readonly demo: boolean;
@@ -88,7 +91,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateRequest('session', null);
   // JSON only: a text/plain body would otherwise reach the schemas as a string.
   app.removeContentTypeParser('text/plain');
-  installErrorHandling(app);
+  installErrorHandling(app, {
+    localeOf: async (request) =>
+      (request.session ? await deps.messages.userLocale(request.session.user.id) : null) ??
+      localeFromAcceptLanguage(request.headers['accept-language']),
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -135,6 +142,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(ledgerRoutes, { ledger: deps.ledger, operatorToken: config.operatorToken });
   await app.register(recordsRoutes, { identity: deps.identity, records: deps.records });
   await app.register(qrRoutes, { identity: deps.identity, qr: deps.qr, operatorToken: config.operatorToken });
+  await app.register(messagesRoutes, {
+    identity: deps.identity,
+    messages: deps.messages,
+    clock: deps.clock,
+    operatorToken: config.operatorToken,
+  });
 
   const webRoot = resolve(config.webDistDir);
   const hasWeb = existsSync(resolve(webRoot, 'index.html'));

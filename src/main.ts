@@ -28,6 +28,7 @@ import {
   createDevInbox,
   createDevInboxEmailProvider,
   createDevInboxSmsProvider,
+  createMessages,
   createNotifier,
   createSmtpEmailProvider,
   createUnconfiguredProvider,
@@ -128,6 +129,7 @@ export function createModules(
   });
   const qr = createQr({ db, clock, payments, signingKey: deriveQrSigningKey(options.masterKey) });
   const records = createRecords({ db });
+  const messages = createMessages({ db, clock });
   const devInbox = options.devMode ? createDevInbox({ clock }) : undefined;
   const smtp = config.smtpUrl ? new URL(config.smtpUrl) : undefined;
   const email = smtp
@@ -145,7 +147,7 @@ export function createModules(
   // No SMS gateway ships with Rampart: production plugs one in behind SmsProvider (docs/identity.md).
   const sms = devInbox ? createDevInboxSmsProvider(devInbox) : createUnconfiguredProvider('sms');
   const delivery = createDeliveryWorker({ db, clock, email, sms });
-  return { ledger, identity, wallet, payments, funding, qr, records, factors, devInbox, delivery };
+  return { ledger, identity, wallet, payments, funding, qr, records, factors, devInbox, delivery, messages };
 }
 
 /** Opens the store, migrates, builds the modules. Caller closes `store`. */
