@@ -42,6 +42,7 @@ export function createPayments(deps: PaymentsDeps) {
       intentId: string;
       paymentPassword?: string | undefined;
       passkey?: { ceremonyId: string; response: unknown } | undefined;
+      warningAcknowledged?: boolean | undefined;
       origin: Located;
     }) => confirmPaymentIntent(ctx, input),
 

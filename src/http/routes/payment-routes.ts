@@ -160,6 +160,12 @@ export const paymentRoutes: FastifyPluginAsyncZod<{
               })
               .strict()
               .optional(),
+            warningAcknowledged: z
+              .boolean()
+              .optional()
+              .describe(
+                'Required (true) when the intent carries fraudWarning: the payer read the anti-fraud warning',
+              ),
           })
           .strict()
           .refine((b) => b.paymentPassword === undefined || b.passkey === undefined, {
@@ -184,6 +190,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<{
           intentId: request.params.id,
           paymentPassword: request.body.paymentPassword,
           passkey: request.body.passkey,
+          warningAcknowledged: request.body.warningAcknowledged,
           origin: located(request),
         }),
       ),
