@@ -97,7 +97,7 @@ async function newUser(): Promise<Client> {
   return { phone, ip, userId: response.json().user.id, token: response.json().token };
 }
 
-function call(client: Client, method: 'GET' | 'POST', url: string, payload?: object) {
+function call(client: Client, method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) {
   return app.inject({
     method,
     url,
@@ -219,4 +219,37 @@ test('a scanned merchant code says whether the merchant is verified and new', as
     verified: false,
     isNew: false,
   });
+});
+
+test('a payment reaches both inboxes; a payee who switched payment SMS off gets none', async () => {
+  const payer = await newUser();
+  const payee = await newUser();
+  const off = await call(payee, 'PUT', '/api/v1/me/notification-preferences', {
+    category: 'payments',
+    channel: 'sms',
+    enabled: false,
+  });
+  assert.equal(off.statusCode, 200, off.body);
+  const intent = await intentTo(payer, payee, 1_234);
+  const paid = await call(payer, 'POST', `/api/v1/payments/intents/${intent.id}/confirm`, {
+    paymentPassword: PIN,
+  });
+  assert.equal(paid.statusCode, 200, paid.body);
+
+  const payerInbox = (await call(payer, 'GET', '/api/v1/me/inbox?category=payments')).json().messages;
+  assert.equal(payerInbox.length, 1);
+  assert.equal(payerInbox[0].template, 'payment_sent');
+  assert.match(payerInbox[0].body, /12\.34/);
+  const payeeInbox = (await call(payee, 'GET', '/api/v1/me/inbox?category=payments')).json().messages;
+  assert.equal(payeeInbox.length, 1);
+  assert.equal(payeeInbox[0].template, 'payment_received');
+  assert.equal(payeeInbox[0].critical, false);
+  const sms = await store.db
+    .selectFrom('notification_outbox')
+    .select('id')
+    .where('user_id', '=', payee.userId)
+    .where('template', '=', 'payment_received')
+    .where('channel', '=', 'sms')
+    .execute();
+  assert.equal(sms.length, 0, 'switched off by the payee');
 });

@@ -16,6 +16,8 @@ export const NOTIFICATION_TEMPLATES = [
   'account_locked', // vars: until
   'payment_locked', // vars: until
   'account_frozen', // vars: reason, time
+  'payment_sent', // vars: amountMinor, currency, counterparty (masked name or merchant), time
+  'payment_received', // vars: amountMinor, currency, counterparty (payer's masked name), time
 ] as const;
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
 

@@ -44,6 +44,8 @@ export const TEMPLATE_CATEGORIES: { readonly [T in NotificationTemplate]: Templa
   account_locked: { category: 'security', critical: true, inbox: true },
   payment_locked: { category: 'security', critical: true, inbox: true },
   account_frozen: { category: 'security', critical: true, inbox: true },
+  payment_sent: { category: 'payments', critical: false, inbox: true },
+  payment_received: { category: 'payments', critical: false, inbox: true },
 };
 
 export function isPreferenceCategory(value: string): value is PreferenceCategory {

@@ -33,6 +33,7 @@ import {
   type PaymentIntentView,
   toIntentView,
 } from './intents.ts';
+import { noticePaymentMade } from './payment-receipts.ts';
 import {
   checkLimits,
   passwordFreeVerdict,
@@ -304,6 +305,7 @@ async function postPayment(
       fraudWarningAcknowledged: intent.fraud_warning,
     },
   });
+  await noticePaymentMade(trx, ctx, { intent: updated, nowMs });
   return updated;
 }
 
