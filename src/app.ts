@@ -26,6 +26,7 @@ import { devInboxRoutes } from './http/routes/dev-inbox-routes.ts';
 import { factorRoutes } from './http/routes/factor-routes.ts';
 import { fundingRoutes } from './http/routes/funding-routes.ts';
 import { ledgerRoutes } from './http/routes/ledger-routes.ts';
+import { messagesRoutes } from './http/routes/messages-routes.ts';
 import { opsRoutes } from './http/routes/ops-routes.ts';
 import { paymentRoutes } from './http/routes/payment-routes.ts';
 import { protectionRoutes } from './http/routes/protection-routes.ts';
@@ -36,7 +37,7 @@ import { systemRoutes } from './http/routes/system-routes.ts';
 import { walletRoutes } from './http/routes/wallet-routes.ts';
 import type { Identity, SecondFactors } from './identity/index.ts';
 import type { Ledger } from './ledger/index.ts';
-import type { DevInbox } from './notify/index.ts';
+import { type DevInbox, localeFromAcceptLanguage, type Messages } from './notify/index.ts';
 import type { Payments } from './payments/index.ts';
 import type { CheckUp, SecurityLock } from './protection/index.ts';
 import type { Qr } from './qr/index.ts';
@@ -63,6 +64,8 @@ export interface AppDeps {
   readonly agreements: Agreements;
   /** Issue 7: freeze, recovery, identity data, loss claims, operators. */
   readonly recovery: Recovery;
+  /** Issue 9: notification centre, preferences, language, announcements, quiz. */
+  readonly messages: Messages;
   /** Present in dev mode only: the developer inbox of SMS and e-mails "sent". */
   readonly devInbox: DevInbox | undefined;
   readonly demo: boolean;
@@ -112,7 +115,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateRequest('operator', null);
   // JSON only: a text/plain body would otherwise reach the schemas as a string.
   app.removeContentTypeParser('text/plain');
-  installErrorHandling(app);
+  installErrorHandling(app, {
+    localeOf: async (request) =>
+      (request.session ? await deps.messages.userLocale(request.session.user.id) : null) ??
+      localeFromAcceptLanguage(request.headers['accept-language']),
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -185,6 +192,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     recovery: deps.recovery,
     operatorToken: config.operatorToken,
     cookieSecure,
+  });
+  await app.register(messagesRoutes, {
+    identity: deps.identity,
+    messages: deps.messages,
+    clock: deps.clock,
+    operatorToken: config.operatorToken,
   });
 
   const webRoot = resolve(config.webDistDir);

@@ -30,6 +30,7 @@ import {
   createDevInbox,
   createDevInboxEmailProvider,
   createDevInboxSmsProvider,
+  createMessages,
   createNotifier,
   createSmtpEmailProvider,
   createUnconfiguredProvider,
@@ -164,6 +165,7 @@ export function createModules(
   });
   const qr = createQr({ db, clock, payments, signingKey: deriveQrSigningKey(options.masterKey) });
   const records = createRecords({ db });
+  const messages = createMessages({ db, clock });
   const devInbox = options.devMode ? createDevInbox({ clock }) : undefined;
   const smtp = config.smtpUrl ? new URL(config.smtpUrl) : undefined;
   const email = smtp
@@ -214,6 +216,7 @@ export function createModules(
     checkUp,
     agreements,
     recovery,
+    messages,
   };
 }
 

@@ -87,6 +87,8 @@ export async function seedDemo(deps: {
         settlement_account_id: settlement.id,
         currency: 'CNY',
         created_at: settlement.createdAt,
+        // The demo merchant's name counts as checked (issue 9: unverified ones get a warning).
+        verified_at: settlement.createdAt,
       })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();

@@ -4,9 +4,11 @@
  * problems → malformed_json / body_too_large / unsupported_media_type; anything else → 500 with
  * a masked message (the full error goes to the log, never to the client).
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { Locale } from '../identity/index.ts';
 import { COMMON_ERRORS, DomainError, type ErrorCode } from '../shared/index.ts';
+import { localizedErrorMessage } from './error-messages.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -24,7 +26,22 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: COMMON_ERRORS.VALIDATION_FAILED,
 };
 
-export function installErrorHandling(app: FastifyInstance): void {
+/** Issue 9: which language an error is told in (the user's setting, Accept-Language, English). */
+export type ErrorLocaleOf = (request: FastifyRequest) => Promise<Locale>;
+
+export function installErrorHandling(app: FastifyInstance, options: { localeOf?: ErrorLocaleOf } = {}): void {
+  // Every coded answer leaves through here: its message is put in the caller's language.
+  app.addHook('preSerialization', async (request, reply, payload) => {
+    if (reply.statusCode < 400 || !options.localeOf || !isErrorBody(payload)) return payload;
+    let locale: Locale = 'en';
+    try {
+      locale = await options.localeOf(request);
+    } catch (error) {
+      request.log.warn({ err: error }, 'could not tell the error locale; answering in English');
+    }
+    const { code, message } = payload.error;
+    return { error: { ...payload.error, message: localizedErrorMessage(code, locale, message) } };
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof DomainError) {
       return reply.status(error.status).send(errorBody(error, error.message, error.details));
@@ -44,4 +61,15 @@ export function installErrorHandling(app: FastifyInstance): void {
       .status(500)
       .send({ error: { code: 'internal', message: 'Something went wrong on our side.' } });
   });
+}
+
+function isErrorBody(payload: unknown): payload is ErrorBody {
+  if (typeof payload !== 'object' || payload === null || !('error' in payload)) return false;
+  const inner = (payload as { error: unknown }).error;
+  return (
+    typeof inner === 'object' &&
+    inner !== null &&
+    typeof (inner as { code?: unknown }).code === 'string' &&
+    typeof (inner as { message?: unknown }).message === 'string'
+  );
 }

@@ -34,6 +34,10 @@ export const intentSchema = z.object({
   expiresAt: z.string(),
   confirmedAt: z.string().nullable(),
   transferId: z.string().nullable().describe('The ledger transfer, once succeeded'),
+  fraudWarning: z
+    .boolean()
+    .describe('First payment to this payee: show the anti-fraud warning; confirm needs warningAcknowledged'),
+  warningAcknowledgedAt: z.string().nullable(),
 });
 
 export function wireMoney(value: Money) {
@@ -54,6 +58,8 @@ export function intentToWire(view: PaymentIntentView): z.infer<typeof intentSche
     expiresAt: view.expiresAt.toISOString(),
     confirmedAt: view.confirmedAt?.toISOString() ?? null,
     transferId: view.transferId,
+    fraudWarning: view.fraudWarning,
+    warningAcknowledgedAt: view.warningAcknowledgedAt?.toISOString() ?? null,
   };
 }
 

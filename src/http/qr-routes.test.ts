@@ -152,6 +152,8 @@ describe('qr codes', () => {
       kind: 'merchant',
       merchantId: DEMO_MERCHANT.id,
       name: DEMO_MERCHANT.name,
+      verified: true, // issue 9: the demo merchant's name is checked
+      isNew: true, // seeded moments ago
     });
     assert.equal(resolved.json().amount, null);
 

@@ -19,6 +19,8 @@ export const NOTIFICATION_TEMPLATES = [
   'account_unfrozen', // vars: time
   'recovery_update', // vars: step, time; cancelUrl? (issue 7: manual recovery and its cool-down)
   'claim_update', // vars: status, claim, time (issue 7: loss claims)
+  'payment_sent', // vars: amountMinor, currency, counterparty (masked name or merchant), time
+  'payment_received', // vars: amountMinor, currency, counterparty (payer's masked name), time
 ] as const;
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
 

@@ -2,6 +2,25 @@
  * Notifications: the outbox behind identity's Notifier port, the templates (zh-CN, en), the
  * e-mail (SMTP) and SMS providers, the developer inbox and the delivery worker.
  */
+
+export {
+  ANNOUNCEMENT_BODY_CHARS_MAX,
+  ANNOUNCEMENT_SCHEDULE_AHEAD_MAX_MS,
+  ANNOUNCEMENT_SEGMENTS,
+  ANNOUNCEMENT_TITLE_CHARS_MAX,
+  type Announcement,
+  type AnnouncementSegment,
+  isPlainText,
+} from './announcements.ts';
+export {
+  CATEGORY_CHANNELS,
+  NOTIFICATION_CATEGORIES,
+  NOTIFICATION_CHANNELS,
+  type NotificationCategory,
+  type NotificationChannel,
+  PREFERENCE_CATEGORIES,
+  TEMPLATE_CATEGORIES,
+} from './categories.ts';
 export {
   createDeliveryWorker,
   DELIVERY_ATTEMPTS_MAX,
@@ -20,7 +39,12 @@ export {
   deliveryBackoffMs,
 } from './delivery-worker.ts';
 export { createDevInbox, DEV_INBOX_MESSAGES_MAX, type DevInbox, type DevInboxMessage } from './dev-inbox.ts';
+export { NOTIFY_ERRORS } from './errors.ts';
+export { INBOX_PAGE_MAX, type InboxMessage, type InboxPage } from './inbox.ts';
+export { localeFromAcceptLanguage, SUPPORTED_LOCALES, supportedLocale } from './locale.ts';
+export { createMessages, type Messages, type MessagesDeps } from './messages.ts';
 export { createNotifier, type NotifierDeps } from './outbox.ts';
+export type { CategoryPreferences } from './preferences.ts';
 export {
   createDevInboxEmailProvider,
   createDevInboxSmsProvider,
@@ -32,6 +56,7 @@ export {
   type SmsProvider,
   type SmtpOptions,
 } from './providers.ts';
+export { QUIZ_ANSWER_KEY, QUIZ_CHOICES, type QuizResult } from './security-quiz.ts';
 export {
   type RenderedTemplate,
   redactSecrets,

@@ -8,9 +8,16 @@
  * `in_app` messages have nothing to send: they are stored as delivered at once (sent_at = now)
  * for the in-app inbox to read, with secrets already masked (an inbox row lives for good; the
  * signed-in user can freeze the account from the app itself).
+ *
+ * Issue 9: every notice to a known user is also kept once in the in-app inbox (inbox.ts), and a
+ * non-critical notice is not queued on a channel the user switched off for its category
+ * (preferences.ts). Critical notices (categories.ts) ignore preferences.
  */
 import type { Executor, NotificationRequest, Notifier } from '../identity/index.ts';
 import { assert, type Clock } from '../shared/index.ts';
+import { TEMPLATE_CATEGORIES } from './categories.ts';
+import { keepInInbox } from './inbox.ts';
+import { channelEnabled } from './preferences.ts';
 import { EMAIL_ADDRESS_CHARS_MAX } from './providers.ts';
 import { redactSecrets, renderNotification } from './templates.ts';
 
@@ -34,6 +41,22 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       const message = renderNotification(request);
       const now = new Date(deps.clock.nowMs());
       const inApp = request.channel === 'in_app';
+      const cls = TEMPLATE_CATEGORIES[request.template];
+      if (request.userId !== null) {
+        await keepInInbox(executor, now.getTime(), {
+          userId: request.userId,
+          template: request.template,
+          vars: request.vars,
+        });
+        if (!cls.critical && cls.category !== 'security' && !inApp) {
+          const wanted = await channelEnabled(executor, {
+            userId: request.userId,
+            category: cls.category,
+            channel: request.channel,
+          });
+          if (!wanted) return; // switched off by the user for this category
+        }
+      }
       await executor
         .insertInto('notification_outbox')
         .values({

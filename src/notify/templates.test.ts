@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Locale, NOTIFICATION_TEMPLATES, type NotificationTemplate } from '../identity/index.ts';
 import { AssertionError } from '../shared/index.ts';
+import { TEMPLATE_CATEGORIES } from './categories.ts';
 import {
+  formatAmount,
   redactSecrets,
   renderNotification,
   renderTemplate,
@@ -36,6 +38,8 @@ const SAMPLE_VARS: { readonly [T in NotificationTemplate]: TemplateVars<T> } = {
     cancelUrl: 'https://pay.example/recovery/cancel?token=AbC',
   },
   claim_update: { status: 'paid', claim: 'clm_123', time: TIME },
+  payment_sent: { amountMinor: '123450', currency: 'CNY', counterparty: '*i', time: TIME },
+  payment_received: { amountMinor: '99', currency: 'CNY', counterparty: '*e', time: TIME },
 };
 
 function renderSample<T extends NotificationTemplate>(template: T, locale: Locale) {
@@ -74,7 +78,9 @@ describe('templates', () => {
             name === 'change' ||
             name === 'reason' ||
             name === 'step' ||
-            name === 'status'
+            name === 'status' ||
+            name === 'amountMinor' ||
+            name === 'currency'
           )
             continue; // formatted or translated, checked below
           const value = (vars as Record<string, string>)[name]!;
@@ -198,5 +204,27 @@ describe('templates', () => {
     }
     const locked = renderTemplate('account_locked', 'en', SAMPLE_VARS.account_locked).emailText;
     assert.equal(redactSecrets('account_locked', locked), locked);
+  });
+
+  test('amounts are exact and formatted per locale', () => {
+    assert.equal(formatAmount('zh-CN', '123450', 'CNY'), '¥1,234.50');
+    assert.equal(formatAmount('en', '123450', 'CNY'), 'CNY 1,234.50');
+    assert.equal(formatAmount('en', '99', 'CNY'), 'CNY 0.99');
+    assert.equal(
+      formatAmount('en', '900719925474099312', 'CNY'),
+      'CNY 9,007,199,254,740,993.12',
+      'no float rounding',
+    );
+    const zh = renderTemplate('payment_sent', 'zh-CN', SAMPLE_VARS.payment_sent);
+    assert.match(zh.short, /¥1,234\.50/);
+    assert.match(zh.short, /\*i /);
+  });
+
+  test('every template has a category for the notification centre and preferences', () => {
+    assert.deepEqual(Object.keys(TEMPLATE_CATEGORIES).sort(), [...NOTIFICATION_TEMPLATES].sort());
+    for (const template of ['new_sign_in', 'security_change', 'account_frozen', 'account_locked'] as const) {
+      assert.equal(TEMPLATE_CATEGORIES[template].critical, true, `${template} cannot be switched off`);
+    }
+    assert.equal(TEMPLATE_CATEGORIES.otp_code.inbox, false, 'a code never reaches the inbox');
   });
 });

@@ -28,6 +28,8 @@ export const TEMPLATE_VARS = {
   account_unfrozen: { required: ['time'], optional: [] },
   recovery_update: { required: ['step', 'time'], optional: ['cancelUrl'] },
   claim_update: { required: ['status', 'claim', 'time'], optional: [] },
+  payment_sent: { required: ['amountMinor', 'currency', 'counterparty', 'time'], optional: [] },
+  payment_received: { required: ['amountMinor', 'currency', 'counterparty', 'time'], optional: [] },
 } as const satisfies Record<
   NotificationTemplate,
   { required: readonly string[]; optional: readonly string[] }
@@ -57,6 +59,8 @@ const VAR_FORMATS: Readonly<Record<string, RegExp>> = {
   until: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/,
   notMeUrl: /^https?:\/\/[^\s]+$/,
   cancelUrl: /^https?:\/\/[^\s]+$/,
+  amountMinor: /^(0|[1-9][0-9]{0,17})$/,
+  currency: /^[A-Z]{3}$/,
 };
 
 export interface RenderedTemplate {
@@ -175,6 +179,16 @@ function formatTime(locale: Locale, iso: string): string {
     return `北京时间 ${new Date(ms + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ')}`;
   }
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** Minor units as an amount people read: exact (bigint, never a float), grouped per locale with
+ *  Intl; "¥1,234.50" in zh-CN, "CNY 1,234.50" in English. Two decimals, as for CNY. */
+export function formatAmount(locale: Locale, amountMinor: string, currency: string): string {
+  const minor = BigInt(amountMinor);
+  const whole = (minor / 100n).toLocaleString(locale === 'zh-CN' ? 'zh-CN' : 'en-US');
+  const cents = (minor % 100n).toString().padStart(2, '0');
+  if (locale === 'zh-CN' && currency === 'CNY') return `¥${whole}.${cents}`;
+  return `${currency} ${whole}.${cents}`;
 }
 
 type Labels = Readonly<Record<string, Readonly<Record<Locale, string>>>>;
@@ -301,6 +315,9 @@ interface Text {
 
 // Inside a template every declared variable is present (renderChecked asserted it).
 const v = (vars: Vars, name: string): string => vars[name] ?? '';
+
+const amountOf = (locale: Locale, vars: Vars) =>
+  formatAmount(locale, v(vars, 'amountMinor'), v(vars, 'currency'));
 
 const minutesEn = (vars: Vars) => (v(vars, 'minutes') === '1' ? '1 minute' : `${v(vars, 'minutes')} minutes`);
 
@@ -498,6 +515,48 @@ const TEXTS: { readonly [T in NotificationTemplate]: Readonly<Record<Locale, Tex
         `Claim ${v(x, 'claim')}: ${label(CLAIM_STATUSES, 'en', v(x, 'status'))} (${formatTime('en', v(x, 'time'))}).`,
       email: (x) =>
         `Your loss claim ${v(x, 'claim')} is ${label(CLAIM_STATUSES, 'en', v(x, 'status'))}.\n\n    Time: ${formatTime('en', v(x, 'time'))}`,
+    },
+  },
+  payment_sent: {
+    'zh-CN': {
+      subject: (x) => `付款成功：${amountOf('zh-CN', x)}`,
+      short: (x) =>
+        `您于${formatTime('zh-CN', v(x, 'time'))} 向 ${v(x, 'counterparty')} 付款 ${amountOf('zh-CN', x)}。如非本人操作，请立即冻结账户。`,
+      email: (x) =>
+        '您的 Rampart 账户完成了一笔付款：\n\n' +
+        `    金额：${amountOf('zh-CN', x)}\n    收款方：${v(x, 'counterparty')}\n    时间：${formatTime('zh-CN', v(x, 'time'))}\n\n` +
+        '如果不是您本人的操作，请立即登录冻结账户并修改支付密码。',
+    },
+    en: {
+      subject: (x) => `Payment sent: ${amountOf('en', x)}`,
+      short: (x) =>
+        `You paid ${amountOf('en', x)} to ${v(x, 'counterparty')} at ${formatTime('en', v(x, 'time'))}. Not you? Freeze your account now.`,
+      email: (x) =>
+        'A payment was made from your Rampart account:\n\n' +
+        `    Amount: ${amountOf('en', x)}\n    To:     ${v(x, 'counterparty')}\n    Time:   ${formatTime('en', v(x, 'time'))}\n\n` +
+        "If it wasn't you, sign in now, freeze your account and change your payment password.",
+    },
+  },
+  payment_received: {
+    'zh-CN': {
+      subject: (x) => `收款到账：${amountOf('zh-CN', x)}`,
+      short: (x) =>
+        `${v(x, 'counterparty')} 于${formatTime('zh-CN', v(x, 'time'))} 向您转账 ${amountOf('zh-CN', x)}，已到账。` +
+        '如有人以“转错账”为由要求您退款，请通过 Rampart 原路退回，切勿转到对方提供的其他账户。',
+      email: (x) =>
+        '您的 Rampart 账户收到一笔转账：\n\n' +
+        `    金额：${amountOf('zh-CN', x)}\n    付款方：${v(x, 'counterparty')}\n    时间：${formatTime('zh-CN', v(x, 'time'))}\n\n` +
+        '如有人以“转错账”为由要求您退款，请通过 Rampart 原路退回，切勿转到对方提供的其他账户。',
+    },
+    en: {
+      subject: (x) => `Money received: ${amountOf('en', x)}`,
+      short: (x) =>
+        `${v(x, 'counterparty')} sent you ${amountOf('en', x)} at ${formatTime('en', v(x, 'time'))}. ` +
+        'If someone says it was a mistake and asks for it back, refund it through Rampart, never to another account they name.',
+      email: (x) =>
+        'Your Rampart account received a transfer:\n\n' +
+        `    Amount: ${amountOf('en', x)}\n    From:   ${v(x, 'counterparty')}\n    Time:   ${formatTime('en', v(x, 'time'))}\n\n` +
+        'If someone says it was a mistake and asks for it back, refund it through Rampart, never to another account they name.',
     },
   },
 };

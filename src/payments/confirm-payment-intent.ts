@@ -33,6 +33,7 @@ import {
   type PaymentIntentView,
   toIntentView,
 } from './intents.ts';
+import { noticePaymentMade } from './payment-receipts.ts';
 import {
   checkLimits,
   passwordFreeVerdict,
@@ -53,6 +54,8 @@ export interface ConfirmPaymentIntentInput {
   readonly paymentPassword?: string | undefined;
   readonly passkey?: { readonly ceremonyId: string; readonly response: unknown } | undefined;
   readonly sessionId?: string | undefined;
+  /** Issue 9: the payer ticked "I have read the warning" for an intent that carries one. */
+  readonly warningAcknowledged?: boolean | undefined;
   readonly origin: Located;
 }
 
@@ -91,6 +94,10 @@ export async function confirmPaymentIntent(
       sessionId: input.sessionId,
       nowMs,
     });
+    // Before the password is checked: a refusal here costs the payer no password attempt.
+    if (intent.fraud_warning && input.warningAcknowledged !== true) {
+      throw new DomainError(PAYMENT_ERRORS.WARNING_NOT_ACKNOWLEDGED);
+    }
     const confirmedBy = await checkConfirmation(ctx, intent, input);
     // Only needed to say what to present instead, should password-free no longer apply.
     const hasPasskey = confirmedBy === 'none' && (await ctx.factors.passkeyCount(input.payerId)) > 0;
@@ -292,6 +299,7 @@ async function postPayment(
       transfer_id: transferId,
       confirmed_by: input.confirmedBy,
       confirmed_at: new Date(nowMs),
+      ...(intent.fraud_warning ? { warning_acknowledged_at: new Date(nowMs) } : {}),
     })
     .where('id', '=', intent.id)
     .where('status', '=', 'awaiting_confirmation')
@@ -310,8 +318,10 @@ async function postPayment(
       currency,
       channel: intent.channel,
       day,
+      fraudWarningAcknowledged: intent.fraud_warning,
     },
   });
+  await noticePaymentMade(trx, ctx, { intent: updated, nowMs });
   return updated;
 }
 

@@ -57,3 +57,12 @@ export const NOTE_LENGTH_MAX = 100;
 
 /** A confirmation is retried this often after a deadlock or serialization failure. */
 export const CONFIRM_ATTEMPTS_MAX = 3;
+
+/**
+ * Issue 9 point 3: a payment to a payee the payer never paid, from this amount up (or whatever
+ * the amount when the risk hook says "challenge"), carries an anti-fraud warning the payer must
+ * acknowledge before confirming. 200.00 CNY: below it the common scams (fake customer service,
+ * "refunds", "safe accounts", job deposits) rarely stop; above it every first payment is worth
+ * one deliberate pause. See docs/messages.md.
+ */
+export const FRAUD_WARNING_FIRST_PAYEE_MIN_MINOR = 20_000n;

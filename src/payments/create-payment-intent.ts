@@ -11,7 +11,13 @@ import { IDENTITY_ERRORS, type Located, maskPhone, normalizePhone } from '../ide
 import { assert, DomainError, type Money, newId } from '../shared/index.ts';
 import { allowanceLeftTodayOf } from './allowance.ts';
 import { recordPaymentAudit } from './audit.ts';
-import { AVAILABLE_CHANNELS, INTENT_TTL_MS, LIMITS_CURRENCY, type PaymentChannel } from './constants.ts';
+import {
+  AVAILABLE_CHANNELS,
+  FRAUD_WARNING_FIRST_PAYEE_MIN_MINOR,
+  INTENT_TTL_MS,
+  LIMITS_CURRENCY,
+  type PaymentChannel,
+} from './constants.ts';
 import type { PaymentsContext } from './context.ts';
 import { limitExceededError, PAYMENT_ERRORS } from './errors.ts';
 import { type IntentRow, type PaymentIntentView, toIntentView } from './intents.ts';
@@ -189,6 +195,11 @@ async function createNew(
     hasPasskey: !passwordFree && (await ctx.factors.passkeyCount(input.payerId)) > 0,
   });
 
+  // Issue 9 point 3: the moment of risk is a first payment to someone, large or flagged.
+  const fraudWarning =
+    !paidBefore &&
+    (input.amount.amountMinor >= FRAUD_WARNING_FIRST_PAYEE_MIN_MINOR || risk.decision === 'challenge');
+
   const intentId = newId('pi');
   const inserted = await db.transaction().execute(async (trx) => {
     const row = await trx
@@ -212,6 +223,7 @@ async function createNew(
         risk_decision: risk.decision,
         risk_level: risk.level,
         risk_reasons: JSON.stringify(risk.reasons),
+        fraud_warning: fraudWarning,
         status: 'awaiting_confirmation',
         created_at: new Date(nowMs),
         expires_at: new Date(nowMs + INTENT_TTL_MS),
@@ -236,6 +248,7 @@ async function createNew(
         secondFactorRequired: lock.secondFactorRequired,
         riskDecision: risk.decision,
         riskLevel: risk.level,
+        fraudWarning,
       },
     });
     return row;

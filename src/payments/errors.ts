@@ -37,6 +37,11 @@ export const PAYMENT_ERRORS = defineErrors({
     message: 'This payment cannot be made. Contact customer service if you think this is wrong.',
     status: 403,
   },
+  WARNING_NOT_ACKNOWLEDGED: {
+    code: 'warning_not_acknowledged',
+    message: 'Read the anti-fraud warning for this new payee and confirm that you want to go on.',
+    status: 422,
+  },
   INTENT_NOT_FOUND: { code: 'intent_not_found', message: 'No such payment.', status: 404 },
   INTENT_EXPIRED: {
     code: 'intent_expired',

@@ -29,6 +29,9 @@ export interface PaymentIntentView {
   readonly transferId: string | null;
   /** What the payer may still pay today on this channel, as of this answer. */
   readonly allowanceLeftToday: Money;
+  /** Issue 9: a first payment to this payee that needs the anti-fraud warning acknowledged. */
+  readonly fraudWarning: boolean;
+  readonly warningAcknowledgedAt: Date | null;
 }
 
 export function currencyOf(row: Pick<IntentRow, 'currency'>): Currency {
@@ -68,6 +71,8 @@ export function toIntentView(
     confirmedAt: row.confirmed_at,
     transferId: row.transfer_id,
     allowanceLeftToday: { amountMinor: input.allowanceLeftTodayMinor, currency },
+    fraudWarning: row.fraud_warning,
+    warningAcknowledgedAt: row.warning_acknowledged_at,
   };
 }
 

@@ -44,6 +44,7 @@ export function createPayments(deps: PaymentsDeps) {
       passkey?: { ceremonyId: string; response: unknown } | undefined;
       /** The confirming session: the security lock accepts its fresh second-factor step-up. */
       sessionId?: string | undefined;
+      warningAcknowledged?: boolean | undefined;
       origin: Located;
     }) => confirmPaymentIntent(ctx, input),
 

@@ -15,3 +15,6 @@ export const QR_COLLECT_TTL_MS = 24 * 60 * 60 * 1000;
 export const QR_CODE_LENGTH_MAX = 512;
 /** HMAC-SHA-256 output. */
 export const QR_MAC_BYTES = 32;
+
+/** Issue 9 point 3: a merchant registered less than this long ago is shown as new to payers. */
+export const MERCHANT_NEW_MS = 30 * 24 * 60 * 60_000;

@@ -5,12 +5,21 @@
  */
 import { maskName, PAYMENT_ERRORS } from '../payments/index.ts';
 import { DomainError, type Money } from '../shared/index.ts';
+import { MERCHANT_NEW_MS } from './constants.ts';
 import type { QrContext } from './context.ts';
 import { QR_ERRORS } from './errors.ts';
 import { decodeQrCode, type QrPayload } from './qr-code.ts';
 
 export type QrPayee =
-  | { readonly kind: 'merchant'; readonly merchantId: string; readonly name: string }
+  | {
+      readonly kind: 'merchant';
+      readonly merchantId: string;
+      readonly name: string;
+      /** Issue 9: an operator checked the name; an unverified merchant gets a warning. */
+      readonly verified: boolean;
+      /** Registered less than MERCHANT_NEW_MS ago: the payer is told so. */
+      readonly isNew: boolean;
+    }
   | { readonly kind: 'user'; readonly maskedName: string };
 
 export interface ResolvedQrCode {
@@ -36,12 +45,18 @@ export async function resolveQrCode(ctx: QrContext, code: string): Promise<Resol
   if (payload.kind === 'merchant') {
     const merchant = await ctx.db
       .selectFrom('merchants')
-      .select(['id', 'name'])
+      .select(['id', 'name', 'verified_at', 'created_at'])
       .where('id', '=', payload.subjectId)
       .executeTakeFirst();
     if (!merchant) throw new DomainError(PAYMENT_ERRORS.PAYEE_NOT_FOUND);
     return {
-      payee: { kind: 'merchant', merchantId: merchant.id, name: merchant.name },
+      payee: {
+        kind: 'merchant',
+        merchantId: merchant.id,
+        name: merchant.name,
+        verified: merchant.verified_at !== null,
+        isNew: ctx.clock.nowMs() - merchant.created_at.getTime() < MERCHANT_NEW_MS,
+      },
       amount: payload.amount,
       expiresAt,
       payeeInput: { merchantId: merchant.id },

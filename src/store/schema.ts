@@ -254,6 +254,8 @@ export interface MerchantsTable {
   settlement_account_id: string;
   currency: string;
   created_at: Timestamp;
+  /** When an operator checked the merchant's name (0012); null: not verified. */
+  verified_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface PaymentIntentsTable {
@@ -281,6 +283,9 @@ export interface PaymentIntentsTable {
   created_at: Timestamp;
   expires_at: Timestamp;
   confirmed_at: Nullable<Date>;
+  /** 0012: the payer must acknowledge an anti-fraud warning before confirming. */
+  fraud_warning: ColumnType<boolean, boolean | undefined, boolean>;
+  warning_acknowledged_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface PaymentLimitsTable {
@@ -596,6 +601,49 @@ export interface AuditLogTable {
   created_at: Timestamp;
 }
 
+export interface InboxMessagesTable {
+  id: Generated<bigint>;
+  user_id: string;
+  category: 'security' | 'payments' | 'bills' | 'claims' | 'announcements';
+  template: string;
+  critical: boolean;
+  notice_key: string;
+  announcement_id: bigint | null;
+  title_en: string;
+  body_en: string;
+  title_zh: string;
+  body_zh: string;
+  created_at: Timestamp;
+  read_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface NotificationPreferencesTable {
+  user_id: string;
+  category: 'payments' | 'bills' | 'claims' | 'announcements';
+  channel: 'sms' | 'email' | 'in_app';
+  enabled: boolean;
+  updated_at: Timestamp;
+}
+
+export interface AnnouncementsTable {
+  id: Generated<bigint>;
+  title_en: string;
+  body_en: string;
+  title_zh: string;
+  body_zh: string;
+  segment: 'all' | 'locale_en' | 'locale_zh' | 'no_passkey' | 'no_totp';
+  publish_at: Timestamp;
+  created_at: Timestamp;
+  withdrawn_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface SecurityQuizResultsTable {
+  user_id: string;
+  score: number;
+  questions: number;
+  completed_at: Timestamp;
+}
+
 export interface Database {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -643,6 +691,10 @@ export interface Database {
   loss_claims: LossClaimsTable;
   loss_claim_items: LossClaimItemsTable;
   audit_log: AuditLogTable;
+  inbox_messages: InboxMessagesTable;
+  notification_preferences: NotificationPreferencesTable;
+  announcements: AnnouncementsTable;
+  security_quiz_results: SecurityQuizResultsTable;
 }
 
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;

@@ -16,6 +16,7 @@ import * as fundingMigration from './migrations/0005-funding.ts';
 import * as creditLockMigration from './migrations/0006-credit-lock.ts';
 import * as agreementsFamilyMigration from './migrations/0007-agreements-family.ts';
 import * as recoveryMigration from './migrations/0011-recovery.ts';
+import * as messagesMigration from './migrations/0012-messages.ts';
 import { PgliteDurability } from './pglite-durability.ts';
 import type { Database } from './schema.ts';
 
@@ -162,6 +163,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-credit-lock': creditLockMigration,
   '0007-agreements-family': agreementsFamilyMigration,
   '0011-recovery': recoveryMigration,
+  '0012-messages': messagesMigration,
 };
 
 class InCodeMigrations implements MigrationProvider {

@@ -160,6 +160,12 @@ export const paymentRoutes: FastifyPluginAsyncZod<{
               })
               .strict()
               .optional(),
+            warningAcknowledged: z
+              .boolean()
+              .optional()
+              .describe(
+                'Required (true) when the intent carries fraudWarning: the payer read the anti-fraud warning',
+              ),
           })
           .strict()
           .refine((b) => b.paymentPassword === undefined || b.passkey === undefined, {
@@ -185,6 +191,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<{
           paymentPassword: request.body.paymentPassword,
           passkey: request.body.passkey,
           sessionId: sessionOf(request).sessionId,
+          warningAcknowledged: request.body.warningAcknowledged,
           origin: located(request),
         }),
       ),

@@ -28,7 +28,9 @@ const payeeSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('merchant'),
     merchantId: z.string(),
-    name: z.string().describe('Verified name'),
+    name: z.string().describe("The merchant's registered name"),
+    verified: z.boolean().describe('An operator verified the name; if false, warn the payer'),
+    isNew: z.boolean().describe('Registered in the last 30 days'),
   }),
 ]);
 
