@@ -13,6 +13,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import type { Funding } from './funding/index.ts';
+import type { Gateway } from './gateway/index.ts';
 import { errorBody, installErrorHandling } from './http/errors.ts';
 import { createMetrics } from './http/metrics.ts';
 import { accountRoutes } from './http/routes/account-routes.ts';
@@ -20,6 +21,7 @@ import { authRoutes } from './http/routes/auth-routes.ts';
 import { devInboxRoutes } from './http/routes/dev-inbox-routes.ts';
 import { factorRoutes } from './http/routes/factor-routes.ts';
 import { fundingRoutes } from './http/routes/funding-routes.ts';
+import { gatewayRoutes, gatewayWireRoutes } from './http/routes/gateway-routes.ts';
 import { ledgerRoutes } from './http/routes/ledger-routes.ts';
 import { paymentRoutes } from './http/routes/payment-routes.ts';
 import { qrRoutes } from './http/routes/qr-routes.ts';
@@ -47,6 +49,7 @@ export interface AppDeps {
   readonly funding: Funding;
   readonly qr: Qr;
   readonly records: Records;
+  readonly gateway: Gateway;
   /** Present in dev mode only: the developer inbox of SMS and e-mails "sent". */
   readonly devInbox: DevInbox | undefined;
   readonly demo: boolean;
@@ -135,6 +138,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(ledgerRoutes, { ledger: deps.ledger, operatorToken: config.operatorToken });
   await app.register(recordsRoutes, { identity: deps.identity, records: deps.records });
   await app.register(qrRoutes, { identity: deps.identity, qr: deps.qr, operatorToken: config.operatorToken });
+  await app.register(gatewayWireRoutes, { gateway: deps.gateway });
+  await app.register(gatewayRoutes, {
+    gateway: deps.gateway,
+    identity: deps.identity,
+    operatorToken: config.operatorToken,
+  });
 
   const webRoot = resolve(config.webDistDir);
   const hasWeb = existsSync(resolve(webRoot, 'index.html'));

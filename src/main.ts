@@ -2,6 +2,9 @@
  * The only place that wires: config → store → modules → app.listen. `startPlatform` is what the
  * CLI's `serve`, the browser tests and the benchmarks start.
  */
+import { hkdfSync } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { type Config, loadConfig } from './config.ts';
@@ -13,6 +16,7 @@ import {
   deriveCardHmacKey,
   SETTLE_INTERVAL_MS,
 } from './funding/index.ts';
+import { createGateway, deriveGatewaySealingKey } from './gateway/index.ts';
 import { createGeoLocator } from './geo/index.ts';
 import {
   createIdentity,
@@ -33,7 +37,7 @@ import {
   createUnconfiguredProvider,
 } from './notify/index.ts';
 import { createAllowAllRiskHook, createPayments, type RiskHook } from './payments/index.ts';
-import { createQr, deriveQrSigningKey } from './qr/index.ts';
+import { createQr, deriveQrSigningKey, encodeQrCode } from './qr/index.ts';
 import { createRateLimiter } from './ratelimit/index.ts';
 import { createRecords } from './records/index.ts';
 import { type Clock, systemClock } from './shared/index.ts';
@@ -126,7 +130,39 @@ export function createModules(
     connector: options.bankConnector ?? createSimulatedBankConnector(),
     cardHmacKey: deriveCardHmacKey(options.masterKey),
   });
-  const qr = createQr({ db, clock, payments, signingKey: deriveQrSigningKey(options.masterKey) });
+  const qrSigningKey = deriveQrSigningKey(options.masterKey);
+  const gateway = createGateway({
+    db,
+    clock,
+    ledger,
+    payments,
+    identity,
+    sealingKey: deriveGatewaySealingKey(options.masterKey),
+    billLinkKey: Buffer.from(
+      hkdfSync('sha256', options.masterKey, Buffer.alloc(0), 'rampart gateway bill links v1', 32),
+    ),
+    // A precreate order's QR code is the wallet's signed code of kind `order` (docs/gateway.md).
+    issueOrderCode: ({ tradeNo, amountMinor, currency, expiresAtMs }) =>
+      encodeQrCode(qrSigningKey, {
+        kind: 'order',
+        subjectId: tradeNo,
+        amount: { amountMinor, currency },
+        issuedAtMs: clock.nowMs(),
+        expiresAtMs: Math.max(expiresAtMs, clock.nowMs() + 1_000),
+      }),
+    publicUrl: publicUrl.origin,
+    defaultFeeRateBp: config.gatewayFeeRateBp,
+  });
+  const qr = createQr({
+    db,
+    clock,
+    payments,
+    signingKey: qrSigningKey,
+    orders: {
+      describe: (tradeNo) => gateway.describeOrder(tradeNo),
+      pay: (input) => gateway.payOrder(input),
+    },
+  });
   const records = createRecords({ db });
   const devInbox = options.devMode ? createDevInbox({ clock }) : undefined;
   const smtp = config.smtpUrl ? new URL(config.smtpUrl) : undefined;
@@ -145,7 +181,7 @@ export function createModules(
   // No SMS gateway ships with Rampart: production plugs one in behind SmsProvider (docs/identity.md).
   const sms = devInbox ? createDevInboxSmsProvider(devInbox) : createUnconfiguredProvider('sms');
   const delivery = createDeliveryWorker({ db, clock, email, sms });
-  return { ledger, identity, wallet, payments, funding, qr, records, factors, devInbox, delivery };
+  return { ledger, identity, wallet, payments, funding, qr, records, factors, devInbox, delivery, gateway };
 }
 
 /** Opens the store, migrates, builds the modules. Caller closes `store`. */
@@ -203,7 +239,9 @@ export async function startPlatform(
   });
   const platform = await openPlatform(config, { demo: options.demo });
   const { ledger, identity, wallet } = platform.modules;
-  if (options.demo) await seedDemo({ db: platform.store.db, identity, wallet, ledger });
+  const demoReport = options.demo
+    ? await seedDemo({ db: platform.store.db, identity, wallet, ledger, gateway: platform.modules.gateway })
+    : undefined;
   const app = await buildApp({
     config,
     clock: systemClock,
@@ -241,6 +279,21 @@ export async function startPlatform(
       });
   }, SETTLE_INTERVAL_MS);
   settle.unref();
+  // Open API: close timed-out trades, settle confirmed order payments, deliver notifications.
+  // All state is in the database and rows are claimed (SKIP LOCKED), so several processes may
+  // run this at once and a restart loses nothing (docs/gateway.md).
+  let gatewayRunning = false;
+  const gatewayDue = setInterval(() => {
+    if (gatewayRunning) return;
+    gatewayRunning = true;
+    platform.modules.gateway
+      .runDue(Date.now())
+      .catch((error: unknown) => app.log.error({ err: error }, 'gateway runDue failed'))
+      .finally(() => {
+        gatewayRunning = false;
+      });
+  }, config.gatewayDueIntervalMs);
+  gatewayDue.unref();
   // PGlite: checkpoint and flush the data directory every 5 minutes (see pglite-durability.ts).
   const checkpoint = setInterval(() => {
     platform.store.checkpoint().catch((error: unknown) => app.log.error({ err: error }, 'checkpoint failed'));
@@ -248,6 +301,18 @@ export async function startPlatform(
   checkpoint.unref();
 
   await app.listen({ port: config.port, host: config.host });
+  if (demoReport?.merchantApp) {
+    // The demo merchant's private key exists only now: kept in the data dir for the developer
+    // trying alipay-sdk against this gateway (docs/gateway.md, "Try it").
+    const file = config.dataDir ? join(config.dataDir, 'demo-merchant-app.json') : undefined;
+    if (file) {
+      mkdirSync(config.dataDir, { recursive: true });
+      writeFileSync(file, `${JSON.stringify(demoReport.merchantApp, null, 2)}\n`, { mode: 0o600 });
+      app.log.warn({ file, appId: demoReport.merchantApp.appId }, 'demo merchant app keys written');
+    } else {
+      process.stdout.write(`demo merchant app (alipay-sdk): ${JSON.stringify(demoReport.merchantApp)}\n`);
+    }
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   // WebAuthn needs a domain as its RP ID, so the URL people open says localhost, not 127.0.0.1.
@@ -260,6 +325,7 @@ export async function startPlatform(
       clearInterval(sweep);
       clearInterval(settle);
       clearInterval(checkpoint);
+      clearInterval(gatewayDue);
       await app.close();
       await platform.modules.delivery.stop();
       await ledger.drain();

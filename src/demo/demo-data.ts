@@ -31,3 +31,6 @@ export const DEMO_USERS: readonly DemoUser[] = Object.freeze([
 ]);
 
 export const DEMO_MERCHANT = Object.freeze({ id: 'mch_demo_coffee', name: 'Demo Coffee Shop' });
+
+/** The demo merchant's open-API app (its keys are made when the demo is seeded). */
+export const DEMO_APP_ID = '2021000000000001';

@@ -33,6 +33,16 @@ export function verifyQrCode(ctx: QrContext, code: string): QrPayload {
 export async function resolveQrCode(ctx: QrContext, code: string): Promise<ResolvedQrCode> {
   const payload = verifyQrCode(ctx, code);
   const expiresAt = new Date(payload.expiresAtMs);
+  if (payload.kind === 'order') {
+    if (!ctx.orders) throw new DomainError(QR_ERRORS.QR_INVALID);
+    const order = await ctx.orders.describe(payload.subjectId);
+    return {
+      payee: { kind: 'merchant', merchantId: order.merchantId, name: order.merchantName },
+      amount: order.amount,
+      expiresAt: order.expiresAt < expiresAt ? order.expiresAt : expiresAt,
+      payeeInput: { merchantId: order.merchantId },
+    };
+  }
   if (payload.kind === 'merchant') {
     const merchant = await ctx.db
       .selectFrom('merchants')
