@@ -22,6 +22,7 @@ import type { GatewayContext, GatewayDeps } from './context.ts';
 import { deliverDueNotifications, resendNotification } from './notifications.ts';
 import { runDue } from './run-due.ts';
 import { handleV2 } from './v2.ts';
+import { handleV3, type V3Request } from './v3.ts';
 import {
   confirmOrderPayment,
   describeOrder,
@@ -54,6 +55,8 @@ export function createGateway(deps: GatewayDeps) {
     /** POST/GET /gateway.do: raw parameters → the signed answer text. */
     handleV2: (input: { params: Readonly<Record<string, unknown>>; clientIp: string }) =>
       handleV2(ctx, input),
+    /** /v3/alipay/…: the raw request → status, signature headers, body. */
+    handleV3: (request: V3Request) => handleV3(ctx, request),
     /** Timeouts, settlement of confirmed intents, notifications; safe from several processes. */
     runDue: (nowMs: number) => runDue(ctx, nowMs),
     /** Delivers due notifications only (tests, the console's resend). */

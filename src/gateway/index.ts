@@ -14,3 +14,4 @@ export { ALIPAY_ERRORS, GATEWAY_ERRORS } from './errors.ts';
 export { createGateway, type Gateway } from './gateway.ts';
 export { type ReconcileReport, reconcile } from './reconcile.ts';
 export { deriveGatewaySealingKey, generateRsaKeyPair, pemBody, signContent } from './signing.ts';
+export { V3_ROUTE_PATHS } from './v3.ts';

@@ -532,9 +532,16 @@ describe('alipay-sdk against the gateway (v2)', () => {
     t.clock.advance(86_400_000 - (beijingMs % 86_400_000) + 1_000);
     const tz = process.env.TZ;
     process.env.TZ = 'Etc/GMT-14';
-    after(() => {
+    try {
+      await billChecks(today);
+    } finally {
       process.env.TZ = tz;
-    });
+    }
+  });
+});
+
+async function billChecks(today: string): Promise<void> {
+  {
     const bill = await exec('alipay.data.dataservice.bill.downloadurl.query', {
       billType: 'trade',
       billDate: today,
@@ -555,5 +562,5 @@ describe('alipay-sdk against the gateway (v2)', () => {
     assert.match(accountCsv, /merchant_pay/);
     t.clock.advance(31_000);
     assert.equal((await fetch(url)).status, 410, 'the link expires');
-  });
-});
+  }
+}

@@ -16,6 +16,7 @@ import {
   KEY_ROTATION_OVERLAP_DEFAULT_MS,
   KEY_ROTATION_OVERLAP_MAX_MS,
   pemBody,
+  V3_ROUTE_PATHS,
 } from '../../gateway/index.ts';
 import type { Identity, Located } from '../../identity/index.ts';
 import { COMMON_ERRORS, DomainError } from '../../shared/index.ts';
@@ -44,6 +45,35 @@ export const gatewayWireRoutes: FastifyPluginAsync<{ gateway: Gateway }> = async
     const text = await answer(request, params);
     return reply.header('trace_id', request.id).type('application/json;charset=utf-8').send(text);
   });
+
+  // v3 signs the raw body bytes: JSON stays text here (this plugin only) and the use case parses it.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  );
+  for (const path of V3_ROUTE_PATHS) {
+    app.route({
+      method: ['GET', 'POST'],
+      url: path,
+      handler: async (request, reply) => {
+        const appAuthToken = request.headers['alipay-app-auth-token'];
+        const result = await gateway.handleV3({
+          method: request.method,
+          target: request.url,
+          body: typeof request.body === 'string' ? request.body : '',
+          authorization: request.headers.authorization,
+          appAuthToken: typeof appAuthToken === 'string' ? appAuthToken : undefined,
+          clientIp: request.ip,
+        });
+        if (result.failure) request.log.error({ err: result.failure }, 'gateway v3 call failed');
+        return reply
+          .status(result.status)
+          .headers({ ...result.headers, 'alipay-trace-id': request.id })
+          .type('application/json;charset=utf-8')
+          .send(result.body);
+      },
+    });
+  }
 
   app.get('/gateway/bills/download', async (request, reply) => {
     const parsed = z
