@@ -77,6 +77,9 @@ export function createModules(
     riskHook?: RiskHook;
     /** Replaces the built-in bank simulator (a real bank; tests with another delay). */
     bankConnector?: BankConnector;
+    /** Open API: deliver notifications as soon as their change commits (server, bench). Tests
+     *  that step a manual clock leave it off and call runDue themselves. */
+    gatewayDeliverOnCommit?: boolean;
   },
 ) {
   const { db } = store;
@@ -152,6 +155,7 @@ export function createModules(
       }),
     publicUrl: publicUrl.origin,
     defaultFeeRateBp: config.gatewayFeeRateBp,
+    deliverOnCommit: options.gatewayDeliverOnCommit ?? false,
   });
   const qr = createQr({
     db,
@@ -203,6 +207,7 @@ export async function openPlatform(
   const modules = createModules(store, config, options.clock ?? systemClock, {
     masterKey: loadMasterKey(config),
     devMode: isDevMode(config, options.demo ?? false),
+    gatewayDeliverOnCommit: true,
   });
   return { config, store, modules };
 }

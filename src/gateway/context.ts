@@ -30,6 +30,12 @@ export interface GatewayDeps {
   readonly defaultFeeRateBp: number;
   /** Delivers one notification: POST form → the answer's body text. Replaced in tests. */
   readonly post?: (url: string, body: string, timeoutMs: number) => Promise<{ status: number; text: string }>;
+  /**
+   * Deliver a notification right after the change that wrote it commits, instead of waiting for
+   * the next runDue tick (which still delivers anything this misses). Off in tests that step a
+   * manual clock, on in the server and the bench.
+   */
+  readonly deliverOnCommit?: boolean;
 }
 
 export interface GatewayContext extends GatewayDeps {
@@ -38,4 +44,6 @@ export interface GatewayContext extends GatewayDeps {
   readonly feesAccountId: () => Promise<string>;
   /** The platform private key that signs for this app now. */
   readonly signingKeyOf: (appId: string) => Promise<string>;
+  /** Called after a transaction that may have written notifications has committed. */
+  readonly committed: () => void;
 }

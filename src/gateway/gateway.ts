@@ -47,10 +47,29 @@ export function createGateway(deps: GatewayDeps) {
       return fees;
     },
   };
-  const ctx: GatewayContext = {
-    ...base,
-    signingKeyOf: createSigningKeys({ ...base, signingKeyOf: async () => '' }),
+  // createSigningKeys reads only db, clock and the sealing key.
+  const signingKeyOf = createSigningKeys({ ...base, signingKeyOf: async () => '', committed: () => {} });
+  // Deliver-on-commit: one delivery pass at a time; a commit during a pass asks for another.
+  let delivering = false;
+  let again = false;
+  const committed = () => {
+    if (!deps.deliverOnCommit) return;
+    if (delivering) {
+      again = true;
+      return;
+    }
+    delivering = true;
+    void (async () => {
+      // Bounded: passes are asked for by commits; runDue remains the guarantee.
+      for (let pass = 0; pass < 10; pass++) {
+        again = false;
+        await deliverDueNotifications(ctx, signingKeyOf, deps.clock.nowMs()).catch(() => undefined);
+        if (!again) break;
+      }
+      delivering = false;
+    })();
   };
+  const ctx: GatewayContext = { ...base, signingKeyOf, committed };
   return {
     /** POST/GET /gateway.do: raw parameters → the signed answer text. */
     handleV2: (input: { params: Readonly<Record<string, unknown>>; clientIp: string }) =>

@@ -36,6 +36,15 @@ async function applyRefund(
   ctx: GatewayContext,
   input: { tradeNo: string; outRequestNo: string; amountMinor: bigint | 'remainder'; reason: string | null },
 ): Promise<RefundDone> {
+  const done = await applyRefundInTransaction(ctx, input);
+  if (done.fundChange) ctx.committed();
+  return done;
+}
+
+async function applyRefundInTransaction(
+  ctx: GatewayContext,
+  input: { tradeNo: string; outRequestNo: string; amountMinor: bigint | 'remainder'; reason: string | null },
+): Promise<RefundDone> {
   const feesId = await ctx.feesAccountId();
   return ctx.db.transaction().execute(async (trx) => {
     const nowMs = ctx.clock.nowMs();

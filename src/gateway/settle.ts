@@ -219,7 +219,7 @@ export async function settleAttempt(ctx: GatewayContext, intentId: string): Prom
     .executeTakeFirst();
   if (first?.state !== 'open') return first?.state ?? 'void';
   const feesId = await ctx.feesAccountId();
-  return ctx.db.transaction().execute(async (trx) => {
+  const outcome = await ctx.db.transaction().execute(async (trx): Promise<AttemptOutcome> => {
     const trade = await lockTrade(trx, first.trade_no);
     assert(trade, 'an attempt names an existing trade');
     const attempt = await trx
@@ -245,6 +245,8 @@ export async function settleAttempt(ctx: GatewayContext, intentId: string): Prom
     }
     return 'open';
   });
+  if (outcome === 'settled') ctx.committed();
+  return outcome;
 }
 
 export type CloseOutcome = { readonly outcome: 'closed' | 'paid' | 'not_waiting'; readonly trade: TradeRow };

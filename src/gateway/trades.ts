@@ -213,11 +213,13 @@ export async function refreshTrade(ctx: GatewayContext, trade: TradeRow): Promis
     .executeTakeFirstOrThrow();
   if (current.status === 'WAIT_BUYER_PAY' && nowMs >= current.expires_at.getTime()) {
     const feesId = await ctx.feesAccountId();
-    return ctx.db
+    const closed = await ctx.db
       .transaction()
       .execute(
         async (trx) => (await closeWaitingTrade(ctx, trx, { tradeNo: trade.trade_no, nowMs, feesId })).trade,
       );
+    ctx.committed();
+    return closed;
   }
   return current;
 }
@@ -238,6 +240,7 @@ export async function closeTrade(ctx: GatewayContext, call: Call): Promise<Recor
     const closed = await ctx.db
       .transaction()
       .execute((trx) => closeWaitingTrade(ctx, trx, { tradeNo: trade.trade_no, nowMs, feesId }));
+    ctx.committed();
     // Paid while we closed it: the payment stands and close is refused.
     if (closed.outcome === 'paid') throw new AlipayError(ALIPAY_ERRORS.TRADE_STATUS_ERROR);
   }
@@ -257,6 +260,7 @@ export async function cancelTrade(ctx: GatewayContext, call: Call): Promise<Reco
     const closed = await ctx.db
       .transaction()
       .execute((trx) => closeWaitingTrade(ctx, trx, { tradeNo: trade.trade_no, nowMs, feesId }));
+    ctx.committed();
     if (closed.outcome !== 'paid') return { ...answer, action: 'close' };
   }
   await refundWholeRemainder(ctx, call, trade.trade_no);
