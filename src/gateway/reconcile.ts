@@ -3,6 +3,8 @@
  * platform's `trade` bill, every mismatch listed: missing on either side, amount differs,
  * status differs. Both inputs are CSV text; the merchant's needs out_trade_no, amount, status.
  */
+import { formatYuan } from './amounts.ts';
+
 export interface ReconcileMismatch {
   readonly outTradeNo: string;
   readonly kind: 'missing_in_bill' | 'missing_in_orders' | 'amount_differs' | 'status_differs';
@@ -63,19 +65,20 @@ function indexBy(rows: string[][], columns: readonly string[]): Map<string, Reco
     const earlier = out.get(key);
     // A bill has a payment row and refund rows per trade: net the amount, keep the latest status.
     if (earlier && record.type === 'refund') {
-      const net = (Math.round(Number(earlier.amount) * 100) + Math.round(Number(record.amount) * 100)) / 100;
-      earlier.amount = net.toFixed(2);
-      earlier.status = net === 0 ? 'TRADE_CLOSED' : (earlier.status ?? '');
+      const net = (fen(earlier.amount ?? '') ?? 0n) + (fen(record.amount ?? '') ?? 0n);
+      earlier.amount = formatYuan(net);
+      earlier.status = net === 0n ? 'TRADE_CLOSED' : (earlier.status ?? '');
     } else if (!earlier) out.set(key, record);
   }
   return out;
 }
 
-function cents(text: string): number | undefined {
-  if (!/^-?\d+(\.\d{1,2})?$/.test(text.trim())) return undefined;
-  const [whole, frac = ''] = text.trim().replace('-', '').split('.');
-  const value = Number(whole) * 100 + Number(frac.padEnd(2, '0'));
-  return text.trim().startsWith('-') ? -value : value;
+/** A yuan cell in fen (bigint, exact), or undefined when it is not an amount. */
+function fen(text: string): bigint | undefined {
+  const match = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(text.trim());
+  if (!match) return undefined;
+  const value = BigInt(match[2] ?? '0') * 100n + BigInt((match[3] ?? '').padEnd(2, '0'));
+  return match[1] === '-' ? -value : value;
 }
 
 export function reconcile(input: { ordersCsv: string; billCsv: string }): ReconcileReport {
@@ -89,7 +92,8 @@ export function reconcile(input: { ordersCsv: string; billCsv: string }): Reconc
       mismatches.push({ outTradeNo, kind: 'missing_in_bill', orders: order.amount ?? null, bill: null });
       continue;
     }
-    if (cents(order.amount ?? '') !== cents(billed.amount ?? '')) {
+    const ordered = fen(order.amount ?? '');
+    if (ordered === undefined || ordered !== fen(billed.amount ?? '')) {
       mismatches.push({
         outTradeNo,
         kind: 'amount_differs',
