@@ -3,6 +3,7 @@
  * JSON line each on stdout, progress on stderr. Exits 1 when a bench's checks fail, 2 on bad usage.
  */
 import type { Bench, Log } from './bench-result.ts';
+import { gatewayBench } from './gateway-bench.ts';
 import { ledgerBench } from './ledger-bench.ts';
 import { loginBench } from './login-bench.ts';
 import { parseBenchOptions, USAGE, UsageError } from './options.ts';
@@ -14,6 +15,7 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   'ledger-hot': ledgerBench('hot'),
   login: loginBench,
   pay: payBench,
+  gateway: gatewayBench,
 };
 
 const log: Log = (line) => process.stderr.write(`${line}\n`);

@@ -15,6 +15,7 @@ import type { Agreements } from './agreements/index.ts';
 import type { Config } from './config.ts';
 import type { Credit } from './credit/index.ts';
 import type { Funding } from './funding/index.ts';
+import type { Gateway } from './gateway/index.ts';
 import { errorBody, installErrorHandling } from './http/errors.ts';
 import { createMetrics } from './http/metrics.ts';
 import { accountRoutes } from './http/routes/account-routes.ts';
@@ -25,6 +26,7 @@ import { creditRoutes } from './http/routes/credit-routes.ts';
 import { devInboxRoutes } from './http/routes/dev-inbox-routes.ts';
 import { factorRoutes } from './http/routes/factor-routes.ts';
 import { fundingRoutes } from './http/routes/funding-routes.ts';
+import { gatewayRoutes, gatewayWireRoutes } from './http/routes/gateway-routes.ts';
 import { ledgerRoutes } from './http/routes/ledger-routes.ts';
 import { messagesRoutes } from './http/routes/messages-routes.ts';
 import { opsRoutes } from './http/routes/ops-routes.ts';
@@ -66,6 +68,7 @@ export interface AppDeps {
   readonly recovery: Recovery;
   /** Issue 9: notification centre, preferences, language, announcements, quiz. */
   readonly messages: Messages;
+  readonly gateway: Gateway;
   /** Present in dev mode only: the developer inbox of SMS and e-mails "sent". */
   readonly devInbox: DevInbox | undefined;
   readonly demo: boolean;
@@ -197,6 +200,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     identity: deps.identity,
     messages: deps.messages,
     clock: deps.clock,
+    operatorToken: config.operatorToken,
+  });
+  await app.register(gatewayWireRoutes, { gateway: deps.gateway });
+  await app.register(gatewayRoutes, {
+    gateway: deps.gateway,
+    identity: deps.identity,
     operatorToken: config.operatorToken,
   });
 

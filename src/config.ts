@@ -58,6 +58,10 @@ const schema = z.object({
   deliveryIntervalMs: z.coerce.number().int().min(100).default(1_000),
   /** How often the hold-expiry sweep runs. */
   holdSweepIntervalMs: z.coerce.number().int().min(100).default(1_000),
+  /** Open API: the fee rate for newly onboarded merchants, basis points (60 = 0.6 %). */
+  gatewayFeeRateBp: z.coerce.number().int().min(0).max(1000).default(60),
+  /** Open API: how often runDue closes timed-out trades and delivers notifications. */
+  gatewayDueIntervalMs: z.coerce.number().int().min(50).default(250),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;
@@ -86,6 +90,8 @@ export function loadConfig(
     mailFrom: env.RAMPART_MAIL_FROM || undefined,
     devMode: env.RAMPART_DEV_MODE || undefined,
     deliveryIntervalMs: env.RAMPART_DELIVERY_INTERVAL_MS,
+    gatewayFeeRateBp: env.RAMPART_GATEWAY_FEE_BP,
+    gatewayDueIntervalMs: env.RAMPART_GATEWAY_DUE_INTERVAL_MS,
   };
   const defined = (o: object) => Object.entries(o).filter(([, value]) => value !== undefined);
   const merged = Object.fromEntries([...defined(fromEnv), ...defined(overrides)]);

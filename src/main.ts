@@ -2,6 +2,9 @@
  * The only place that wires: config → store → modules → app.listen. `startPlatform` is what the
  * CLI's `serve`, the browser tests and the benchmarks start.
  */
+import { hkdfSync } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Agreements, createAgreements } from './agreements/index.ts';
 import { buildApp } from './app.ts';
@@ -15,6 +18,7 @@ import {
   deriveCardHmacKey,
   SETTLE_INTERVAL_MS,
 } from './funding/index.ts';
+import { createGateway, deriveGatewaySealingKey } from './gateway/index.ts';
 import { createGeoLocator } from './geo/index.ts';
 import {
   createIdentity,
@@ -37,7 +41,7 @@ import {
 } from './notify/index.ts';
 import { createAllowAllRiskHook, createPayments, type RiskHook } from './payments/index.ts';
 import { type AgreementsReviewPort, createCheckUp, createSecurityLock } from './protection/index.ts';
-import { createQr, deriveQrSigningKey } from './qr/index.ts';
+import { createQr, deriveQrSigningKey, encodeQrCode } from './qr/index.ts';
 import { createRateLimiter } from './ratelimit/index.ts';
 import { createRecords } from './records/index.ts';
 import {
@@ -90,6 +94,9 @@ export function createModules(
     suspendUserGrants?: SuspendUserGrants;
     /** Where manual-recovery documents are stored (encrypted); default beside the data dir. */
     documentsDir?: string;
+    /** Open API: deliver notifications as soon as their change commits (server, bench). Tests
+     *  that step a manual clock leave it off and call runDue themselves. */
+    gatewayDeliverOnCommit?: boolean;
   },
 ) {
   const { db } = store;
@@ -163,7 +170,40 @@ export function createModules(
     cardHmacKey: deriveCardHmacKey(options.masterKey),
     lock,
   });
-  const qr = createQr({ db, clock, payments, signingKey: deriveQrSigningKey(options.masterKey) });
+  const qrSigningKey = deriveQrSigningKey(options.masterKey);
+  const gateway = createGateway({
+    db,
+    clock,
+    ledger,
+    payments,
+    identity,
+    sealingKey: deriveGatewaySealingKey(options.masterKey),
+    billLinkKey: Buffer.from(
+      hkdfSync('sha256', options.masterKey, Buffer.alloc(0), 'rampart gateway bill links v1', 32),
+    ),
+    // A precreate order's QR code is the wallet's signed code of kind `order` (docs/gateway.md).
+    issueOrderCode: ({ tradeNo, amountMinor, currency, expiresAtMs }) =>
+      encodeQrCode(qrSigningKey, {
+        kind: 'order',
+        subjectId: tradeNo,
+        amount: { amountMinor, currency },
+        issuedAtMs: clock.nowMs(),
+        expiresAtMs: Math.max(expiresAtMs, clock.nowMs() + 1_000),
+      }),
+    publicUrl: publicUrl.origin,
+    defaultFeeRateBp: config.gatewayFeeRateBp,
+    deliverOnCommit: options.gatewayDeliverOnCommit ?? false,
+  });
+  const qr = createQr({
+    db,
+    clock,
+    payments,
+    signingKey: qrSigningKey,
+    orders: {
+      describe: (tradeNo) => gateway.describeOrder(tradeNo),
+      pay: (input) => gateway.payOrder(input),
+    },
+  });
   const records = createRecords({ db });
   const messages = createMessages({ db, clock });
   const devInbox = options.devMode ? createDevInbox({ clock }) : undefined;
@@ -217,6 +257,7 @@ export function createModules(
     agreements,
     recovery,
     messages,
+    gateway,
   };
 }
 
@@ -239,6 +280,7 @@ export async function openPlatform(
   const modules = createModules(store, config, options.clock ?? systemClock, {
     masterKey: loadMasterKey(config),
     devMode: isDevMode(config, options.demo ?? false),
+    gatewayDeliverOnCommit: true,
   });
   return { config, store, modules };
 }
@@ -274,8 +316,10 @@ export async function startPlatform(
     operatorToken: options.operatorToken,
   });
   const platform = await openPlatform(config, { demo: options.demo });
-  const { ledger, identity, wallet, credit, agreements } = platform.modules;
-  if (options.demo) await seedDemo({ db: platform.store.db, identity, wallet, ledger, credit, agreements });
+  const { ledger, identity, wallet, credit, agreements, gateway } = platform.modules;
+  const demoReport = options.demo
+    ? await seedDemo({ db: platform.store.db, identity, wallet, ledger, credit, agreements, gateway })
+    : undefined;
   if (options.demo) await platform.modules.recovery.seedDemo();
   const app = await buildApp({
     config,
@@ -341,6 +385,21 @@ export async function startPlatform(
       });
   }, RECOVERY_DUE_INTERVAL_MS);
   recoveryDue.unref();
+  // Open API: close timed-out trades, settle confirmed order payments, deliver notifications.
+  // All state is in the database and rows are claimed (SKIP LOCKED), so several processes may
+  // run this at once and a restart loses nothing (docs/gateway.md).
+  let gatewayRunning = false;
+  const gatewayDue = setInterval(() => {
+    if (gatewayRunning) return;
+    gatewayRunning = true;
+    platform.modules.gateway
+      .runDue(Date.now())
+      .catch((error: unknown) => app.log.error({ err: error }, 'gateway runDue failed'))
+      .finally(() => {
+        gatewayRunning = false;
+      });
+  }, config.gatewayDueIntervalMs);
+  gatewayDue.unref();
   // PGlite: checkpoint and flush the data directory every 5 minutes (see pglite-durability.ts).
   const checkpoint = setInterval(() => {
     platform.store.checkpoint().catch((error: unknown) => app.log.error({ err: error }, 'checkpoint failed'));
@@ -348,6 +407,18 @@ export async function startPlatform(
   checkpoint.unref();
 
   await app.listen({ port: config.port, host: config.host });
+  if (demoReport?.merchantApp) {
+    // The demo merchant's private key exists only now: kept in the data dir for the developer
+    // trying alipay-sdk against this gateway (docs/gateway.md, "Try it").
+    const file = config.dataDir ? join(config.dataDir, 'demo-merchant-app.json') : undefined;
+    if (file) {
+      mkdirSync(config.dataDir, { recursive: true });
+      writeFileSync(file, `${JSON.stringify(demoReport.merchantApp, null, 2)}\n`, { mode: 0o600 });
+      app.log.warn({ file, appId: demoReport.merchantApp.appId }, 'demo merchant app keys written');
+    } else {
+      process.stdout.write(`demo merchant app (alipay-sdk): ${JSON.stringify(demoReport.merchantApp)}\n`);
+    }
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   // WebAuthn needs a domain as its RP ID, so the URL people open says localhost, not 127.0.0.1.
@@ -362,6 +433,7 @@ export async function startPlatform(
       clearInterval(bill);
       clearInterval(recoveryDue);
       clearInterval(checkpoint);
+      clearInterval(gatewayDue);
       await app.close();
       await platform.modules.delivery.stop();
       await ledger.drain();

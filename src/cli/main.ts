@@ -17,6 +17,8 @@ commands:
   seed --demo                            create the demo users, merchant and balances
   ledger verify                          recompute every ledger invariant; exit 1 on any breach
   ledger simulate [--seed N] [--steps N] run the seeded random-operation simulator, then verify
+  reconcile --orders F (--bill F | --app ID --date D)
+                                         compare a merchant's orders with its trade bill; exit 1 on any mismatch
 
 The store is embedded PGlite in RAMPART_DATA_DIR (default ./data/rampart) unless DATABASE_URL is set.`;
 
@@ -42,6 +44,10 @@ async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       seed: { type: 'string' },
       steps: { type: 'string' },
+      orders: { type: 'string' },
+      bill: { type: 'string' },
+      app: { type: 'string' },
+      date: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -92,6 +98,15 @@ async function main(argv: string[]): Promise<number> {
       seed: values.seed,
       steps: values.steps,
       onProgress: progress('simulating'),
+    });
+  }
+  if (command === 'reconcile') {
+    const { runReconcileCommand } = await import('./reconcile-command.ts');
+    return runReconcileCommand(config, {
+      orders: values.orders,
+      bill: values.bill,
+      app: values.app,
+      date: values.date,
     });
   }
   const platform = await openPlatform(config);

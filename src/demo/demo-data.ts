@@ -48,3 +48,5 @@ export const DEMO_AUTHORISED_APP = Object.freeze({
   appName: 'Demo Coffee app',
   scopes: ['auth_base', 'auth_user'] as const,
 });
+/** The demo merchant's open-API app (its keys are made when the demo is seeded). */
+export const DEMO_APP_ID = '2021000000000001';

@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Agreements } from '../agreements/index.ts';
 import type { Credit } from '../credit/index.ts';
+import { type Gateway, generateRsaKeyPair, pemBody } from '../gateway/index.ts';
 import type { Identity } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { assert } from '../shared/index.ts';
@@ -12,6 +13,7 @@ import type { Database } from '../store/index.ts';
 import type { Wallet } from '../wallet/index.ts';
 import {
   DEMO_AGREEMENT,
+  DEMO_APP_ID,
   DEMO_AUTHORISED_APP,
   DEMO_CREDIT_LINE,
   DEMO_MERCHANT,
@@ -21,6 +23,18 @@ import {
 export interface DemoSeedReport {
   readonly usersCreated: number;
   readonly topUps: number;
+  /** The demo merchant app, when this run created it (its private key exists only here). */
+  readonly merchantApp?: DemoMerchantApp | undefined;
+}
+
+/** What a developer needs to point alipay-sdk at the platform (docs/gateway.md). */
+export interface DemoMerchantApp {
+  readonly appId: string;
+  /** The merchant's private key (PKCS#8 PEM: `keyType: 'PKCS8'`). */
+  readonly privateKey: string;
+  /** The platform's public key: the SDK's `alipayPublicKey`. */
+  readonly alipayPublicKey: string;
+  readonly consoleToken: string;
 }
 
 export async function seedDemo(deps: {
@@ -32,6 +46,7 @@ export async function seedDemo(deps: {
   credit?: Pick<Credit, 'get' | 'grant'>;
   /** When given, the demo users get an auto-debit agreement and an authorised app (issue 4 point 9). */
   agreements?: Agreements | undefined;
+  gateway?: Gateway | undefined;
 }): Promise<DemoSeedReport> {
   const { db, identity, wallet, ledger } = deps;
   const bank = await ledger.systemAccount('external_funding', 'CNY');
@@ -104,7 +119,49 @@ export async function seedDemo(deps: {
     }
   }
   if (deps.agreements) await seedAgreements(identity, deps.agreements);
-  return { usersCreated, topUps };
+  const merchantApp = deps.gateway ? await seedDemoMerchantApp(db, deps.gateway) : undefined;
+  return { usersCreated, topUps, merchantApp };
+}
+
+/** The demo merchant on the open API: approved, with one app and a fresh merchant key pair. */
+async function seedDemoMerchantApp(
+  db: Kysely<Database>,
+  gateway: Gateway,
+): Promise<DemoMerchantApp | undefined> {
+  const onboarded = await db
+    .selectFrom('gateway_merchants')
+    .select('merchant_id')
+    .where('merchant_id', '=', DEMO_MERCHANT.id)
+    .executeTakeFirst();
+  if (!onboarded) {
+    await gateway.onboardMerchant({
+      merchantId: DEMO_MERCHANT.id,
+      name: DEMO_MERCHANT.name,
+      contactEmail: null,
+      feeRateBp: undefined,
+    });
+    await gateway.approveMerchant(DEMO_MERCHANT.id);
+  }
+  const app = await db
+    .selectFrom('gateway_apps')
+    .select('app_id')
+    .where('app_id', '=', DEMO_APP_ID)
+    .executeTakeFirst();
+  if (app) return undefined;
+  const merchantKeys = generateRsaKeyPair();
+  const created = await gateway.createApp({
+    merchantId: DEMO_MERCHANT.id,
+    name: 'Demo Coffee web shop',
+    merchantPublicKey: merchantKeys.publicKeyPem,
+    ipAllowList: [],
+    appId: DEMO_APP_ID,
+  });
+  return {
+    appId: created.appId,
+    privateKey: merchantKeys.privateKeyPem,
+    alipayPublicKey: pemBody(created.platformPublicKeyPem),
+    consoleToken: created.consoleToken,
+  };
 }
 
 /** Alice has signed a monthly coffee subscription with the demo merchant and authorised its

@@ -8,7 +8,7 @@ import type { PaymentChannel } from '../payments/index.ts';
 import { DomainError, type Money } from '../shared/index.ts';
 import type { QrContext } from './context.ts';
 import { QR_ERRORS } from './errors.ts';
-import { resolveQrCode } from './resolve-qr-code.ts';
+import { resolveQrCode, verifyQrCode } from './resolve-qr-code.ts';
 
 export interface PayByQrCodeInput {
   readonly payerId: string;
@@ -33,6 +33,18 @@ export function settleQrAmount(fixed: Money | null, typed: Money | undefined): M
 }
 
 export async function payByQrCode(ctx: QrContext, input: PayByQrCodeInput) {
+  const payload = verifyQrCode(ctx, input.code);
+  if (payload.kind === 'order' && ctx.orders) {
+    // A merchant order: the gateway makes the intent and ties it to the trade.
+    settleQrAmount(payload.amount, input.amount);
+    return ctx.orders.pay({
+      payerId: input.payerId,
+      tradeNo: payload.subjectId,
+      channel: input.channel,
+      clientRequestId: input.clientRequestId,
+      origin: input.origin,
+    });
+  }
   const resolved = await resolveQrCode(ctx, input.code);
   const amount = settleQrAmount(resolved.amount, input.amount);
   return ctx.payments.createIntent({

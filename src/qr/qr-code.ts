@@ -11,7 +11,8 @@ import { z } from 'zod';
 import { assert, CLIENT_ID_PATTERN, isCurrency, type Money, parseAmountMinor } from '../shared/index.ts';
 import { QR_CODE_LENGTH_MAX, QR_CODE_PREFIX, QR_MAC_BYTES } from './constants.ts';
 
-export type QrKind = 'merchant' | 'collect';
+/** `order`: one merchant order of the open API (docs/gateway.md); its subject is the trade_no. */
+export type QrKind = 'merchant' | 'collect' | 'order';
 
 export interface QrPayload {
   readonly kind: QrKind;
@@ -34,12 +35,13 @@ export function deriveQrSigningKey(masterKey: Buffer): Buffer {
 }
 
 const SECONDS_MS = 1000;
+const WIRE_KIND = { merchant: 'm', collect: 'c', order: 'o' } as const;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /** The payload on the wire: short keys (a QR code's density grows with its length), times in s. */
 const wirePayloadSchema = z
   .object({
-    k: z.enum(['m', 'c']),
+    k: z.enum(['m', 'c', 'o']),
     id: z.string().regex(CLIENT_ID_PATTERN),
     a: z.string().max(20).optional(),
     c: z.string().max(3).optional(),
@@ -56,7 +58,7 @@ function macOf(key: Buffer, payloadPart: string): Buffer {
 export function encodeQrCode(key: Buffer, payload: QrPayload): string {
   assert(payload.expiresAtMs > payload.issuedAtMs, 'a code expires after it is issued');
   const wire: z.infer<typeof wirePayloadSchema> = {
-    k: payload.kind === 'merchant' ? 'm' : 'c',
+    k: WIRE_KIND[payload.kind],
     id: payload.subjectId,
     ...(payload.amount ? { a: payload.amount.amountMinor.toString(), c: payload.amount.currency } : {}),
     iat: Math.floor(payload.issuedAtMs / SECONDS_MS),
@@ -108,7 +110,7 @@ export function decodeQrCode(key: Buffer, code: string, nowMs: number): QrDecode
   return {
     ok: true,
     payload: {
-      kind: wire.k === 'm' ? 'merchant' : 'collect',
+      kind: wire.k === 'm' ? 'merchant' : wire.k === 'c' ? 'collect' : 'order',
       subjectId: wire.id,
       amount,
       issuedAtMs: wire.iat * SECONDS_MS,

@@ -42,6 +42,27 @@ export function verifyQrCode(ctx: QrContext, code: string): QrPayload {
 export async function resolveQrCode(ctx: QrContext, code: string): Promise<ResolvedQrCode> {
   const payload = verifyQrCode(ctx, code);
   const expiresAt = new Date(payload.expiresAtMs);
+  if (payload.kind === 'order') {
+    if (!ctx.orders) throw new DomainError(QR_ERRORS.QR_INVALID);
+    const order = await ctx.orders.describe(payload.subjectId);
+    const merchant = await ctx.db
+      .selectFrom('merchants')
+      .select(['verified_at', 'created_at'])
+      .where('id', '=', order.merchantId)
+      .executeTakeFirst();
+    return {
+      payee: {
+        kind: 'merchant',
+        merchantId: order.merchantId,
+        name: order.merchantName,
+        verified: Boolean(merchant?.verified_at),
+        isNew: merchant ? ctx.clock.nowMs() - merchant.created_at.getTime() < MERCHANT_NEW_MS : true,
+      },
+      amount: order.amount,
+      expiresAt: order.expiresAt < expiresAt ? order.expiresAt : expiresAt,
+      payeeInput: { merchantId: order.merchantId },
+    };
+  }
   if (payload.kind === 'merchant') {
     const merchant = await ctx.db
       .selectFrom('merchants')

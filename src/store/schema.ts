@@ -644,6 +644,123 @@ export interface SecurityQuizResultsTable {
   completed_at: Timestamp;
 }
 
+export interface GatewayMerchantsTable {
+  merchant_id: string;
+  status: 'pending' | 'approved' | 'suspended';
+  contact_email: Nullable<string>;
+  fee_rate_bp: number;
+  created_at: Timestamp;
+  approved_at: Nullable<Date>;
+}
+
+export interface GatewayAppsTable {
+  app_id: string;
+  merchant_id: string;
+  name: string;
+  status: 'active' | 'disabled';
+  merchant_public_key_pem: string;
+  ip_allow_list: ColumnType<string[], string | undefined, string>;
+  console_token_sha256: string;
+  created_at: Timestamp;
+}
+
+export interface GatewayPlatformKeysTable {
+  id: string;
+  app_id: string;
+  public_key_pem: string;
+  private_key_sealed: string;
+  signs_from: Timestamp;
+  created_at: Timestamp;
+}
+
+export type GatewayTradeStatus = 'WAIT_BUYER_PAY' | 'TRADE_SUCCESS' | 'TRADE_FINISHED' | 'TRADE_CLOSED';
+
+export interface GatewayTradesTable {
+  trade_no: string;
+  app_id: string;
+  merchant_id: string;
+  out_trade_no: string;
+  method: string;
+  fingerprint: string;
+  subject: string;
+  body: Nullable<string>;
+  product_code: string;
+  total_minor: bigint;
+  currency: string;
+  status: GatewayTradeStatus;
+  notify_url: Nullable<string>;
+  return_url: Nullable<string>;
+  passback_params: Nullable<string>;
+  buyer_user_id: Nullable<string>;
+  buyer_account_id: Nullable<string>;
+  paid_intent_id: Nullable<string>;
+  fee_minor: Defaulted<bigint>;
+  refunded_minor: Defaulted<bigint>;
+  fee_refunded_minor: Defaulted<bigint>;
+  qr_code: Nullable<string>;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+  paid_at: Nullable<Date>;
+  closed_at: Nullable<Date>;
+}
+
+export interface GatewayTradeAttemptsTable {
+  intent_id: string;
+  trade_no: string;
+  payer_id: string;
+  state: 'open' | 'settled' | 'duplicate_refunded' | 'void';
+  created_at: Timestamp;
+}
+
+export interface GatewayRefundsTable {
+  trade_no: string;
+  out_request_no: string;
+  amount_minor: bigint;
+  fee_back_minor: bigint;
+  reason: Nullable<string>;
+  transfer_id: string;
+  created_at: Timestamp;
+}
+
+export interface GatewayNotificationsTable {
+  id: string;
+  notify_id: string;
+  app_id: string;
+  trade_no: string;
+  url: string;
+  fields: ColumnType<Record<string, string>, string, string>;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: Defaulted<number>;
+  next_attempt_at: Timestamp;
+  claimed_until: Nullable<Date>;
+  last_error: Nullable<string>;
+  created_at: Timestamp;
+  delivered_at: Nullable<Date>;
+  first_delivered_ms: Nullable<bigint>;
+}
+
+export interface GatewayNotifyAttemptsTable {
+  notification_id: string;
+  attempt: number;
+  at: Timestamp;
+  outcome: string;
+}
+
+export interface GatewayPayCodesTable {
+  code_sha256: string;
+  user_id: string;
+  expires_at: Timestamp;
+  used_at: Nullable<Date>;
+  trade_no: Nullable<string>;
+  created_at: Timestamp;
+}
+
+export interface GatewayV3NoncesTable {
+  app_id: string;
+  nonce: string;
+  seen_at: Timestamp;
+}
+
 export interface Database {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -695,6 +812,16 @@ export interface Database {
   notification_preferences: NotificationPreferencesTable;
   announcements: AnnouncementsTable;
   security_quiz_results: SecurityQuizResultsTable;
+  gateway_merchants: GatewayMerchantsTable;
+  gateway_apps: GatewayAppsTable;
+  gateway_platform_keys: GatewayPlatformKeysTable;
+  gateway_trades: GatewayTradesTable;
+  gateway_trade_attempts: GatewayTradeAttemptsTable;
+  gateway_refunds: GatewayRefundsTable;
+  gateway_notifications: GatewayNotificationsTable;
+  gateway_notify_attempts: GatewayNotifyAttemptsTable;
+  gateway_pay_codes: GatewayPayCodesTable;
+  gateway_v3_nonces: GatewayV3NoncesTable;
 }
 
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;

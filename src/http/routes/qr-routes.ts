@@ -17,7 +17,7 @@ import { amountInputSchema, errorSchema, money, moneySchema } from '../wire.ts';
 const issuedSchema = z.object({
   code: z.string().describe('rampart:1:<payload>.<mac>, what the QR image encodes'),
   svg: z.string().describe('The code as an SVG image'),
-  kind: z.enum(['merchant', 'collect']),
+  kind: z.enum(['merchant', 'collect', 'order']),
   amount: moneySchema.nullable().describe('A fixed amount the payer cannot change'),
   issuedAt: z.string(),
   expiresAt: z.string(),

@@ -1,0 +1,438 @@
+/**
+ * The merchant open API (issue 6, docs/gateway.md). Two plugins:
+ * - `gatewayWireRoutes`: Alipay's wire — `POST /gateway.do` (form-encoded, @fastify/formbody
+ *   registered only inside this plugin) answering signed JSON envelopes, and the signed bill
+ *   download links;
+ * - `gatewayRoutes`: Rampart's JSON APIs around it — the operator's onboarding and apps, the
+ *   wallet's pay code and order payments, and the merchant console.
+ * Thin: parameters in, gateway use case called, answer out.
+ */
+import fastifyFormbody from '@fastify/formbody';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  type Gateway,
+  KEY_ROTATION_OVERLAP_DEFAULT_MS,
+  KEY_ROTATION_OVERLAP_MAX_MS,
+  pemBody,
+  V3_ROUTE_PATHS,
+} from '../../gateway/index.ts';
+import type { Identity, Located } from '../../identity/index.ts';
+import { COMMON_ERRORS, DomainError } from '../../shared/index.ts';
+import { originOf, requireOperator, requireUser, sessionOf } from '../auth.ts';
+import { intentSchema, intentToWire } from '../payment-wire.ts';
+import { errorSchema, money, moneySchema } from '../wire.ts';
+
+/** Alipay's own wire: no zod (every received parameter is signed, unknown ones included). */
+export const gatewayWireRoutes: FastifyPluginAsync<{ gateway: Gateway }> = async (app, { gateway }) => {
+  await app.register(fastifyFormbody);
+
+  const answer = async (request: FastifyRequest, params: Record<string, unknown>) => {
+    const result = await gateway.handleV2({ params, clientIp: request.ip });
+    if (result.failure) request.log.error({ err: result.failure }, 'gateway call failed');
+    return result.body;
+  };
+
+  app.post('/gateway.do', async (request, reply) => {
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    const body =
+      request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
+    // A parameter both in the URL and the body is ambiguous: refused as malformed by handleV2.
+    const params: Record<string, unknown> = { ...query };
+    for (const [key, value] of Object.entries(body))
+      params[key] = key in params ? [params[key], value] : value;
+    const text = await answer(request, params);
+    return reply.header('trace_id', request.id).type('application/json;charset=utf-8').send(text);
+  });
+
+  // v3 signs the raw body bytes: JSON stays text here (this plugin only) and the use case parses it.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  );
+  for (const path of V3_ROUTE_PATHS) {
+    app.route({
+      method: ['GET', 'POST'],
+      url: path,
+      handler: async (request, reply) => {
+        const appAuthToken = request.headers['alipay-app-auth-token'];
+        const result = await gateway.handleV3({
+          method: request.method,
+          target: request.url,
+          body: typeof request.body === 'string' ? request.body : '',
+          authorization: request.headers.authorization,
+          appAuthToken: typeof appAuthToken === 'string' ? appAuthToken : undefined,
+          clientIp: request.ip,
+        });
+        if (result.failure) request.log.error({ err: result.failure }, 'gateway v3 call failed');
+        return reply
+          .status(result.status)
+          .headers({ ...result.headers, 'alipay-trace-id': request.id })
+          .type('application/json;charset=utf-8')
+          .send(result.body);
+      },
+    });
+  }
+
+  app.get('/gateway/bills/download', async (request, reply) => {
+    const parsed = z
+      .object({
+        app_id: z.string().max(32),
+        bill_type: z.enum(['trade', 'signcustomer']),
+        bill_date: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/),
+        expires: z.string().regex(/^\d{1,15}$/),
+        sig: z.string().max(64),
+      })
+      .strict()
+      .safeParse(request.query);
+    if (!parsed.success) throw new DomainError(COMMON_ERRORS.VALIDATION_FAILED);
+    const bill = await gateway.downloadBill(parsed.data);
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${bill.filename}"`)
+      .header('cache-control', 'no-store')
+      .send(bill.csv);
+  });
+};
+
+const merchantSchema = z.object({
+  merchantId: z.string(),
+  name: z.string(),
+  status: z.enum(['pending', 'approved', 'suspended']),
+  feeRateBp: z.number().int(),
+  settlementAccountId: z.string(),
+});
+
+const keySchema = z.object({
+  keyId: z.string(),
+  publicKey: z.string().describe('PEM; the merchant sets its base64 body as alipayPublicKey'),
+  signsFrom: z.string(),
+  current: z.boolean(),
+});
+
+const appSchema = z.object({
+  appId: z.string(),
+  merchantId: z.string(),
+  name: z.string(),
+  status: z.enum(['active', 'disabled']),
+  ipAllowList: z.array(z.string()),
+  platformKeys: z.array(keySchema),
+});
+
+const MERCHANT_ID = z.string().regex(/^[A-Za-z0-9_-]{3,32}$/);
+const APP_ID = z.string().regex(/^[0-9]{16}$/);
+const PUBLIC_KEY = z.string().min(100).max(4096);
+const IPS = z.array(z.string().max(45)).max(32);
+
+export const gatewayRoutes: FastifyPluginAsyncZod<{
+  gateway: Gateway;
+  identity: Identity;
+  operatorToken: string | undefined;
+}> = async (app, { gateway, identity, operatorToken }) => {
+  const operator = requireOperator(operatorToken);
+  const user = requireUser(identity);
+  const located = (request: FastifyRequest): Located => identity.locate(originOf(request));
+  const tags = ['gateway'];
+
+  const appView = async (appId: string): Promise<z.infer<typeof appSchema>> => {
+    const row = await gateway.getApp(appId);
+    const keys = await gateway.platformKeys(appId);
+    return {
+      appId: row.app_id,
+      merchantId: row.merchant_id,
+      name: row.name,
+      status: row.status,
+      ipAllowList: row.ip_allow_list,
+      platformKeys: keys.map((k) => ({
+        keyId: k.keyId,
+        publicKey: k.publicKeyPem,
+        signsFrom: k.signsFrom.toISOString(),
+        current: k.current,
+      })),
+    };
+  };
+
+  // ---- operator ----
+  app.post(
+    '/api/v1/operator/merchants',
+    {
+      preHandler: operator,
+      schema: {
+        tags,
+        summary: 'Onboard a merchant (pending until approved). Operator token',
+        security: [{ bearer: [] }],
+        body: z
+          .object({
+            merchantId: MERCHANT_ID,
+            name: z.string().min(1).max(100),
+            contactEmail: z.string().email().max(254).optional(),
+            feeRateBp: z
+              .number()
+              .int()
+              .min(0)
+              .max(1000)
+              .optional()
+              .describe('Fee in basis points; default 60 (0.6 %)'),
+          })
+          .strict(),
+        response: { 201: merchantSchema, 400: errorSchema, 401: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { body } = request;
+      const merchant = await gateway.onboardMerchant({
+        merchantId: body.merchantId,
+        name: body.name,
+        contactEmail: body.contactEmail ?? null,
+        feeRateBp: body.feeRateBp,
+      });
+      return reply.status(201).send(merchant);
+    },
+  );
+
+  app.post(
+    '/api/v1/operator/merchants/:merchantId/approve',
+    {
+      preHandler: operator,
+      schema: {
+        tags,
+        summary: 'Approve a merchant: it may have apps. Operator token',
+        security: [{ bearer: [] }],
+        params: z.object({ merchantId: MERCHANT_ID }),
+        response: { 200: merchantSchema, 401: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) => gateway.approveMerchant(request.params.merchantId),
+  );
+
+  app.post(
+    '/api/v1/operator/merchants/:merchantId/apps',
+    {
+      preHandler: operator,
+      schema: {
+        tags,
+        summary:
+          "Create an app with the merchant's RSA-2048 public key; answers the platform key and a console token (shown once)",
+        security: [{ bearer: [] }],
+        params: z.object({ merchantId: MERCHANT_ID }),
+        body: z
+          .object({
+            name: z.string().min(1).max(100),
+            merchantPublicKey: PUBLIC_KEY,
+            ipAllowList: IPS.default([]),
+          })
+          .strict(),
+        response: {
+          201: appSchema.extend({ consoleToken: z.string(), alipayPublicKey: z.string() }),
+          400: errorSchema,
+          401: errorSchema,
+          404: errorSchema,
+          409: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const created = await gateway.createApp({
+        merchantId: request.params.merchantId,
+        name: request.body.name,
+        merchantPublicKey: request.body.merchantPublicKey,
+        ipAllowList: request.body.ipAllowList,
+      });
+      return reply.status(201).send({
+        ...(await appView(created.appId)),
+        consoleToken: created.consoleToken,
+        alipayPublicKey: pemBody(created.platformPublicKeyPem),
+      });
+    },
+  );
+
+  app.get(
+    '/api/v1/operator/apps/:appId',
+    {
+      preHandler: operator,
+      schema: {
+        tags,
+        summary: 'An app and its platform keys. Operator token',
+        security: [{ bearer: [] }],
+        params: z.object({ appId: APP_ID }),
+        response: { 200: appSchema, 401: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) => appView(request.params.appId),
+  );
+
+  app.patch(
+    '/api/v1/operator/apps/:appId',
+    {
+      preHandler: operator,
+      schema: {
+        tags,
+        summary: "Change an app's IP allow-list, merchant public key or status. Operator token",
+        security: [{ bearer: [] }],
+        params: z.object({ appId: APP_ID }),
+        body: z
+          .object({
+            ipAllowList: IPS.optional(),
+            merchantPublicKey: PUBLIC_KEY.optional(),
+            status: z.enum(['active', 'disabled']).optional(),
+          })
+          .strict(),
+        response: { 200: appSchema, 400: errorSchema, 401: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      await gateway.updateApp({ appId: request.params.appId, ...request.body });
+      return appView(request.params.appId);
+    },
+  );
+
+  app.post(
+    '/api/v1/operator/apps/:appId/rotate-key',
+    {
+      preHandler: operator,
+      schema: {
+        tags,
+        summary: 'Add a platform key that starts signing after the overlap (default 7 days). Operator token',
+        security: [{ bearer: [] }],
+        params: z.object({ appId: APP_ID }),
+        body: z
+          .object({ overlapMs: z.number().int().min(0).max(KEY_ROTATION_OVERLAP_MAX_MS).optional() })
+          .strict(),
+        response: { 200: appSchema, 401: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      await gateway.rotatePlatformKey({
+        appId: request.params.appId,
+        overlapMs: request.body.overlapMs ?? KEY_ROTATION_OVERLAP_DEFAULT_MS,
+      });
+      return appView(request.params.appId);
+    },
+  );
+
+  // ---- wallet ----
+  app.post(
+    '/api/v1/me/pay-code',
+    {
+      preHandler: user,
+      schema: {
+        tags,
+        summary: 'A fresh one-time payment barcode (60 s); earlier ones stop working',
+        response: {
+          200: z.object({ code: z.string(), expiresAt: z.string() }),
+          401: errorSchema,
+          429: errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const issued = await gateway.issuePayCode(sessionOf(request).user.id);
+      return { code: issued.code, expiresAt: issued.expiresAt.toISOString() };
+    },
+  );
+
+  app.get(
+    '/api/v1/me/pay-code/pending',
+    {
+      preHandler: user,
+      schema: {
+        tags,
+        summary: 'Barcode payments waiting for your confirmation',
+        response: {
+          200: z.object({
+            payments: z.array(
+              z.object({
+                intentId: z.string(),
+                tradeNo: z.string(),
+                merchantName: z.string(),
+                subject: z.string(),
+                amount: moneySchema,
+                expiresAt: z.string(),
+              }),
+            ),
+          }),
+          401: errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const rows = await gateway.pendingBarcodePayments(sessionOf(request).user.id);
+      return {
+        payments: rows.map((r) => ({
+          intentId: r.intent_id,
+          tradeNo: r.trade_no,
+          merchantName: r.name,
+          subject: r.subject,
+          amount: money(r.total_minor, 'CNY'),
+          expiresAt: r.expires_at.toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/api/v1/orders/:tradeNo/pay',
+    {
+      preHandler: user,
+      schema: {
+        tags,
+        summary: 'Start paying a merchant order: a payment intent to confirm',
+        params: z.object({ tradeNo: z.string().regex(/^[0-9]{28}$/) }),
+        body: z.object({ clientRequestId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/) }).strict(),
+        response: {
+          200: intentSchema,
+          201: intentSchema,
+          400: errorSchema,
+          404: errorSchema,
+          409: errorSchema,
+          422: errorSchema,
+          423: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const created = await gateway.payOrder({
+        payerId: sessionOf(request).user.id,
+        tradeNo: request.params.tradeNo,
+        channel: 'balance',
+        clientRequestId: request.body.clientRequestId,
+        origin: located(request),
+      });
+      return reply.status(created.replayed ? 200 : 201).send(intentToWire(created.intent));
+    },
+  );
+
+  app.post(
+    '/api/v1/orders/payments/:intentId/confirm',
+    {
+      preHandler: user,
+      schema: {
+        tags,
+        summary: 'Confirm an order payment (barcode or QR order); the order is paid in the same call',
+        params: z.object({ intentId: z.string().max(64) }),
+        body: z.object({ paymentPassword: z.string().max(64).optional() }).strict(),
+        response: {
+          200: intentSchema,
+          400: errorSchema,
+          401: errorSchema,
+          403: errorSchema,
+          404: errorSchema,
+          410: errorSchema,
+          422: errorSchema,
+          423: errorSchema,
+          429: errorSchema,
+        },
+      },
+    },
+    async (request) =>
+      intentToWire(
+        await gateway.confirmOrderPayment({
+          payerId: sessionOf(request).user.id,
+          intentId: request.params.intentId,
+          paymentPassword: request.body.paymentPassword,
+          origin: located(request),
+        }),
+      ),
+  );
+};
