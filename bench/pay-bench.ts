@@ -19,6 +19,8 @@
  * production wiring.
  */
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
@@ -112,6 +114,7 @@ export async function payBench(options: BenchOptions, log: Log): Promise<BenchRe
         let next = 0;
         const merchantFor = () => merchantIds[next++ % merchantIds.length]!;
         await checkpoint(options.adminUrl);
+        const profiler = await startProfiler(log);
         const free = await runPhase({
           name: 'pay password-free',
           clients,
@@ -119,6 +122,7 @@ export async function payBench(options: BenchOptions, log: Log): Promise<BenchRe
           log,
           operation: (client) => pay({ baseUrl, client, merchantId: merchantFor() }),
         });
+        await profiler?.stop();
         await checkpoint(options.adminUrl);
         const pin = await runPhase({
           name: 'pay with password',
@@ -183,6 +187,8 @@ export async function payBench(options: BenchOptions, log: Log): Promise<BenchRe
             pin_p99_ms: round(pin.latency.quantileMs(0.99), 1),
             // Server, client and argon2id all run in this process; PostgreSQL's backends do not.
             cpu_ms_per_payment: free.done === 0 ? null : round(free.cpuMs / free.done, 2),
+            // Of which in the kernel (socket reads and writes: ~37 statements and 2 requests).
+            system_cpu_ms_per_payment: free.done === 0 ? null : round(free.systemCpuMs / free.done, 2),
             cpu_ms_per_pin_payment: pin.done === 0 ? null : round(pin.cpuMs / pin.done, 2),
             event_loop_utilization: round(free.loopUtilization, 3),
             payments: free.done,
@@ -380,6 +386,7 @@ interface PhaseResult {
   readonly failures: Map<string, number>;
   readonly failureCount: number;
   readonly cpuMs: number;
+  readonly systemCpuMs: number;
   readonly loopUtilization: number;
 }
 
@@ -441,7 +448,35 @@ async function runPhase(input: {
     failures,
     failureCount,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    systemCpuMs: cpu.system / 1000,
     loopUtilization: utilization.utilization,
+  };
+}
+
+/**
+ * With RAMPART_BENCH_PAY_PROFILE=<file.cpuprofile>, a V8 CPU profile of this process during the
+ * password-free phase only (open it in Chrome DevTools); docs/BENCHMARKS.md reads one.
+ */
+async function startProfiler(log: Log): Promise<{ stop(): Promise<void> } | undefined> {
+  const path = process.env.RAMPART_BENCH_PAY_PROFILE;
+  if (!path) return undefined;
+  const session = new Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop() {
+      const result = await post('Profiler.stop');
+      const profile =
+        typeof result === 'object' && result !== null ? Reflect.get(result, 'profile') : undefined;
+      writeFileSync(path, JSON.stringify(profile));
+      session.disconnect();
+      log(`pay: CPU profile of the password-free phase written to ${path}`);
+    },
   };
 }
 

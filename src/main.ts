@@ -131,7 +131,7 @@ export function createModules(
   });
   const wallet = createWallet({ db, ledger });
   const credit = createCredit({ db, clock, ledger, wallet });
-  const lock = createSecurityLock({ db, clock });
+  const lock = createSecurityLock({ db, clock, notifier });
   const payments = createPayments({
     db,
     clock,

@@ -4,6 +4,7 @@
  * under the account's row lock, never below what the user owes.
  */
 import { DomainError, type Money } from '../shared/index.ts';
+import { recordCreditAudit } from './audit.ts';
 import { CREDIT_CURRENCY, CREDIT_LIMIT_MAX_MINOR } from './constants.ts';
 import type { CreditContext } from './context.ts';
 import { type CreditLineView, loadCreditLineView } from './credit-line-view.ts';
@@ -28,7 +29,7 @@ export async function grantCreditLine(
     .execute(async (trx) => {
       const line = await trx
         .selectFrom('credit_lines')
-        .select(['account_id'])
+        .select(['account_id', 'limit_minor'])
         .where('user_id', '=', input.userId)
         .forUpdate()
         .executeTakeFirst();
@@ -56,6 +57,16 @@ export async function grantCreditLine(
             updated_at: new Date(nowMs),
           })
           .execute();
+        await recordCreditAudit(trx, {
+          userId: input.userId,
+          type: 'granted',
+          details: {
+            accountId: account.id,
+            limitMinor: input.limit.amountMinor.toString(),
+            currency: CREDIT_CURRENCY,
+          },
+          nowMs,
+        });
         return;
       }
       const result = await ctx.ledger.setCreditLimit(trx, {
@@ -68,6 +79,16 @@ export async function grantCreditLine(
         .set({ limit_minor: input.limit.amountMinor, updated_at: new Date(nowMs) })
         .where('user_id', '=', input.userId)
         .execute();
+      await recordCreditAudit(trx, {
+        userId: input.userId,
+        type: 'limit_changed',
+        details: {
+          fromMinor: line.limit_minor.toString(),
+          toMinor: input.limit.amountMinor.toString(),
+          currency: CREDIT_CURRENCY,
+        },
+        nowMs,
+      });
     });
   const view = await loadCreditLineView(db, { userId: input.userId, nowMs });
   if (!view) throw new DomainError(CREDIT_ERRORS.NO_CREDIT_LINE);

@@ -11,6 +11,7 @@
 import { sql, type Transaction } from 'kysely';
 import { assert, COMMON_ERRORS, DomainError, type Money, newId } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
+import { recordCreditAudit } from './audit.ts';
 import { BILLS_UNPAID_MAX, CREDIT_CURRENCY, REPAY_LOCK_TIMEOUT_MS } from './constants.ts';
 import type { CreditContext } from './context.ts';
 import { type CreditLineView, loadCreditLineView, usedOf } from './credit-line-view.ts';
@@ -119,6 +120,18 @@ export async function repayCredit(
           })
           .execute();
         await applyToBills(trx, { userId: input.userId, amountMinor: input.amount.amountMinor, nowMs });
+        await recordCreditAudit(trx, {
+          userId: input.userId,
+          type: 'repaid',
+          details: {
+            repaymentId: id,
+            transferId,
+            amountMinor: input.amount.amountMinor.toString(),
+            currency: CREDIT_CURRENCY,
+            owedBeforeMinor: owedMinor.toString(),
+          },
+          nowMs,
+        });
         return {
           id,
           transferId,

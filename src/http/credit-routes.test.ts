@@ -266,6 +266,30 @@ describe('credit line', () => {
     assert.equal((await creditOf(alice)).used.amountMinor, '0');
   });
 
+  test('grants, limit changes and repayments are audited', async () => {
+    const rows = await t.store.db
+      .selectFrom('credit_audit')
+      .select(['type', 'details'])
+      .where('user_id', '=', poor.userId)
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => r.type),
+      ['granted'],
+      'the refused limit change and repayment left no row',
+    );
+    const aliceTypes = await t.store.db
+      .selectFrom('credit_audit')
+      .select('type')
+      .where('user_id', '=', alice.userId)
+      .execute();
+    assert.ok(aliceTypes.filter((r) => r.type === 'repaid').length >= 4);
+    const none = await kit.newClient(0n);
+    const noLine = await repay(none, 100);
+    assert.equal(noLine.statusCode, 404);
+    assert.equal(noLine.json().error.code, 'credit_line_not_granted');
+  });
+
   test('the ledger still balances', async () => {
     const report = await verifyLedger(t.store.db, { nowMs: t.clock.nowMs() });
     assert.equal(report.ok, true, JSON.stringify(report));

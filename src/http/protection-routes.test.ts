@@ -252,6 +252,15 @@ describe('security lock', () => {
     assert.equal(off.statusCode, 200);
     assert.equal(off.json().enabled, false);
     assert.equal(off.json().night.timeZone, 'Europe/London', 'settings are kept for next time');
+    // Each change was told to the owner's phone; the last one says the lock was turned off.
+    const notice = await t.store.db
+      .selectFrom('notification_outbox')
+      .select(['body'])
+      .where('destination', '=', payer.phone)
+      .where('template', '=', 'security_change')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    assert.match(notice.body, /安全锁已关闭|security lock was turned off/);
   });
 });
 

@@ -216,6 +216,7 @@ const CHANGES: Readonly<
   backup_codes: { zh: '备用验证码', en: 'backup codes', plural: true },
   passkey: { zh: '通行密钥', en: 'passkey', plural: false },
   limits: { zh: '支付限额', en: 'payment limits', plural: true },
+  security_lock: { zh: '安全锁', en: 'security lock', plural: false },
 };
 
 const ACTIONS: Labels = {

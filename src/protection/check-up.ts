@@ -56,7 +56,7 @@ const FIX_ROUTES: Readonly<Record<CheckUpItemId, string>> = Object.freeze({
   security_lock: '/security#security-lock',
   limits_lowered: '/security#payment-limits',
   password_free_off: '/security#password-free',
-  agreements_reviewed: '/security#agreements',
+  agreements_reviewed: '/security#protections',
 });
 
 export interface CheckUpItem {

@@ -33,7 +33,27 @@ export async function setSecurityLock(
   const next = validate(current, input);
   await input.requireStepUp();
   const nowMs = ctx.clock.nowMs();
-  await saveLock(ctx.db, { userId: input.userId, settings: next, nowMs });
+  await ctx.db.transaction().execute(async (trx) => {
+    await saveLock(trx, { userId: input.userId, settings: next, nowMs });
+    // Like a raised limit: someone past the step-up who turns the lock off is still seen.
+    const user = await trx
+      .selectFrom('users')
+      .select(['phone_e164', 'locale'])
+      .where('id', '=', input.userId)
+      .executeTakeFirstOrThrow();
+    await ctx.notifier.enqueue(trx, {
+      userId: input.userId,
+      channel: 'sms',
+      destination: user.phone_e164,
+      template: 'security_change',
+      locale: user.locale === 'en' ? 'en' : 'zh-CN',
+      vars: {
+        change: 'security_lock',
+        action: next.enabled === current.enabled ? 'changed' : next.enabled ? 'enabled' : 'disabled',
+        time: new Date(nowMs).toISOString(),
+      },
+    });
+  });
   return toLockView(next, nowMs);
 }
 

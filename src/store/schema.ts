@@ -393,6 +393,14 @@ export interface CreditRepaymentsTable {
   created_at: Timestamp;
 }
 
+export interface CreditAuditTable {
+  id: Generated<bigint>;
+  user_id: string;
+  type: 'granted' | 'limit_changed' | 'repaid';
+  details: ColumnType<Record<string, unknown>, string, string>;
+  created_at: Timestamp;
+}
+
 export interface SecurityLocksTable {
   user_id: string;
   enabled: boolean;
@@ -792,6 +800,7 @@ export interface Database {
   credit_lines: CreditLinesTable;
   credit_bills: CreditBillsTable;
   credit_repayments: CreditRepaymentsTable;
+  credit_audit: CreditAuditTable;
   security_locks: SecurityLocksTable;
   security_lock_payees: SecurityLockPayeesTable;
   agreements: AgreementsTable;

@@ -5,7 +5,7 @@
  * intent, confirmed like a transfer.
  */
 import { array, nullableString, record, request, string } from './api.ts';
-import { intent, type PaymentIntent, wireMoney } from './api-payments.ts';
+import { intent, type PaymentChannel, type PaymentIntent, wireMoney } from './api-payments.ts';
 import type { WireMoney } from './money.ts';
 
 export interface Card {
@@ -127,8 +127,14 @@ export async function payByCode(input: {
   code: string;
   amount: WireMoney | null;
   clientRequestId: string;
+  /** The balance unless the payer chose the credit line. */
+  channel?: PaymentChannel;
 }): Promise<PaymentIntent> {
-  const body: Record<string, unknown> = { code: input.code, clientRequestId: input.clientRequestId };
+  const body: Record<string, unknown> = {
+    code: input.code,
+    clientRequestId: input.clientRequestId,
+    channel: input.channel ?? 'balance',
+  };
   if (input.amount !== null) body.amount = input.amount;
   return intent(await request({ method: 'POST', path: '/api/v1/qr/pay', body }));
 }

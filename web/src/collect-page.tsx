@@ -13,13 +13,13 @@ import {
   resolveCode,
   svgDataUrl,
 } from './api-funding.ts';
-import type { PaymentIntent } from './api-payments.ts';
+import type { PaymentChannel, PaymentIntent } from './api-payments.ts';
 import { newClientRequestId } from './api-payments.ts';
 import { ErrorRegion, Field, useAction } from './forms.tsx';
 import { useI18n } from './i18n.ts';
 import { currencyExponent, formatMoney, parseMajorToMinor } from './money.ts';
 import { Link, ROUTES } from './router.tsx';
-import { ConfirmStep, PaymentErrorRegion, Receipt } from './transfer-page.tsx';
+import { ChannelChoice, ConfirmStep, PaymentErrorRegion, Receipt } from './transfer-page.tsx';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
 
 const CURRENCY = 'CNY';
@@ -122,6 +122,7 @@ function PayByCode({ onIntent }: { readonly onIntent: (intent: PaymentIntent) =>
   const [resolved, setResolved] = useState<ResolvedCode | null>(null);
   const [amount, setAmount] = useState('');
   const [amountProblem, setAmountProblem] = useState(false);
+  const [channel, setChannel] = useState<PaymentChannel>('balance');
   const resolve = useAction();
   const pay = useAction();
 
@@ -145,7 +146,14 @@ function PayByCode({ onIntent }: { readonly onIntent: (intent: PaymentIntent) =>
     }
     const chosen = money;
     await pay.run(async () => {
-      onIntent(await payByCode({ code: code.trim(), amount: chosen, clientRequestId: newClientRequestId() }));
+      onIntent(
+        await payByCode({
+          code: code.trim(),
+          amount: chosen,
+          channel,
+          clientRequestId: newClientRequestId(),
+        }),
+      );
     });
   }
 
@@ -198,6 +206,7 @@ function PayByCode({ onIntent }: { readonly onIntent: (intent: PaymentIntent) =>
               problem={amountProblem ? t('transfer.amountInvalid') : undefined}
             />
           )}
+          <ChannelChoice value={channel} onChange={setChannel} />
           <PaymentErrorRegion title={t('transfer.failed')} error={pay.error} />
           <button type="submit" className="button button-primary button-block" aria-busy={pay.busy}>
             {pay.busy ? t('transfer.checking') : t('transfer.next')}

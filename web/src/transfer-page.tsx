@@ -140,21 +140,7 @@ function TransferForm({
           value={note}
           onChange={(event) => setNote(event.target.value)}
         />
-        <fieldset className="choices">
-          <legend>{t('transfer.channel')}</legend>
-          {(['balance', 'credit_line'] as const).map((value) => (
-            <label key={value} className="choice">
-              <input
-                type="radio"
-                name="channel"
-                value={value}
-                checked={channel === value}
-                onChange={() => setChannel(value)}
-              />
-              <span>{t(`transfer.channel.${value}`)}</span>
-            </label>
-          ))}
-        </fieldset>
+        <ChannelChoice value={channel} onChange={setChannel} />
         <PaymentErrorRegion title={t('transfer.failed')} error={create.error} />
         <button type="submit" className="button button-primary button-block" aria-busy={create.busy}>
           {create.busy ? t('transfer.checking') : t('transfer.next')}
@@ -164,6 +150,35 @@ function TransferForm({
         <Link to={ROUTES.wallet}>{t('transfer.backToWallet')}</Link>
       </p>
     </section>
+  );
+}
+
+/** Where the money comes from: the balance or the credit line (docs/credit.md). */
+export function ChannelChoice({
+  value,
+  onChange,
+}: {
+  readonly value: PaymentChannel;
+  readonly onChange: (channel: PaymentChannel) => void;
+}) {
+  const { t } = useI18n();
+  const name = useId();
+  return (
+    <fieldset className="choices">
+      <legend>{t('transfer.channel')}</legend>
+      {(['balance', 'credit_line'] as const).map((channel) => (
+        <label key={channel} className="choice">
+          <input
+            type="radio"
+            name={name}
+            value={channel}
+            checked={value === channel}
+            onChange={() => onChange(channel)}
+          />
+          <span>{t(`transfer.channel.${channel}`)}</span>
+        </label>
+      ))}
+    </fieldset>
   );
 }
 

@@ -5,7 +5,8 @@ import { type Kysely, sql } from 'kysely';
  *
  * Credit: one line per user (its ledger account is a `credit_line` account whose floor is the
  * granted limit), monthly bills (one per user and month, with what was billed and what has been
- * repaid), and repayments (one idempotent ledger transfer each, keyed by the client's id).
+ * repaid), repayments (one idempotent ledger transfer each, keyed by the client's id), and an
+ * insert-only audit of grants, limit changes and repayments.
  *
  * Security lock: the user's settings, and the payees a locked user has named, with when each was
  * first named (the cooling period runs from then).
@@ -52,6 +53,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
 
   await sql`
+    CREATE TABLE credit_audit (
+      id int8 GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      user_id text NOT NULL REFERENCES users (id),
+      type text NOT NULL CHECK (type IN ('granted','limit_changed','repaid')),
+      details jsonb NOT NULL,
+      created_at timestamptz NOT NULL
+    )`.execute(db);
+  await sql`CREATE INDEX credit_audit_user ON credit_audit (user_id, id)`.execute(db);
+  await sql`CREATE FUNCTION credit_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'credit_audit is append-only'; END $$`.execute(db);
+  await sql`CREATE TRIGGER credit_audit_append_only BEFORE UPDATE OR DELETE ON credit_audit
+    FOR EACH ROW EXECUTE FUNCTION credit_audit_append_only()`.execute(db);
+
+  await sql`
     CREATE TABLE security_locks (
       user_id text PRIMARY KEY REFERENCES users (id),
       enabled boolean NOT NULL,
@@ -75,6 +90,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP TABLE security_lock_payees`.execute(db);
   await sql`DROP TABLE security_locks`.execute(db);
+  await sql`DROP TABLE credit_audit`.execute(db);
+  await sql`DROP FUNCTION credit_audit_append_only`.execute(db);
   await sql`DROP TABLE credit_repayments`.execute(db);
   await sql`DROP TABLE credit_bills`.execute(db);
   await sql`DROP TABLE credit_lines`.execute(db);

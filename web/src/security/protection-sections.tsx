@@ -15,14 +15,15 @@ import { LoadState, SectionCard, useLoad, useSecurityRefresh } from './shared.ts
 const COOLING_OFF_HOURS_MIN = 1;
 const COOLING_OFF_HOURS_MAX = 168;
 
-export function CheckUpSection() {
-  const { t } = useI18n();
+/** The server's check-up (score and protections), shown at the top of the Security Center's
+ *  check-up card, above the account warnings the page derives itself. */
+export function CheckUpScore() {
   const checkUp = useLoad(fetchCheckUp);
   return (
-    <SectionCard anchor="check-up" title={t('checkUp.title')} busy={checkUp.phase === 'loading'}>
+    <div aria-busy={checkUp.phase === 'loading'}>
       <LoadState loaded={checkUp} />
       {checkUp.data && <CheckUpList checkUp={checkUp.data} />}
-    </SectionCard>
+    </div>
   );
 }
 

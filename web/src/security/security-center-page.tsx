@@ -15,7 +15,7 @@ import { EmailSection, PhoneSection } from './contact-sections.tsx';
 import { BackupCodesSection, PasskeysSection, TotpSection } from './factor-sections.tsx';
 import { LoginPasswordSection, PaymentPasswordSection } from './password-sections.tsx';
 import { PasswordFreeSection, PaymentLimitsSection } from './payment-sections.tsx';
-import { CheckUpSection, SecurityLockSection } from './protection-sections.tsx';
+import { CheckUpScore, SecurityLockSection } from './protection-sections.tsx';
 import { ProtectionsSection } from './protections-section.tsx';
 import { DevicesSection, SessionsSection } from './session-sections.tsx';
 import { LoadState, SectionCard, SecurityRefreshContext, useDateTimeFormat, useLoad } from './shared.tsx';
@@ -58,7 +58,6 @@ function SecurityCenter({ user, focusHeading }: { readonly user: User; readonly 
         {overview.data && <Overview overview={overview.data} />}
       </SectionCard>
       {overview.data && <Checkup overview={overview.data} />}
-      <CheckUpSection />
       <LoginPasswordSection />
       <PaymentPasswordSection overview={overview.data} />
       <PaymentLimitsSection />
@@ -139,6 +138,7 @@ function Checkup({ overview }: { readonly overview: SecurityOverview }) {
   const items = securityCheckup(overview, (date) => dateFormat.format(date));
   return (
     <SectionCard anchor="checkup" title={t('checkup.title')}>
+      <CheckUpScore />
       {items.length === 0 ? (
         <p className="checkup-ok">{t('checkup.allGood')}</p>
       ) : (
