@@ -288,7 +288,7 @@ describe('security check-up', () => {
         '/security#security-lock',
         '/security#payment-limits',
         '/security#password-free',
-        '/security#agreements',
+        '/security#protections',
       ],
     );
     assert.deepEqual(
