@@ -53,7 +53,10 @@ async function payOnCredit(client: WalletClient, amountMinor: bigint | number) {
     channel: 'credit_line',
   });
   if (created.statusCode !== 201) return created;
-  return kit.confirm(client, created.json().id, { paymentPassword: client.paymentPassword });
+  return kit.confirm(client, created.json().id, {
+    paymentPassword: client.paymentPassword,
+    warningAcknowledged: true,
+  });
 }
 
 function repay(client: WalletClient, amountMinor: bigint | number, clientRequestId = kit.nextRequestId()) {
@@ -214,6 +217,7 @@ describe('credit line', () => {
     assert.equal(blocked.json().error.details.remaining.amountMinor, '30000');
     const lateConfirm = await kit.confirm(alice, pending.json().id, {
       paymentPassword: alice.paymentPassword,
+      warningAcknowledged: true,
     });
     assert.equal(lateConfirm.statusCode, 403);
     assert.equal(lateConfirm.json().error.code, 'credit_bill_overdue');

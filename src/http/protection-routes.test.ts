@@ -79,7 +79,10 @@ describe('security lock', () => {
     // Paid before the lock goes on: a known payee, never cooled off.
     const made = await transferTo(payer, friend, 1_000);
     assert.equal(made.statusCode, 201, made.body);
-    const paid = await kit.confirm(payer, made.json().id, { paymentPassword: payer.paymentPassword });
+    const paid = await kit.confirm(payer, made.json().id, {
+      paymentPassword: payer.paymentPassword,
+      warningAcknowledged: true,
+    });
     assert.equal(paid.statusCode, 200, paid.body);
   });
 
@@ -146,7 +149,7 @@ describe('security lock', () => {
     const id = made.json().id;
     // Three refusals: were the password checked, the third would lock payments for 3 hours.
     for (let i = 0; i < 3; i++) {
-      const r = await kit.confirm(payer, id, { paymentPassword: '000000' });
+      const r = await kit.confirm(payer, id, { paymentPassword: '000000', warningAcknowledged: true });
       assert.equal(r.statusCode, 403);
       assert.equal(r.json().error.code, 'second_factor_required');
       assert.equal(r.json().error.details.reason, 'security_lock');
@@ -154,18 +157,26 @@ describe('security lock', () => {
     // A step-up with the payment password is not a second factor.
     await kit.stepUpByPassword(payer);
     assert.equal(
-      (await kit.confirm(payer, id, { paymentPassword: payer.paymentPassword })).json().error.code,
+      (
+        await kit.confirm(payer, id, { paymentPassword: payer.paymentPassword, warningAcknowledged: true })
+      ).json().error.code,
       'second_factor_required',
     );
     await kit.stepUpBySms(payer);
-    const paid = await kit.confirm(payer, id, { paymentPassword: payer.paymentPassword });
+    const paid = await kit.confirm(payer, id, {
+      paymentPassword: payer.paymentPassword,
+      warningAcknowledged: true,
+    });
     assert.equal(paid.statusCode, 200, paid.body);
     assert.equal(paid.json().status, 'succeeded');
 
     // The second factor goes stale after 5 minutes.
     letStepUpGoStale();
     const next = await transferTo(payer, friend, 2_000);
-    const stale = await kit.confirm(payer, next.json().id, { paymentPassword: payer.paymentPassword });
+    const stale = await kit.confirm(payer, next.json().id, {
+      paymentPassword: payer.paymentPassword,
+      warningAcknowledged: true,
+    });
     assert.equal(stale.json().error.code, 'second_factor_required');
   });
 
@@ -176,7 +187,10 @@ describe('security lock', () => {
       amount: cny(1_500),
     });
     assert.equal(day.statusCode, 201);
-    const dayPaid = await kit.confirm(payer, day.json().id, { paymentPassword: payer.paymentPassword });
+    const dayPaid = await kit.confirm(payer, day.json().id, {
+      paymentPassword: payer.paymentPassword,
+      warningAcknowledged: true,
+    });
     assert.equal(dayPaid.statusCode, 200, dayPaid.body);
 
     await kit.stepUpByPassword(payer);
@@ -195,13 +209,21 @@ describe('security lock', () => {
       amount: cny(1_500),
     });
     assert.equal(late.statusCode, 201);
-    const refused = await kit.confirm(payer, late.json().id, { paymentPassword: payer.paymentPassword });
+    const refused = await kit.confirm(payer, late.json().id, {
+      paymentPassword: payer.paymentPassword,
+      warningAcknowledged: true,
+    });
     assert.equal(refused.statusCode, 403);
     assert.equal(refused.json().error.code, 'second_factor_required');
     assert.equal(refused.json().error.details.reason, 'night_window');
     await kit.stepUpBySms(payer);
     assert.equal(
-      (await kit.confirm(payer, late.json().id, { paymentPassword: payer.paymentPassword })).statusCode,
+      (
+        await kit.confirm(payer, late.json().id, {
+          paymentPassword: payer.paymentPassword,
+          warningAcknowledged: true,
+        })
+      ).statusCode,
       200,
     );
 
@@ -218,7 +240,12 @@ describe('security lock', () => {
       amount: cny(1_500),
     });
     assert.equal(
-      (await kit.confirm(payer, afternoon.json().id, { paymentPassword: payer.paymentPassword })).statusCode,
+      (
+        await kit.confirm(payer, afternoon.json().id, {
+          paymentPassword: payer.paymentPassword,
+          warningAcknowledged: true,
+        })
+      ).statusCode,
       200,
     );
   });
