@@ -243,6 +243,9 @@ describe('emergency freeze', () => {
     const friend = await newUser();
     await fund(owner, 50_000n);
     await fund(friend, 50_000n);
+    const card = await call(owner, 'POST', '/api/v1/me/cards', { cardNumber: '4111 1111 1111 1111' });
+    assert.equal(card.statusCode, 201, card.body);
+    const cardId = card.json().id as string;
     const r = await call(owner, 'POST', '/api/v1/me/freeze');
     assert.equal(r.statusCode, 200, r.body);
     assert.equal((await call(owner, 'GET', '/api/v1/me')).statusCode, 401, 'the session ended');
@@ -260,11 +263,12 @@ describe('emergency freeze', () => {
     assert.equal(stepUpRefused.json().error.code, 'account_frozen');
     const withdrawal = await call(owner, 'POST', '/api/v1/funding/withdrawals', {
       clientRequestId: 'frozen-withdrawal',
-      cardId: 'card_none',
+      cardId,
       amount: { amountMinor: '100', currency: 'CNY' },
       paymentPassword: owner.pin,
     });
-    assert.ok([404, 423].includes(withdrawal.statusCode), withdrawal.body);
+    assert.equal(withdrawal.statusCode, 423, withdrawal.body);
+    assert.equal(withdrawal.json().error.code, 'account_frozen');
 
     const before = await balance(owner);
     const incoming = await pay(friend, owner, 2_500n);
