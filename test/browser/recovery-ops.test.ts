@@ -84,6 +84,7 @@ test('stolen-account flow and the operators console in chromium', { timeout: 180
       '"My account was stolen": frozen, signed out, the payment marked not me, a claim opened',
       async () => {
         await page.getByRole('link', { name: 'Security' }).click();
+      await page.getByTestId('identity-verified').getByText(/1101\*{10}\d{3}[0-9X]/).waitFor();
         await page.getByRole('link', { name: 'Emergency: freeze the account or report it stolen' }).click();
         await page.getByRole('heading', { level: 1, name: 'Emergency' }).waitFor();
         const [reported] = await Promise.all([

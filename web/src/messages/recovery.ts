@@ -132,6 +132,11 @@ export const recoveryMessages = defineMessages(
     'ops.forbidden': 'Your role does not include this page.',
     'ops.yes': 'yes',
     'ops.no': 'no',
+    'identity.title': 'Verified identity',
+    'identity.lead':
+      'Your real name and resident ID number: needed to unfreeze or recover the account. Set once; shown masked.',
+    'identity.verified': 'Verified: {name} · {id}',
+    'identity.save': 'Save identity',
   },
   {
     'emergency.title': '紧急处理',
@@ -256,5 +261,9 @@ export const recoveryMessages = defineMessages(
     'ops.forbidden': '您的角色无权查看此页面。',
     'ops.yes': '是',
     'ops.no': '否',
+    'identity.title': '实名认证',
+    'identity.lead': '您的真实姓名和居民身份证号：解冻或找回账户时需要。只能设置一次，仅显示部分信息。',
+    'identity.verified': '已认证：{name} · {id}',
+    'identity.save': '保存实名信息',
   },
 );
