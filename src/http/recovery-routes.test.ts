@@ -322,6 +322,44 @@ describe('emergency freeze', () => {
   });
 });
 
+describe('freeze by ID check (phone lost)', () => {
+  test('phone + real name + ID number freezes; wrong details and unknown phones get the same 202', async () => {
+    const owner = await newUser();
+    await verifyIdentity(owner, 50, '许三');
+    const wrong = await post(
+      '/api/v1/recovery/freeze/by-id',
+      { phone: owner.phone, realName: '许三', idNumber: idFor(51) },
+      '10.77.0.1',
+    );
+    const unknown = await post(
+      '/api/v1/recovery/freeze/by-id',
+      { phone: '+8613733334444', realName: '许三', idNumber: idFor(50) },
+      '10.77.0.1',
+    );
+    assert.equal(wrong.statusCode, 202);
+    assert.equal(unknown.body, wrong.body);
+    assert.equal(
+      (await t.modules.identity.security.overview(owner.userId)).frozen,
+      false,
+      'wrong details change nothing',
+    );
+    const right = await post(
+      '/api/v1/recovery/freeze/by-id',
+      { phone: owner.phone, realName: '许三', idNumber: idFor(50) },
+      '10.77.0.1',
+    );
+    assert.equal(right.body, wrong.body);
+    assert.equal((await t.modules.identity.security.overview(owner.userId)).frozen, true);
+    assert.equal((await call(owner, 'GET', '/api/v1/me')).statusCode, 401);
+    const bad = await post(
+      '/api/v1/recovery/freeze/by-id',
+      { phone: 'not a phone', realName: 'x', idNumber: 'y' },
+      '10.77.0.1',
+    );
+    assert.equal(bad.json().error.code, 'invalid_phone');
+  });
+});
+
 describe('unfreeze', () => {
   test('needs SMS + real name + ID number + a second factor, and sets new passwords', async () => {
     const owner = await newUser();

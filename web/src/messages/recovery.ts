@@ -67,6 +67,8 @@ export const recoveryMessages = defineMessages(
     'recovery.done': 'Done. Sign in with your new password.',
     'recovery.toSignIn': 'Go to sign-in',
     'recovery.help': 'Forgot your password, lost your phone, or need to freeze your account?',
+    'recovery.byIdTitle': 'No phone? Freeze with your ID instead',
+    'recovery.byIdDone': 'If these details match an account, it is frozen now and every device signed out.',
     'manual.lead':
       'An agent reviews your request. If approved, after 24 hours (with a notice to your old channels and a cancel link) the new phone is bound.',
     'manual.oldPhone': 'Old phone number (lost or deactivated)',
@@ -197,6 +199,8 @@ export const recoveryMessages = defineMessages(
     'recovery.done': '已完成。请用新密码登录。',
     'recovery.toSignIn': '去登录',
     'recovery.help': '忘记密码、手机丢失或需要冻结账户？',
+    'recovery.byIdTitle': '手机不在身边？用身份证信息冻结',
+    'recovery.byIdDone': '如果信息与某个账户一致，该账户已冻结，所有设备已退出。',
     'manual.lead':
       '客服将审核您的申请。通过后，经过 24 小时冷静期（会通知您原有的联系方式并附取消链接），新手机号才会绑定。',
     'manual.oldPhone': '原手机号（已丢失或停用）',
