@@ -4,7 +4,8 @@
 // "not me" and opens a claim. A risk analyst signs in to /ops with password + TOTP, finds Alice by
 // phone (masked, frozen, ID masked), and approves the claim in the claims page: it is paid from
 // the insurance pool through one ledger transfer of exactly 1234. The analyst's nav has no audit log;
-// an auditor's does, and it shows the payout with the analyst's role.
+// an auditor's does, and it shows the payout with the analyst's role. Signed out, Bob freezes his
+// account from the Account help page with an SMS code.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
@@ -84,7 +85,10 @@ test('stolen-account flow and the operators console in chromium', { timeout: 180
       '"My account was stolen": frozen, signed out, the payment marked not me, a claim opened',
       async () => {
         await page.getByRole('link', { name: 'Security' }).click();
-      await page.getByTestId('identity-verified').getByText(/1101\*{10}\d{3}[0-9X]/).waitFor();
+        await page
+          .getByTestId('identity-verified')
+          .getByText(/1101\*{10}\d{3}[0-9X]/)
+          .waitFor();
         await page.getByRole('link', { name: 'Emergency: freeze the account or report it stolen' }).click();
         await page.getByRole('heading', { level: 1, name: 'Emergency' }).waitFor();
         const [reported] = await Promise.all([
@@ -159,6 +163,35 @@ test('stolen-account flow and the operators console in chromium', { timeout: 180
         .filter({ hasText: 'risk_analyst' })
         .waitFor();
       await audit.getByRole('row').filter({ hasText: 'account_reported_stolen' }).waitFor();
+    });
+
+    await t.test('signed out, Bob freezes his account from Account help with an SMS code', async () => {
+      await page.goto(`${origin}/recovery`);
+      await page.getByRole('heading', { level: 1, name: 'Account help' }).waitFor();
+      await page
+        .getByRole('tabpanel')
+        .getByLabel('Phone number bound to the account')
+        .first()
+        .fill('+8613900139000');
+      const sentAfterMs = Date.now();
+      await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/recovery/freeze/start')),
+        page.getByRole('button', { name: 'Send code' }).click(),
+      ]);
+      await page.getByLabel('SMS code').fill(await readCode(origin, '+8613900139000', sentAfterMs));
+      const [verified] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/recovery/freeze/verify-code')),
+        page.getByRole('button', { name: 'Verify' }).click(),
+      ]);
+      assert.equal(verified.status(), 200, await verified.text());
+      await page.getByText('If the code was right, the account is frozen').waitFor();
+      const lookup = await page.request.post(`${origin}/api/v1/ops/users/lookup`, {
+        data: { phone: '+8613900139000' },
+        headers: { 'x-rampart-ops': '1' },
+      });
+      assert.equal(lookup.status(), 200, await lookup.text());
+      const { items } = (await lookup.json()) as { items: { frozen: boolean }[] };
+      assert.equal(items[0]?.frozen, true);
       assert.deepEqual(pageErrors, []);
     });
   } finally {

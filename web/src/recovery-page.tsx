@@ -54,6 +54,7 @@ export function RecoveryPage({ focusHeading }: { readonly focusHeading: boolean 
       </div>
       <div role="tabpanel">
         {tab === 'manual' ? <ManualForm /> : <SelfServiceFlow key={tab} kind={tab} />}
+        {tab === 'freeze' && <FreezeByIdForm />}
       </div>
       <p className="switch-page">
         <Link to={ROUTES.signIn}>{t('recovery.toSignIn')}</Link>
