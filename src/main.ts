@@ -378,7 +378,7 @@ export async function startPlatform(
     if (recovering) return;
     recovering = true;
     platform.modules.recovery
-      .runDue(Date.now())
+      .runDue(systemClock.nowMs())
       .catch((error: unknown) => app.log.error({ err: error }, 'recovery cool-down sweep failed'))
       .finally(() => {
         recovering = false;

@@ -138,6 +138,19 @@ describe('operators', () => {
     assert.equal(boot.json().bootstrap, true);
     const none = await t.app.inject({ method: 'GET', url: '/api/v1/ops/me' });
     assert.equal(none.statusCode, 401);
+    // The console cookie alone does not authorise an unsafe request: it needs x-rampart-ops.
+    const cookie = { rampart_ops: tokens.get('demo-agent') ?? '' };
+    const bob = await userId('+8613900139000');
+    const forged = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/ops/users/${bob}/freeze`,
+      cookies: cookie,
+      payload: { note: 'csrf' },
+    });
+    assert.equal(forged.statusCode, 403);
+    assert.equal(forged.json().error.code, 'csrf_failed');
+    const read = await t.app.inject({ method: 'GET', url: '/api/v1/ops/me', cookies: cookie });
+    assert.equal(read.statusCode, 200, 'safe requests work with the cookie');
   });
 
   test('lookup by phone or ID number is masked; the full number never leaves the server', async () => {
@@ -391,6 +404,13 @@ describe('manual recovery', () => {
     ]);
     assert.equal(big.statusCode, 413);
     assert.equal(big.json().error.code, 'document_too_large');
+    const six = await submit(
+      '+8613711110006',
+      ownerPhone,
+      Array.from({ length: 6 }, () => ({ name: 'id.png', type: 'image/png', bytes: PNG })),
+    );
+    assert.equal(six.statusCode, 400, six.body);
+    assert.equal(six.json().error.code, 'too_many_documents');
     assert.equal(readdirSync(documentsDir, { withFileTypes: true }).length, before, 'no file written');
     assert.equal(
       await t.store.db

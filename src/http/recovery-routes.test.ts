@@ -243,6 +243,9 @@ describe('emergency freeze', () => {
     const friend = await newUser();
     await fund(owner, 50_000n);
     await fund(friend, 50_000n);
+    const card = await call(owner, 'POST', '/api/v1/me/cards', { cardNumber: '4111 1111 1111 1111' });
+    assert.equal(card.statusCode, 201, card.body);
+    const cardId = card.json().id as string;
     const r = await call(owner, 'POST', '/api/v1/me/freeze');
     assert.equal(r.statusCode, 200, r.body);
     assert.equal((await call(owner, 'GET', '/api/v1/me')).statusCode, 401, 'the session ended');
@@ -260,11 +263,12 @@ describe('emergency freeze', () => {
     assert.equal(stepUpRefused.json().error.code, 'account_frozen');
     const withdrawal = await call(owner, 'POST', '/api/v1/funding/withdrawals', {
       clientRequestId: 'frozen-withdrawal',
-      cardId: 'card_none',
+      cardId,
       amount: { amountMinor: '100', currency: 'CNY' },
       paymentPassword: owner.pin,
     });
-    assert.ok([404, 423].includes(withdrawal.statusCode), withdrawal.body);
+    assert.equal(withdrawal.statusCode, 423, withdrawal.body);
+    assert.equal(withdrawal.json().error.code, 'account_frozen');
 
     const before = await balance(owner);
     const incoming = await pay(friend, owner, 2_500n);
@@ -315,6 +319,44 @@ describe('emergency freeze', () => {
       '10.71.0.1',
     );
     assert.equal(reused.json().error.code, 'attempt_invalid');
+  });
+});
+
+describe('freeze by ID check (phone lost)', () => {
+  test('phone + real name + ID number freezes; wrong details and unknown phones get the same 202', async () => {
+    const owner = await newUser();
+    await verifyIdentity(owner, 50, '许三');
+    const wrong = await post(
+      '/api/v1/recovery/freeze/by-id',
+      { phone: owner.phone, realName: '许三', idNumber: idFor(51) },
+      '10.77.0.1',
+    );
+    const unknown = await post(
+      '/api/v1/recovery/freeze/by-id',
+      { phone: '+8613733334444', realName: '许三', idNumber: idFor(50) },
+      '10.77.0.1',
+    );
+    assert.equal(wrong.statusCode, 202);
+    assert.equal(unknown.body, wrong.body);
+    assert.equal(
+      (await t.modules.identity.security.overview(owner.userId)).frozen,
+      false,
+      'wrong details change nothing',
+    );
+    const right = await post(
+      '/api/v1/recovery/freeze/by-id',
+      { phone: owner.phone, realName: '许三', idNumber: idFor(50) },
+      '10.77.0.1',
+    );
+    assert.equal(right.body, wrong.body);
+    assert.equal((await t.modules.identity.security.overview(owner.userId)).frozen, true);
+    assert.equal((await call(owner, 'GET', '/api/v1/me')).statusCode, 401);
+    const bad = await post(
+      '/api/v1/recovery/freeze/by-id',
+      { phone: 'not a phone', realName: 'x', idNumber: 'y' },
+      '10.77.0.1',
+    );
+    assert.equal(bad.json().error.code, 'invalid_phone');
   });
 });
 

@@ -182,6 +182,7 @@ export function createOperators(ctx: RecoveryContext) {
       input: { username: string; password: string; code: string },
       ip: string,
     ): Promise<{ token: string; operator: OperatorPrincipal; expiresAt: Date }> {
+      await ctx.identity.recoverySupport.rateLimit('credential_ip', `ops:${ip}`);
       const nowMs = clock.nowMs();
       const row = await db
         .selectFrom('operators')

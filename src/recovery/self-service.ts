@@ -233,6 +233,44 @@ export function createSelfService(ctx: RecoveryContext, identityData: IdentityDa
       };
     },
 
+    /**
+     * Freeze without the phone (it may be the stolen thing): phone number + real name + ID number.
+     * The answer is the same whether or not the details matched an account, and a mismatch is
+     * only audited; rate-limited per IP and per phone like the SMS path. Freezing is protective,
+     * so the worst a stranger holding all three details can do is freeze the owner's account,
+     * which the owner undoes by unfreezing.
+     */
+    async freezeById(
+      input: { phone: string; realName: string; idNumber: string },
+      origin: Located,
+    ): Promise<void> {
+      const phone = normalizePhone(input.phone);
+      if (!phone) throw new DomainError(IDENTITY_ERRORS.INVALID_PHONE);
+      await support.rateLimit('credential_ip', `recovery:${origin.ip}`);
+      await support.rateLimit('credential_account', `freeze-id:${phone}`);
+      const user = await ctx.identity.findUserByPhone(phone);
+      const matches = user ? await identityData.matches(user.id, input) : false;
+      const nowMs = clock.nowMs();
+      if (!user || !matches) {
+        await writeAudit(db, nowMs, {
+          actor: { kind: 'anonymous' },
+          action: 'freeze_by_id_failed',
+          userId: user?.id ?? null,
+          details: { known: Boolean(user) },
+        });
+        return;
+      }
+      await db.transaction().execute(async (trx) => {
+        await support.freeze(trx, { userId: user.id, reason: 'user_signed_out', origin });
+        await writeAudit(trx, nowMs, {
+          actor: { kind: 'user', id: user.id },
+          action: 'account_frozen',
+          userId: user.id,
+          details: { by: 'id_check' },
+        });
+      });
+    },
+
     /** Passkey options for an attempt whose code verified (forgot_login, unfreeze). */
     async passkeyOptions(kind: AttemptKind, attemptToken: string) {
       const row = await verifiedAttempt(attemptToken, kind);

@@ -190,3 +190,12 @@ export async function submitManualRecovery(form: FormData): Promise<string> {
 export async function cancelManualRecovery(token: string): Promise<void> {
   await request({ method: 'POST', path: '/api/v1/recovery/manual/cancel', body: { token } });
 }
+
+/** Freeze without the phone: the same answer whether or not the details matched. */
+export async function freezeById(input: {
+  phone: string;
+  realName: string;
+  idNumber: string;
+}): Promise<void> {
+  await request({ method: 'POST', path: '/api/v1/recovery/freeze/by-id', body: input });
+}

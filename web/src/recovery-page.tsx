@@ -10,6 +10,7 @@ import {
   cancelManualRecovery,
   completeUnfreeze,
   type Factor,
+  freezeById,
   type Methods,
   type RecoveryKind,
   resetLoginPassword,
@@ -53,6 +54,7 @@ export function RecoveryPage({ focusHeading }: { readonly focusHeading: boolean 
       </div>
       <div role="tabpanel">
         {tab === 'manual' ? <ManualForm /> : <SelfServiceFlow key={tab} kind={tab} />}
+        {tab === 'freeze' && <FreezeByIdForm />}
       </div>
       <p className="switch-page">
         <Link to={ROUTES.signIn}>{t('recovery.toSignIn')}</Link>
@@ -284,6 +286,51 @@ function FinishForm({
       <ErrorRegion title={t('recovery.submit')} error={action.error} />
       <button type="submit" className="button button-primary" aria-busy={action.busy}>
         {action.busy ? t('recovery.submitting') : t('recovery.submit')}
+      </button>
+    </form>
+  );
+}
+
+/** Freezing when the phone itself is gone: phone number + real name + ID number. */
+function FreezeByIdForm() {
+  const { t } = useI18n();
+  const action = useAction();
+  const [phone, setPhone] = useState('');
+  const [realName, setRealName] = useState('');
+  const [idNumber, setIdNumber] = useState('');
+  const [done, setDone] = useState(false);
+  return (
+    <form
+      className="form"
+      noValidate
+      onSubmit={(e: FormEvent) => {
+        e.preventDefault();
+        void action.run(async () => {
+          await freezeById({ phone, realName, idNumber });
+          setDone(true);
+        });
+      }}
+    >
+      <h2>{t('recovery.byIdTitle')}</h2>
+      <Field
+        label={t('recovery.phone')}
+        type="tel"
+        value={phone}
+        onChange={(e) => setPhone(e.target.value)}
+      />
+      <Field label={t('recovery.realName')} value={realName} onChange={(e) => setRealName(e.target.value)} />
+      <Field
+        label={t('recovery.idNumber')}
+        maxLength={18}
+        value={idNumber}
+        onChange={(e) => setIdNumber(e.target.value)}
+      />
+      <ErrorRegion title={t('recovery.byIdTitle')} error={action.error} />
+      <div role="status" className="live-region">
+        {done && <p className="notice notice-success">{t('recovery.byIdDone')}</p>}
+      </div>
+      <button type="submit" className="button button-danger" aria-busy={action.busy}>
+        {t('recovery.kind.freeze')}
       </button>
     </form>
   );

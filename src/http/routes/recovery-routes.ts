@@ -319,6 +319,23 @@ export const recoveryRoutes: FastifyPluginAsyncZod<{
     }),
   );
 
+  app.post(
+    '/api/v1/recovery/freeze/by-id',
+    {
+      schema: {
+        tags: ['recovery'],
+        summary:
+          'Freeze without the phone: phone number + real name + ID number (same answer whether or not they match)',
+        body: z.object({ phone: phoneSchema, realName: nameSchema, idNumber: idSchema }).strict(),
+        response: { 202: z.object({ accepted: z.literal(true) }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await recovery.selfService.freezeById(request.body, located(request));
+      return reply.status(202).send({ accepted: true as const });
+    },
+  );
+
   // Signed-out self-service: start → verify-code → the kind's last step.
   app.post(
     '/api/v1/recovery/:kind/start',

@@ -67,6 +67,8 @@ export const recoveryMessages = defineMessages(
     'recovery.done': 'Done. Sign in with your new password.',
     'recovery.toSignIn': 'Go to sign-in',
     'recovery.help': 'Forgot your password, lost your phone, or need to freeze your account?',
+    'recovery.byIdTitle': 'No phone? Freeze with your ID instead',
+    'recovery.byIdDone': 'If these details match an account, it is frozen now and every device signed out.',
     'manual.lead':
       'An agent reviews your request. If approved, after 24 hours (with a notice to your old channels and a cancel link) the new phone is bound.',
     'manual.oldPhone': 'Old phone number (lost or deactivated)',
@@ -132,6 +134,11 @@ export const recoveryMessages = defineMessages(
     'ops.forbidden': 'Your role does not include this page.',
     'ops.yes': 'yes',
     'ops.no': 'no',
+    'identity.title': 'Verified identity',
+    'identity.lead':
+      'Your real name and resident ID number: needed to unfreeze or recover the account. Set once; shown masked.',
+    'identity.verified': 'Verified: {name} · {id}',
+    'identity.save': 'Save identity',
   },
   {
     'emergency.title': '紧急处理',
@@ -192,6 +199,8 @@ export const recoveryMessages = defineMessages(
     'recovery.done': '已完成。请用新密码登录。',
     'recovery.toSignIn': '去登录',
     'recovery.help': '忘记密码、手机丢失或需要冻结账户？',
+    'recovery.byIdTitle': '手机不在身边？用身份证信息冻结',
+    'recovery.byIdDone': '如果信息与某个账户一致，该账户已冻结，所有设备已退出。',
     'manual.lead':
       '客服将审核您的申请。通过后，经过 24 小时冷静期（会通知您原有的联系方式并附取消链接），新手机号才会绑定。',
     'manual.oldPhone': '原手机号（已丢失或停用）',
@@ -256,5 +265,9 @@ export const recoveryMessages = defineMessages(
     'ops.forbidden': '您的角色无权查看此页面。',
     'ops.yes': '是',
     'ops.no': '否',
+    'identity.title': '实名认证',
+    'identity.lead': '您的真实姓名和居民身份证号：解冻或找回账户时需要。只能设置一次，仅显示部分信息。',
+    'identity.verified': '已认证：{name} · {id}',
+    'identity.save': '保存实名信息',
   },
 );

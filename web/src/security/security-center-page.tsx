@@ -13,6 +13,7 @@ import { ActivitySection } from './activity-section.tsx';
 import { securityCheckup } from './checkup.ts';
 import { EmailSection, PhoneSection } from './contact-sections.tsx';
 import { BackupCodesSection, PasskeysSection, TotpSection } from './factor-sections.tsx';
+import { IdentitySection } from './identity-section.tsx';
 import { LoginPasswordSection, PaymentPasswordSection } from './password-sections.tsx';
 import { PasswordFreeSection, PaymentLimitsSection } from './payment-sections.tsx';
 import { CheckUpScore, SecurityLockSection } from './protection-sections.tsx';
@@ -68,6 +69,7 @@ function SecurityCenter({ user, focusHeading }: { readonly user: User; readonly 
       <EmailSection overview={overview.data} />
       <PasskeysSection />
       <TotpSection overview={overview.data} />
+      <IdentitySection />
       <BackupCodesSection overview={overview.data} />
       <SessionsSection />
       <DevicesSection />
