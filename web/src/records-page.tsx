@@ -298,47 +298,49 @@ function BillSection() {
           {bill.categories.length === 0 ? (
             <p>{t('bill.empty', { month: bill.month })}</p>
           ) : (
-            <table className="records-table" data-testid="bill">
-              <caption className="visually-hidden">{`${t('bill.title')} ${bill.month}`}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('bill.category')}</th>
-                  <th scope="col" className="numeric">
-                    {t('bill.count')}
-                  </th>
-                  <th scope="col" className="numeric">
-                    {t('bill.in')}
-                  </th>
-                  <th scope="col" className="numeric">
-                    {t('bill.out')}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {bill.categories.map((c) => (
-                  <tr key={`${c.type}-${c.in.currency}`}>
-                    <th scope="row">{label(t, `records.type.${c.type}`, c.type)}</th>
-                    <td className="numeric">{c.count}</td>
-                    <td className="numeric">{formatMoney(c.in, { locale })}</td>
-                    <td className="numeric">{formatMoney(c.out, { locale })}</td>
+            <div className="table-scroll">
+              <table className="records-table" data-testid="bill">
+                <caption className="visually-hidden">{`${t('bill.title')} ${bill.month}`}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('bill.category')}</th>
+                    <th scope="col" className="numeric">
+                      {t('bill.count')}
+                    </th>
+                    <th scope="col" className="numeric">
+                      {t('bill.in')}
+                    </th>
+                    <th scope="col" className="numeric">
+                      {t('bill.out')}
+                    </th>
                   </tr>
-                ))}
-              </tbody>
-              <tfoot>
-                {[...totals].map(([currency, total]) => (
-                  <tr key={currency}>
-                    <th scope="row">{t('bill.total')}</th>
-                    <td />
-                    <td className="numeric">
-                      {formatMoney({ amountMinor: total.in.toString(), currency }, { locale })}
-                    </td>
-                    <td className="numeric">
-                      {formatMoney({ amountMinor: total.out.toString(), currency }, { locale })}
-                    </td>
-                  </tr>
-                ))}
-              </tfoot>
-            </table>
+                </thead>
+                <tbody>
+                  {bill.categories.map((c) => (
+                    <tr key={`${c.type}-${c.in.currency}`}>
+                      <th scope="row">{label(t, `records.type.${c.type}`, c.type)}</th>
+                      <td className="numeric">{c.count}</td>
+                      <td className="numeric">{formatMoney(c.in, { locale })}</td>
+                      <td className="numeric">{formatMoney(c.out, { locale })}</td>
+                    </tr>
+                  ))}
+                </tbody>
+                <tfoot>
+                  {[...totals].map(([currency, total]) => (
+                    <tr key={currency}>
+                      <th scope="row">{t('bill.total')}</th>
+                      <td />
+                      <td className="numeric">
+                        {formatMoney({ amountMinor: total.in.toString(), currency }, { locale })}
+                      </td>
+                      <td className="numeric">
+                        {formatMoney({ amountMinor: total.out.toString(), currency }, { locale })}
+                      </td>
+                    </tr>
+                  ))}
+                </tfoot>
+              </table>
+            </div>
           )}
           {bill.truncated && <p className="hint">{t('bill.truncated')}</p>}
           <p>
