@@ -149,11 +149,13 @@ export async function offerFamilyCard(
     throw new DomainError(AGREEMENT_ERRORS.CURRENCY_MISMATCH);
   const phone = normalizePhone(input.memberPhone);
   if (!phone) throw new DomainError(IDENTITY_ERRORS.INVALID_PHONE);
+  // Handing someone else your money is confirmed like a payment. The password is checked before
+  // the phone is looked up, so "no such user" is never an answer to someone without it (and the
+  // payment password's own attempt budget bounds how many numbers its holder can probe).
+  await ctx.identity.security.verifyPaymentPassword(input.ownerId, input.paymentPassword, input.origin);
   const member = await ctx.identity.findUserByPhone(phone);
   if (!member) throw new DomainError(AGREEMENT_ERRORS.USER_NOT_FOUND);
   if (member.id === input.ownerId) throw new DomainError(AGREEMENT_ERRORS.CANNOT_ADD_SELF);
-  // Handing someone else your money is confirmed like a payment.
-  await ctx.identity.security.verifyPaymentPassword(input.ownerId, input.paymentPassword, input.origin);
   const count = await ctx.db
     .selectFrom('family_cards')
     .select((eb) => eb.fn.countAll<string>().as('n'))
