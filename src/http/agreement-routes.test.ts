@@ -327,6 +327,30 @@ describe('auto-debit agreements', () => {
       t.store.db.updateTable('agreements').set({ status: 'active' }).where('id', '=', id).execute(),
     );
     assert.equal(await walletBalance(ann.userId), annBefore - 8_000n);
+
+    // Every step is on the audit trail, refusals included, and the trail cannot be edited.
+    const audit = await t.store.db
+      .selectFrom('agreement_audit')
+      .select(['type', 'details'])
+      .where('subject_id', '=', id)
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      audit.map((a) => [a.type, a.details.code ?? a.details.by ?? null]),
+      [
+        ['agreement_requested', null],
+        ['agreement_debit_refused', 'agreement_not_active'],
+        ['agreement_signed', null],
+        ['agreement_debited', null],
+        ['agreement_debit_refused', 'idempotency_key_reused'],
+        ['agreement_debit_refused', 'per_debit_cap_exceeded'],
+        ['agreement_debited', null],
+        ['agreement_debit_refused', 'monthly_cap_exceeded'],
+        ['agreement_cancelled', 'user'],
+        ['agreement_debit_refused', 'agreement_cancelled'],
+      ],
+    );
+    await assert.rejects(t.store.db.deleteFrom('agreement_audit').where('subject_id', '=', id).execute());
   });
 
   test('insufficient funds and bad amounts change nothing', async () => {

@@ -426,6 +426,17 @@ export interface AuthorisedAppsTable {
   revoked_at: Nullable<Date>;
 }
 
+export interface AgreementAuditTable {
+  id: Generated<bigint>;
+  user_id: string;
+  /** The agreement, family card or authorised app the row is about. */
+  subject_id: string;
+  type: string;
+  ip: string | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: Timestamp;
+}
+
 export interface Database {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -459,6 +470,7 @@ export interface Database {
   family_cards: FamilyCardsTable;
   family_card_payments: FamilyCardPaymentsTable;
   authorised_apps: AuthorisedAppsTable;
+  agreement_audit: AgreementAuditTable;
 }
 
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;
