@@ -7,11 +7,14 @@
 // to the report page, the month's bill lists it and its PDF link answers a real PDF; finally
 // Alice cancels the agreement in the Security Center through the confirm step, and the next
 // debit is refused with agreement_cancelled. Bob gives Alice a family card: she accepts it on its
-// page and pays the demo merchant 5.00 from Bob's wallet with her own payment password.
+// page and pays the demo merchant 5.00 from Bob's wallet with her own payment password. Each of
+// these pages passes axe-core's WCAG 2.1 A/AA rules (no serious or critical finding).
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import axe from 'axe-core';
+import type { Page } from 'playwright-core';
 import { openBrowserSession, readCode } from './harness.ts';
 
 const SCREENSHOT_PATH = join(tmpdir(), 'rampart-records.png');
@@ -27,6 +30,22 @@ const ALICE = {
 const BOB = { phone: '+8613900139000', paymentPassword: '369147' };
 const MERCHANT = { id: 'mch_demo_coffee', name: 'Demo Coffee Shop' };
 const PURPOSE = 'Gym membership, billed monthly';
+
+/** axe-core's WCAG 2.1 A/AA rules on one part of the page: the serious and critical findings. */
+async function accessibilityProblems(page: Page, selector: string): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axe.source });
+  const found = await page.evaluate(async (include) => {
+    const run = (window as unknown as { axe: typeof axe }).axe.run;
+    const result = await run(
+      { include: [include] },
+      { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    );
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, nodes: v.nodes.length }));
+  }, selector);
+  return found
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} ×${v.nodes}`);
+}
 
 test('records, bill PDF and agreements in chromium: sign, debit, search, download, cancel', {
   timeout: 180_000,
@@ -96,6 +115,7 @@ test('records, bill PDF and agreements in chromium: sign, debit, search, downloa
         ]);
         assert.equal(signed.status(), 200);
         await page.getByText(`Signed. ${MERCHANT.name} may now debit within these caps.`).waitFor();
+        assert.deepEqual(await accessibilityProblems(page, 'main'), []);
       },
     );
 
@@ -151,6 +171,7 @@ test('records, bill PDF and agreements in chromium: sign, debit, search, downloa
       assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
       assert.match(bytes.toString('latin1'), new RegExp(`Rampart bill ${month}`));
       await page.screenshot({ path: SCREENSHOT_PATH, fullPage: true });
+      assert.deepEqual(await accessibilityProblems(page, 'main'), []);
     });
 
     await t.test("Alice accepts Bob's family card and pays a merchant from Bob's wallet", async () => {
@@ -184,6 +205,7 @@ test('records, bill PDF and agreements in chromium: sign, debit, search, downloa
       await page.getByText(`Paid CN¥5.00 to ${MERCHANT.name} from the family card.`).waitFor();
       await page.getByTestId('family-card-uses').getByText(MERCHANT.name, { exact: false }).waitFor();
       await page.getByText('Left this month: CN¥95.00').waitFor();
+      assert.deepEqual(await accessibilityProblems(page, 'main'), []);
       assert.equal(bobBefore - (await balanceOf(bob.id)), 500n);
     });
 
@@ -196,7 +218,7 @@ test('records, bill PDF and agreements in chromium: sign, debit, search, downloa
       // The demo's own coffee-club agreement and the demo app are listed too.
       await section.getByRole('listitem').filter({ hasText: 'Coffee Club monthly membership' }).waitFor();
       await section.getByRole('listitem').filter({ hasText: 'Demo Coffee app' }).waitFor();
-      await item.getByRole('button', { name: `Cancel the agreement with ${MERCHANT.name}` }).click();
+      await item.getByRole('button', { name: `Cancel agreement with ${MERCHANT.name}` }).click();
       const question = item.getByRole('group', {
         name: `Cancel the agreement with ${MERCHANT.name}? It can never debit you again.`,
       });
@@ -212,6 +234,7 @@ test('records, bill PDF and agreements in chromium: sign, debit, search, downloa
       await section.getByText(`The agreement with ${MERCHANT.name} is cancelled.`).waitFor();
       await item.getByText('Cancelled').waitFor();
       await page.screenshot({ path: SECURITY_SCREENSHOT_PATH, fullPage: true });
+      assert.deepEqual(await accessibilityProblems(page, '#protections'), []);
       await assert.rejects(
         agreements.debit({
           agreementId: agreement.id,

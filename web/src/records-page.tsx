@@ -193,7 +193,8 @@ function RecordsSearch() {
       </div>
       {rows !== null && rows.length === 0 && <p>{t('records.none')}</p>}
       {rows !== null && rows.length > 0 && (
-        <div className="table-scroll">
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a region that scrolls sideways must be reachable by keyboard (WCAG 2.1.1; axe scrollable-region-focusable)
+        <section className="table-scroll" aria-label={t('records.title')} tabIndex={0}>
           <table className="records-table" data-testid="records">
             <thead>
               <tr>
@@ -234,7 +235,7 @@ function RecordsSearch() {
               })}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
       {nextBefore !== null && (
         <button type="button" className="button" aria-busy={load.busy} onClick={() => void loadMore()}>
@@ -298,7 +299,8 @@ function BillSection() {
           {bill.categories.length === 0 ? (
             <p>{t('bill.empty', { month: bill.month })}</p>
           ) : (
-            <div className="table-scroll">
+            // biome-ignore lint/a11y/noNoninteractiveTabindex: a region that scrolls sideways must be reachable by keyboard (WCAG 2.1.1; axe scrollable-region-focusable)
+            <section className="table-scroll" aria-label={t('bill.title')} tabIndex={0}>
               <table className="records-table" data-testid="bill">
                 <caption className="visually-hidden">{`${t('bill.title')} ${bill.month}`}</caption>
                 <thead>
@@ -340,7 +342,7 @@ function BillSection() {
                   ))}
                 </tfoot>
               </table>
-            </div>
+            </section>
           )}
           {bill.truncated && <p className="hint">{t('bill.truncated')}</p>}
           <p>
