@@ -499,6 +499,14 @@ describe('family cards', () => {
       paymentPassword: PIN,
     });
     assert.equal(unknown.statusCode, 404);
+    // Without the payment password nobody learns whether a number is registered.
+    const probe = await call(owner, 'POST', '/api/v1/me/family-cards', {
+      memberPhone: '+8613012345678',
+      monthlyCap: cny(10_000),
+      paymentPassword: '000000',
+    });
+    assert.equal(probe.statusCode, 401);
+    assert.equal(probe.json().error.code, 'wrong_payment_password');
     const noPin = await call(owner, 'POST', '/api/v1/me/family-cards', {
       memberPhone: member.phone,
       monthlyCap: cny(10_000),
