@@ -292,6 +292,12 @@ describe('auto-debit agreements', () => {
     assert.equal(foreign.statusCode, 404);
     assert.equal(foreign.json().error.code, 'agreement_not_found');
 
+    // Keeping it on purpose moves the review clock (the check-up's 90 days) to now.
+    clock.advance(60_000);
+    const reviewed = await call(ann, 'POST', `/api/v1/me/agreements/${id}/review`);
+    assert.equal(reviewed.statusCode, 200);
+    assert.equal(reviewed.json().reviewedAt, new Date(clock.nowMs()).toISOString());
+    assert.notEqual(reviewed.json().reviewedAt, signed.json().reviewedAt);
     const listed = (await call(ann, 'GET', '/api/v1/me/agreements')).json().agreements;
     assert.equal(listed.length, 1);
     assert.deepEqual(listed[0].usedThisMonth, cny(8_000));

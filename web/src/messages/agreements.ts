@@ -31,6 +31,11 @@ export const agreementMessages = defineMessages(
     'agreements.cancelYes': 'Yes, cancel it',
     'agreements.cancelFailed': 'Could not cancel the agreement',
     'agreements.cancelled': 'The agreement with {merchant} is cancelled.',
+    'agreements.reviewed': 'Last reviewed',
+    'agreements.keep': 'Keep agreement',
+    'agreements.keepNamed': 'Keep agreement with {merchant} (mark it reviewed)',
+    'agreements.kept': 'Noted: you keep the agreement with {merchant}.',
+    'agreements.keepFailed': 'Could not mark the agreement reviewed',
 
     'sign.title': 'Sign an auto-debit agreement',
     'sign.missing': 'No agreement was named. Open the link the merchant gave you again.',
@@ -191,6 +196,11 @@ export const agreementMessages = defineMessages(
     'agreements.cancelYes': '确认解除',
     'agreements.cancelFailed': '无法解除协议',
     'agreements.cancelled': '与 {merchant} 的协议已解除。',
+    'agreements.reviewed': '最近确认',
+    'agreements.keep': '保留协议',
+    'agreements.keepNamed': '保留协议：{merchant}（标记为已确认）',
+    'agreements.kept': '已记录：您保留与 {merchant} 的协议。',
+    'agreements.keepFailed': '无法标记为已确认',
 
     'sign.title': '签约自动扣款协议',
     'sign.missing': '链接中没有协议。请重新打开商户给您的链接。',
