@@ -14,6 +14,7 @@ import type { Selectable } from 'kysely';
 import type { Located } from '../identity/index.ts';
 import { type Currency, DomainError, type Money, newId } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
+import { recordAgreementAudit } from './audit.ts';
 import {
   AGREEMENT_MONTHLY_CAP_MAX_MINOR,
   AGREEMENT_PER_DEBIT_CAP_MAX_MINOR,
@@ -262,7 +263,20 @@ export async function requestAgreement(
     .onConflict((oc) => oc.columns(['merchant_id', 'external_agreement_no']).doNothing())
     .returningAll()
     .executeTakeFirst();
-  if (row) return { agreement: await toView(ctx, row), created: true };
+  if (row) {
+    await recordAgreementAudit(ctx.db, nowMs, {
+      userId: row.user_id,
+      subjectId: row.id,
+      type: 'agreement_requested',
+      details: {
+        merchantId: row.merchant_id,
+        perDebitCapMinor: row.per_debit_cap_minor.toString(),
+        monthlyCapMinor: row.monthly_cap_minor.toString(),
+        currency: input.currency,
+      },
+    });
+    return { agreement: await toView(ctx, row), created: true };
+  }
   // A concurrent request with the same number won the insert: answer as a replay.
   const winner = await ctx.db
     .selectFrom('agreements')
@@ -332,7 +346,7 @@ export async function confirmAgreement(
   const signed = await ctx.db.transaction().execute(async (trx) => {
     await refuseIfFrozen(trx, input.userId);
     const nowMs = ctx.clock.nowMs();
-    return trx
+    const updated = await trx
       .updateTable('agreements')
       .set({ status: 'active', signed_at: new Date(nowMs), reviewed_at: new Date(nowMs) })
       .where('id', '=', row.id)
@@ -341,6 +355,15 @@ export async function confirmAgreement(
       .where('request_expires_at', '>', new Date(nowMs))
       .returningAll()
       .executeTakeFirst();
+    if (updated) {
+      await recordAgreementAudit(trx, nowMs, {
+        userId: input.userId,
+        subjectId: row.id,
+        type: 'agreement_signed',
+        ip: input.origin.ip,
+      });
+    }
+    return updated;
   });
   if (signed) return toView(ctx, signed);
   // Cancelled, signed or expired meanwhile: say which.
@@ -355,17 +378,29 @@ export async function confirmAgreement(
 /** One step, no password (taking protection away from a merchant must be easy). Idempotent. */
 export async function cancelAgreement(
   ctx: AgreementsContext,
-  input: { userId: string; agreementId: string },
+  input: { userId: string; agreementId: string; ip?: string | undefined },
 ): Promise<AgreementView> {
   await loadOwn(ctx, input.userId, input.agreementId);
   const nowMs = ctx.clock.nowMs();
-  await ctx.db
-    .updateTable('agreements')
-    .set({ status: 'cancelled', cancelled_at: new Date(nowMs), cancelled_by: 'user' })
-    .where('id', '=', input.agreementId)
-    .where('user_id', '=', input.userId)
-    .where('status', '<>', 'cancelled')
-    .execute();
+  await ctx.db.transaction().execute(async (trx) => {
+    const cancelled = await trx
+      .updateTable('agreements')
+      .set({ status: 'cancelled', cancelled_at: new Date(nowMs), cancelled_by: 'user' })
+      .where('id', '=', input.agreementId)
+      .where('user_id', '=', input.userId)
+      .where('status', '<>', 'cancelled')
+      .returning('id')
+      .executeTakeFirst();
+    if (cancelled) {
+      await recordAgreementAudit(trx, nowMs, {
+        userId: input.userId,
+        subjectId: input.agreementId,
+        type: 'agreement_cancelled',
+        ip: input.ip,
+        details: { by: 'user' },
+      });
+    }
+  });
   return toView(ctx, await loadOwn(ctx, input.userId, input.agreementId));
 }
 
@@ -375,13 +410,22 @@ export async function cancelMerchantAgreement(
   input: { merchantId: string; agreementId: string },
 ): Promise<AgreementView> {
   const nowMs = ctx.clock.nowMs();
-  await ctx.db
+  const cancelled = await ctx.db
     .updateTable('agreements')
     .set({ status: 'cancelled', cancelled_at: new Date(nowMs), cancelled_by: 'merchant' })
     .where('id', '=', input.agreementId)
     .where('merchant_id', '=', input.merchantId)
     .where('status', '<>', 'cancelled')
-    .execute();
+    .returning(['id', 'user_id'])
+    .executeTakeFirst();
+  if (cancelled) {
+    await recordAgreementAudit(ctx.db, nowMs, {
+      userId: cancelled.user_id,
+      subjectId: cancelled.id,
+      type: 'agreement_cancelled',
+      details: { by: 'merchant' },
+    });
+  }
   return getMerchantAgreement(ctx, input);
 }
 
@@ -409,6 +453,14 @@ export async function suspendAllAgreements(ctx: AgreementsContext, userId: strin
     .where('status', 'in', ['active', 'pending'])
     .returning('id')
     .execute();
+  if (rows.length > 0) {
+    await recordAgreementAudit(ctx.db, ctx.clock.nowMs(), {
+      userId,
+      subjectId: userId,
+      type: 'agreements_suspended',
+      details: { count: rows.length },
+    });
+  }
   return rows.length;
 }
 
@@ -424,6 +476,32 @@ export async function debitAgreement(
     .where('merchant_id', '=', input.merchantId)
     .executeTakeFirst();
   if (!agreement) throw new DomainError(AGREEMENT_ERRORS.AGREEMENT_NOT_FOUND);
+  try {
+    return await decideDebit(ctx, input, agreement);
+  } catch (error) {
+    // Written after the refused work rolled back, so the refusal stays on record.
+    if (error instanceof DomainError) {
+      await recordAgreementAudit(ctx.db, ctx.clock.nowMs(), {
+        userId: agreement.user_id,
+        subjectId: agreement.id,
+        type: 'agreement_debit_refused',
+        ip: input.ip,
+        details: {
+          code: error.code,
+          amountMinor: input.amount.amountMinor.toString(),
+          idempotencyKey: input.idempotencyKey,
+        },
+      });
+    }
+    throw error;
+  }
+}
+
+async function decideDebit(
+  ctx: AgreementsContext,
+  input: DebitInput,
+  agreement: AgreementRow,
+): Promise<{ debit: AgreementDebitView; created: boolean }> {
   const replay = await findDebit(ctx, input);
   if (replay) return { debit: replay, created: false };
   const currency = currencyOf(agreement);
@@ -512,6 +590,13 @@ export async function debitAgreement(
       .set({ last_used_at: new Date(nowMs) })
       .where('id', '=', agreement.id)
       .execute();
+    await recordAgreementAudit(trx, nowMs, {
+      userId: locked.user_id,
+      subjectId: agreement.id,
+      type: 'agreement_debited',
+      ip: input.ip,
+      details: { debitId: id, transferId, amountMinor: input.amount.amountMinor.toString(), currency, month },
+    });
     return { row, created: true };
   });
   const view = debitView(debit.row);

@@ -6,6 +6,7 @@
 import type { Selectable } from 'kysely';
 import { DomainError, newId } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
+import { recordAgreementAudit } from './audit.ts';
 import { type AppScope, LIST_ROWS_MAX } from './constants.ts';
 import type { AgreementsContext } from './context.ts';
 import { AGREEMENT_ERRORS } from './errors.ts';
@@ -99,6 +100,12 @@ export async function grantApp(
       .execute();
   });
   const row = await liveApps(ctx, input.userId).where('a.app_id', '=', input.appId).executeTakeFirstOrThrow();
+  await recordAgreementAudit(ctx.db, nowMs, {
+    userId: input.userId,
+    subjectId: row.id,
+    type: 'app_granted',
+    details: { appId: input.appId, merchantId: input.merchantId, scopes: row.scopes },
+  });
   return toView(row);
 }
 
@@ -136,4 +143,9 @@ export async function revokeApp(
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   if (result.numUpdatedRows === 0n) throw new DomainError(AGREEMENT_ERRORS.APP_NOT_FOUND);
+  await recordAgreementAudit(ctx.db, ctx.clock.nowMs(), {
+    userId: input.userId,
+    subjectId: input.id,
+    type: 'app_revoked',
+  });
 }

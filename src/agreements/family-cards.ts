@@ -14,6 +14,7 @@ import { IDENTITY_ERRORS, type Located, maskPhone, normalizePhone } from '../ide
 import { maskName } from '../payments/index.ts';
 import { DomainError, type Money, newId } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
+import { recordAgreementAudit } from './audit.ts';
 import {
   AGREEMENTS_CURRENCY,
   FAMILY_CARD_MONTHLY_CAP_MAX_MINOR,
@@ -149,11 +150,13 @@ export async function offerFamilyCard(
     throw new DomainError(AGREEMENT_ERRORS.CURRENCY_MISMATCH);
   const phone = normalizePhone(input.memberPhone);
   if (!phone) throw new DomainError(IDENTITY_ERRORS.INVALID_PHONE);
+  // Handing someone else your money is confirmed like a payment. The password is checked before
+  // the phone is looked up, so "no such user" is never an answer to someone without it (and the
+  // payment password's own attempt budget bounds how many numbers its holder can probe).
+  await ctx.identity.security.verifyPaymentPassword(input.ownerId, input.paymentPassword, input.origin);
   const member = await ctx.identity.findUserByPhone(phone);
   if (!member) throw new DomainError(AGREEMENT_ERRORS.USER_NOT_FOUND);
   if (member.id === input.ownerId) throw new DomainError(AGREEMENT_ERRORS.CANNOT_ADD_SELF);
-  // Handing someone else your money is confirmed like a payment.
-  await ctx.identity.security.verifyPaymentPassword(input.ownerId, input.paymentPassword, input.origin);
   const count = await ctx.db
     .selectFrom('family_cards')
     .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -177,6 +180,13 @@ export async function offerFamilyCard(
     .returningAll()
     .executeTakeFirst();
   if (!row) throw new DomainError(AGREEMENT_ERRORS.FAMILY_CARD_EXISTS);
+  await recordAgreementAudit(ctx.db, ctx.clock.nowMs(), {
+    userId: input.ownerId,
+    subjectId: row.id,
+    type: 'family_card_offered',
+    ip: input.origin.ip,
+    details: { memberId: member.id, monthlyCapMinor: capMinor.toString() },
+  });
   return toView(ctx, input.ownerId, row);
 }
 
@@ -197,6 +207,11 @@ export async function acceptFamilyCard(
     .returningAll()
     .executeTakeFirst();
   if (!row) throw new DomainError(AGREEMENT_ERRORS.FAMILY_CARD_NOT_PENDING);
+  await recordAgreementAudit(ctx.db, ctx.clock.nowMs(), {
+    userId: input.memberId,
+    subjectId: row.id,
+    type: 'family_card_accepted',
+  });
   return toView(ctx, input.memberId, row);
 }
 
@@ -206,12 +221,22 @@ export async function cancelFamilyCard(
   input: { userId: string; cardId: string },
 ): Promise<FamilyCardView> {
   const card = await loadVisible(ctx, input.userId, input.cardId);
-  await ctx.db
+  const nowMs = ctx.clock.nowMs();
+  const cancelled = await ctx.db
     .updateTable('family_cards')
-    .set({ status: 'cancelled', cancelled_at: new Date(ctx.clock.nowMs()), cancelled_by: input.userId })
+    .set({ status: 'cancelled', cancelled_at: new Date(nowMs), cancelled_by: input.userId })
     .where('id', '=', card.id)
     .where('status', '<>', 'cancelled')
-    .execute();
+    .returning('id')
+    .executeTakeFirst();
+  if (cancelled) {
+    await recordAgreementAudit(ctx.db, nowMs, {
+      userId: input.userId,
+      subjectId: card.id,
+      type: 'family_card_cancelled',
+      details: { by: card.owner_id === input.userId ? 'owner' : 'member' },
+    });
+  }
   return toView(ctx, input.userId, await loadVisible(ctx, input.userId, input.cardId));
 }
 
@@ -236,6 +261,14 @@ export async function suspendAllFamilyCards(ctx: AgreementsContext, userId: stri
     .where('status', 'in', ['active', 'pending'])
     .returning('id')
     .execute();
+  if (rows.length > 0) {
+    await recordAgreementAudit(ctx.db, ctx.clock.nowMs(), {
+      userId,
+      subjectId: userId,
+      type: 'family_cards_suspended',
+      details: { count: rows.length },
+    });
+  }
   return rows.length;
 }
 
@@ -274,6 +307,39 @@ export async function listFamilyCardPayments(
  * status and the month's total under the card lock, and posts owner wallet → merchant.
  */
 export async function payWithFamilyCard(
+  ctx: AgreementsContext,
+  input: {
+    memberId: string;
+    cardId: string;
+    merchantId: string;
+    amount: Money;
+    paymentPassword: string;
+    clientRequestId: string;
+    origin: Located;
+  },
+): Promise<{ payment: FamilyCardPaymentView; created: boolean }> {
+  try {
+    return await decidePayment(ctx, input);
+  } catch (error) {
+    // Written after the refused work rolled back; an unknown card is not the member's to audit.
+    if (error instanceof DomainError && error.code !== AGREEMENT_ERRORS.FAMILY_CARD_NOT_FOUND.code) {
+      await recordAgreementAudit(ctx.db, ctx.clock.nowMs(), {
+        userId: input.memberId,
+        subjectId: input.cardId,
+        type: 'family_card_pay_refused',
+        ip: input.origin.ip,
+        details: {
+          code: error.code,
+          merchantId: input.merchantId,
+          amountMinor: input.amount.amountMinor.toString(),
+        },
+      });
+    }
+    throw error;
+  }
+}
+
+async function decidePayment(
   ctx: AgreementsContext,
   input: {
     memberId: string;
@@ -375,6 +441,19 @@ export async function payWithFamilyCard(
       .set({ last_used_at: new Date(nowMs) })
       .where('id', '=', card.id)
       .execute();
+    await recordAgreementAudit(trx, nowMs, {
+      userId: input.memberId,
+      subjectId: card.id,
+      type: 'family_card_paid',
+      ip: input.origin.ip,
+      details: {
+        ownerId: locked.owner_id,
+        merchantId: merchant.id,
+        transferId,
+        amountMinor: input.amount.amountMinor.toString(),
+        month,
+      },
+    });
     return { row, created: true };
   });
   return { payment: paymentView(outcome.row, merchant.name), created: outcome.created };

@@ -7,6 +7,7 @@ export {
   debitWithinCaps,
   type RequestAgreementInput,
 } from './agreements.ts';
+export { AGREEMENT_AUDIT_TYPES, type AgreementAuditType } from './audit.ts';
 export type { AuthorisedAppView } from './authorised-apps.ts';
 export {
   AGREEMENT_MONTHLY_CAP_MAX_MINOR,

@@ -57,7 +57,8 @@ export function createAgreements(deps: AgreementsDeps) {
       paymentPassword: string;
       origin: Located;
     }) => confirmAgreement(ctx, input),
-    cancelAgreement: (input: { userId: string; agreementId: string }) => cancelAgreement(ctx, input),
+    cancelAgreement: (input: { userId: string; agreementId: string; ip?: string | undefined }) =>
+      cancelAgreement(ctx, input),
     markAgreementReviewed: (input: { userId: string; agreementId: string }) =>
       markAgreementReviewed(ctx, input),
 

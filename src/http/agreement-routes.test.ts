@@ -292,6 +292,12 @@ describe('auto-debit agreements', () => {
     assert.equal(foreign.statusCode, 404);
     assert.equal(foreign.json().error.code, 'agreement_not_found');
 
+    // Keeping it on purpose moves the review clock (the check-up's 90 days) to now.
+    clock.advance(60_000);
+    const reviewed = await call(ann, 'POST', `/api/v1/me/agreements/${id}/review`);
+    assert.equal(reviewed.statusCode, 200);
+    assert.equal(reviewed.json().reviewedAt, new Date(clock.nowMs()).toISOString());
+    assert.notEqual(reviewed.json().reviewedAt, signed.json().reviewedAt);
     const listed = (await call(ann, 'GET', '/api/v1/me/agreements')).json().agreements;
     assert.equal(listed.length, 1);
     assert.deepEqual(listed[0].usedThisMonth, cny(8_000));
@@ -327,6 +333,30 @@ describe('auto-debit agreements', () => {
       t.store.db.updateTable('agreements').set({ status: 'active' }).where('id', '=', id).execute(),
     );
     assert.equal(await walletBalance(ann.userId), annBefore - 8_000n);
+
+    // Every step is on the audit trail, refusals included, and the trail cannot be edited.
+    const audit = await t.store.db
+      .selectFrom('agreement_audit')
+      .select(['type', 'details'])
+      .where('subject_id', '=', id)
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      audit.map((a) => [a.type, a.details.code ?? a.details.by ?? null]),
+      [
+        ['agreement_requested', null],
+        ['agreement_debit_refused', 'agreement_not_active'],
+        ['agreement_signed', null],
+        ['agreement_debited', null],
+        ['agreement_debit_refused', 'idempotency_key_reused'],
+        ['agreement_debit_refused', 'per_debit_cap_exceeded'],
+        ['agreement_debited', null],
+        ['agreement_debit_refused', 'monthly_cap_exceeded'],
+        ['agreement_cancelled', 'user'],
+        ['agreement_debit_refused', 'agreement_cancelled'],
+      ],
+    );
+    await assert.rejects(t.store.db.deleteFrom('agreement_audit').where('subject_id', '=', id).execute());
   });
 
   test('insufficient funds and bad amounts change nothing', async () => {
@@ -475,6 +505,14 @@ describe('family cards', () => {
       paymentPassword: PIN,
     });
     assert.equal(unknown.statusCode, 404);
+    // Without the payment password nobody learns whether a number is registered.
+    const probe = await call(owner, 'POST', '/api/v1/me/family-cards', {
+      memberPhone: '+8613012345678',
+      monthlyCap: cny(10_000),
+      paymentPassword: '000000',
+    });
+    assert.equal(probe.statusCode, 401);
+    assert.equal(probe.json().error.code, 'wrong_payment_password');
     const noPin = await call(owner, 'POST', '/api/v1/me/family-cards', {
       memberPhone: member.phone,
       monthlyCap: cny(10_000),

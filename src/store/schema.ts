@@ -769,6 +769,17 @@ export interface GatewayV3NoncesTable {
   seen_at: Timestamp;
 }
 
+export interface AgreementAuditTable {
+  id: Generated<bigint>;
+  user_id: string;
+  /** The agreement, family card or authorised app the row is about. */
+  subject_id: string;
+  type: string;
+  ip: string | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: Timestamp;
+}
+
 export interface Database {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -831,6 +842,7 @@ export interface Database {
   gateway_notify_attempts: GatewayNotifyAttemptsTable;
   gateway_pay_codes: GatewayPayCodesTable;
   gateway_v3_nonces: GatewayV3NoncesTable;
+  agreement_audit: AgreementAuditTable;
 }
 
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;

@@ -6,11 +6,15 @@
 // type and by counterparty (and nothing for a counterparty that does not exist), every row links
 // to the report page, the month's bill lists it and its PDF link answers a real PDF; finally
 // Alice cancels the agreement in the Security Center through the confirm step, and the next
-// debit is refused with agreement_cancelled.
+// debit is refused with agreement_cancelled. Bob gives Alice a family card: she accepts it on its
+// page and pays the demo merchant 5.00 from Bob's wallet with her own payment password. Each of
+// these pages passes axe-core's WCAG 2.1 A/AA rules (no serious or critical finding).
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import axe from 'axe-core';
+import type { Page } from 'playwright-core';
 import { openBrowserSession, readCode } from './harness.ts';
 
 const SCREENSHOT_PATH = join(tmpdir(), 'rampart-records.png');
@@ -23,8 +27,25 @@ const ALICE = {
   password: 'alice-demo-2026',
   paymentPassword: '258036',
 };
+const BOB = { phone: '+8613900139000', paymentPassword: '369147' };
 const MERCHANT = { id: 'mch_demo_coffee', name: 'Demo Coffee Shop' };
 const PURPOSE = 'Gym membership, billed monthly';
+
+/** axe-core's WCAG 2.1 A/AA rules on one part of the page: the serious and critical findings. */
+async function accessibilityProblems(page: Page, selector: string): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axe.source });
+  const found = await page.evaluate(async (include) => {
+    const run = (window as unknown as { axe: typeof axe }).axe.run;
+    const result = await run(
+      { include: [include] },
+      { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    );
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, nodes: v.nodes.length }));
+  }, selector);
+  return found
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} ×${v.nodes}`);
+}
 
 test('records, bill PDF and agreements in chromium: sign, debit, search, download, cancel', {
   timeout: 180_000,
@@ -32,7 +53,12 @@ test('records, bill PDF and agreements in chromium: sign, debit, search, downloa
   const browser = await openBrowserSession(t);
   if (!browser) return;
   const { origin, page, pageErrors, platform } = browser;
-  const { agreements, identity } = platform.platform.modules;
+  const { agreements, identity, wallet } = platform.platform.modules;
+  const balanceOf = async (userId: string) => {
+    const [account] = await wallet.getWalletAccounts(userId);
+    assert(account, 'a wallet');
+    return account.balance.postedMinor;
+  };
   try {
     const alice = await identity.findUserByPhone(ALICE.phone);
     assert(alice, 'the demo seed made Alice');
@@ -89,6 +115,7 @@ test('records, bill PDF and agreements in chromium: sign, debit, search, downloa
         ]);
         assert.equal(signed.status(), 200);
         await page.getByText(`Signed. ${MERCHANT.name} may now debit within these caps.`).waitFor();
+        assert.deepEqual(await accessibilityProblems(page, 'main'), []);
       },
     );
 
@@ -116,7 +143,7 @@ test('records, bill PDF and agreements in chromium: sign, debit, search, downloa
       assert.match(searched.url(), /type=merchant_payment/);
       await page.getByText('1 records shown').waitFor();
       const row = table.getByRole('row').filter({ hasText: MERCHANT.name });
-      await row.getByRole('cell', { name: '-CN¥12.34' }).waitFor();
+      await row.getByRole('cell', { name: '-CN¥12.34', exact: true }).waitFor();
       const report = row.getByRole('link', { name: /^Report the Merchant payment of -CN¥12\.34/ });
       assert.equal(await report.getAttribute('href'), `/report?transfer=${encodeURIComponent(transferId)}`);
       // The CSV link carries the same filters.
@@ -144,6 +171,42 @@ test('records, bill PDF and agreements in chromium: sign, debit, search, downloa
       assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
       assert.match(bytes.toString('latin1'), new RegExp(`Rampart bill ${month}`));
       await page.screenshot({ path: SCREENSHOT_PATH, fullPage: true });
+      assert.deepEqual(await accessibilityProblems(page, 'main'), []);
+    });
+
+    await t.test("Alice accepts Bob's family card and pays a merchant from Bob's wallet", async () => {
+      const bob = await identity.findUserByPhone(BOB.phone);
+      assert(bob, 'the demo seed made Bob');
+      const card = await agreements.offerFamilyCard({
+        ownerId: bob.id,
+        memberPhone: ALICE.phone,
+        monthlyCap: { amountMinor: 10_000n, currency: 'CNY' },
+        paymentPassword: BOB.paymentPassword,
+        origin: { ip: '127.0.0.1', userAgent: undefined, deviceKey: undefined, locale: 'en', location: null },
+      });
+      const bobBefore = await balanceOf(bob.id);
+      await page.goto(`${origin}/family-card?id=${encodeURIComponent(card.id)}`);
+      await page.getByRole('heading', { level: 1, name: 'Family card' }).waitFor();
+      await page.getByText('offers you a family card', { exact: false }).waitFor();
+      const [accepted] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/accept')),
+        page.getByRole('button', { name: 'Accept card' }).click(),
+      ]);
+      assert.equal(accepted.status(), 200);
+      await page.getByRole('heading', { level: 2, name: 'Pay a merchant with this card' }).waitFor();
+      await page.getByLabel('Merchant ID').fill(MERCHANT.id);
+      await page.getByLabel('Amount (CNY)').fill('5.00');
+      await page.getByLabel('Your payment password').fill(ALICE.paymentPassword);
+      const [paid] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/payments') && r.request().method() === 'POST'),
+        page.getByRole('button', { name: 'Pay', exact: true }).click(),
+      ]);
+      assert.equal(paid.status(), 201);
+      await page.getByText(`Paid CN¥5.00 to ${MERCHANT.name} from the family card.`).waitFor();
+      await page.getByTestId('family-card-uses').getByText(MERCHANT.name, { exact: false }).waitFor();
+      await page.getByText('Left this month: CN¥95.00').waitFor();
+      assert.deepEqual(await accessibilityProblems(page, 'main'), []);
+      assert.equal(bobBefore - (await balanceOf(bob.id)), 500n);
     });
 
     await t.test('the Security Center cancels the agreement in one confirmed step; debits stop', async () => {
@@ -155,7 +218,7 @@ test('records, bill PDF and agreements in chromium: sign, debit, search, downloa
       // The demo's own coffee-club agreement and the demo app are listed too.
       await section.getByRole('listitem').filter({ hasText: 'Coffee Club monthly membership' }).waitFor();
       await section.getByRole('listitem').filter({ hasText: 'Demo Coffee app' }).waitFor();
-      await item.getByRole('button', { name: `Cancel the agreement with ${MERCHANT.name}` }).click();
+      await item.getByRole('button', { name: `Cancel agreement with ${MERCHANT.name}` }).click();
       const question = item.getByRole('group', {
         name: `Cancel the agreement with ${MERCHANT.name}? It can never debit you again.`,
       });
@@ -171,6 +234,7 @@ test('records, bill PDF and agreements in chromium: sign, debit, search, downloa
       await section.getByText(`The agreement with ${MERCHANT.name} is cancelled.`).waitFor();
       await item.getByText('Cancelled').waitFor();
       await page.screenshot({ path: SECURITY_SCREENSHOT_PATH, fullPage: true });
+      assert.deepEqual(await accessibilityProblems(page, '#protections'), []);
       await assert.rejects(
         agreements.debit({
           agreementId: agreement.id,

@@ -17,6 +17,7 @@ export interface Agreement {
   readonly status: string;
   readonly requestExpiresAt: Date;
   readonly lastUsedAt: Date | null;
+  readonly reviewedAt: Date | null;
 }
 
 export interface FamilyCard {
@@ -82,6 +83,7 @@ function agreement(value: unknown): Agreement {
     status: string(o, 'status', 'agreement'),
     requestExpiresAt: date(o, 'requestExpiresAt', 'agreement'),
     lastUsedAt: nullableDate(o, 'lastUsedAt', 'agreement'),
+    reviewedAt: nullableDate(o, 'reviewedAt', 'agreement'),
   };
 }
 
@@ -164,6 +166,11 @@ export async function confirmAgreement(id: string, paymentPassword: string): Pro
 
 export async function cancelAgreement(id: string): Promise<Agreement> {
   return agreement(await request({ method: 'POST', path: `/api/v1/me/agreements/${enc(id)}/cancel` }));
+}
+
+/** "I looked at it and keep it": resets the check-up's 90-day review clock. */
+export async function reviewAgreement(id: string): Promise<Agreement> {
+  return agreement(await request({ method: 'POST', path: `/api/v1/me/agreements/${enc(id)}/review` }));
 }
 
 export async function fetchFamilyCards(signal?: AbortSignal): Promise<readonly FamilyCard[]> {

@@ -121,9 +121,31 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // One live grant per user and app; granting again widens or renews it.
   await sql`CREATE UNIQUE INDEX authorised_apps_live ON authorised_apps (user_id, app_id)
     WHERE revoked_at IS NULL`.execute(db);
+
+  // Every request, signature, debit, refusal and cancel, insert-only (like payment_audit).
+  await sql`
+    CREATE TABLE agreement_audit (
+      id bigserial PRIMARY KEY,
+      user_id text NOT NULL REFERENCES users (id),
+      subject_id text NOT NULL,
+      type text NOT NULL,
+      ip text,
+      details jsonb NOT NULL DEFAULT '{}',
+      created_at timestamptz NOT NULL
+    )`.execute(db);
+  await sql`CREATE INDEX agreement_audit_user ON agreement_audit (user_id, created_at)`.execute(db);
+  await sql`
+    CREATE FUNCTION agreement_audit_insert_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      RAISE EXCEPTION 'agreement_audit rows are never changed';
+    END $$`.execute(db);
+  await sql`CREATE TRIGGER agreement_audit_insert_only BEFORE UPDATE OR DELETE ON agreement_audit
+    FOR EACH ROW EXECUTE FUNCTION agreement_audit_insert_only()`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`DROP TABLE agreement_audit`.execute(db);
+  await sql`DROP FUNCTION agreement_audit_insert_only CASCADE`.execute(db);
   await sql`DROP TABLE authorised_apps`.execute(db);
   await sql`DROP TABLE family_card_payments`.execute(db);
   await sql`DROP TABLE family_cards`.execute(db);

@@ -15,6 +15,7 @@ import {
   fetchAuthorisedApps,
   fetchFamilyCards,
   offerFamilyCard,
+  reviewAgreement,
   revokeAuthorisedApp,
 } from '../api-agreements.ts';
 import { ErrorRegion, Field, PaymentPasswordField, StatusRegion, useAction } from '../forms.tsx';
@@ -97,6 +98,7 @@ function AgreementItem({
   const dateFormat = useDateTimeFormat();
   const { refresh } = useSecurityRefresh();
   const cancel = useAction();
+  const keep = useAction();
   const live = a.status === 'active' || a.status === 'pending' || a.status === 'suspended';
   return (
     <li className="protection-item" data-status={a.status}>
@@ -125,6 +127,10 @@ function AgreementItem({
           <dt>{t('agreements.lastUsed')}</dt>
           <dd>{a.lastUsedAt ? dateFormat.format(a.lastUsedAt) : t('agreements.never')}</dd>
         </div>
+        <div>
+          <dt>{t('agreements.reviewed')}</dt>
+          <dd>{a.reviewedAt ? dateFormat.format(a.reviewedAt) : t('agreements.never')}</dd>
+        </div>
       </dl>
       {a.status === 'pending' && (
         <Link
@@ -133,6 +139,23 @@ function AgreementItem({
         >
           {t('agreements.sign')}
         </Link>
+      )}{' '}
+      {a.status === 'active' && (
+        <button
+          type="button"
+          className="button button-small"
+          aria-busy={keep.busy}
+          aria-label={t('agreements.keepNamed', { merchant: a.merchantName })}
+          onClick={() =>
+            void keep.run(async () => {
+              await reviewAgreement(a.id);
+              onDone(t('agreements.kept', { merchant: a.merchantName }));
+              refresh();
+            })
+          }
+        >
+          {t('agreements.keep')}
+        </button>
       )}{' '}
       {live && (
         <ConfirmButton
@@ -151,6 +174,7 @@ function AgreementItem({
         />
       )}
       <ErrorRegion title={t('agreements.cancelFailed')} error={cancel.error} />
+      <ErrorRegion title={t('agreements.keepFailed')} error={keep.error} />
     </li>
   );
 }
