@@ -6,12 +6,14 @@ import type { Bench, Log } from './bench-result.ts';
 import { ledgerBench } from './ledger-bench.ts';
 import { loginBench } from './login-bench.ts';
 import { parseBenchOptions, USAGE, UsageError } from './options.ts';
+import { riskBench } from './risk-bench.ts';
 
 /** Every bench, by the name given on the command line; a new bench is one more row. */
 const BENCHES: Readonly<Record<string, Bench>> = {
   ledger: ledgerBench('spread'),
   'ledger-hot': ledgerBench('hot'),
   login: loginBench,
+  risk: riskBench,
 };
 
 const log: Log = (line) => process.stderr.write(`${line}\n`);
