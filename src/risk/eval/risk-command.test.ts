@@ -4,7 +4,7 @@
 // and refuses a malformed file with its line number (exit 1) and bad usage (exit 2).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -90,8 +90,10 @@ describe('npm run risk', () => {
     '2018-05-10',
   ];
 
-  test('eval prints one JSON line of metrics that beat chance by far', () => {
-    const run = risk(['eval', '--data', data, ...windows, '--trees', '60']);
+  test('eval prints one JSON line of metrics that beat chance by far, and --out writes that model', async () => {
+    await mkdir(join(dir, 'evaluated'));
+    const out = join(dir, 'evaluated', 'risk-evaluated.json');
+    const run = risk(['eval', '--data', data, ...windows, '--trees', '60', '--out', out]);
     assert.equal(run.status, 0, run.stderr);
     const lines = run.stdout.trim().split('\n');
     assert.equal(lines.length, 1);
@@ -102,6 +104,10 @@ describe('npm run risk', () => {
     // Chance is AUC 0.5 and AP = the fraud rate; the small file's model is far above both.
     assert.ok(result.auc! > 0.65, JSON.stringify(result));
     assert.ok(result.ap! > 5 * base, JSON.stringify(result));
+    // --out wrote the very model it evaluated, checksummed in the manifest.
+    const model = await loadCurrentModel(join(dir, 'evaluated'));
+    assert.equal(model.version, 'evaluated');
+    assert.equal(model.json.trees.length, 60);
   });
 
   test('train writes risk-<version>.json and a manifest whose checksum loads', async () => {
