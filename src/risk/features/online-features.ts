@@ -115,6 +115,7 @@ function buildFeatureNames(): string[] {
   for (const who of ['payee', 'merchant']) {
     for (const days of DELAYED_DAYS)
       names.push(`${who}_delayed_payments_${days}d`, `${who}_fraud_rate_${days}d`);
+    names.push(`${who}_frauds_known_latest_1d`, `${who}_frauds_known_latest_7d`);
   }
   return names;
 }
@@ -616,6 +617,13 @@ export class OnlineFeatureSource implements FeatureSource {
           const bad = delayedWindowSum(frauds, daily, window).events;
           set(`${who}_delayed_payments_${days}d`, n);
           set(`${who}_fraud_rate_${days}d`, n > 0 ? Math.min(1, bad / n) : 0);
+        }
+        // Frauds already confirmed on the days up to and including the one `delayDays` back: that
+        // day's labels are only partly in (those of payments more than `delayDays` old), so this is
+        // a count, not a rate — it flags a compromised payee up to a day before the rate can.
+        for (const days of [1, 7] as const) {
+          const latest = { days, delayDays: this.delayDays - 1, atMs: at };
+          set(`${who}_frauds_known_latest_${days}d`, delayedWindowSum(frauds, daily, latest).events);
         }
       }
     }
