@@ -30,13 +30,11 @@ const rowArb = fc.record({
   scenario: fc.string({ maxLength: 5 }).filter((s) => !/[,"\r\n]/.test(s)),
 });
 
+type Row = typeof rowArb extends fc.Arbitrary<infer T> ? T : never;
+
 const COLUMNS = [...REQUIRED_COLUMNS, 'TX_FRAUD_SCENARIO', 'TX_TIME_DAYS'];
 
-function line(
-  order: string[],
-  r: fc.RecordValue<typeof rowArb> extends infer T ? T : never,
-  dayMs: number,
-): string {
+function line(order: string[], r: Row, dayMs: number): string {
   const at = new Date(dayMs + r.secondsOfDay * 1000).toISOString().replace('T', ' ').slice(0, 19);
   const cells: Record<string, string> = {
     TRANSACTION_ID: r.id,
