@@ -8,6 +8,7 @@ import { ledgerBench } from './ledger-bench.ts';
 import { loginBench } from './login-bench.ts';
 import { parseBenchOptions, USAGE, UsageError } from './options.ts';
 import { payBench } from './pay-bench.ts';
+import { riskBench } from './risk-bench.ts';
 
 /** Every bench, by the name given on the command line; a new bench is one more row. */
 const BENCHES: Readonly<Record<string, Bench>> = {
@@ -16,6 +17,7 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   login: loginBench,
   pay: payBench,
   gateway: gatewayBench,
+  risk: riskBench,
 };
 
 const log: Log = (line) => process.stderr.write(`${line}\n`);

@@ -12,7 +12,6 @@ import {
   CsvFormatError,
   type DayRange,
   fileLines,
-  GBDT_DEFAULTS,
   type GbdtParams,
   parseDay,
   replay,
@@ -28,8 +27,10 @@ commands:
   train --data <csv|csv.gz> --train-from D --train-to D --out models/risk-<version>.json [--delay-days 7]
         replay the file, train on the window, write the model and make it the manifest's current one
   eval  --data <csv|csv.gz> --train-from D --train-to D --test-from D --test-to D [--delay-days 7]
+        [--out models/risk-<version>.json]
         train on one window, score the other with the handbook's protocol; prints one JSON line
-        {"auc","ap","cp_at_100","recall_at_1pct_fpr","rows","frauds"}
+        {"auc","ap","cp_at_100","recall_at_1pct_fpr","rows","frauds"}; with --out it also writes
+        the model it evaluated, as train does
 
 model options (both): --trees N --depth N --learning-rate X --seed N
 dates are YYYY-MM-DD (UTC), both ends inclusive. Columns needed: TRANSACTION_ID, TX_DATETIME,
@@ -111,6 +112,17 @@ function modelParams(values: ReturnType<typeof options>['values']): Partial<Gbdt
   return params;
 }
 
+function outFile(path: string): { path: string; version: string } {
+  const match = /^risk-([A-Za-z0-9][A-Za-z0-9._-]{0,63})\.json$/.exec(basename(path));
+  if (!match) throw new UsageError('--out must name a file risk-<version>.json');
+  return { path, version: match[1]! };
+}
+
+/** Provenance written into the model file (never read for scoring). */
+function trainingInfo(data: string, values: ReturnType<typeof options>['values'], delayDays: number) {
+  return { data: basename(data), trainFrom: values['train-from'], trainTo: values['train-to'], delayDays };
+}
+
 function progress(label: string) {
   return (done: number, total?: number) => {
     process.stderr.write(`\r${label}: ${done}${total ? `/${total}` : ''}   `);
@@ -154,23 +166,29 @@ async function main(argv: string[]): Promise<number> {
     log(
       `\nreplayed ${replayed.rowsRead} rows; training on ${replayed.train.rows.length}, testing ${replayed.test.rows.length}`,
     );
+    const out = values.out === undefined ? undefined : outFile(values.out);
     const json = trainOnRows({
       rows: replayed.train,
       params,
-      version: 'eval',
+      version: out?.version ?? 'eval',
+      training: trainingInfo(data, values, delayDays),
       onProgress: progress('trees'),
     });
     const result = scoreTestWindow({ model: new TreeModel(json), replayed, delayDays });
+    if (out) {
+      // The model just evaluated is the one written: the figures describe the artefact.
+      const entry = await saveModel({ dir: dirname(out.path), model: json, file: basename(out.path) });
+      log(
+        `wrote ${out.path} (sha256 ${entry.sha256}) and made it current in ${dirname(out.path)}/manifest.json`,
+      );
+    }
     log(`eval took ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
   }
 
   if (command === 'train') {
-    const out = required(values.out, '--out');
-    const match = /^risk-([A-Za-z0-9][A-Za-z0-9._-]{0,63})\.json$/.exec(basename(out));
-    if (!match) throw new UsageError('--out must name a file risk-<version>.json');
-    const version = match[1]!;
+    const { path: out, version } = outFile(required(values.out, '--out'));
     const replayed = await replay({
       lines: fileLines(data),
       train,
@@ -180,14 +198,9 @@ async function main(argv: string[]): Promise<number> {
     log(`\nreplayed ${replayed.rowsRead} rows; training on ${replayed.train.rows.length}`);
     const json = trainOnRows({
       rows: replayed.train,
-      params: { ...GBDT_DEFAULTS, ...params },
+      params,
       version,
-      training: {
-        data: basename(data),
-        trainFrom: values['train-from'],
-        trainTo: values['train-to'],
-        delayDays,
-      },
+      training: trainingInfo(data, values, delayDays),
       onProgress: progress('trees'),
     });
     const entry = await saveModel({ dir: dirname(out), model: json, file: basename(out) });

@@ -18,8 +18,10 @@ export {
   type MemoryStateLimits,
 } from './features/memory-state.ts';
 export { DETAIL_KEYS, FEATURE_NAMES, haversineKm, OnlineFeatureSource } from './features/online-features.ts';
+export { type RecordedStep, rebuildDays, rebuildFeatures } from './features/rebuild.ts';
 export { RedisFeatureState, type RedisStateOptions } from './features/redis-state.ts';
 export type { FeatureState, StateLimits } from './features/state.ts';
+export { type SyntheticStep, syntheticEvents } from './features/synthetic-events.ts';
 export {
   loadCurrentModel,
   loadModelFile,

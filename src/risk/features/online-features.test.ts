@@ -242,3 +242,23 @@ describe('online features', () => {
     assert.ok(v.merchant_payments_1d! > 0);
   });
 });
+
+describe('rebuild at start (embedded mode)', () => {
+  test('replaying the recorded events and labels rebuilds exactly the state live traffic left', async () => {
+    const { rebuildFeatures } = await import('./rebuild.ts');
+    const { syntheticEvents } = await import('./synthetic-events.ts');
+    const steps = [...syntheticEvents({ seed: 3, users: 20, events: 800, startMs: T0, gapMs: 5 * 60_000 })];
+    const live = source();
+    for (const step of steps) {
+      await live.observe(step.event);
+      if (step.label) await live.label(step.label.eventId, step.label.fraud, step.label.atMs);
+    }
+    const rebuilt = source();
+    assert.deepEqual(await rebuildFeatures(rebuilt, steps), {
+      events: 800,
+      labels: steps.filter((s) => s.label).length,
+    });
+    const probe = pay({ atMs: steps.at(-1)!.event.atMs + 60_000, userId: 'u3', payeeKey: 'merchant:m1' });
+    assert.deepStrictEqual(await rebuilt.extract(probe), await live.extract(probe));
+  });
+});

@@ -78,6 +78,10 @@ function buildFeatureNames(): string[] {
     'amount_to_user_mean_7d',
     'amount_to_user_mean_30d',
     'amount_log_z_30d',
+    'user_delayed_payments_30d',
+    'user_delayed_mean_30d_minor',
+    'amount_to_user_delayed_mean_30d',
+    'amount_log_z_delayed_30d',
     'amount_to_payee_mean_30d',
     'balance_share',
     'device_new',
@@ -111,6 +115,7 @@ function buildFeatureNames(): string[] {
   for (const who of ['payee', 'merchant']) {
     for (const days of DELAYED_DAYS)
       names.push(`${who}_delayed_payments_${days}d`, `${who}_fraud_rate_${days}d`);
+    names.push(`${who}_frauds_known_latest_1d`, `${who}_frauds_known_latest_7d`);
   }
   return names;
 }
@@ -511,6 +516,25 @@ export class OnlineFeatureSource implements FeatureSource {
       const stdQ = Math.sqrt(Math.max(0, user30.sumLogQSq / user30.payments - meanQ * meanQ));
       set('amount_log_z_30d', (logQ(amount) - meanQ) / Math.max(stdQ, LOG_STD_FLOOR_Q));
     }
+    // The same against the 30 days that end `delayDays` back: a history a compromise that began
+    // within the delay has not yet inflated (its ×5 payments would otherwise raise the mean).
+    const userId = e.userId;
+    if (userId !== undefined && at !== undefined) {
+      const old = delayedWindowSum(ring(K.counter('user', userId)), full, {
+        days: 30,
+        delayDays: this.delayDays,
+        atMs: at,
+      });
+      set('user_delayed_payments_30d', old.payments);
+      const mean = old.payments > 0 ? old.sumMinor / old.payments : Number.NaN;
+      set('user_delayed_mean_30d_minor', mean);
+      if (money && mean > 0) set('amount_to_user_delayed_mean_30d', amount / mean);
+      if (money && old.payments >= 2) {
+        const meanQ = old.sumLogQ / old.payments;
+        const stdQ = Math.sqrt(Math.max(0, old.sumLogQSq / old.payments - meanQ * meanQ));
+        set('amount_log_z_delayed_30d', (logQ(amount) - meanQ) / Math.max(stdQ, LOG_STD_FLOOR_Q));
+      }
+    }
     const payee30 = sums.get('payee:30d');
     if (payee30 && money && payee30.payments > 0 && payee30.sumMinor > 0)
       set('amount_to_payee_mean_30d', amount / (payee30.sumMinor / payee30.payments));
@@ -593,6 +617,13 @@ export class OnlineFeatureSource implements FeatureSource {
           const bad = delayedWindowSum(frauds, daily, window).events;
           set(`${who}_delayed_payments_${days}d`, n);
           set(`${who}_fraud_rate_${days}d`, n > 0 ? Math.min(1, bad / n) : 0);
+        }
+        // Frauds already confirmed on the days up to and including the one `delayDays` back: that
+        // day's labels are only partly in (those of payments more than `delayDays` old), so this is
+        // a count, not a rate — it flags a compromised payee up to a day before the rate can.
+        for (const days of [1, 7] as const) {
+          const latest = { days, delayDays: this.delayDays - 1, atMs: at };
+          set(`${who}_frauds_known_latest_${days}d`, delayedWindowSum(frauds, daily, latest).events);
         }
       }
     }

@@ -5,12 +5,10 @@
  * Redis states and for `npm run bench -- risk`. Deterministic for a seed; no real data.
  */
 import type { RiskEvent } from '../ports.ts';
+import type { RecordedStep } from './rebuild.ts';
 
-export interface SyntheticStep {
-  readonly event: RiskEvent;
-  /** A label to deliver after this event: confirmed fraud (or not) of an earlier event. */
-  readonly label?: { readonly eventId: string; readonly fraud: boolean; readonly atMs: number };
-}
+/** One recorded event, and a label that arrived after it. */
+export type SyntheticStep = RecordedStep;
 
 function generator(seed: number): () => number {
   let state = seed >>> 0;

@@ -4,7 +4,7 @@
  * schema, is refused with a clear error, and the registry keeps serving the last good version.
  */
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { DomainError, defineErrors } from '../../shared/index.ts';
 import type { FeatureVector, ModelScore, RiskModel } from '../ports.ts';
@@ -154,6 +154,13 @@ export async function loadCurrentModel(dir: string): Promise<TreeModel> {
   return loadModelFile({ dir, entry });
 }
 
+/** Write-then-rename, so a reader (a reload in another process) never sees half a file. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, text);
+  await rename(temporary, path);
+}
+
 /** Writes a model file and makes it the manifest's current version (adding or replacing its entry). */
 export async function saveModel(input: {
   dir: string;
@@ -163,7 +170,7 @@ export async function saveModel(input: {
   const file = input.file ?? `risk-${input.model.version}.json`;
   const text = `${JSON.stringify(input.model)}\n`;
   new TreeModel(input.model); // refuses to save what could not be loaded
-  await writeFile(join(input.dir, file), text);
+  await writeAtomically(join(input.dir, file), text);
   let models: ManifestEntry[] = [];
   try {
     models = [...(await readManifest(input.dir)).models];
@@ -173,7 +180,7 @@ export async function saveModel(input: {
   const entry: ManifestEntry = { version: input.model.version, file, sha256: sha256Hex(text) };
   models = [...models.filter((m) => m.version !== entry.version), entry];
   const manifest: Manifest = { current: entry.version, models };
-  await writeFile(join(input.dir, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeAtomically(join(input.dir, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`);
   return entry;
 }
 
