@@ -86,7 +86,10 @@ export async function fetchInbox(
 }
 
 export async function fetchUnreadCount(signal?: AbortSignal): Promise<number> {
-  const body = record(await request({ method: 'GET', path: '/api/v1/me/inbox/unread-count', signal }), 'body');
+  const body = record(
+    await request({ method: 'GET', path: '/api/v1/me/inbox/unread-count', signal }),
+    'body',
+  );
   return number(body, 'unread', 'body');
 }
 
@@ -98,7 +101,9 @@ export async function markMessageRead(id: string): Promise<number> {
   return number(body, 'unread', 'body');
 }
 
-export async function markAllRead(categoryFilter?: InboxCategory): Promise<{ marked: number; unread: number }> {
+export async function markAllRead(
+  categoryFilter?: InboxCategory,
+): Promise<{ marked: number; unread: number }> {
   const body = record(
     await request({
       method: 'POST',
@@ -137,7 +142,9 @@ export async function setPreference(input: {
   channel: Channel;
   enabled: boolean;
 }): Promise<CategoryPreferences[]> {
-  return preferences(await request({ method: 'PUT', path: '/api/v1/me/notification-preferences', body: input }));
+  return preferences(
+    await request({ method: 'PUT', path: '/api/v1/me/notification-preferences', body: input }),
+  );
 }
 
 function locale(body: JsonRecord): Locale {
@@ -151,7 +158,9 @@ export async function fetchUserLocale(signal?: AbortSignal): Promise<Locale> {
 }
 
 export async function saveUserLocale(value: Locale): Promise<Locale> {
-  return locale(record(await request({ method: 'PUT', path: '/api/v1/me/locale', body: { locale: value } }), 'body'));
+  return locale(
+    record(await request({ method: 'PUT', path: '/api/v1/me/locale', body: { locale: value } }), 'body'),
+  );
 }
 
 export interface QuizResult {

@@ -3,11 +3,14 @@ import type { DemoLogin, User } from './api.ts';
 import { ApiError, fetchDemoLogins, fetchMe, signOut } from './api.ts';
 import { CardsPage } from './cards-page.tsx';
 import { CollectPage } from './collect-page.tsx';
+import { ConsolePage } from './console-page.tsx';
 import { DemoContext } from './dev-inbox-panel.tsx';
 import { ErrorNotice } from './error-notice.tsx';
 import { SessionExpiredContext } from './forms.tsx';
+import { InboxBadge, LanguageSwitch, useAccountLocale } from './header-controls.tsx';
 import { type MessageKey, useI18n } from './i18n.ts';
 import { NotMePage } from './not-me-page.tsx';
+import { NotificationCentrePage } from './notification-centre-page.tsx';
 import { Link, navigate, ROUTES, useLocation } from './router.tsx';
 import { SecurityCenterPage } from './security/security-center-page.tsx';
 import { SignInPage } from './sign-in-page.tsx';
@@ -28,11 +31,13 @@ const SIGNED_OUT_PATHS: ReadonlySet<string> = new Set([ROUTES.signIn, ROUTES.sig
 
 function pageTitleKey(pathname: string, session: Session['state']): MessageKey | null {
   if (pathname === ROUTES.notMe) return 'notMe.title';
+  if (pathname === ROUTES.console) return 'console.title';
   if (session !== 'signed-in') return pathname === ROUTES.signUp ? 'signUp.title' : 'signIn.title';
   if (pathname === ROUTES.security) return 'security.title';
   if (pathname === ROUTES.transfer) return 'transfer.title';
   if (pathname === ROUTES.cards) return 'cards.title';
   if (pathname === ROUTES.collect) return 'collect.title';
+  if (pathname === ROUTES.inbox) return 'inbox.title';
   if (pathname === ROUTES.wallet) return 'nav.wallet';
   return null;
 }
@@ -120,8 +125,10 @@ export function App() {
     }
   }, [signingOut, showSignIn]);
 
+  const onConsole = location.pathname === ROUTES.console;
   const onNotMe = location.pathname === ROUTES.notMe;
-  const signedIn = session.state === 'signed-in' && !onNotMe;
+  const signedIn = session.state === 'signed-in' && !onNotMe && !onConsole;
+  useAccountLocale(session.state === 'signed-in');
 
   return (
     <DemoContext value={demoLogins}>
@@ -136,6 +143,10 @@ export function App() {
                 R
               </span>
               {t('app.name')}
+            </span>
+            <span className="topbar-controls">
+              <LanguageSwitch signedIn={session.state === 'signed-in'} />
+              {signedIn && <InboxBadge pathname={location.pathname} />}
             </span>
             {signedIn && (
               <button
@@ -167,7 +178,9 @@ export function App() {
                 <ErrorNotice title={t('wallet.signOut')} error={signOutError} />
               )}
             </div>
-            {onNotMe ? (
+            {onConsole ? (
+              <ConsolePage focusHeading={viewChanged} />
+            ) : onNotMe ? (
               <NotMePage search={location.search} focusHeading={viewChanged} />
             ) : (
               <>
@@ -228,6 +241,7 @@ function SignedInPage({
   if (pathname === ROUTES.transfer) return <TransferPage focusHeading={focusHeading} />;
   if (pathname === ROUTES.cards) return <CardsPage focusHeading={focusHeading} />;
   if (pathname === ROUTES.collect) return <CollectPage focusHeading={focusHeading} />;
+  if (pathname === ROUTES.inbox) return <NotificationCentrePage focusHeading={focusHeading} />;
   if (pathname === ROUTES.wallet || SIGNED_OUT_PATHS.has(pathname)) {
     return <WalletPage user={user} onSessionExpired={onSessionExpired} focusHeading={focusHeading} />;
   }

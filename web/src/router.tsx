@@ -13,6 +13,8 @@ export const ROUTES = {
   cards: '/cards',
   collect: '/collect',
   notMe: '/not-me',
+  inbox: '/inbox',
+  console: '/console',
 } as const;
 
 export interface Location {

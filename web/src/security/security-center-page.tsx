@@ -16,6 +16,7 @@ import { LoginPasswordSection, PaymentPasswordSection } from './password-section
 import { PasswordFreeSection, PaymentLimitsSection } from './payment-sections.tsx';
 import { DevicesSection, SessionsSection } from './session-sections.tsx';
 import { LoadState, SectionCard, SecurityRefreshContext, useDateTimeFormat, useLoad } from './shared.tsx';
+import { SecurityQuizSection, SecurityTipsSection } from './tips-quiz-sections.tsx';
 
 export function SecurityCenterPage({
   user,
@@ -50,6 +51,7 @@ function SecurityCenter({ user, focusHeading }: { readonly user: User; readonly 
         {overview.data && <Overview overview={overview.data} />}
       </SectionCard>
       {overview.data && <Checkup overview={overview.data} />}
+      {overview.data && <SecurityTipsSection overview={overview.data} />}
       <LoginPasswordSection />
       <PaymentPasswordSection overview={overview.data} />
       <PaymentLimitsSection />
@@ -62,6 +64,7 @@ function SecurityCenter({ user, focusHeading }: { readonly user: User; readonly 
       <SessionsSection />
       <DevicesSection />
       <ActivitySection />
+      <SecurityQuizSection />
     </div>
   );
 }
