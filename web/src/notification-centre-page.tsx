@@ -199,13 +199,9 @@ function Inbox() {
                 </time>
               </p>
               {message.readAt === null && (
-                <button
-                  type="button"
-                  className="button button-small"
-                  onClick={() => onRead(message)}
-                  aria-label={t('inbox.markReadNamed', { title: message.title })}
-                >
+                <button type="button" className="button button-small" onClick={() => onRead(message)}>
                   {t('inbox.markRead')}
+                  <span className="visually-hidden">: {message.title}</span>
                 </button>
               )}
             </li>

@@ -16,6 +16,7 @@ import {
   wireMoney,
 } from './api-payments.ts';
 import { ErrorRegion, Field, PaymentPasswordField, useAction } from './forms.tsx';
+import { UNREAD_CHANGED_EVENT } from './header-controls.tsx';
 import { useI18n } from './i18n.ts';
 import { currencyExponent, formatMoney, parseMajorToMinor } from './money.ts';
 import { signWithPasskey } from './passkey.ts';
@@ -166,7 +167,8 @@ export function ConfirmStep({
 }) {
   const { t, locale } = useI18n();
   const ids = useId();
-  const headingRef = useFocusOnMount<HTMLHeadingElement>(true);
+  // With a warning, focus goes to the warning's heading instead (it is what to read first).
+  const headingRef = useFocusOnMount<HTMLHeadingElement>(!intent.fraudWarning);
   const [paymentPassword, setPaymentPassword] = useState('');
   const pay = useAction();
   const payeeName = intent.payee.kind === 'user' ? intent.payee.maskedName : intent.payee.name;
@@ -178,6 +180,8 @@ export function ConfirmStep({
   async function confirmWith(work: () => Promise<PaymentIntent>) {
     await pay.run(async () => {
       onPaid(await work());
+      // The receipt is in the notification centre now: the header badge re-reads its count.
+      window.dispatchEvent(new Event(UNREAD_CHANGED_EVENT));
     });
   }
 
