@@ -14,7 +14,7 @@ const BADGE_POLL_MS = 30_000;
 /** Fired by the notification centre after marking messages read. */
 export const UNREAD_CHANGED_EVENT = 'rampart:unread-changed';
 
-/** Once signed in, the account's saved language wins over this browser's. */
+/** Once signed in, a language the person picked in the app wins over this browser's. */
 export function useAccountLocale(signedIn: boolean): void {
   const { locale, setLocale } = useLocaleSwitch();
   // Read at answer time, so only a sign-in (not every switch) asks the server.
@@ -25,7 +25,9 @@ export function useAccountLocale(signedIn: boolean): void {
     const controller = new AbortController();
     fetchUserLocale(controller.signal).then(
       (saved) => {
-        if (saved !== current.current) setLocale(saved);
+        // Only a language the person picked follows them across devices; one set implicitly at
+        // sign-up does not override this browser's.
+        if (saved.chosen && saved.locale !== current.current) setLocale(saved.locale);
       },
       () => {
         // The page still works in the current language.

@@ -1,7 +1,7 @@
 /**
  * The language the app speaks, switchable at run time (issue 9 point 2). The first choice is a
  * language picked earlier on this browser, else the browser's own languages (unknown → English);
- * once signed in, the account's saved setting wins. Every API call then sends it as
+ * once signed in, a language the person picked in the app wins. Every API call sends it as
  * Accept-Language, so server messages and errors come in the same language.
  */
 import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from 'react';

@@ -288,10 +288,13 @@ function Preferences() {
                       return (
                         <td key={channel}>
                           {c.locked ? (
-                            <span className="prefs-locked">
-                              <input type="checkbox" checked disabled aria-label={name} />
-                              <span className="hint">{t('prefs.locked')}</span>
-                            </span>
+                            <input
+                              type="checkbox"
+                              checked
+                              disabled
+                              aria-label={`${name} (${t('prefs.locked')})`}
+                              title={t('prefs.locked')}
+                            />
                           ) : (
                             <input
                               type="checkbox"
