@@ -306,7 +306,10 @@ test('sign up, warned first transfer and notification centre, in English and Chi
       ['/security', 'security.title'],
     ] as const) {
       await page.goto(`${origin}${path}`);
-      await page.getByRole('heading', { name: translate('zh-CN', key), exact: true }).first().waitFor();
+      await page
+        .getByRole('heading', { name: translate('zh-CN', key), exact: true })
+        .first()
+        .waitFor();
       await expectReflows(page, `${path} at 200 % zoom`);
     }
     await shoot(page, 'walk-zh-CN-zoomed-centre');
