@@ -136,6 +136,10 @@ async function securityNotice(client: Client, change: string): Promise<void> {
 describe('notification centre', () => {
   test('a sign-in alert is kept once, in both languages, with read state and a badge', async () => {
     const alice = await newUser('zh-CN');
+    assert.deepEqual((await call(alice, 'GET', '/api/v1/me/locale')).json(), {
+      locale: 'zh-CN',
+      chosen: false,
+    });
     const inbox = await call(alice, 'GET', '/api/v1/me/inbox');
     assert.equal(inbox.statusCode, 200, inbox.body);
     const { messages, unread } = inbox.json();
@@ -151,7 +155,7 @@ describe('notification centre', () => {
 
     // Switching the language re-reads the same message in English.
     assert.equal((await call(alice, 'PUT', '/api/v1/me/locale', { locale: 'en' })).statusCode, 200);
-    assert.deepEqual((await call(alice, 'GET', '/api/v1/me/locale')).json(), { locale: 'en' });
+    assert.deepEqual((await call(alice, 'GET', '/api/v1/me/locale')).json(), { locale: 'en', chosen: true });
     const english = (await call(alice, 'GET', '/api/v1/me/inbox')).json().messages[0];
     assert.equal(english.id, alerts[0].id);
     assert.match(english.title, /New sign-in/);

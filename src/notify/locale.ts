@@ -50,6 +50,25 @@ export async function loadUserLocale(executor: Executor, userId: string): Promis
   return row ? supportedLocale(row.locale) : null;
 }
 
-export async function saveUserLocale(executor: Executor, userId: string, locale: Locale): Promise<void> {
-  await executor.updateTable('users').set({ locale }).where('id', '=', userId).execute();
+/** Whether the person picked their language in the app (rather than it being set at sign-up). */
+export async function userChoseLocale(executor: Executor, userId: string): Promise<boolean> {
+  const row = await executor
+    .selectFrom('users')
+    .select('locale_chosen_at')
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  return row?.locale_chosen_at != null;
+}
+
+export async function saveUserLocale(
+  executor: Executor,
+  nowMs: number,
+  userId: string,
+  locale: Locale,
+): Promise<void> {
+  await executor
+    .updateTable('users')
+    .set({ locale, locale_chosen_at: new Date(nowMs) })
+    .where('id', '=', userId)
+    .execute();
 }

@@ -16,7 +16,7 @@ import {
 } from './announcements.ts';
 import type { NotificationCategory, NotificationChannel } from './categories.ts';
 import { type InboxPage, listInbox, markAllRead, markRead, unreadCount } from './inbox.ts';
-import { loadUserLocale, saveUserLocale } from './locale.ts';
+import { loadUserLocale, saveUserLocale, userChoseLocale } from './locale.ts';
 import { type CategoryPreferences, loadPreferences, savePreference } from './preferences.ts';
 import { loadQuizResult, type QuizResult, submitQuiz } from './security-quiz.ts';
 
@@ -45,6 +45,8 @@ export interface Messages {
     enabled: boolean;
   }): Promise<CategoryPreferences[]>;
   userLocale(userId: string): Promise<Locale | null>;
+  /** true once the person picked a language in the app. */
+  userChoseLocale(userId: string): Promise<boolean>;
   setUserLocale(userId: string, locale: Locale): Promise<void>;
   publishAnnouncement(
     input: AnnouncementTexts & { segment: AnnouncementSegment; publishAt?: Date | undefined },
@@ -77,7 +79,8 @@ export function createMessages(deps: MessagesDeps): Messages {
       return loadPreferences(db, input.userId);
     },
     userLocale: (userId) => loadUserLocale(db, userId),
-    setUserLocale: (userId, locale) => saveUserLocale(db, userId, locale),
+    userChoseLocale: (userId) => userChoseLocale(db, userId),
+    setUserLocale: (userId, locale) => saveUserLocale(db, clock.nowMs(), userId, locale),
     publishAnnouncement: (input) => publishAnnouncement(db, clock.nowMs(), input),
     announcements: () => listAnnouncements(db),
     submitQuiz: (userId, answers) => submitQuiz(db, clock.nowMs(), { userId, answers }),

@@ -76,6 +76,8 @@ export interface UsersTable {
   phone_changed_at: Nullable<Date>;
   frozen_at: Nullable<Date>;
   frozen_reason: Nullable<string>;
+  /** 0012: when the person picked `locale` in the app (null: set implicitly at sign-up). */
+  locale_chosen_at: Nullable<Date>;
 }
 
 export interface SessionsTable {

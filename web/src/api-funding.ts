@@ -110,6 +110,9 @@ export interface ResolvedCode {
   readonly payeeName: string;
   readonly merchant: boolean;
   readonly amount: WireMoney | null;
+  /** Issue 9: for a merchant, whether Rampart checked the name, and whether it is new. */
+  readonly verified: boolean;
+  readonly isNew: boolean;
 }
 
 export async function resolveCode(code: string): Promise<ResolvedCode> {
@@ -120,6 +123,8 @@ export async function resolveCode(code: string): Promise<ResolvedCode> {
     payeeName: merchant ? string(payee, 'name', 'payee') : string(payee, 'maskedName', 'payee'),
     merchant,
     amount: body.amount === null || body.amount === undefined ? null : wireMoney(body.amount, 'amount'),
+    verified: merchant && payee.verified === true,
+    isNew: merchant && payee.isNew === true,
   };
 }
 

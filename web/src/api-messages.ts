@@ -153,8 +153,10 @@ function locale(body: JsonRecord): Locale {
   return value;
 }
 
-export async function fetchUserLocale(signal?: AbortSignal): Promise<Locale> {
-  return locale(record(await request({ method: 'GET', path: '/api/v1/me/locale', signal }), 'body'));
+/** The account's language, and whether the person picked it (else it was set at sign-up). */
+export async function fetchUserLocale(signal?: AbortSignal): Promise<{ locale: Locale; chosen: boolean }> {
+  const body = record(await request({ method: 'GET', path: '/api/v1/me/locale', signal }), 'body');
+  return { locale: locale(body), chosen: body.chosen === true };
 }
 
 export async function saveUserLocale(value: Locale): Promise<Locale> {

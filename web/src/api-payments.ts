@@ -34,6 +34,8 @@ export interface PaymentIntent {
   readonly confirmation: Confirmation;
   readonly allowanceLeftToday: WireMoney;
   readonly transferId: string | null;
+  /** Issue 9: a first payment to this payee; confirm needs the warning acknowledged. */
+  readonly fraudWarning: boolean;
 }
 
 export interface ChannelLimits {
@@ -98,6 +100,7 @@ export function intent(value: unknown): PaymentIntent {
     confirmation: known,
     allowanceLeftToday: wireMoney(object.allowanceLeftToday, 'intent.allowanceLeftToday'),
     transferId: nullableString(object, 'transferId', 'intent'),
+    fraudWarning: object.fraudWarning === true,
   };
 }
 
@@ -175,12 +178,13 @@ export type PaymentConfirmation =
 export async function confirmPaymentIntent(
   intentId: string,
   confirmation: PaymentConfirmation,
+  options: { readonly warningAcknowledged?: boolean } = {},
 ): Promise<PaymentIntent> {
   return intent(
     await request({
       method: 'POST',
       path: `/api/v1/payments/intents/${encodeURIComponent(intentId)}/confirm`,
-      body: confirmation,
+      body: options.warningAcknowledged ? { ...confirmation, warningAcknowledged: true } : confirmation,
     }),
   );
 }

@@ -103,6 +103,12 @@ export const ACTIVITY_PAGE_LIMIT = 20;
 
 const UNSAFE_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** The app's current language, sent as Accept-Language so server messages match the page. */
+let requestLocale: string | null = null;
+export function setRequestLocale(locale: string): void {
+  requestLocale = locale;
+}
+
 export function readCookie(cookieHeader: string, name: string): string | null {
   for (const pair of cookieHeader.split(';')) {
     const at = pair.indexOf('=');
@@ -128,6 +134,7 @@ export interface RequestOptions {
  *  ApiError. Resolves `undefined` for 204. */
 export async function request({ method, path, body, signal }: RequestOptions): Promise<unknown> {
   const headers: Record<string, string> = { accept: 'application/json' };
+  if (requestLocale !== null) headers['accept-language'] = requestLocale;
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (UNSAFE_METHODS.has(method)) {
     const csrf = readCookie(document.cookie, CSRF_COOKIE);

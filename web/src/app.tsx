@@ -4,14 +4,17 @@ import type { DemoLogin, User } from './api.ts';
 import { ApiError, fetchDemoLogins, fetchMe, signOut } from './api.ts';
 import { CardsPage } from './cards-page.tsx';
 import { CollectPage } from './collect-page.tsx';
+import { ConsolePage } from './console-page.tsx';
 import { CreditPage } from './credit-page.tsx';
 import { DemoContext } from './dev-inbox-panel.tsx';
 import { EmergencyPage } from './emergency-page.tsx';
 import { ErrorNotice } from './error-notice.tsx';
 import { FamilyCardPage } from './family-card-page.tsx';
 import { SessionExpiredContext } from './forms.tsx';
+import { InboxBadge, LanguageSwitch, useAccountLocale } from './header-controls.tsx';
 import { type MessageKey, useI18n } from './i18n.ts';
 import { NotMePage } from './not-me-page.tsx';
+import { NotificationCentrePage } from './notification-centre-page.tsx';
 import { OpsApp } from './ops/ops-app.tsx';
 import { RecordsPage } from './records-page.tsx';
 import { RecoveryCancelPage, RecoveryPage } from './recovery-page.tsx';
@@ -38,6 +41,7 @@ function pageTitleKey(pathname: string, session: Session['state']): MessageKey |
   if (pathname === ROUTES.recovery) return 'recovery.title';
   if (pathname === ROUTES.recoveryCancel) return 'cancel.title';
   if (pathname === ROUTES.emergency && session === 'signed-in') return 'emergency.title';
+  if (pathname === ROUTES.console) return 'console.title';
   if (session !== 'signed-in') return pathname === ROUTES.signUp ? 'signUp.title' : 'signIn.title';
   if (pathname === ROUTES.security) return 'security.title';
   if (pathname === ROUTES.transfer) return 'transfer.title';
@@ -47,6 +51,7 @@ function pageTitleKey(pathname: string, session: Session['state']): MessageKey |
   if (pathname === ROUTES.records) return 'records.title';
   if (pathname === ROUTES.agreementSign) return 'sign.title';
   if (pathname === ROUTES.familyCard) return 'familyCard.title';
+  if (pathname === ROUTES.inbox) return 'inbox.title';
   if (pathname === ROUTES.wallet) return 'nav.wallet';
   return null;
 }
@@ -134,13 +139,15 @@ export function App() {
     }
   }, [signingOut, showSignIn]);
 
+  const onConsole = location.pathname === ROUTES.console;
   // Pages that need no session: the alert link, account help and the recovery cancel link.
   const onNotMe =
     location.pathname === ROUTES.notMe ||
     location.pathname === ROUTES.recovery ||
     location.pathname === ROUTES.recoveryCancel;
+  useAccountLocale(session.state === 'signed-in');
   if (location.pathname === ROUTES.ops || location.pathname.startsWith(`${ROUTES.ops}/`)) return <OpsApp />;
-  const signedIn = session.state === 'signed-in' && !onNotMe;
+  const signedIn = session.state === 'signed-in' && !onNotMe && !onConsole;
 
   return (
     <DemoContext value={demoLogins}>
@@ -155,6 +162,10 @@ export function App() {
                 R
               </span>
               {t('app.name')}
+            </span>
+            <span className="topbar-controls">
+              <LanguageSwitch signedIn={session.state === 'signed-in'} />
+              {signedIn && <InboxBadge pathname={location.pathname} />}
             </span>
             {signedIn && (
               <button
@@ -192,7 +203,9 @@ export function App() {
                 <ErrorNotice title={t('wallet.signOut')} error={signOutError} />
               )}
             </div>
-            {onNotMe ? (
+            {onConsole ? (
+              <ConsolePage focusHeading={viewChanged} />
+            ) : onNotMe ? (
               location.pathname === ROUTES.recovery ? (
                 <RecoveryPage focusHeading={viewChanged} />
               ) : location.pathname === ROUTES.recoveryCancel ? (
@@ -268,6 +281,7 @@ function SignedInPage({
   if (pathname === ROUTES.agreementSign)
     return <AgreementSignPage search={search} focusHeading={focusHeading} />;
   if (pathname === ROUTES.familyCard) return <FamilyCardPage search={search} focusHeading={focusHeading} />;
+  if (pathname === ROUTES.inbox) return <NotificationCentrePage focusHeading={focusHeading} />;
   if (pathname === ROUTES.wallet || SIGNED_OUT_PATHS.has(pathname)) {
     return <WalletPage user={user} onSessionExpired={onSessionExpired} focusHeading={focusHeading} />;
   }

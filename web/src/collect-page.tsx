@@ -187,6 +187,14 @@ function PayByCode({ onIntent }: { readonly onIntent: (intent: PaymentIntent) =>
               name: resolved.payeeName,
             })}
           </p>
+          {resolved.merchant && (
+            <ul className="merchant-flags" data-testid="merchant-flags">
+              <li className={resolved.verified ? 'notice notice-success' : 'notice notice-warning'}>
+                {t(resolved.verified ? 'merchant.verified' : 'merchant.unverified')}
+              </li>
+              {resolved.isNew && <li className="notice notice-warning">{t('merchant.new')}</li>}
+            </ul>
+          )}
           {resolved.amount !== null ? (
             <p>{t('collect.fixedAmount', { amount: formatMoney(resolved.amount, { locale }) })}</p>
           ) : (

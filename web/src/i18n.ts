@@ -6,6 +6,7 @@
 import { createContext, useContext } from 'react';
 import { agreementMessages } from './messages/agreements.ts';
 import { creditMessages } from './messages/credit.ts';
+import { messagesMessages } from './messages/messages.ts';
 import { protectionMessages } from './messages/protection.ts';
 import { recoveryMessages } from './messages/recovery.ts';
 
@@ -559,6 +560,7 @@ const en = {
   ...protectionMessages.en,
   ...agreementMessages.en,
   ...recoveryMessages.en,
+  ...messagesMessages.en,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1103,6 +1105,7 @@ const zhCN: Messages = {
   ...protectionMessages.zhCN,
   ...agreementMessages.zhCN,
   ...recoveryMessages.zhCN,
+  ...messagesMessages.zhCN,
 };
 
 export const LOCALES = ['zh-CN', 'en'] as const;

@@ -21,6 +21,8 @@ export const ROUTES = {
   recovery: '/recovery',
   recoveryCancel: '/recovery/cancel',
   ops: '/ops',
+  inbox: '/inbox',
+  console: '/console',
 } as const;
 
 export interface Location {

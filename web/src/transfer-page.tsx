@@ -16,6 +16,7 @@ import {
   wireMoney,
 } from './api-payments.ts';
 import { ErrorRegion, Field, PaymentPasswordField, useAction } from './forms.tsx';
+import { UNREAD_CHANGED_EVENT } from './header-controls.tsx';
 import { useI18n } from './i18n.ts';
 import { currencyExponent, formatMoney, parseMajorToMinor } from './money.ts';
 import { signWithPasskey } from './passkey.ts';
@@ -199,31 +200,42 @@ export function ConfirmStep({
 }) {
   const { t, locale } = useI18n();
   const ids = useId();
-  const headingRef = useFocusOnMount<HTMLHeadingElement>(true);
+  // With a warning, focus goes to the warning's heading instead (it is what to read first).
+  const headingRef = useFocusOnMount<HTMLHeadingElement>(!intent.fraudWarning);
   const [paymentPassword, setPaymentPassword] = useState('');
   const pay = useAction();
   const withStepUp = useStepUp();
   const payeeName = intent.payee.kind === 'user' ? intent.payee.maskedName : intent.payee.name;
+  // Issue 9: a first payment to this payee waits behind the anti-fraud warning until the payer
+  // ticks the box and presses the separate "continue" button; the confirm call then says so.
+  const [warningRead, setWarningRead] = useState(!intent.fraudWarning);
+  const acknowledged = { warningAcknowledged: intent.fraudWarning && warningRead };
 
   async function confirmWith(work: () => Promise<PaymentIntent>) {
     await pay.run(async () => {
       onPaid(await work());
+      // The receipt is in the notification centre now: the header badge re-reads its count.
+      window.dispatchEvent(new Event(UNREAD_CHANGED_EVENT));
     });
   }
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    if (!warningRead) return;
     // The security lock may ask for a second factor first: the step-up dialog, then once more.
     if (intent.confirmation === 'none')
-      void confirmWith(() => withStepUp(() => confirmPaymentIntent(intent.id, {})));
-    else void confirmWith(() => withStepUp(() => confirmPaymentIntent(intent.id, { paymentPassword })));
+      void confirmWith(() => withStepUp(() => confirmPaymentIntent(intent.id, {}, acknowledged)));
+    else
+      void confirmWith(() =>
+        withStepUp(() => confirmPaymentIntent(intent.id, { paymentPassword }, acknowledged)),
+      );
   }
 
   function onPasskey() {
     void confirmWith(async () => {
       const { ceremonyId, options } = await paymentPasskeyOptions(intent.id);
       const response = await signWithPasskey(options);
-      return confirmPaymentIntent(intent.id, { passkey: { ceremonyId, response } });
+      return confirmPaymentIntent(intent.id, { passkey: { ceremonyId, response } }, acknowledged);
     });
   }
 
@@ -269,32 +281,105 @@ export function ConfirmStep({
         </div>
       </dl>
       <p className="hint">{t('transfer.checkName')}</p>
-      <form className="form" onSubmit={onSubmit} aria-busy={pay.busy}>
-        {intent.confirmation !== 'none' && (
-          <PaymentPasswordField
-            label={t('transfer.paymentPassword')}
-            value={paymentPassword}
-            onValue={setPaymentPassword}
-            problem={attemptsLeft !== null ? t('stepUp.attemptsLeft', { count: attemptsLeft }) : undefined}
-          />
-        )}
-        <PaymentErrorRegion title={t('transfer.payFailed')} error={pay.error} />
-        <div className="actions">
-          <button type="submit" className="button button-primary" aria-busy={pay.busy}>
-            {pay.busy
-              ? t('transfer.paying')
-              : t('transfer.pay', { amount: formatMoney(intent.amount, { locale }) })}
-          </button>
-          {intent.confirmation === 'passkey_or_payment_password' && (
-            <button type="button" className="button" onClick={onPasskey} aria-busy={pay.busy}>
-              {t('transfer.payWithPasskey')}
-            </button>
+      {intent.fraudWarning && !warningRead && (
+        <FraudWarning payeeName={payeeName} onContinue={() => setWarningRead(true)} onCancel={onBack} />
+      )}
+      {intent.fraudWarning && warningRead && (
+        <p className="notice notice-warning" role="status">
+          {t('fraud.acknowledged')}
+        </p>
+      )}
+      {warningRead && (
+        <form className="form" onSubmit={onSubmit} aria-busy={pay.busy}>
+          {intent.confirmation !== 'none' && (
+            <PaymentPasswordField
+              label={t('transfer.paymentPassword')}
+              value={paymentPassword}
+              onValue={setPaymentPassword}
+              problem={attemptsLeft !== null ? t('stepUp.attemptsLeft', { count: attemptsLeft }) : undefined}
+            />
           )}
-          <button type="button" className="button" onClick={onBack}>
-            {t('common.cancel')}
-          </button>
-        </div>
-      </form>
+          <PaymentErrorRegion title={t('transfer.payFailed')} error={pay.error} />
+          <div className="actions">
+            <button type="submit" className="button button-primary" aria-busy={pay.busy}>
+              {pay.busy
+                ? t('transfer.paying')
+                : t('transfer.pay', { amount: formatMoney(intent.amount, { locale }) })}
+            </button>
+            {intent.confirmation === 'passkey_or_payment_password' && (
+              <button type="button" className="button" onClick={onPasskey} aria-busy={pay.busy}>
+                {t('transfer.payWithPasskey')}
+              </button>
+            )}
+            <button type="button" className="button" onClick={onBack}>
+              {t('common.cancel')}
+            </button>
+          </div>
+        </form>
+      )}
+    </section>
+  );
+}
+
+/** The anti-fraud warning: names the common scams; going on takes a tick and a separate press. */
+function FraudWarning({
+  payeeName,
+  onContinue,
+  onCancel,
+}: {
+  readonly payeeName: string;
+  readonly onContinue: () => void;
+  readonly onCancel: () => void;
+}) {
+  const { t } = useI18n();
+  const ids = useId();
+  const headingRef = useFocusOnMount<HTMLHeadingElement>(true);
+  const [ticked, setTicked] = useState(false);
+  const [nudge, setNudge] = useState(false);
+  return (
+    <section className="fraud-warning" aria-labelledby={`${ids}-fraud`} data-testid="fraud-warning">
+      <h2 id={`${ids}-fraud`} ref={headingRef} tabIndex={-1}>
+        {t('fraud.title')}
+      </h2>
+      <p>{t('fraud.lead', { name: payeeName })}</p>
+      <p className="fraud-list-title">{t('fraud.scamsTitle')}</p>
+      <ul className="fraud-list">
+        <li>{t('fraud.scam.customerService')}</li>
+        <li>{t('fraud.scam.refund')}</li>
+        <li>{t('fraud.scam.safeAccount')}</li>
+        <li>{t('fraud.scam.job')}</li>
+      </ul>
+      <p>{t('fraud.advice')}</p>
+      <label className="checkbox fraud-ack">
+        <input
+          type="checkbox"
+          checked={ticked}
+          aria-describedby={nudge ? `${ids}-nudge` : undefined}
+          onChange={(event) => {
+            setTicked(event.target.checked);
+            setNudge(false);
+          }}
+        />
+        <span>{t('fraud.acknowledge')}</span>
+      </label>
+      <p id={`${ids}-nudge`} role="alert" className="field-problem">
+        {nudge ? t('fraud.mustTick') : ''}
+      </p>
+      <div className="actions">
+        <button type="button" className="button button-primary" onClick={onCancel}>
+          {t('common.cancel')}
+        </button>
+        <button
+          type="button"
+          className="button"
+          onClick={() => {
+            if (ticked) onContinue();
+            else setNudge(true);
+          }}
+        >
+          {t('fraud.continue')}
+        </button>
+      </div>
     </section>
   );
 }

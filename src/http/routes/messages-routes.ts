@@ -269,10 +269,21 @@ export const messagesRoutes: FastifyPluginAsyncZod<{
       schema: {
         tags,
         summary: 'The language Rampart speaks to you (messages, errors, the app)',
-        response: { 200: z.object({ locale: localeSchema }), 401: errorSchema },
+        response: {
+          200: z.object({
+            locale: localeSchema,
+            chosen: z
+              .boolean()
+              .describe('Picked in the app (true), or set at sign-up from the browser (false)'),
+          }),
+          401: errorSchema,
+        },
       },
     },
-    async (request) => ({ locale: await localeFor(request, sessionOf(request).user.id) }),
+    async (request) => {
+      const userId = sessionOf(request).user.id;
+      return { locale: await localeFor(request, userId), chosen: await messages.userChoseLocale(userId) };
+    },
   );
 
   app.put(
@@ -283,12 +294,16 @@ export const messagesRoutes: FastifyPluginAsyncZod<{
         tags,
         summary: 'Choose zh-CN or en',
         body: z.object({ locale: localeSchema }).strict(),
-        response: { 200: z.object({ locale: localeSchema }), 400: errorSchema, 401: errorSchema },
+        response: {
+          200: z.object({ locale: localeSchema, chosen: z.literal(true) }),
+          400: errorSchema,
+          401: errorSchema,
+        },
       },
     },
     async (request) => {
       await messages.setUserLocale(sessionOf(request).user.id, request.body.locale);
-      return { locale: request.body.locale };
+      return { locale: request.body.locale, chosen: true as const };
     },
   );
 

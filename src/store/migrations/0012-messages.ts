@@ -71,6 +71,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE payment_intents ADD COLUMN fraud_warning boolean NOT NULL DEFAULT false`.execute(db);
   await sql`ALTER TABLE payment_intents ADD COLUMN warning_acknowledged_at timestamptz`.execute(db);
   await sql`ALTER TABLE merchants ADD COLUMN verified_at timestamptz`.execute(db);
+  // users.locale is set implicitly at sign-up; this says the person chose it in the app.
+  await sql`ALTER TABLE users ADD COLUMN locale_chosen_at timestamptz`.execute(db);
 }
 
 export async function down(): Promise<void> {

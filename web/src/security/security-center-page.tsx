@@ -20,6 +20,7 @@ import { CheckUpScore, SecurityLockSection } from './protection-sections.tsx';
 import { ProtectionsSection } from './protections-section.tsx';
 import { DevicesSection, SessionsSection } from './session-sections.tsx';
 import { LoadState, SectionCard, SecurityRefreshContext, useDateTimeFormat, useLoad } from './shared.tsx';
+import { SecurityQuizSection, SecurityTipsSection } from './tips-quiz-sections.tsx';
 
 export function SecurityCenterPage({
   user,
@@ -59,6 +60,7 @@ function SecurityCenter({ user, focusHeading }: { readonly user: User; readonly 
         {overview.data && <Overview overview={overview.data} />}
       </SectionCard>
       {overview.data && <Checkup overview={overview.data} />}
+      {overview.data && <SecurityTipsSection overview={overview.data} />}
       <LoginPasswordSection />
       <PaymentPasswordSection overview={overview.data} />
       <PaymentLimitsSection />
@@ -74,6 +76,7 @@ function SecurityCenter({ user, focusHeading }: { readonly user: User; readonly 
       <SessionsSection />
       <DevicesSection />
       <ActivitySection />
+      <SecurityQuizSection />
     </div>
   );
 }
