@@ -136,6 +136,9 @@ export function createGateway(deps: GatewayDeps) {
 
     /** Merchant console (sign-in by app id + console token). */
     verifyConsoleToken: (input: { appId: string; token: string }) => verifyConsoleToken(ctx, input),
+    /** One notification's delivery now (after a resend). */
+    deliverNotification: (notificationId: string) =>
+      deliverDueNotifications(ctx, ctx.signingKeyOf, deps.clock.nowMs(), notificationId),
     resendNotification: (input: { appId: string; notificationId: string }) => resendNotification(ctx, input),
     console: createConsole(ctx),
   };
