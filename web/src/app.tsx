@@ -7,7 +7,9 @@ import { DemoContext } from './dev-inbox-panel.tsx';
 import { ErrorNotice } from './error-notice.tsx';
 import { SessionExpiredContext } from './forms.tsx';
 import { type MessageKey, useI18n } from './i18n.ts';
+import { MerchantPage } from './merchant-page.tsx';
 import { NotMePage } from './not-me-page.tsx';
+import { PayCodePage } from './pay-code-page.tsx';
 import { Link, navigate, ROUTES, useLocation } from './router.tsx';
 import { SecurityCenterPage } from './security/security-center-page.tsx';
 import { SignInPage } from './sign-in-page.tsx';
@@ -28,11 +30,13 @@ const SIGNED_OUT_PATHS: ReadonlySet<string> = new Set([ROUTES.signIn, ROUTES.sig
 
 function pageTitleKey(pathname: string, session: Session['state']): MessageKey | null {
   if (pathname === ROUTES.notMe) return 'notMe.title';
+  if (pathname === ROUTES.merchant) return 'merchant.title';
   if (session !== 'signed-in') return pathname === ROUTES.signUp ? 'signUp.title' : 'signIn.title';
   if (pathname === ROUTES.security) return 'security.title';
   if (pathname === ROUTES.transfer) return 'transfer.title';
   if (pathname === ROUTES.cards) return 'cards.title';
   if (pathname === ROUTES.collect) return 'collect.title';
+  if (pathname === ROUTES.payCode) return 'payCode.title';
   if (pathname === ROUTES.wallet) return 'nav.wallet';
   return null;
 }
@@ -120,7 +124,9 @@ export function App() {
     }
   }, [signingOut, showSignIn]);
 
+  // The merchant console signs in on its own (app id + console token), like the not-me page.
   const onNotMe = location.pathname === ROUTES.notMe;
+  const onMerchant = location.pathname === ROUTES.merchant;
   const signedIn = session.state === 'signed-in' && !onNotMe;
 
   return (
@@ -159,6 +165,9 @@ export function App() {
               <Link className="tab" to={ROUTES.security}>
                 {t('nav.security')}
               </Link>
+              <Link className="tab" to={ROUTES.payCode}>
+                {t('nav.payCode')}
+              </Link>
             </nav>
           )}
           <main id="main" tabIndex={-1} aria-busy={session.state === 'checking' && !onNotMe}>
@@ -169,6 +178,8 @@ export function App() {
             </div>
             {onNotMe ? (
               <NotMePage search={location.search} focusHeading={viewChanged} />
+            ) : onMerchant ? (
+              <MerchantPage focusHeading={viewChanged} />
             ) : (
               <>
                 {session.state === 'checking' && <p className="loading">{t('app.loading')}</p>}
@@ -228,6 +239,7 @@ function SignedInPage({
   if (pathname === ROUTES.transfer) return <TransferPage focusHeading={focusHeading} />;
   if (pathname === ROUTES.cards) return <CardsPage focusHeading={focusHeading} />;
   if (pathname === ROUTES.collect) return <CollectPage focusHeading={focusHeading} />;
+  if (pathname === ROUTES.payCode) return <PayCodePage focusHeading={focusHeading} />;
   if (pathname === ROUTES.wallet || SIGNED_OUT_PATHS.has(pathname)) {
     return <WalletPage user={user} onSessionExpired={onSessionExpired} focusHeading={focusHeading} />;
   }

@@ -13,6 +13,8 @@ export const ROUTES = {
   cards: '/cards',
   collect: '/collect',
   notMe: '/not-me',
+  payCode: '/pay-code',
+  merchant: '/merchant',
 } as const;
 
 export interface Location {
