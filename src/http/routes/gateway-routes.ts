@@ -8,7 +8,7 @@
  * Thin: parameters in, gateway use case called, answer out.
  */
 import fastifyFormbody from '@fastify/formbody';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -36,17 +36,38 @@ export const gatewayWireRoutes: FastifyPluginAsync<{ gateway: Gateway }> = async
     return result.body;
   };
 
-  app.post('/gateway.do', async (request, reply) => {
+  const paramsOf = (request: FastifyRequest): Record<string, unknown> => {
     const query = (request.query ?? {}) as Record<string, unknown>;
     const body =
       request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
-    // A parameter both in the URL and the body is ambiguous: refused as malformed by handleV2.
+    // A parameter both in the URL and the body is ambiguous: refused as malformed.
     const params: Record<string, unknown> = { ...query };
     for (const [key, value] of Object.entries(body))
       params[key] = key in params ? [params[key], value] : value;
+    return params;
+  };
+
+  /** page.pay / wap.pay (the SDK's pageExecute, GET link or POST form): to the wallet's cashier. */
+  const cashier = async (request: FastifyRequest, reply: FastifyReply, params: Record<string, unknown>) => {
+    const opened = await gateway.openCashier({ params, clientIp: request.ip });
+    if (opened.ok) return reply.redirect(`/cashier/${opened.tradeNo}`, 303);
+    const text = `${opened.subCode}: ${opened.subMsg}`.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    return reply
+      .status(400)
+      .type('text/html; charset=utf-8')
+      .send(
+        `<!doctype html><meta charset="utf-8"><title>Rampart</title><h1>Payment request refused</h1><p>${text}</p>`,
+      );
+  };
+
+  app.post('/gateway.do', async (request, reply) => {
+    const params = paramsOf(request);
+    if (gateway.isPageMethod(params.method)) return cashier(request, reply, params);
     const text = await answer(request, params);
     return reply.header('trace_id', request.id).type('application/json;charset=utf-8').send(text);
   });
+
+  app.get('/gateway.do', async (request, reply) => cashier(request, reply, paramsOf(request)));
 
   // v3 signs the raw body bytes: JSON stays text here (this plugin only) and the use case parses it.
   app.removeContentTypeParser('application/json');
@@ -403,6 +424,60 @@ export const gatewayRoutes: FastifyPluginAsyncZod<{
       });
       return reply.status(created.replayed ? 200 : 201).send(intentToWire(created.intent));
     },
+  );
+
+  app.get(
+    '/api/v1/orders/:tradeNo',
+    {
+      preHandler: user,
+      schema: {
+        tags,
+        summary: 'A merchant order to pay (the cashier page)',
+        params: z.object({ tradeNo: z.string().regex(/^[0-9]{28}$/) }),
+        response: {
+          200: z.object({
+            tradeNo: z.string(),
+            merchantName: z.string(),
+            subject: z.string(),
+            amount: moneySchema,
+            status: z.string(),
+            expiresAt: z.string(),
+          }),
+          401: errorSchema,
+          404: errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const order = await gateway.describeOrder(request.params.tradeNo);
+      return {
+        tradeNo: order.tradeNo,
+        merchantName: order.merchantName,
+        subject: order.subject,
+        amount: money(order.amount.amountMinor, 'CNY'),
+        status: order.status,
+        expiresAt: order.expiresAt.toISOString(),
+      };
+    },
+  );
+
+  app.post(
+    '/api/v1/orders/:tradeNo/return',
+    {
+      preHandler: user,
+      schema: {
+        tags,
+        summary: "After paying on the cashier page: the merchant's return_url with signed parameters",
+        params: z.object({ tradeNo: z.string().regex(/^[0-9]{28}$/) }),
+        response: { 200: z.object({ url: z.string() }), 401: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) => ({
+      url: await gateway.cashierReturnUrl({
+        tradeNo: request.params.tradeNo,
+        userId: sessionOf(request).user.id,
+      }),
+    }),
   );
 
   app.post(
