@@ -4,7 +4,8 @@
 // opens "Pay code", the till scans her code (alipay.trade.pay answers 10003: she must confirm),
 // the page shows the merchant's request, she pays with her payment password, and the till's
 // query sees TRADE_SUCCESS. The merchant then signs in to /merchant with app id + console token
-// and sees the order as paid.
+// and sees the order as paid. On the cashier page (pageExecute), she pays a web order and lands on
+// the shop's return_url with parameters the shop verifies with checkNotifySignV2.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AlipaySdk } from 'alipay-sdk';
@@ -100,6 +101,41 @@ test('pay code and merchant console in chromium', { timeout: 180_000 }, async (t
         )) as Record<string, string>;
         assert.equal(query.tradeStatus, 'TRADE_SUCCESS');
         assert.equal(query.totalAmount, '12.50');
+      },
+    );
+
+    await t.test(
+      'cashier: pageExecute sends Alice to the cashier; she pays and returns to the shop, signed',
+      async () => {
+        const pageOrder = `page_${Date.now()}`;
+        const link = sdk.pageExecute('alipay.trade.page.pay', 'GET', {
+          bizContent: {
+            outTradeNo: pageOrder,
+            totalAmount: '7.20',
+            subject: 'cake',
+            productCode: 'FAST_INSTANT_TRADE_PAY',
+          },
+          returnUrl: `${origin}/shop/return`,
+        });
+        await page.goto(link);
+        await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
+        await page.getByText('Pay Browser Bakery').waitFor();
+        await page.getByRole('button', { name: 'Continue to pay' }).click();
+        await page.getByLabel('Payment password').fill(ALICE.paymentPassword);
+        await Promise.all([
+          page.waitForURL(/\/shop\/return\?/),
+          page.getByRole('button', { name: 'Pay CN¥7.20' }).click(),
+        ]);
+        const params = Object.fromEntries(new URL(page.url()).searchParams);
+        assert.equal(params.out_trade_no, pageOrder);
+        assert.equal(params.method, 'alipay.trade.page.pay.return');
+        assert.equal(sdk.checkNotifySignV2(params), true);
+        const query = (await sdk.exec(
+          'alipay.trade.query',
+          { bizContent: { outTradeNo: pageOrder } },
+          { validateSign: true },
+        )) as Record<string, string>;
+        assert.equal(query.tradeStatus, 'TRADE_SUCCESS');
       },
     );
 

@@ -242,3 +242,45 @@ export async function reconcileOrders(
     }),
   };
 }
+
+// ---- cashier page ----
+
+export interface CashierOrder {
+  readonly tradeNo: string;
+  readonly merchantName: string;
+  readonly subject: string;
+  readonly amount: WireMoney;
+  readonly status: string;
+}
+
+export async function fetchOrder(tradeNo: string, signal?: AbortSignal): Promise<CashierOrder> {
+  const body = record(
+    await request({ method: 'GET', path: `/api/v1/orders/${encodeURIComponent(tradeNo)}`, signal }),
+    'order',
+  );
+  return {
+    tradeNo: string(body, 'tradeNo', 'order'),
+    merchantName: string(body, 'merchantName', 'order'),
+    subject: string(body, 'subject', 'order'),
+    amount: wireMoney(body.amount, 'order.amount'),
+    status: string(body, 'status', 'order'),
+  };
+}
+
+export async function payOrder(tradeNo: string, clientRequestId: string): Promise<PaymentIntent> {
+  return intent(
+    await request({
+      method: 'POST',
+      path: `/api/v1/orders/${encodeURIComponent(tradeNo)}/pay`,
+      body: { clientRequestId },
+    }),
+  );
+}
+
+export async function orderReturnUrl(tradeNo: string): Promise<string> {
+  const body = record(
+    await request({ method: 'POST', path: `/api/v1/orders/${encodeURIComponent(tradeNo)}/return` }),
+    'return',
+  );
+  return string(body, 'url', 'return');
+}

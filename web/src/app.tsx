@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DemoLogin, User } from './api.ts';
 import { ApiError, fetchDemoLogins, fetchMe, signOut } from './api.ts';
 import { CardsPage } from './cards-page.tsx';
+import { CASHIER_PREFIX, CashierPage } from './cashier-page.tsx';
 import { CollectPage } from './collect-page.tsx';
 import { DemoContext } from './dev-inbox-panel.tsx';
 import { ErrorNotice } from './error-notice.tsx';
@@ -37,6 +38,7 @@ function pageTitleKey(pathname: string, session: Session['state']): MessageKey |
   if (pathname === ROUTES.cards) return 'cards.title';
   if (pathname === ROUTES.collect) return 'collect.title';
   if (pathname === ROUTES.payCode) return 'payCode.title';
+  if (pathname.startsWith(CASHIER_PREFIX)) return 'cashier.title';
   if (pathname === ROUTES.wallet) return 'nav.wallet';
   return null;
 }
@@ -240,6 +242,8 @@ function SignedInPage({
   if (pathname === ROUTES.cards) return <CardsPage focusHeading={focusHeading} />;
   if (pathname === ROUTES.collect) return <CollectPage focusHeading={focusHeading} />;
   if (pathname === ROUTES.payCode) return <PayCodePage focusHeading={focusHeading} />;
+  if (pathname.startsWith(CASHIER_PREFIX))
+    return <CashierPage pathname={pathname} focusHeading={focusHeading} />;
   if (pathname === ROUTES.wallet || SIGNED_OUT_PATHS.has(pathname)) {
     return <WalletPage user={user} onSessionExpired={onSessionExpired} focusHeading={focusHeading} />;
   }

@@ -46,6 +46,11 @@ export const gatewayMessages = defineMessages(
     'merchant.col.attempts': 'Attempts',
     'merchant.col.kind': 'Mismatch',
     'merchant.empty': 'Nothing yet.',
+    'cashier.title': 'Checkout',
+    'cashier.failed': 'The payment could not go ahead',
+    'cashier.payee': 'Pay {merchant}',
+    'cashier.pay': 'Continue to pay',
+    'cashier.notPayable': 'This order cannot be paid any more ({status}).',
   },
   {
     'nav.payCode': '付款码',
@@ -90,5 +95,10 @@ export const gatewayMessages = defineMessages(
     'merchant.col.attempts': '尝试次数',
     'merchant.col.kind': '差异',
     'merchant.empty': '暂无记录。',
+    'cashier.title': '收银台',
+    'cashier.failed': '无法继续付款',
+    'cashier.payee': '付款给 {merchant}',
+    'cashier.pay': '去付款',
+    'cashier.notPayable': '此订单已无法付款（{status}）。',
   },
 );
