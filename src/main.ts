@@ -410,7 +410,8 @@ export async function startPlatform(
   if (demoReport?.merchantApp) {
     // The demo merchant's private key exists only now: kept in the data dir for the developer
     // trying alipay-sdk against this gateway (docs/gateway.md, "Try it").
-    const file = config.dataDir ? join(config.dataDir, 'demo-merchant-app.json') : undefined;
+    const onDisk = !config.databaseUrl && !config.dataDir.startsWith('memory://');
+    const file = onDisk ? join(config.dataDir, 'demo-merchant-app.json') : undefined;
     if (file) {
       mkdirSync(config.dataDir, { recursive: true });
       writeFileSync(file, `${JSON.stringify(demoReport.merchantApp, null, 2)}\n`, { mode: 0o600 });

@@ -90,7 +90,8 @@ export async function downloadBill(
 
 function csvCell(value: string): string {
   // A leading = + - @ would be a formula in a spreadsheet (CSV injection): quote and prefix.
-  const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
+  // A plain negative amount is data, not a formula.
+  const safe = /^[=+\-@]/.test(value) && !/^-\d+(\.\d+)?$/.test(value) ? `'${value}` : value;
   return /[",\n\r]/.test(safe) || safe !== value ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 

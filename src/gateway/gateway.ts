@@ -17,6 +17,7 @@ import {
   verifyConsoleToken,
 } from './apps.ts';
 import { type BillType, buildBill, downloadBill } from './bills.ts';
+import { cashierReturnUrl, openCashier, PAGE_METHODS } from './cashier.ts';
 import { createConsole } from './console.ts';
 import type { GatewayContext, GatewayDeps } from './context.ts';
 import { deliverDueNotifications, resendNotification } from './notifications.ts';
@@ -74,6 +75,11 @@ export function createGateway(deps: GatewayDeps) {
     /** POST/GET /gateway.do: raw parameters → the signed answer text. */
     handleV2: (input: { params: Readonly<Record<string, unknown>>; clientIp: string }) =>
       handleV2(ctx, input),
+    /** page.pay / wap.pay: the methods served as the cashier page rather than JSON. */
+    isPageMethod: (method: unknown) => typeof method === 'string' && PAGE_METHODS.includes(method),
+    openCashier: (input: { params: Readonly<Record<string, unknown>>; clientIp: string }) =>
+      openCashier(ctx, input),
+    cashierReturnUrl: (input: { tradeNo: string; userId: string }) => cashierReturnUrl(ctx, input),
     /** /v3/alipay/…: the raw request → status, signature headers, body. */
     handleV3: (request: V3Request) => handleV3(ctx, request),
     /** Timeouts, settlement of confirmed intents, notifications; safe from several processes. */
@@ -136,6 +142,9 @@ export function createGateway(deps: GatewayDeps) {
 
     /** Merchant console (sign-in by app id + console token). */
     verifyConsoleToken: (input: { appId: string; token: string }) => verifyConsoleToken(ctx, input),
+    /** One notification's delivery now (after a resend). */
+    deliverNotification: (notificationId: string) =>
+      deliverDueNotifications(ctx, ctx.signingKeyOf, deps.clock.nowMs(), notificationId),
     resendNotification: (input: { appId: string; notificationId: string }) => resendNotification(ctx, input),
     console: createConsole(ctx),
   };

@@ -519,6 +519,76 @@ describe('alipay-sdk against the gateway (v2)', () => {
     sdk = next;
   });
 
+  test('cashier page: pageExecute GET opens the trade at the cashier; paid, the buyer returns with signed parameters', async () => {
+    await signIn(alice);
+    const outTradeNo = nextOut('page');
+    const link = sdk.pageExecute('alipay.trade.page.pay', 'GET', {
+      bizContent: {
+        outTradeNo,
+        totalAmount: '9.90',
+        subject: 'web order',
+        productCode: 'FAST_INSTANT_TRADE_PAY',
+      },
+      returnUrl: 'https://shop.example/return',
+      notifyUrl,
+    });
+    assert.ok(link.startsWith(`${baseUrl}/gateway.do?`));
+    const opened = await fetch(link, { redirect: 'manual' });
+    assert.equal(opened.status, 303);
+    const location = opened.headers.get('location') ?? '';
+    assert.match(location, /^\/cashier\/\d{28}$/);
+    const tradeNo = location.slice('/cashier/'.length);
+    const tampered = await fetch(link.replace('9.90', '0.01'), { redirect: 'manual' });
+    assert.equal(tampered.status, 400);
+    assert.match(await tampered.text(), /isv\.invalid-signature/);
+    const form = sdk.pageExecute('alipay.trade.page.pay', 'POST', {
+      bizContent: {
+        outTradeNo,
+        totalAmount: '9.90',
+        subject: 'web order',
+        productCode: 'FAST_INSTANT_TRADE_PAY',
+      },
+      returnUrl: 'https://shop.example/return',
+      notifyUrl,
+    });
+    const action = /action="([^"]+)"/.exec(form)?.[1]?.replaceAll('&amp;', '&') ?? '';
+    const inputs = Object.fromEntries(
+      [...form.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [
+        m[1] ?? '',
+        (m[2] ?? '').replaceAll('&quot;', '"'),
+      ]),
+    );
+    const posted = await fetch(action, {
+      method: 'POST',
+      body: new URLSearchParams(inputs),
+      redirect: 'manual',
+    });
+    assert.equal(posted.status, 303, 'the same out_trade_no opens the same trade');
+    assert.equal(posted.headers.get('location'), location);
+
+    const order = await call(alice, 'GET', `/api/v1/orders/${tradeNo}`);
+    assert.equal(order.json().merchantName, 'Gateway Test Shop');
+    const early = await call(alice, 'POST', `/api/v1/orders/${tradeNo}/return`);
+    assert.equal(early.statusCode, 404, 'no return before paying');
+    const intent = await call(alice, 'POST', `/api/v1/orders/${tradeNo}/pay`, {
+      clientRequestId: nextOut('page'),
+    });
+    assert.equal(intent.statusCode, 201, intent.body);
+    const paid = await call(alice, 'POST', `/api/v1/orders/payments/${intent.json().id}/confirm`, {
+      paymentPassword: alice.paymentPassword,
+    });
+    assert.equal(paid.statusCode, 200, paid.body);
+    const back = await call(alice, 'POST', `/api/v1/orders/${tradeNo}/return`);
+    assert.equal(back.statusCode, 200, back.body);
+    const url = new URL(back.json().url);
+    assert.equal(url.origin + url.pathname, 'https://shop.example/return');
+    const params = Object.fromEntries(url.searchParams);
+    assert.equal(params.method, 'alipay.trade.page.pay.return');
+    assert.equal(params.total_amount, '9.90');
+    assert.equal(sdk.checkNotifySignV2(params), true, 'the merchant verifies the return like a notification');
+    assert.equal((await exec('alipay.trade.query', { outTradeNo })).tradeStatus, 'TRADE_SUCCESS');
+  });
+
   test('bill download URL: a signed link to the CSV of a finished day, 30 s', async () => {
     const beijingMs = t.clock.nowMs() + 8 * 3_600_000;
     const today = new Date(beijingMs).toISOString().slice(0, 10);

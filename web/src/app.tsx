@@ -3,6 +3,7 @@ import { AgreementSignPage } from './agreement-sign-page.tsx';
 import type { DemoLogin, User } from './api.ts';
 import { ApiError, fetchDemoLogins, fetchMe, signOut } from './api.ts';
 import { CardsPage } from './cards-page.tsx';
+import { CASHIER_PREFIX, CashierPage } from './cashier-page.tsx';
 import { CollectPage } from './collect-page.tsx';
 import { ConsolePage } from './console-page.tsx';
 import { CreditPage } from './credit-page.tsx';
@@ -13,9 +14,11 @@ import { FamilyCardPage } from './family-card-page.tsx';
 import { SessionExpiredContext } from './forms.tsx';
 import { InboxBadge, LanguageSwitch, useAccountLocale } from './header-controls.tsx';
 import { type MessageKey, useI18n } from './i18n.ts';
+import { MerchantPage } from './merchant-page.tsx';
 import { NotMePage } from './not-me-page.tsx';
 import { NotificationCentrePage } from './notification-centre-page.tsx';
 import { OpsApp } from './ops/ops-app.tsx';
+import { PayCodePage } from './pay-code-page.tsx';
 import { RecordsPage } from './records-page.tsx';
 import { RecoveryCancelPage, RecoveryPage } from './recovery-page.tsx';
 import { Link, navigate, ROUTES, useLocation } from './router.tsx';
@@ -42,6 +45,7 @@ function pageTitleKey(pathname: string, session: Session['state']): MessageKey |
   if (pathname === ROUTES.recoveryCancel) return 'cancel.title';
   if (pathname === ROUTES.emergency && session === 'signed-in') return 'emergency.title';
   if (pathname === ROUTES.console) return 'console.title';
+  if (pathname === ROUTES.merchant) return 'merchant.title';
   if (session !== 'signed-in') return pathname === ROUTES.signUp ? 'signUp.title' : 'signIn.title';
   if (pathname === ROUTES.security) return 'security.title';
   if (pathname === ROUTES.transfer) return 'transfer.title';
@@ -52,6 +56,8 @@ function pageTitleKey(pathname: string, session: Session['state']): MessageKey |
   if (pathname === ROUTES.agreementSign) return 'sign.title';
   if (pathname === ROUTES.familyCard) return 'familyCard.title';
   if (pathname === ROUTES.inbox) return 'inbox.title';
+  if (pathname === ROUTES.payCode) return 'payCode.title';
+  if (pathname.startsWith(CASHIER_PREFIX)) return 'cashier.title';
   if (pathname === ROUTES.wallet) return 'nav.wallet';
   return null;
 }
@@ -147,6 +153,8 @@ export function App() {
     location.pathname === ROUTES.recoveryCancel;
   useAccountLocale(session.state === 'signed-in');
   if (location.pathname === ROUTES.ops || location.pathname.startsWith(`${ROUTES.ops}/`)) return <OpsApp />;
+  // The merchant console signs in on its own (app id + console token), like the not-me page.
+  const onMerchant = location.pathname === ROUTES.merchant;
   const signedIn = session.state === 'signed-in' && !onNotMe && !onConsole;
 
   return (
@@ -195,6 +203,9 @@ export function App() {
               <Link className="tab" to={ROUTES.security}>
                 {t('nav.security')}
               </Link>
+              <Link className="tab" to={ROUTES.payCode}>
+                {t('nav.payCode')}
+              </Link>
             </nav>
           )}
           <main id="main" tabIndex={-1} aria-busy={session.state === 'checking' && !onNotMe}>
@@ -213,6 +224,8 @@ export function App() {
               ) : (
                 <NotMePage search={location.search} focusHeading={viewChanged} />
               )
+            ) : onMerchant ? (
+              <MerchantPage focusHeading={viewChanged} />
             ) : (
               <>
                 {session.state === 'checking' && <p className="loading">{t('app.loading')}</p>}
@@ -282,6 +295,9 @@ function SignedInPage({
     return <AgreementSignPage search={search} focusHeading={focusHeading} />;
   if (pathname === ROUTES.familyCard) return <FamilyCardPage search={search} focusHeading={focusHeading} />;
   if (pathname === ROUTES.inbox) return <NotificationCentrePage focusHeading={focusHeading} />;
+  if (pathname === ROUTES.payCode) return <PayCodePage focusHeading={focusHeading} />;
+  if (pathname.startsWith(CASHIER_PREFIX))
+    return <CashierPage pathname={pathname} focusHeading={focusHeading} />;
   if (pathname === ROUTES.wallet || SIGNED_OUT_PATHS.has(pathname)) {
     return <WalletPage user={user} onSessionExpired={onSessionExpired} focusHeading={focusHeading} />;
   }

@@ -6,6 +6,7 @@
 import { createContext, useContext } from 'react';
 import { agreementMessages } from './messages/agreements.ts';
 import { creditMessages } from './messages/credit.ts';
+import { gatewayMessages } from './messages/gateway.ts';
 import { messagesMessages } from './messages/messages.ts';
 import { protectionMessages } from './messages/protection.ts';
 import { recoveryMessages } from './messages/recovery.ts';
@@ -561,6 +562,7 @@ const en = {
   ...agreementMessages.en,
   ...recoveryMessages.en,
   ...messagesMessages.en,
+  ...gatewayMessages.en,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1106,6 +1108,7 @@ const zhCN: Messages = {
   ...agreementMessages.zhCN,
   ...recoveryMessages.zhCN,
   ...messagesMessages.zhCN,
+  ...gatewayMessages.zhCN,
 };
 
 export const LOCALES = ['zh-CN', 'en'] as const;

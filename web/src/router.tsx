@@ -23,6 +23,8 @@ export const ROUTES = {
   ops: '/ops',
   inbox: '/inbox',
   console: '/console',
+  payCode: '/pay-code',
+  merchant: '/merchant',
 } as const;
 
 export interface Location {

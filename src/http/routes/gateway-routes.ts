@@ -8,14 +8,16 @@
  * Thin: parameters in, gateway use case called, answer out.
  */
 import fastifyFormbody from '@fastify/formbody';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  GATEWAY_ERRORS,
   type Gateway,
   KEY_ROTATION_OVERLAP_DEFAULT_MS,
   KEY_ROTATION_OVERLAP_MAX_MS,
   pemBody,
+  reconcile,
   V3_ROUTE_PATHS,
 } from '../../gateway/index.ts';
 import type { Identity, Located } from '../../identity/index.ts';
@@ -34,17 +36,38 @@ export const gatewayWireRoutes: FastifyPluginAsync<{ gateway: Gateway }> = async
     return result.body;
   };
 
-  app.post('/gateway.do', async (request, reply) => {
+  const paramsOf = (request: FastifyRequest): Record<string, unknown> => {
     const query = (request.query ?? {}) as Record<string, unknown>;
     const body =
       request.body && typeof request.body === 'object' ? (request.body as Record<string, unknown>) : {};
-    // A parameter both in the URL and the body is ambiguous: refused as malformed by handleV2.
+    // A parameter both in the URL and the body is ambiguous: refused as malformed.
     const params: Record<string, unknown> = { ...query };
     for (const [key, value] of Object.entries(body))
       params[key] = key in params ? [params[key], value] : value;
+    return params;
+  };
+
+  /** page.pay / wap.pay (the SDK's pageExecute, GET link or POST form): to the wallet's cashier. */
+  const cashier = async (request: FastifyRequest, reply: FastifyReply, params: Record<string, unknown>) => {
+    const opened = await gateway.openCashier({ params, clientIp: request.ip });
+    if (opened.ok) return reply.redirect(`/cashier/${opened.tradeNo}`, 303);
+    const text = `${opened.subCode}: ${opened.subMsg}`.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    return reply
+      .status(400)
+      .type('text/html; charset=utf-8')
+      .send(
+        `<!doctype html><meta charset="utf-8"><title>Rampart</title><h1>Payment request refused</h1><p>${text}</p>`,
+      );
+  };
+
+  app.post('/gateway.do', async (request, reply) => {
+    const params = paramsOf(request);
+    if (gateway.isPageMethod(params.method)) return cashier(request, reply, params);
     const text = await answer(request, params);
     return reply.header('trace_id', request.id).type('application/json;charset=utf-8').send(text);
   });
+
+  app.get('/gateway.do', async (request, reply) => cashier(request, reply, paramsOf(request)));
 
   // v3 signs the raw body bytes: JSON stays text here (this plugin only) and the use case parses it.
   app.removeContentTypeParser('application/json');
@@ -403,6 +426,60 @@ export const gatewayRoutes: FastifyPluginAsyncZod<{
     },
   );
 
+  app.get(
+    '/api/v1/orders/:tradeNo',
+    {
+      preHandler: user,
+      schema: {
+        tags,
+        summary: 'A merchant order to pay (the cashier page)',
+        params: z.object({ tradeNo: z.string().regex(/^[0-9]{28}$/) }),
+        response: {
+          200: z.object({
+            tradeNo: z.string(),
+            merchantName: z.string(),
+            subject: z.string(),
+            amount: moneySchema,
+            status: z.string(),
+            expiresAt: z.string(),
+          }),
+          401: errorSchema,
+          404: errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const order = await gateway.describeOrder(request.params.tradeNo);
+      return {
+        tradeNo: order.tradeNo,
+        merchantName: order.merchantName,
+        subject: order.subject,
+        amount: money(order.amount.amountMinor, 'CNY'),
+        status: order.status,
+        expiresAt: order.expiresAt.toISOString(),
+      };
+    },
+  );
+
+  app.post(
+    '/api/v1/orders/:tradeNo/return',
+    {
+      preHandler: user,
+      schema: {
+        tags,
+        summary: "After paying on the cashier page: the merchant's return_url with signed parameters",
+        params: z.object({ tradeNo: z.string().regex(/^[0-9]{28}$/) }),
+        response: { 200: z.object({ url: z.string() }), 401: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) => ({
+      url: await gateway.cashierReturnUrl({
+        tradeNo: request.params.tradeNo,
+        userId: sessionOf(request).user.id,
+      }),
+    }),
+  );
+
   app.post(
     '/api/v1/orders/payments/:intentId/confirm',
     {
@@ -435,4 +512,239 @@ export const gatewayRoutes: FastifyPluginAsyncZod<{
         }),
       ),
   );
+
+  // ---- merchant console: app id + console token (docs/gateway.md) ----
+  const consoleAuth = async (request: FastifyRequest) => {
+    const appIdHeader = request.headers['x-rampart-app-id'];
+    const bearer = request.headers.authorization?.startsWith('Bearer ')
+      ? request.headers.authorization.slice(7)
+      : undefined;
+    if (typeof appIdHeader !== 'string' || !bearer) throw new DomainError(COMMON_ERRORS.UNAUTHENTICATED);
+    const row = await gateway.verifyConsoleToken({ appId: appIdHeader, token: bearer });
+    request.consoleAppId = row.app_id;
+  };
+  const appIdOf = (request: FastifyRequest): string => {
+    if (!request.consoleAppId) throw new DomainError(COMMON_ERRORS.UNAUTHENTICATED);
+    return request.consoleAppId;
+  };
+  const consoleSecurity = [{ bearer: [] }];
+  const consoleHeaders = z.object({ 'x-rampart-app-id': APP_ID }).passthrough();
+
+  app.get(
+    '/api/v1/merchant-console/app',
+    {
+      preHandler: consoleAuth,
+      schema: {
+        tags,
+        summary: 'The signed-in app and its platform keys (console token)',
+        security: consoleSecurity,
+        headers: consoleHeaders,
+        response: { 200: appSchema, 401: errorSchema },
+      },
+    },
+    async (request) => appView(appIdOf(request)),
+  );
+
+  app.get(
+    '/api/v1/merchant-console/orders',
+    {
+      preHandler: consoleAuth,
+      schema: {
+        tags,
+        summary: "The app's latest 100 orders",
+        security: consoleSecurity,
+        headers: consoleHeaders,
+        response: {
+          200: z.object({
+            orders: z.array(
+              z.object({
+                tradeNo: z.string(),
+                outTradeNo: z.string(),
+                subject: z.string(),
+                totalAmount: z.string(),
+                refundedAmount: z.string(),
+                fee: z.string(),
+                status: z.string(),
+                createdAt: z.string(),
+                paidAt: z.string().nullable(),
+              }),
+            ),
+          }),
+          401: errorSchema,
+        },
+      },
+    },
+    async (request) => ({ orders: await gateway.console.orders(appIdOf(request)) }),
+  );
+
+  app.get(
+    '/api/v1/merchant-console/refunds',
+    {
+      preHandler: consoleAuth,
+      schema: {
+        tags,
+        summary: "The app's latest 100 refunds",
+        security: consoleSecurity,
+        headers: consoleHeaders,
+        response: {
+          200: z.object({
+            refunds: z.array(
+              z.object({
+                tradeNo: z.string(),
+                outTradeNo: z.string(),
+                outRequestNo: z.string(),
+                amount: z.string(),
+                reason: z.string().nullable(),
+                createdAt: z.string(),
+              }),
+            ),
+          }),
+          401: errorSchema,
+        },
+      },
+    },
+    async (request) => ({ refunds: await gateway.console.refunds(appIdOf(request)) }),
+  );
+
+  app.get(
+    '/api/v1/merchant-console/notifications',
+    {
+      preHandler: consoleAuth,
+      schema: {
+        tags,
+        summary: "The app's latest 100 notifications with their delivery state",
+        security: consoleSecurity,
+        headers: consoleHeaders,
+        response: {
+          200: z.object({
+            notifications: z.array(
+              z.object({
+                id: z.string(),
+                notifyId: z.string(),
+                tradeNo: z.string(),
+                tradeStatus: z.string(),
+                url: z.string(),
+                status: z.enum(['pending', 'delivered', 'failed']),
+                attempts: z.number(),
+                nextAttemptAt: z.string().nullable(),
+                lastError: z.string().nullable(),
+                createdAt: z.string(),
+                deliveredAt: z.string().nullable(),
+              }),
+            ),
+          }),
+          401: errorSchema,
+        },
+      },
+    },
+    async (request) => ({ notifications: await gateway.console.notifications(appIdOf(request)) }),
+  );
+
+  app.post(
+    '/api/v1/merchant-console/notifications/:id/resend',
+    {
+      preHandler: consoleAuth,
+      schema: {
+        tags,
+        summary: 'Send a notification again now (same notify_id)',
+        security: consoleSecurity,
+        headers: consoleHeaders,
+        params: z.object({ id: z.string().max(64) }),
+        response: { 200: z.object({ delivered: z.boolean() }), 401: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const appId = appIdOf(request);
+      if (!(await gateway.resendNotification({ appId, notificationId: request.params.id }))) {
+        throw new DomainError(GATEWAY_ERRORS.NOTIFICATION_NOT_FOUND);
+      }
+      const result = await gateway.deliverNotification(request.params.id);
+      return { delivered: result.delivered > 0 };
+    },
+  );
+
+  app.get(
+    '/api/v1/merchant-console/bills',
+    {
+      preHandler: consoleAuth,
+      schema: {
+        tags,
+        summary: 'A bill as CSV (trade or signcustomer; a day yyyy-MM-dd or a month yyyy-MM)',
+        security: consoleSecurity,
+        headers: consoleHeaders,
+        querystring: z
+          .object({
+            billType: z.enum(['trade', 'signcustomer']),
+            billDate: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/),
+          })
+          .strict(),
+        response: { 200: z.string(), 401: errorSchema, 410: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const csv = await gateway.buildBill({
+        appId: appIdOf(request),
+        billType: request.query.billType,
+        billDate: request.query.billDate,
+      });
+      return reply.type('text/csv; charset=utf-8').header('cache-control', 'no-store').send(csv);
+    },
+  );
+
+  app.post(
+    '/api/v1/merchant-console/reconcile',
+    {
+      preHandler: consoleAuth,
+      schema: {
+        tags,
+        summary:
+          "Compare the merchant's order list (CSV: out_trade_no,amount,status) with the trade bill of a day or month",
+        security: consoleSecurity,
+        headers: consoleHeaders,
+        body: z
+          .object({
+            ordersCsv: z.string().max(5_000_000),
+            billDate: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/),
+          })
+          .strict(),
+        response: {
+          200: z.object({
+            matched: z.number(),
+            mismatches: z.array(
+              z.object({
+                outTradeNo: z.string(),
+                kind: z.string(),
+                orders: z.string().nullable(),
+                bill: z.string().nullable(),
+              }),
+            ),
+          }),
+          400: errorSchema,
+          401: errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const billCsv = await gateway.buildBill({
+        appId: appIdOf(request),
+        billType: 'trade',
+        billDate: request.body.billDate,
+      });
+      try {
+        const report = reconcile({ ordersCsv: request.body.ordersCsv, billCsv });
+        return { matched: report.matched, mismatches: [...report.mismatches] };
+      } catch {
+        throw new DomainError(COMMON_ERRORS.VALIDATION_FAILED, {
+          ordersCsv: 'needs out_trade_no, amount and status columns',
+        });
+      }
+    },
+  );
 };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the merchant console's preHandler: the app signed in with its console token. */
+    consoleAppId?: string;
+  }
+}
