@@ -34,6 +34,7 @@ export const SECURITY_EVENT_TYPES = [
   'step_up',
   'account_frozen',
   'not_me_reported',
+  'account_unfrozen',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

@@ -5,6 +5,7 @@ import type { Ledger } from '../ledger/index.ts';
 import type { Clock } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import type { Wallet } from '../wallet/index.ts';
+import type { PaymentReviewQueue } from './review.ts';
 import type { RiskHook } from './risk-hook.ts';
 
 export interface PaymentsDeps {
@@ -13,13 +14,22 @@ export interface PaymentsDeps {
   readonly ledger: Pick<Ledger, 'createTransfersInTransaction'>;
   readonly wallet: Pick<Wallet, 'openWallet'>;
   readonly identity: Pick<Identity, 'findUserByPhone'> & {
-    readonly security: Pick<Identity['security'], 'verifyPaymentPassword'>;
+    readonly security: Pick<
+      Identity['security'],
+      'verifyPaymentPassword' | 'sendPaymentCode' | 'verifyPaymentCode'
+    >;
+    /** Issue 5: whether the payer's device is known (a risk fact); freezing on the strongest signals. */
+    readonly devices: Pick<Identity['devices'], 'isKnown'>;
+    readonly alerts: Pick<Identity['alerts'], 'freeze'>;
   };
   /** Passkeys confirm payments with purpose 'payment' and a subject naming the payment. */
   readonly factors: Pick<SecondFactorChecks, 'passkeyCount' | 'passkeyOptions' | 'verifyPasskey'>;
   /** Raising a limit or turning password-free payments on is told to the owner's phone. */
   readonly notifier: Notifier;
   readonly riskHook: RiskHook;
+  /** Issue 5: where payments held for review are queued for operators, and how long they wait. */
+  readonly reviewQueue: PaymentReviewQueue;
+  readonly reviewDeadlineMs: number;
 }
 
 export type PaymentsContext = PaymentsDeps;
