@@ -11,12 +11,14 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Cases } from './cases/index.ts';
 import type { Config } from './config.ts';
 import type { Funding } from './funding/index.ts';
 import { errorBody, installErrorHandling } from './http/errors.ts';
 import { createMetrics } from './http/metrics.ts';
 import { accountRoutes } from './http/routes/account-routes.ts';
 import { authRoutes } from './http/routes/auth-routes.ts';
+import { caseRoutes } from './http/routes/case-routes.ts';
 import { devInboxRoutes } from './http/routes/dev-inbox-routes.ts';
 import { factorRoutes } from './http/routes/factor-routes.ts';
 import { fundingRoutes } from './http/routes/funding-routes.ts';
@@ -24,6 +26,7 @@ import { ledgerRoutes } from './http/routes/ledger-routes.ts';
 import { paymentRoutes } from './http/routes/payment-routes.ts';
 import { qrRoutes } from './http/routes/qr-routes.ts';
 import { recordsRoutes } from './http/routes/records-routes.ts';
+import { riskRoutes } from './http/routes/risk-routes.ts';
 import { systemRoutes } from './http/routes/system-routes.ts';
 import { walletRoutes } from './http/routes/wallet-routes.ts';
 import type { Identity, SecondFactors } from './identity/index.ts';
@@ -32,6 +35,7 @@ import type { DevInbox } from './notify/index.ts';
 import type { Payments } from './payments/index.ts';
 import type { Qr } from './qr/index.ts';
 import type { Records } from './records/index.ts';
+import type { RiskEngine } from './risk/index.ts';
 import { type Clock, COMMON_ERRORS } from './shared/index.ts';
 import type { Wallet } from './wallet/index.ts';
 
@@ -47,6 +51,9 @@ export interface AppDeps {
   readonly funding: Funding;
   readonly qr: Qr;
   readonly records: Records;
+  /** Issue 5: the risk engine (rules, lists, backtest) and the case queue. */
+  readonly riskEngine: RiskEngine;
+  readonly cases: Cases;
   /** Present in dev mode only: the developer inbox of SMS and e-mails "sent". */
   readonly devInbox: DevInbox | undefined;
   readonly demo: boolean;
@@ -135,6 +142,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(ledgerRoutes, { ledger: deps.ledger, operatorToken: config.operatorToken });
   await app.register(recordsRoutes, { identity: deps.identity, records: deps.records });
   await app.register(qrRoutes, { identity: deps.identity, qr: deps.qr, operatorToken: config.operatorToken });
+  await app.register(riskRoutes, { engine: deps.riskEngine, operatorToken: config.operatorToken });
+  await app.register(caseRoutes, {
+    cases: deps.cases,
+    identity: deps.identity,
+    operatorToken: config.operatorToken,
+  });
 
   const webRoot = resolve(config.webDistDir);
   const hasWeb = existsSync(resolve(webRoot, 'index.html'));

@@ -147,8 +147,12 @@ export function createCases(deps: CasesDeps) {
     return row;
   }
 
-  async function findCase(caseId: string): Promise<CaseRow> {
-    const row = await db.selectFrom('risk_cases').selectAll().where('id', '=', caseId).executeTakeFirst();
+  async function findCase(caseId: string, executor: Executor = db): Promise<CaseRow> {
+    const row = await executor
+      .selectFrom('risk_cases')
+      .selectAll()
+      .where('id', '=', caseId)
+      .executeTakeFirst();
     if (!row) throw new DomainError(CASE_ERRORS.CASE_NOT_FOUND);
     return row;
   }
@@ -365,7 +369,7 @@ export function createCases(deps: CasesDeps) {
       note: string | null;
     }): Promise<{ wasFrozen: boolean }> {
       return db.transaction().execute(async (trx) => {
-        const row = await findCase(input.caseId);
+        const row = await findCase(input.caseId, trx);
         if (!row.user_id) throw new DomainError(CASE_ERRORS.CASE_HAS_NO_USER);
         const wasFrozen = await deps.identity.alerts.unfreeze(trx, {
           userId: row.user_id,
