@@ -8,6 +8,8 @@ import { ErrorNotice } from './error-notice.tsx';
 import { SessionExpiredContext } from './forms.tsx';
 import { type MessageKey, useI18n } from './i18n.ts';
 import { NotMePage } from './not-me-page.tsx';
+import { OpsConsole } from './ops-console.tsx';
+import { ReportPage } from './report-page.tsx';
 import { Link, navigate, ROUTES, useLocation } from './router.tsx';
 import { SecurityCenterPage } from './security/security-center-page.tsx';
 import { SignInPage } from './sign-in-page.tsx';
@@ -23,16 +25,23 @@ type Session =
   | { readonly state: 'signed-out' }
   | { readonly state: 'signed-in'; readonly user: User };
 
+/** The operator console authenticates with the operator token, not a user session. */
+function isOpsPath(pathname: string): boolean {
+  return pathname === ROUTES.ops || pathname.startsWith(`${ROUTES.ops}/`);
+}
+
 /** Pages only for people who are signed out; a signed-in visit goes to the wallet. */
 const SIGNED_OUT_PATHS: ReadonlySet<string> = new Set([ROUTES.signIn, ROUTES.signUp]);
 
 function pageTitleKey(pathname: string, session: Session['state']): MessageKey | null {
   if (pathname === ROUTES.notMe) return 'notMe.title';
+  if (isOpsPath(pathname)) return 'ops.title';
   if (session !== 'signed-in') return pathname === ROUTES.signUp ? 'signUp.title' : 'signIn.title';
   if (pathname === ROUTES.security) return 'security.title';
   if (pathname === ROUTES.transfer) return 'transfer.title';
   if (pathname === ROUTES.cards) return 'cards.title';
   if (pathname === ROUTES.collect) return 'collect.title';
+  if (pathname === ROUTES.report) return 'report.title';
   if (pathname === ROUTES.wallet) return 'nav.wallet';
   return null;
 }
@@ -120,7 +129,7 @@ export function App() {
     }
   }, [signingOut, showSignIn]);
 
-  const onNotMe = location.pathname === ROUTES.notMe;
+  const onNotMe = location.pathname === ROUTES.notMe || isOpsPath(location.pathname);
   const signedIn = session.state === 'signed-in' && !onNotMe;
 
   return (
@@ -167,7 +176,9 @@ export function App() {
                 <ErrorNotice title={t('wallet.signOut')} error={signOutError} />
               )}
             </div>
-            {onNotMe ? (
+            {isOpsPath(location.pathname) ? (
+              <OpsConsole pathname={location.pathname} focusHeading={viewChanged} />
+            ) : onNotMe ? (
               <NotMePage search={location.search} focusHeading={viewChanged} />
             ) : (
               <>
@@ -228,6 +239,8 @@ function SignedInPage({
   if (pathname === ROUTES.transfer) return <TransferPage focusHeading={focusHeading} />;
   if (pathname === ROUTES.cards) return <CardsPage focusHeading={focusHeading} />;
   if (pathname === ROUTES.collect) return <CollectPage focusHeading={focusHeading} />;
+  if (pathname === ROUTES.report)
+    return <ReportPage search={window.location.search} focusHeading={focusHeading} />;
   if (pathname === ROUTES.wallet || SIGNED_OUT_PATHS.has(pathname)) {
     return <WalletPage user={user} onSessionExpired={onSessionExpired} focusHeading={focusHeading} />;
   }

@@ -4,6 +4,7 @@
  * Placeholders are `{name}`; `translate` fills them from `params`.
  */
 import { createContext, useContext } from 'react';
+import { riskMessages } from './messages/risk.ts';
 
 const coreEn = {
   'app.name': 'Rampart',
@@ -551,6 +552,7 @@ const coreEn = {
 // Domain dictionaries (web/src/messages/<domain>.ts): add one import, and one spread here and in zhCN.
 const en = {
   ...coreEn,
+  ...riskMessages.en,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1091,6 +1093,7 @@ const coreZhCN: Readonly<Record<keyof typeof coreEn, string>> = {
 
 const zhCN: Messages = {
   ...coreZhCN,
+  ...riskMessages.zhCN,
 };
 
 export const LOCALES = ['zh-CN', 'en'] as const;

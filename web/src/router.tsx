@@ -13,6 +13,8 @@ export const ROUTES = {
   cards: '/cards',
   collect: '/collect',
   notMe: '/not-me',
+  report: '/report',
+  ops: '/ops',
 } as const;
 
 export interface Location {
