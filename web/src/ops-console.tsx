@@ -4,14 +4,37 @@
  * with validation errors shown per rule, save, backtest). It speaks to the operator API with the
  * operator token (api-risk.ts); it needs no user session.
  */
-import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, isRecord, type JsonRecord } from './api.ts';
 import { loadOperator, type OperatorCredentials, operatorCall, saveOperator } from './api-risk.ts';
-import { ErrorRegion, Field, StatusRegion, useAction } from './forms.tsx';
+import { ErrorRegion, Field, StatusRegion } from './forms.tsx';
 import { type MessageKey, useI18n } from './i18n.ts';
 import { formatMoney } from './money.ts';
 import { Link } from './router.tsx';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
+
+/** Like forms.tsx's useAction, but a 401 here is a wrong operator token, shown as an error (not
+ *  the user's session expiring). */
+function useOpsAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const running = useRef(false);
+  const run = useCallback(async (work: () => Promise<void>) => {
+    if (running.current) return;
+    running.current = true;
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      running.current = false;
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run };
+}
 
 export const OPS_ROUTES = { cases: '/ops/cases', rules: '/ops/rules' } as const;
 
@@ -70,7 +93,7 @@ function OperatorSignIn({
   const headingRef = useFocusOnMount<HTMLHeadingElement>(focusHeading);
   const [token, setToken] = useState('');
   const [name, setName] = useState('');
-  const check = useAction();
+  const check = useOpsAction();
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     void check.run(async () => {
@@ -234,7 +257,7 @@ function CasePage({
   const [assignee, setAssignee] = useState('');
   const [blockPayee, setBlockPayee] = useState(false);
   const [done, setDone] = useState<string | null>(null);
-  const act = useAction();
+  const act = useOpsAction();
   const c = isRecord(data?.case) ? data.case : null;
   const payment = isRecord(data?.payment) ? data.payment : null;
   const decision = isRecord(data?.decision) ? data.decision : null;
@@ -462,7 +485,7 @@ function RulesPage({
   const [errors, setErrors] = useState<RuleError[] | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [report, setReport] = useState<JsonRecord | null>(null);
-  const act = useAction();
+  const act = useOpsAction();
   const textValue = draft ?? (active ? JSON.stringify(active.body, null, 2) : '');
 
   function parsed(): unknown {
