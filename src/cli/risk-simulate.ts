@@ -22,8 +22,10 @@
  * numbers move; the same command measures them).
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.ts';
+
+type App = Awaited<ReturnType<typeof buildApp>>;
+
 import { loadConfig } from '../config.ts';
 import { DEMO_MERCHANT, seedDemo } from '../demo/index.ts';
 import { createModules, type Modules } from '../main.ts';
@@ -68,7 +70,7 @@ class Simulation {
   private phoneCounter = 0;
   private requestCounter = 0;
   constructor(
-    private readonly app: FastifyInstance,
+    private readonly app: App,
     private readonly store: Store,
     private readonly modules: Modules,
     private readonly clock: ManualClock,
