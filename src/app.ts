@@ -12,6 +12,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Agreements } from './agreements/index.ts';
+import type { Cases } from './cases/index.ts';
 import type { Config } from './config.ts';
 import type { Credit } from './credit/index.ts';
 import type { Funding } from './funding/index.ts';
@@ -22,6 +23,7 @@ import { accountRoutes } from './http/routes/account-routes.ts';
 import { agreementRoutes } from './http/routes/agreement-routes.ts';
 import { authRoutes } from './http/routes/auth-routes.ts';
 import { billPdfRoutes } from './http/routes/bill-pdf-routes.ts';
+import { caseRoutes } from './http/routes/case-routes.ts';
 import { creditRoutes } from './http/routes/credit-routes.ts';
 import { devInboxRoutes } from './http/routes/dev-inbox-routes.ts';
 import { factorRoutes } from './http/routes/factor-routes.ts';
@@ -35,6 +37,7 @@ import { protectionRoutes } from './http/routes/protection-routes.ts';
 import { qrRoutes } from './http/routes/qr-routes.ts';
 import { recordsRoutes } from './http/routes/records-routes.ts';
 import { recoveryRoutes } from './http/routes/recovery-routes.ts';
+import { riskRoutes } from './http/routes/risk-routes.ts';
 import { systemRoutes } from './http/routes/system-routes.ts';
 import { walletRoutes } from './http/routes/wallet-routes.ts';
 import type { Identity, SecondFactors } from './identity/index.ts';
@@ -45,6 +48,7 @@ import type { CheckUp, SecurityLock } from './protection/index.ts';
 import type { Qr } from './qr/index.ts';
 import type { Records } from './records/index.ts';
 import type { Recovery } from './recovery/index.ts';
+import type { RiskEngine } from './risk/index.ts';
 import { type Clock, COMMON_ERRORS } from './shared/index.ts';
 import type { Wallet } from './wallet/index.ts';
 
@@ -69,6 +73,9 @@ export interface AppDeps {
   /** Issue 9: notification centre, preferences, language, announcements, quiz. */
   readonly messages: Messages;
   readonly gateway: Gateway;
+  /** Issue 5: the risk engine (rules, lists, backtest) and the case queue. */
+  readonly riskEngine: RiskEngine;
+  readonly cases: Cases;
   /** Present in dev mode only: the developer inbox of SMS and e-mails "sent". */
   readonly devInbox: DevInbox | undefined;
   readonly demo: boolean;
@@ -205,6 +212,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(gatewayWireRoutes, { gateway: deps.gateway });
   await app.register(gatewayRoutes, {
     gateway: deps.gateway,
+    identity: deps.identity,
+    operatorToken: config.operatorToken,
+  });
+  await app.register(riskRoutes, { engine: deps.riskEngine, operatorToken: config.operatorToken });
+  await app.register(caseRoutes, {
+    cases: deps.cases,
     identity: deps.identity,
     operatorToken: config.operatorToken,
   });

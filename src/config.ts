@@ -62,6 +62,24 @@ const schema = z.object({
   gatewayFeeRateBp: z.coerce.number().int().min(0).max(1000).default(60),
   /** Open API: how often runDue closes timed-out trades and delivers notifications. */
   gatewayDueIntervalMs: z.coerce.number().int().min(50).default(250),
+  /** Issue 5: model-probability thresholds of the risk engine (0..1, ascending). */
+  riskChallengeAt: z.coerce.number().min(0).max(1).default(0.3),
+  riskReviewAt: z.coerce.number().min(0).max(1).default(0.6),
+  riskDenyAt: z.coerce.number().min(0).max(1).default(0.85),
+  riskFreezeAt: z.coerce.number().min(0).max(1).default(0.97),
+  /** Event kinds where a failure inside the risk engine allows (fail open); the others deny. */
+  riskFailOpenKinds: z
+    .string()
+    .regex(/^[a-z_]*(,[a-z_]+)*$/)
+    .default('sign_in,new_payee'),
+  /** A payment held for review is voided when no operator decided within this time. */
+  riskReviewDeadlineMs: z.coerce
+    .number()
+    .int()
+    .min(MINUTE_MS)
+    .default(24 * 60 * MINUTE_MS),
+  /** How often a decision looks for a newer rule set (hot reload). */
+  riskRulesReloadCheckMs: z.coerce.number().int().min(0).default(1_000),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;
@@ -92,6 +110,13 @@ export function loadConfig(
     deliveryIntervalMs: env.RAMPART_DELIVERY_INTERVAL_MS,
     gatewayFeeRateBp: env.RAMPART_GATEWAY_FEE_BP,
     gatewayDueIntervalMs: env.RAMPART_GATEWAY_DUE_INTERVAL_MS,
+    riskChallengeAt: env.RAMPART_RISK_CHALLENGE_AT,
+    riskReviewAt: env.RAMPART_RISK_REVIEW_AT,
+    riskDenyAt: env.RAMPART_RISK_DENY_AT,
+    riskFreezeAt: env.RAMPART_RISK_FREEZE_AT,
+    riskFailOpenKinds: env.RAMPART_RISK_FAIL_OPEN_KINDS,
+    riskReviewDeadlineMs: env.RAMPART_RISK_REVIEW_DEADLINE_MS,
+    riskRulesReloadCheckMs: env.RAMPART_RISK_RULES_RELOAD_CHECK_MS,
   };
   const defined = (o: object) => Object.entries(o).filter(([, value]) => value !== undefined);
   const merged = Object.fromEntries([...defined(fromEnv), ...defined(overrides)]);

@@ -8,6 +8,12 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Agreements, createAgreements } from './agreements/index.ts';
 import { buildApp } from './app.ts';
+import {
+  createCases,
+  createEnginePaymentRiskHook,
+  createEngineSignInRisk,
+  createHoldQueue,
+} from './cases/index.ts';
 import { type Config, loadConfig } from './config.ts';
 import { CREDIT_RUN_INTERVAL_MS, createCredit } from './credit/index.ts';
 import { seedDemo } from './demo/index.ts';
@@ -39,7 +45,7 @@ import {
   createSmtpEmailProvider,
   createUnconfiguredProvider,
 } from './notify/index.ts';
-import { createAllowAllRiskHook, createPayments, type RiskHook } from './payments/index.ts';
+import { createPayments, type RiskHook } from './payments/index.ts';
 import { type AgreementsReviewPort, createCheckUp, createSecurityLock } from './protection/index.ts';
 import { createQr, deriveQrSigningKey, encodeQrCode } from './qr/index.ts';
 import { createRateLimiter } from './ratelimit/index.ts';
@@ -50,6 +56,16 @@ import {
   RECOVERY_DUE_INTERVAL_MS,
   type SuspendUserGrants,
 } from './recovery/index.ts';
+import {
+  createNoFeatures,
+  createRiskEngine,
+  type FeatureSource,
+  RISK_EVENT_KINDS,
+  type RiskEngineConfig,
+  type RiskEventKind,
+  type RiskLog,
+  type RiskModel,
+} from './risk/index.ts';
 import { type Clock, systemClock } from './shared/index.ts';
 import { migrateToLatest, openStore, type Store } from './store/index.ts';
 import { createWallet } from './wallet/index.ts';
@@ -83,8 +99,14 @@ export function createModules(
     /** Replaces the production rate limits (RATE_LIMITS); the login bench passes one that never
      *  limits, since its clients sign in far past any budget meant for people. */
     rateLimiter?: RateLimiter;
-    /** Replaces the built-in allow-all payment risk hook (issue 5's engine; tests). */
+    /** Replaces the risk engine's payment hook (tests of payments alone). */
     riskHook?: RiskHook;
+    /** Issue 5: the feature source and model the risk engine uses. Until src/risk/features and
+     *  src/risk/model are merged, the default is no features and no model (rules alone decide);
+     *  THE LEAD SWAPS THE REAL ONES IN HERE (docs/risk.md, "Engine, rules and cases"). */
+    risk?: { features: FeatureSource; model: RiskModel | null; featureNames: readonly string[] };
+    /** Where the risk engine logs malformed events and failures (default: stderr unless silent). */
+    riskLog?: RiskLog;
     /** Replaces the built-in bank simulator (a real bank; tests with another delay). */
     bankConnector?: BankConnector;
     /** The check-up's view of agreements (issue 4 point 9); none until they land. */
@@ -100,6 +122,15 @@ export function createModules(
   },
 ) {
   const { db } = store;
+  const riskEngine = createRiskEngine({
+    db,
+    clock,
+    features: options.risk?.features ?? createNoFeatures(),
+    model: options.risk?.model ?? null,
+    featureNames: options.risk?.featureNames ?? [],
+    config: riskEngineConfigOf(config),
+    log: options.riskLog ?? stderrRiskLog(config),
+  });
   const ledger = createLedger({
     db,
     clock,
@@ -128,10 +159,12 @@ export function createModules(
       sessionLifetimeMs: config.sessionLifetimeMs,
       publicUrl: publicUrl.origin,
     },
+    signInRisk: createEngineSignInRisk({ db, clock, engine: riskEngine }),
   });
   const wallet = createWallet({ db, ledger });
   const credit = createCredit({ db, clock, ledger, wallet });
   const lock = createSecurityLock({ db, clock, notifier });
+  const paymentRiskHook = options.riskHook ?? createEnginePaymentRiskHook({ db, clock, engine: riskEngine });
   const payments = createPayments({
     db,
     clock,
@@ -140,7 +173,9 @@ export function createModules(
     identity,
     factors: toSecondFactorChecks(factors),
     notifier,
-    riskHook: options.riskHook ?? createAllowAllRiskHook(),
+    riskHook: paymentRiskHook,
+    reviewQueue: createHoldQueue(clock),
+    reviewDeadlineMs: config.riskReviewDeadlineMs,
     creditLine: { accountForSpending: credit.accountForSpending },
     guard: lock.paymentGuard,
   });
@@ -150,7 +185,7 @@ export function createModules(
     ledger,
     wallet,
     identity,
-    riskHook: options.riskHook ?? createAllowAllRiskHook(),
+    riskHook: paymentRiskHook,
   });
   const checkUp = createCheckUp({
     clock,
@@ -159,6 +194,7 @@ export function createModules(
     lock,
     agreements: options.agreements ?? agreementsReviewOf(agreements),
   });
+  const cases = createCases({ db, clock, payments, identity, engine: riskEngine });
   const funding = createFunding({
     db,
     clock,
@@ -258,6 +294,42 @@ export function createModules(
     recovery,
     messages,
     gateway,
+    riskEngine,
+    cases,
+  };
+}
+
+/** The risk engine's thresholds and fail modes from configuration (docs/risk.md). */
+export function riskEngineConfigOf(config: Config): RiskEngineConfig {
+  const failOpen = new Set(config.riskFailOpenKinds.split(',').filter(Boolean));
+  const failMode = Object.fromEntries(
+    RISK_EVENT_KINDS.map((kind) => [kind, failOpen.has(kind) ? 'open' : 'closed']),
+  ) as Record<RiskEventKind, 'open' | 'closed'>;
+  for (const kind of failOpen) {
+    if (!RISK_EVENT_KINDS.includes(kind as RiskEventKind)) throw new Error(`unknown risk event kind ${kind}`);
+  }
+  return {
+    thresholds: {
+      challengeAt: config.riskChallengeAt,
+      reviewAt: config.riskReviewAt,
+      denyAt: config.riskDenyAt,
+      freezeAt: config.riskFreezeAt,
+    },
+    failMode,
+    rulesReloadCheckMs: config.riskRulesReloadCheckMs,
+  };
+}
+
+/** One JSON line per risk log entry on stderr; nothing when logging is silenced. */
+function stderrRiskLog(config: Config): RiskLog {
+  const write = (level: string, details: Record<string, unknown>, message: string) => {
+    if (config.logLevel === 'silent') return;
+    const err = details.err instanceof Error ? { message: details.err.message } : details.err;
+    process.stderr.write(`${JSON.stringify({ level, module: 'risk', msg: message, ...details, err })}\n`);
+  };
+  return {
+    warn: (details, message) => write('warn', details, message),
+    error: (details, message) => write('error', details, message),
   };
 }
 
@@ -400,6 +472,19 @@ export async function startPlatform(
       });
   }, config.gatewayDueIntervalMs);
   gatewayDue.unref();
+  // Issue 5: payments held for review past their deadline are voided and their cases closed.
+  let expiringReviews = false;
+  const reviewSweep = setInterval(() => {
+    if (expiringReviews) return;
+    expiringReviews = true;
+    platform.modules.cases
+      .expireOverdue()
+      .catch((error: unknown) => app.log.error({ err: error }, 'review deadline sweep failed'))
+      .finally(() => {
+        expiringReviews = false;
+      });
+  }, config.holdSweepIntervalMs);
+  reviewSweep.unref();
   // PGlite: checkpoint and flush the data directory every 5 minutes (see pglite-durability.ts).
   const checkpoint = setInterval(() => {
     platform.store.checkpoint().catch((error: unknown) => app.log.error({ err: error }, 'checkpoint failed'));
@@ -433,6 +518,7 @@ export async function startPlatform(
       clearInterval(settle);
       clearInterval(bill);
       clearInterval(recoveryDue);
+      clearInterval(reviewSweep);
       clearInterval(checkpoint);
       clearInterval(gatewayDue);
       await app.close();

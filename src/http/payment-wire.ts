@@ -21,14 +21,16 @@ const payeeSchema = z.discriminatedUnion('kind', [
 
 export const intentSchema = z.object({
   id: z.string(),
-  status: z.enum(['awaiting_confirmation', 'succeeded', 'expired']),
+  status: z
+    .enum(['awaiting_confirmation', 'succeeded', 'expired', 'in_review', 'declined'])
+    .describe('in_review: held until an operator approves or rejects it; declined: rejected in review'),
   payee: payeeSchema,
   amount: moneySchema,
   channel: channelSchema,
   note: z.string().nullable(),
   confirmation: z
-    .enum(['none', 'payment_password', 'passkey_or_payment_password'])
-    .describe('What the confirm call must carry'),
+    .enum(['none', 'payment_password', 'passkey_or_payment_password', 'payment_password_and_second_factor'])
+    .describe('What the confirm call must carry (the last: payment password plus smsCode or passkey)'),
   allowanceLeftToday: moneySchema.describe('What may still be paid today on this channel'),
   createdAt: z.string(),
   expiresAt: z.string(),

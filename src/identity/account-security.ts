@@ -11,7 +11,7 @@ import { noticeToAllChannels } from './notices.ts';
 import { assertLoginPassword, assertPaymentPassword } from './password-policy.ts';
 import { hashSecret, verifySecret } from './passwords.ts';
 import { normalizePhone } from './phone.ts';
-import type { Executor } from './ports.ts';
+import type { Executor, Locale } from './ports.ts';
 import { enforceRateLimit } from './rate-limits.ts';
 import { recordSecurityEvent } from './security-events.ts';
 import type { createSessions, SessionContext } from './sessions.ts';
@@ -167,6 +167,43 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
           locale: origin.locale,
         }),
       );
+    },
+
+    /** Issue 5: an SMS code bound to one payment (`subjectId`), for a payment the risk engine
+     *  challenged: the payment password plus this code (or a passkey) confirms it. */
+    async sendPaymentCode(input: { userId: string; subjectId: string; locale: Locale }) {
+      const user = await db
+        .selectFrom('users')
+        .select('phone_e164')
+        .where('id', '=', input.userId)
+        .executeTakeFirstOrThrow();
+      await enforceRateLimit(ctx, 'code_send', user.phone_e164);
+      return db.transaction().execute((trx) =>
+        ctx.codes.send(trx, clock.nowMs(), {
+          purpose: 'payment',
+          channel: 'sms',
+          destination: user.phone_e164,
+          userId: input.userId,
+          subjectId: input.subjectId,
+          locale: input.locale,
+        }),
+      );
+    },
+
+    /** Checks a payment code sent by sendPaymentCode for the same subject; `invalid_code` else. */
+    async verifyPaymentCode(input: { userId: string; subjectId: string; code: string }): Promise<void> {
+      await enforceRateLimit(ctx, 'code_verify', input.userId);
+      const user = await db
+        .selectFrom('users')
+        .select('phone_e164')
+        .where('id', '=', input.userId)
+        .executeTakeFirstOrThrow();
+      await ctx.codes.verify(clock.nowMs(), {
+        purpose: 'payment',
+        destination: user.phone_e164,
+        subjectId: input.subjectId,
+        code: input.code,
+      });
     },
 
     stepUpPasskeyOptions: (session: SessionContext) =>

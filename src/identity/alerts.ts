@@ -67,8 +67,39 @@ export async function freezeAccount(
   });
 }
 
+/** Lifts a freeze (an operator, after verifying the owner; issue 5's case queue). Sessions stay
+ *  ended; the owner signs in again. */
+export async function unfreezeAccount(
+  executor: Executor,
+  ctx: IdentityContext,
+  input: { userId: string; reason: string },
+): Promise<boolean> {
+  const nowMs = ctx.clock.nowMs();
+  const result = await executor
+    .updateTable('users')
+    .set({ frozen_at: null, frozen_reason: null })
+    .where('id', '=', input.userId)
+    .where('frozen_at', 'is not', null)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  await recordSecurityEvent(executor, nowMs, {
+    userId: input.userId,
+    type: 'account_unfrozen',
+    details: { reason: input.reason },
+  });
+  return true;
+}
+
 export function createAlerts(ctx: IdentityContext) {
   return {
+    /** Freezes an account from outside identity (the risk engine's strongest signals, an
+     *  operator): the freeze, its event and its notices commit in `executor`'s transaction. */
+    freeze: (executor: Executor, input: { userId: string; reason: string; origin: Located | null }) =>
+      freezeAccount(executor, ctx, input),
+
+    unfreeze: (executor: Executor, input: { userId: string; reason: string }) =>
+      unfreezeAccount(executor, ctx, input),
+
     async reportNotMe(token: string, origin: Located): Promise<void> {
       const nowMs = ctx.clock.nowMs();
       await ctx.db.transaction().execute(async (trx) => {

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import type { OneTimeCodes } from './one-time-codes.ts';
-import type { GeoLocation, GeoLocator, Locale, Notifier, RateLimiter } from './ports.ts';
+import type { GeoLocation, GeoLocator, Locale, Notifier, RateLimiter, SignInRiskPort } from './ports.ts';
 import type { IdentitySecrets } from './secrets.ts';
 
 /** What sign-in and step-up need from the second factors (totp.ts, backup-codes.ts, passkeys.ts). */
@@ -50,6 +50,8 @@ export interface IdentityContext {
   readonly codes: OneTimeCodes;
   readonly factors: SecondFactorChecks;
   readonly config: IdentityConfig;
+  /** Issue 5: the risk engine's decision on sign-ins; absent, identity's own checks decide. */
+  readonly signInRisk?: SignInRiskPort | undefined;
 }
 
 /** Where a request comes from, as the HTTP edge saw it. */

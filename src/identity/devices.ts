@@ -111,6 +111,11 @@ export async function bindDevice(
 export function createDevices(ctx: IdentityContext) {
   const { db, clock } = ctx;
   return {
+    /** Whether the user signed in on this device before and it was not removed (issue 5). */
+    async isKnown(userId: string, deviceKey: string | undefined): Promise<boolean> {
+      return (await findDevice(db, userId, deviceKey)) !== undefined;
+    },
+
     async list(userId: string): Promise<Device[]> {
       const rows = await db
         .selectFrom('devices')

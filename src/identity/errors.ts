@@ -84,6 +84,12 @@ export const IDENTITY_ERRORS = defineErrors({
       'This account is frozen for your protection. Contact customer service or verify your identity to unfreeze it.',
     status: 423,
   },
+  SIGN_IN_DENIED: {
+    code: 'sign_in_denied',
+    message:
+      'This sign-in was stopped to protect the account. We sent the owner a notice; contact customer service.',
+    status: 403,
+  },
   LINK_INVALID: { code: 'link_invalid', message: 'This link has expired or was already used.', status: 400 },
   SESSION_NOT_FOUND: { code: 'session_not_found', message: 'No such session.', status: 404 },
   DEVICE_NOT_FOUND: { code: 'device_not_found', message: 'No such device.', status: 404 },

@@ -10,6 +10,7 @@ export { DEVICE_KEY_PATTERN, type Device } from './devices.ts';
 export { IDENTITY_ERRORS } from './errors.ts';
 export { FACTOR_ERRORS } from './factor-errors.ts';
 export { createIdentity, type Identity, type IdentityDeps } from './identity.ts';
+export { noticeToAllChannels } from './notices.ts';
 export type { PasskeyView } from './passkeys.ts';
 export { ARGON2ID_PARAMS, hashSecret, verifySecret } from './passwords.ts';
 export { maskPhone, normalizePhone } from './phone.ts';
@@ -24,6 +25,7 @@ export type {
   RateLimitBucket,
   RateLimiter,
   RateLimitResult,
+  SignInRiskPort,
 } from './ports.ts';
 export { NOTIFICATION_TEMPLATES, RATE_LIMIT_BUCKETS } from './ports.ts';
 export type { FreezeReason, RecoverySupport } from './recovery-support.ts';

@@ -21,6 +21,10 @@ export const NOTIFICATION_TEMPLATES = [
   'claim_update', // vars: status, claim, time (issue 7: loss claims)
   'payment_sent', // vars: amountMinor, currency, counterparty (masked name or merchant), time
   'payment_received', // vars: amountMinor, currency, counterparty (payer's masked name), time
+  'risk_challenge', // vars: action (payment|sign_in|security_change), time — issue 5
+  'risk_declined', // vars: action, time
+  'payment_held', // vars: amountMinor, currency, until
+  'payment_hold_resolved', // vars: amountMinor, currency, outcome (approved|rejected|expired)
 ] as const;
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
 
@@ -63,3 +67,28 @@ export const RATE_LIMIT_BUCKETS = [
   'code_verify',
 ] as const;
 export type RateLimitBucket = (typeof RATE_LIMIT_BUCKETS)[number];
+
+/**
+ * Issue 5: the risk engine's say on a sign-in whose password was right, asked before a session or
+ * a challenge is made. main.ts connects the engine; without one, identity's own checks decide.
+ * challenge (and review) force a second factor; deny refuses the sign-in; freeze freezes the
+ * account as well.
+ */
+export interface SignInRiskPort {
+  assess(input: {
+    readonly userId: string;
+    readonly ip: string;
+    readonly deviceKey: string | undefined;
+    readonly country: string | null;
+    readonly latitude: number | null;
+    readonly longitude: number | null;
+    readonly knownDevice: boolean;
+    /** identity's own reasons (new_device, new_country, impossible_travel, …). */
+    readonly reasons: readonly string[];
+    readonly nowMs: number;
+  }): Promise<{
+    readonly decision: 'allow' | 'challenge' | 'review' | 'deny';
+    readonly freeze: boolean;
+    readonly reasons: readonly string[];
+  }>;
+}

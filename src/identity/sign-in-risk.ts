@@ -8,7 +8,13 @@ export const IMPOSSIBLE_SPEED_KMH = 900; // an airliner's cruising speed
 export const TRAVEL_NOISE_KM = 300;
 const EARTH_RADIUS_KM = 6371;
 
-export type ChallengeReason = 'new_device' | 'new_country' | 'impossible_travel' | 'two_factor_enabled';
+/** `risk_engine`: issue 5's engine asked for a second factor. */
+export type ChallengeReason =
+  | 'new_device'
+  | 'new_country'
+  | 'impossible_travel'
+  | 'two_factor_enabled'
+  | 'risk_engine';
 
 export interface SignInRiskInput {
   readonly knownDevice: boolean;

@@ -8,7 +8,7 @@
  * counted by the number typed (registered or not) so the answers never reveal an account.
  */
 import { DomainError, newId, newSecretToken } from '../shared/index.ts';
-import { createAlertLink } from './alerts.ts';
+import { createAlertLink, freezeAccount } from './alerts.ts';
 import type { IdentityContext, Located, PasskeyPurpose } from './context.ts';
 import { bindDevice, describeUserAgent, findDevice } from './devices.ts';
 import { IDENTITY_ERRORS } from './errors.ts';
@@ -246,6 +246,47 @@ export function createSignIn(ctx: IdentityContext) {
         nowMs,
         twoFactorEnabled: await factors.totpEnabled(user.id),
       });
+      if (ctx.signInRisk) {
+        const risk = await ctx.signInRisk.assess({
+          userId: user.id,
+          ip: origin.ip,
+          deviceKey: origin.deviceKey,
+          country: location?.country ?? null,
+          latitude: location?.lat ?? null,
+          longitude: location?.lon ?? null,
+          knownDevice: Boolean(device),
+          reasons,
+          nowMs,
+        });
+        if (risk.decision === 'deny') {
+          await db.transaction().execute(async (trx) => {
+            await recordSecurityEvent(trx, nowMs, {
+              userId: user.id,
+              type: 'sign_in_failed',
+              ip: origin.ip,
+              country: location?.country,
+              city: location?.city,
+              details: { reason: 'risk_denied', risk: risk.reasons.join(',').slice(0, 200) },
+            });
+            await noticeToAllChannels(trx, ctx, {
+              userId: user.id,
+              template: 'risk_declined',
+              vars: { action: 'sign_in', time: new Date(nowMs).toISOString() },
+            });
+            if (risk.freeze) await freezeAccount(trx, ctx, { userId: user.id, reason: 'risk', origin });
+          });
+          throw new DomainError(IDENTITY_ERRORS.SIGN_IN_DENIED);
+        }
+        // Only when identity would not challenge anyway: its own reasons already ask for a factor.
+        if (risk.decision !== 'allow' && reasons.length === 0) {
+          reasons.push('risk_engine');
+          await noticeToAllChannels(db, ctx, {
+            userId: user.id,
+            template: 'risk_challenge',
+            vars: { action: 'sign_in', time: new Date(nowMs).toISOString() },
+          });
+        }
+      }
       if (reasons.length === 0) {
         return finishSignIn({ userId: user.id, origin, authMethods: ['password'], reasons, strong: false });
       }

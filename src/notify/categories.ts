@@ -49,6 +49,11 @@ export const TEMPLATE_CATEGORIES: { readonly [T in NotificationTemplate]: Templa
   claim_update: { category: 'claims', critical: false, inbox: true },
   payment_sent: { category: 'payments', critical: false, inbox: true },
   payment_received: { category: 'payments', critical: false, inbox: true },
+  // Issue 5: a challenge, refusal or hold is about the account's safety: never switched off.
+  risk_challenge: { category: 'security', critical: true, inbox: true },
+  risk_declined: { category: 'security', critical: true, inbox: true },
+  payment_held: { category: 'security', critical: true, inbox: true },
+  payment_hold_resolved: { category: 'payments', critical: false, inbox: true },
 };
 
 export function isPreferenceCategory(value: string): value is PreferenceCategory {

@@ -40,7 +40,19 @@ const SAMPLE_VARS: { readonly [T in NotificationTemplate]: TemplateVars<T> } = {
   claim_update: { status: 'paid', claim: 'clm_123', time: TIME },
   payment_sent: { amountMinor: '123450', currency: 'CNY', counterparty: '*i', time: TIME },
   payment_received: { amountMinor: '99', currency: 'CNY', counterparty: '*e', time: TIME },
+  risk_challenge: { action: 'payment', time: TIME },
+  risk_declined: { action: 'transfer', time: TIME },
+  payment_held: { amountMinor: '123456789', currency: 'CNY', until: TIME },
+  payment_hold_resolved: { amountMinor: '5000', currency: 'CNY', outcome: 'rejected' },
 };
+
+test('held payments show the amount exactly, grouped, in both languages', () => {
+  assert.match(renderTemplate('payment_held', 'en', SAMPLE_VARS.payment_held).short, /CNY 1,234,567\.89/);
+  assert.match(
+    renderTemplate('payment_hold_resolved', 'zh-CN', SAMPLE_VARS.payment_hold_resolved).short,
+    /CNY 50\.00 未通过审核/,
+  );
+});
 
 function renderSample<T extends NotificationTemplate>(template: T, locale: Locale) {
   return renderTemplate(template, locale, SAMPLE_VARS[template]);
@@ -79,6 +91,9 @@ describe('templates', () => {
             name === 'reason' ||
             name === 'step' ||
             name === 'status' ||
+            // issue 5: translated labels, and amounts shown formatted (checked above)
+            name === 'action' ||
+            name === 'outcome' ||
             name === 'amountMinor' ||
             name === 'currency'
           )

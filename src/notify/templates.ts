@@ -14,7 +14,7 @@
  * the outbox keeps them only until the message has gone out (see delivery-worker.ts).
  */
 import type { Locale, NotificationTemplate } from '../identity/index.ts';
-import { assert } from '../shared/index.ts';
+import { assert, formatMinorAsDecimal, isCurrency } from '../shared/index.ts';
 
 /** Required and optional variable names of each template. */
 export const TEMPLATE_VARS = {
@@ -30,6 +30,10 @@ export const TEMPLATE_VARS = {
   claim_update: { required: ['status', 'claim', 'time'], optional: [] },
   payment_sent: { required: ['amountMinor', 'currency', 'counterparty', 'time'], optional: [] },
   payment_received: { required: ['amountMinor', 'currency', 'counterparty', 'time'], optional: [] },
+  risk_challenge: { required: ['action', 'time'], optional: [] },
+  risk_declined: { required: ['action', 'time'], optional: [] },
+  payment_held: { required: ['amountMinor', 'currency', 'until'], optional: [] },
+  payment_hold_resolved: { required: ['amountMinor', 'currency', 'outcome'], optional: [] },
 } as const satisfies Record<
   NotificationTemplate,
   { required: readonly string[]; optional: readonly string[] }
@@ -61,6 +65,8 @@ const VAR_FORMATS: Readonly<Record<string, RegExp>> = {
   cancelUrl: /^https?:\/\/[^\s]+$/,
   amountMinor: /^(0|[1-9][0-9]{0,17})$/,
   currency: /^[A-Z]{3}$/,
+  action: /^[a-z_]{1,40}$/,
+  outcome: /^(approved|rejected|expired)$/,
 };
 
 export interface RenderedTemplate {
@@ -305,6 +311,37 @@ const CLAIM_STATUSES: Labels = {
 /** A known value's label; an unknown one is shown as is (a new value must not stop a notice). */
 function label(labels: Labels, locale: Locale, value: string): string {
   return labels[value]?.[locale] ?? value;
+}
+
+/** What the risk engine stopped or challenged (the `action` variable; issue 5). */
+const RISK_ACTIONS: Labels = {
+  payment: { 'zh-CN': '一笔付款', en: 'a payment' },
+  transfer: { 'zh-CN': '一笔转账', en: 'a transfer' },
+  withdrawal: { 'zh-CN': '一笔提现', en: 'a withdrawal' },
+  sign_in: { 'zh-CN': '一次登录', en: 'a sign-in' },
+  security_change: { 'zh-CN': '一项安全设置变更', en: 'a security change' },
+};
+
+const HOLD_OUTCOMES: Labels = {
+  approved: { 'zh-CN': '已通过审核，款项已付出', en: 'was approved and the money has been paid' },
+  rejected: {
+    'zh-CN': '未通过审核，款项已退回您的余额',
+    en: 'was declined and the money is back in your balance',
+  },
+  expired: {
+    'zh-CN': '审核超时，款项已退回您的余额',
+    en: 'was not reviewed in time and the money is back in your balance',
+  },
+};
+
+/** "CNY 1,234.50": the amount of a money variable pair, exactly (bigint minor units). */
+function amountText(vars: Readonly<Record<string, string>>): string {
+  const currency = vars.currency ?? '';
+  const minor = vars.amountMinor ?? '0';
+  if (!isCurrency(currency)) return `${currency} ${minor}`;
+  const [whole = '0', fraction] = formatMinorAsDecimal(BigInt(minor), currency).split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${currency} ${fraction === undefined ? grouped : `${grouped}.${fraction}`}`;
 }
 
 type Vars = Readonly<Record<string, string>>;
@@ -558,6 +595,85 @@ const TEXTS: { readonly [T in NotificationTemplate]: Readonly<Record<Locale, Tex
         'Your Rampart account received a transfer:\n\n' +
         `    Amount: ${amountOf('en', x)}\n    From:   ${v(x, 'counterparty')}\n    Time:   ${formatTime('en', v(x, 'time'))}\n\n` +
         'If someone says it was a mistake and asks for it back, refund it through Rampart, never to another account they name.',
+    },
+  },
+  risk_challenge: {
+    'zh-CN': {
+      subject: () => 'Rampart 安全验证提醒',
+      short: (x) =>
+        `${formatTime('zh-CN', v(x, 'time'))} 您的账户发起的${label(RISK_ACTIONS, 'zh-CN', v(x, 'action'))}需要额外验证：请输入支付密码并完成短信验证码或通行密钥验证。如非本人操作，请勿验证，并立即修改密码、冻结账户。`,
+      email: (x) =>
+        `您的账户发起的${label(RISK_ACTIONS, 'zh-CN', v(x, 'action'))}触发了安全验证。\n\n` +
+        `    时间：${formatTime('zh-CN', v(x, 'time'))}\n\n` +
+        '如果是您本人：请按页面提示输入支付密码，并完成短信验证码或通行密钥验证。\n' +
+        '如果不是您本人：请勿完成验证，立即登录修改登录密码和支付密码，并在“账户安全”中冻结账户。',
+    },
+    en: {
+      subject: () => 'Rampart: please confirm it is you',
+      short: (x) =>
+        `${label(RISK_ACTIONS, 'en', v(x, 'action'))} from your account at ${formatTime('en', v(x, 'time'))} needs an extra check: your payment password plus an SMS code or passkey. Not you? Don't confirm; change your passwords and freeze your account.`,
+      email: (x) =>
+        `${label(RISK_ACTIONS, 'en', v(x, 'action'))} from your Rampart account needs an extra check.\n\n` +
+        `    Time: ${formatTime('en', v(x, 'time'))}\n\n` +
+        'If it was you: enter your payment password and then an SMS code or your passkey, as the page asks.\n' +
+        "If it wasn't: do not confirm. Sign in, change your login and payment passwords and freeze your account under Security.",
+    },
+  },
+  risk_declined: {
+    'zh-CN': {
+      subject: () => 'Rampart 已拦截一项操作',
+      short: (x) =>
+        `${formatTime('zh-CN', v(x, 'time'))} 您账户的${label(RISK_ACTIONS, 'zh-CN', v(x, 'action'))}因存在风险已被拦截，资金未发生变动。如非本人操作，请立即修改密码；如是本人，请联系客服。`,
+      email: (x) =>
+        `为保护您的资金安全，您账户的${label(RISK_ACTIONS, 'zh-CN', v(x, 'action'))}已被风险控制拦截，资金没有发生变动。\n\n` +
+        `    时间：${formatTime('zh-CN', v(x, 'time'))}\n\n` +
+        '如果是您本人的操作，请联系客服核实后再试。\n如果不是您本人，请立即修改登录密码和支付密码，并冻结账户。',
+    },
+    en: {
+      subject: () => 'Rampart stopped an action on your account',
+      short: (x) =>
+        `${label(RISK_ACTIONS, 'en', v(x, 'action'))} at ${formatTime('en', v(x, 'time'))} was stopped by our risk checks; no money moved. Not you? Change your passwords now. You? Contact support.`,
+      email: (x) =>
+        `To protect your money, ${label(RISK_ACTIONS, 'en', v(x, 'action'))} on your Rampart account was stopped by our risk checks. No money moved.\n\n` +
+        `    Time: ${formatTime('en', v(x, 'time'))}\n\n` +
+        'If it was you, contact customer support to verify it and try again.\n' +
+        "If it wasn't, change your login and payment passwords now and freeze your account.",
+    },
+  },
+  payment_held: {
+    'zh-CN': {
+      subject: () => 'Rampart 付款安全审核中',
+      short: (x) =>
+        `您的付款 ${amountText(x)} 正在安全审核，资金已暂时冻结，最晚于${formatTime('zh-CN', v(x, 'until'))}前处理完毕。凡自称客服、公检法要求转账的都是诈骗，如遇此情况请在“举报”页面报告。`,
+      email: (x) =>
+        `您的一笔付款（${amountText(x)}）需要人工安全审核，资金已暂时冻结在您的账户中，尚未付给收款方。\n\n` +
+        `    最晚处理时间：${formatTime('zh-CN', v(x, 'until'))}（超时未处理将自动退回余额）\n\n` +
+        '审核结果会另行通知您。任何自称客服、公检法、“安全账户”要求您转账的都是诈骗；如遇此情况，请在 Rampart 的“举报”页面报告，我们会拒绝这笔付款。',
+    },
+    en: {
+      subject: () => 'Your Rampart payment is held for a security review',
+      short: (x) =>
+        `Your payment of ${amountText(x)} is held for a security review until ${formatTime('en', v(x, 'until'))} at the latest. Anyone claiming to be support or police who asks you to pay is a scammer: report it on the Report page.`,
+      email: (x) =>
+        `Your payment of ${amountText(x)} needs a security review. The money is held in your account and has not reached the payee.\n\n` +
+        `    Decided by: ${formatTime('en', v(x, 'until'))} (if not reviewed by then, it returns to your balance)\n\n` +
+        'We will tell you the result. Anyone claiming to be customer support, the police or a "safe account" who asks you to move money is a scammer; if that happened, report it on the Report page and we will decline the payment.',
+    },
+  },
+  payment_hold_resolved: {
+    'zh-CN': {
+      subject: () => 'Rampart 付款审核结果',
+      short: (x) => `您的付款 ${amountText(x)} ${label(HOLD_OUTCOMES, 'zh-CN', v(x, 'outcome'))}。`,
+      email: (x) =>
+        `您的付款（${amountText(x)}）${label(HOLD_OUTCOMES, 'zh-CN', v(x, 'outcome'))}。\n\n` +
+        '如有疑问，请联系客服。如果有人要求您重新付款，请先核实对方身份。',
+    },
+    en: {
+      subject: () => 'Your held Rampart payment was reviewed',
+      short: (x) => `Your payment of ${amountText(x)} ${label(HOLD_OUTCOMES, 'en', v(x, 'outcome'))}.`,
+      email: (x) =>
+        `Your payment of ${amountText(x)} ${label(HOLD_OUTCOMES, 'en', v(x, 'outcome'))}.\n\n` +
+        'Questions? Contact customer support. If someone asks you to pay again, verify who they are first.',
     },
   },
 };

@@ -13,6 +13,8 @@ export const PAYMENT_AUDIT_TYPES = [
   'confirm_refused',
   'limits_changed',
   'password_free_changed',
+  'intent_held',
+  'hold_resolved',
 ] as const;
 export type PaymentAuditType = (typeof PAYMENT_AUDIT_TYPES)[number];
 

@@ -17,7 +17,7 @@
  *    and the transaction rolls back. Each refusal is audited afterwards.
  */
 import { sql, type Transaction } from 'kysely';
-import { IDENTITY_ERRORS, type Located } from '../identity/index.ts';
+import { IDENTITY_ERRORS, type Located, noticeToAllChannels } from '../identity/index.ts';
 import { rejectionError } from '../ledger/index.ts';
 import { assert, COMMON_ERRORS, DomainError } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
@@ -34,6 +34,7 @@ import {
   toIntentView,
 } from './intents.ts';
 import { noticePaymentMade } from './payment-receipts.ts';
+import { REVIEW_HOLD_LEDGER_GRACE_MS, reviewHoldTransferId } from './review.ts';
 import {
   checkLimits,
   passwordFreeVerdict,
@@ -56,10 +57,17 @@ export interface ConfirmPaymentIntentInput {
   readonly sessionId?: string | undefined;
   /** Issue 9: the payer ticked "I have read the warning" for an intent that carries one. */
   readonly warningAcknowledged?: boolean | undefined;
+  /** A challenged payment (issue 5): the SMS code sent for this intent, with the payment password. */
+  readonly smsCode?: string | undefined;
   readonly origin: Located;
 }
 
-type ConfirmedBy = 'none' | 'payment_password' | 'passkey';
+type ConfirmedBy =
+  | 'none'
+  | 'payment_password'
+  | 'passkey'
+  | 'payment_password_and_sms'
+  | 'payment_password_and_passkey';
 
 /** Postgres errors after which the whole confirmation transaction is simply tried again. */
 const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
@@ -80,8 +88,11 @@ export async function confirmPaymentIntent(
   const nowMs = clock.nowMs();
   const intent = await loadPayerIntent(db, input);
   if (!intent) throw new DomainError(PAYMENT_ERRORS.INTENT_NOT_FOUND);
-  // Confirming a payment that went through answers its receipt again: never a second posting.
-  if (intent.status === 'succeeded') return receipt(ctx, intent, nowMs);
+  // Confirming a payment that went through (or into review) answers its receipt again: never a
+  // second posting or hold.
+  if (intent.status === 'succeeded' || intent.status === 'in_review' || intent.status === 'declined') {
+    return receipt(ctx, intent, nowMs);
+  }
 
   try {
     await refuseIfExpired(ctx, intent, nowMs);
@@ -169,6 +180,16 @@ async function checkConfirmation(
   intent: IntentRow,
   input: ConfirmPaymentIntentInput,
 ): Promise<ConfirmedBy> {
+  if (intent.confirmation === 'payment_password_and_second_factor')
+    return checkStepUpConfirmation(ctx, intent, input);
+  // Both at once is for a challenged payment only; elsewhere it is a client mistake.
+  if (input.paymentPassword !== undefined && input.passkey) {
+    throw new DomainError(
+      COMMON_ERRORS.VALIDATION_FAILED,
+      undefined,
+      'give the payment password or a passkey, not both',
+    );
+  }
   if (input.passkey) {
     await ctx.factors.verifyPasskey({
       ceremonyId: input.passkey.ceremonyId,
@@ -194,6 +215,40 @@ async function checkConfirmation(
   return 'none';
 }
 
+/** The risk engine challenged this payment: the payment password, then an SMS code bound to
+ *  this intent or a passkey assertion bound to its amount and payee. */
+async function checkStepUpConfirmation(
+  ctx: PaymentsContext,
+  intent: IntentRow,
+  input: ConfirmPaymentIntentInput,
+): Promise<ConfirmedBy> {
+  if (input.paymentPassword === undefined || (!input.passkey && input.smsCode === undefined)) {
+    throw new DomainError(PAYMENT_ERRORS.CONFIRMATION_REQUIRED, { confirmation: intent.confirmation });
+  }
+  await ctx.identity.security.verifyPaymentPassword(input.payerId, input.paymentPassword, input.origin);
+  if (input.passkey) {
+    await ctx.factors.verifyPasskey({
+      ceremonyId: input.passkey.ceremonyId,
+      response: input.passkey.response,
+      expectedUserId: input.payerId,
+      purpose: 'payment',
+      subjectId: paymentPasskeySubject({
+        id: intent.id,
+        amountMinor: intent.amount_minor,
+        currency: currencyOf(intent),
+        payeeAccountId: intent.payee_account_id,
+      }),
+    });
+    return 'payment_password_and_passkey';
+  }
+  await ctx.identity.security.verifyPaymentCode({
+    userId: input.payerId,
+    subjectId: intent.id,
+    code: input.smsCode ?? '',
+  });
+  return 'payment_password_and_sms';
+}
+
 async function postPayment(
   ctx: PaymentsContext,
   trx: Transaction<Database>,
@@ -213,7 +268,8 @@ async function postPayment(
     .forUpdate()
     .executeTakeFirstOrThrow();
   // A concurrent confirmation committed first: its receipt is this one's answer.
-  if (intent.status === 'succeeded') return intent;
+  if (intent.status === 'succeeded' || intent.status === 'in_review' || intent.status === 'declined')
+    return intent;
   if (intent.status !== 'awaiting_confirmation' || nowMs >= intent.expires_at.getTime()) {
     throw new DomainError(PAYMENT_ERRORS.INTENT_EXPIRED);
   }
@@ -262,11 +318,16 @@ async function postPayment(
   }
 
   const transferId = paymentTransferId(intent.id);
+  // Issue 5: a payment the risk engine sent to review is held, not posted, until an operator
+  // decides or the review deadline passes.
+  const inReview = intent.risk_decision === 'review';
+  const reviewDeadlineMs = nowMs + ctx.reviewDeadlineMs;
   const [result] = await ctx.ledger.createTransfersInTransaction(trx, [
     {
-      id: transferId,
-      kind: 'posted',
+      id: inReview ? reviewHoldTransferId(intent.id) : transferId,
+      kind: inReview ? 'pending' : 'posted',
       code: intent.payee_kind === 'user' ? 'p2p' : 'merchant_pay',
+      ...(inReview ? { timeoutMs: ctx.reviewDeadlineMs + REVIEW_HOLD_LEDGER_GRACE_MS } : {}),
       legs: [
         {
           debitAccountId: intent.payer_account_id,
@@ -292,6 +353,15 @@ async function postPayment(
     amountMinor: intent.amount_minor,
     passwordFree: input.confirmedBy === 'none',
   });
+  if (inReview)
+    return holdForReview(ctx, trx, {
+      intent,
+      confirmedBy: input.confirmedBy,
+      input: input.input,
+      nowMs,
+      reviewDeadlineMs,
+      day,
+    });
   const updated = await trx
     .updateTable('payment_intents')
     .set({
@@ -322,6 +392,71 @@ async function postPayment(
     },
   });
   await noticePaymentMade(trx, ctx, { intent: updated, nowMs });
+  return updated;
+}
+
+async function holdForReview(
+  ctx: PaymentsContext,
+  trx: Transaction<Database>,
+  input: {
+    intent: IntentRow;
+    confirmedBy: ConfirmedBy;
+    input: ConfirmPaymentIntentInput;
+    nowMs: number;
+    reviewDeadlineMs: number;
+    day: string;
+  },
+): Promise<IntentRow> {
+  const { intent, nowMs } = input;
+  const currency = currencyOf(intent);
+  const holdId = reviewHoldTransferId(intent.id);
+  const updated = await trx
+    .updateTable('payment_intents')
+    .set({
+      status: 'in_review',
+      hold_transfer_id: holdId,
+      review_deadline_at: new Date(input.reviewDeadlineMs),
+      confirmed_by: input.confirmedBy,
+    })
+    .where('id', '=', intent.id)
+    .where('status', '=', 'awaiting_confirmation')
+    .returningAll()
+    .executeTakeFirst();
+  assert(updated, 'the locked awaiting intent is updated');
+  await ctx.reviewQueue.held(trx, {
+    intentId: intent.id,
+    payerId: intent.payer_id,
+    payeeKey:
+      intent.payee_kind === 'user' ? `user:${intent.payee_user_id}` : `merchant:${intent.payee_merchant_id}`,
+    amount: { amountMinor: intent.amount_minor, currency },
+    reasons: intent.risk_reasons,
+    riskEventId: intent.risk_event_id,
+    deadlineAt: new Date(input.reviewDeadlineMs),
+  });
+  await noticeToAllChannels(trx, ctx, {
+    userId: intent.payer_id,
+    template: 'payment_held',
+    vars: {
+      amountMinor: intent.amount_minor.toString(),
+      currency,
+      until: new Date(input.reviewDeadlineMs).toISOString(),
+    },
+  });
+  await recordPaymentAudit(trx, nowMs, {
+    userId: intent.payer_id,
+    intentId: intent.id,
+    type: 'intent_held',
+    ip: input.input.origin.ip,
+    details: {
+      holdTransferId: holdId,
+      confirmedBy: input.confirmedBy,
+      amountMinor: intent.amount_minor.toString(),
+      currency,
+      channel: intent.channel,
+      day: input.day,
+      reviewDeadlineAt: new Date(input.reviewDeadlineMs).toISOString(),
+    },
+  });
   return updated;
 }
 

@@ -6,6 +6,7 @@ import type { Clock } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import type { Wallet } from '../wallet/index.ts';
 import type { CreditLinePort, PaymentGuard } from './ports.ts';
+import type { PaymentReviewQueue } from './review.ts';
 import type { RiskHook } from './risk-hook.ts';
 
 export interface PaymentsDeps {
@@ -14,7 +15,13 @@ export interface PaymentsDeps {
   readonly ledger: Pick<Ledger, 'createTransfersInTransaction'>;
   readonly wallet: Pick<Wallet, 'openWallet'>;
   readonly identity: Pick<Identity, 'findUserByPhone'> & {
-    readonly security: Pick<Identity['security'], 'verifyPaymentPassword'>;
+    readonly security: Pick<
+      Identity['security'],
+      'verifyPaymentPassword' | 'sendPaymentCode' | 'verifyPaymentCode'
+    >;
+    /** Issue 5: whether the payer's device is known (a risk fact); freezing on the strongest signals. */
+    readonly devices: Pick<Identity['devices'], 'isKnown'>;
+    readonly alerts: Pick<Identity['alerts'], 'freeze'>;
   };
   /** Passkeys confirm payments with purpose 'payment' and a subject naming the payment. */
   readonly factors: Pick<SecondFactorChecks, 'passkeyCount' | 'passkeyOptions' | 'verifyPasskey'>;
@@ -25,6 +32,9 @@ export interface PaymentsDeps {
   readonly creditLine?: CreditLinePort | undefined;
   /** The security lock; without it no lock applies. */
   readonly guard?: PaymentGuard | undefined;
+  /** Issue 5: where payments held for review are queued for operators, and how long they wait. */
+  readonly reviewQueue: PaymentReviewQueue;
+  readonly reviewDeadlineMs: number;
 }
 
 export type PaymentsContext = PaymentsDeps;

@@ -7,7 +7,14 @@
  * `clientRequestId` makes this idempotent per payer: the same id with the same request answers
  * the same intent; with a different request it is refused.
  */
-import { IDENTITY_ERRORS, type Located, maskPhone, normalizePhone } from '../identity/index.ts';
+import {
+  IDENTITY_ERRORS,
+  type Located,
+  maskPhone,
+  normalizePhone,
+  noticeToAllChannels,
+} from '../identity/index.ts';
+import { balanceOf } from '../ledger/index.ts';
 import { assert, DomainError, type Money, newId } from '../shared/index.ts';
 import { allowanceLeftTodayOf } from './allowance.ts';
 import { recordPaymentAudit } from './audit.ts';
@@ -25,6 +32,7 @@ import { maskName } from './mask-name.ts';
 import { enforcePayeeLookupBudget } from './payee-lookup-budget.ts';
 import {
   allowanceLeftToday,
+  type Confirmation,
   checkLimits,
   passwordFreeVerdict,
   paymentDayOf,
@@ -144,6 +152,8 @@ async function createNew(
     amount: input.amount,
     channel: input.channel,
     firstTimePayee: !paidBefore,
+    balanceMinor: balanceOf(payerAccount).availableMinor,
+    knownDevice: await ctx.identity.devices.isKnown(input.payerId, input.origin.deviceKey),
     origin: {
       ip: input.origin.ip,
       deviceKey: input.origin.deviceKey,
@@ -151,23 +161,41 @@ async function createNew(
     },
     nowMs,
   });
-  if (risk.decision === 'deny' || risk.decision === 'review') {
-    await recordPaymentAudit(db, nowMs, {
-      userId: input.payerId,
-      type: 'intent_refused',
-      ip: input.origin.ip,
-      details: {
-        code: PAYMENT_ERRORS.PAYMENT_DECLINED.code,
-        payeeKind: payee.kind,
-        payeeAccountId: payee.accountId,
-        amountMinor: input.amount.amountMinor.toString(),
-        currency: input.amount.currency,
-        channel: input.channel,
-        clientRequestId: input.clientRequestId,
-        riskDecision: risk.decision,
-        riskLevel: risk.level,
-        riskReasons: risk.reasons,
-      },
+  if (risk.decision === 'deny') {
+    // Refused, audited with the reasons (never shown to the payer), and the payer told at once on
+    // every channel; on the strongest signals the account is frozen in the same transaction.
+    await db.transaction().execute(async (trx) => {
+      await recordPaymentAudit(trx, nowMs, {
+        userId: input.payerId,
+        type: 'intent_refused',
+        ip: input.origin.ip,
+        details: {
+          code: PAYMENT_ERRORS.PAYMENT_DECLINED.code,
+          payeeKind: payee.kind,
+          payeeAccountId: payee.accountId,
+          amountMinor: input.amount.amountMinor.toString(),
+          currency: input.amount.currency,
+          channel: input.channel,
+          clientRequestId: input.clientRequestId,
+          riskDecision: risk.decision,
+          riskLevel: risk.level,
+          riskReasons: risk.reasons,
+          riskEventId: risk.eventId ?? null,
+          frozen: risk.freeze === true,
+        },
+      });
+      await noticeToAllChannels(trx, ctx, {
+        userId: input.payerId,
+        template: 'risk_declined',
+        vars: { action: payee.kind === 'user' ? 'transfer' : 'payment', time: new Date(nowMs).toISOString() },
+      });
+      if (risk.freeze) {
+        await ctx.identity.alerts.freeze(trx, {
+          userId: input.payerId,
+          reason: 'risk',
+          origin: input.origin,
+        });
+      }
     });
     throw new DomainError(PAYMENT_ERRORS.PAYMENT_DECLINED);
   }
@@ -190,10 +218,14 @@ async function createNew(
     risk,
   });
   const passwordFree = verdict.applies && !lock.secondFactorRequired;
-  const confirmation = requiredConfirmation({
-    passwordFree,
-    hasPasskey: !passwordFree && (await ctx.factors.passkeyCount(input.payerId)) > 0,
-  });
+  // A challenged payment needs the payment password plus an SMS code or a passkey (issue 5).
+  const confirmation: Confirmation =
+    risk.decision === 'challenge'
+      ? 'payment_password_and_second_factor'
+      : requiredConfirmation({
+          passwordFree,
+          hasPasskey: !passwordFree && (await ctx.factors.passkeyCount(input.payerId)) > 0,
+        });
 
   // Issue 9 point 3: the moment of risk is a first payment to someone, large or flagged.
   const fraudWarning =
@@ -224,6 +256,7 @@ async function createNew(
         risk_level: risk.level,
         risk_reasons: JSON.stringify(risk.reasons),
         fraud_warning: fraudWarning,
+        risk_event_id: risk.eventId ?? null,
         status: 'awaiting_confirmation',
         created_at: new Date(nowMs),
         expires_at: new Date(nowMs + INTENT_TTL_MS),
@@ -251,6 +284,13 @@ async function createNew(
         fraudWarning,
       },
     });
+    if (risk.decision === 'challenge') {
+      await noticeToAllChannels(trx, ctx, {
+        userId: input.payerId,
+        template: 'risk_challenge',
+        vars: { action: payee.kind === 'user' ? 'transfer' : 'payment', time: new Date(nowMs).toISOString() },
+      });
+    }
     return row;
   });
   if (!inserted) {

@@ -68,6 +68,21 @@ export const PAYMENT_ERRORS = defineErrors({
     message: 'A limit cannot be set above the platform maximum.',
     status: 422,
   },
+  HOLD_NOT_FOUND: {
+    code: 'hold_not_found',
+    message: 'No payment held for review with this id.',
+    status: 404,
+  },
+  HOLD_ALREADY_RESOLVED: {
+    code: 'hold_already_resolved',
+    message: 'This held payment was already approved, rejected or expired.',
+    status: 409,
+  },
+  SECOND_FACTOR_NOT_NEEDED: {
+    code: 'second_factor_not_needed',
+    message: 'This payment does not need an SMS code.',
+    status: 409,
+  },
   INVALID_LIMITS: {
     code: 'invalid_limits',
     message: 'The per-payment amount cannot be larger than the daily amount.',

@@ -8,7 +8,9 @@ import type { Confirmation } from './rules.ts';
 
 export type IntentRow = Selectable<Database['payment_intents']>;
 
-export type IntentStatus = 'awaiting_confirmation' | 'succeeded' | 'expired';
+/** in_review: held (a pending ledger transfer) until an operator approves or rejects, or the
+ *  review deadline passes; declined: rejected or expired in review, the hold voided (issue 5). */
+export type IntentStatus = 'awaiting_confirmation' | 'succeeded' | 'expired' | 'in_review' | 'declined';
 
 export type PayeeView =
   | { readonly kind: 'user'; readonly maskedName: string; readonly maskedPhone: string }

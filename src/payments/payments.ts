@@ -2,7 +2,7 @@
  * The payments module's public surface, built by `createPayments`; no module-level state.
  * docs/payments.md describes the design and the API.
  */
-import type { Located } from '../identity/index.ts';
+import type { Executor, Locale, Located } from '../identity/index.ts';
 import type { Money } from '../shared/index.ts';
 import { confirmPaymentIntent } from './confirm-payment-intent.ts';
 import type { PaymentChannel } from './constants.ts';
@@ -11,6 +11,13 @@ import { createPaymentIntent, type PayeeInput } from './create-payment-intent.ts
 import { getPasswordFree } from './get-password-free.ts';
 import { getPaymentIntent } from './get-payment-intent.ts';
 import { getPaymentLimits } from './get-payment-limits.ts';
+import {
+  type HoldResolution,
+  overdueReviews,
+  type ResolvedHold,
+  resolveHeldPayment,
+} from './resolve-held-payment.ts';
+import { sendPaymentCode } from './send-payment-code.ts';
 import { setPasswordFree } from './set-password-free.ts';
 import { setPaymentLimits } from './set-payment-limits.ts';
 import { startPasskeyConfirmation } from './start-passkey-confirmation.ts';
@@ -45,8 +52,24 @@ export function createPayments(deps: PaymentsDeps) {
       /** The confirming session: the security lock accepts its fresh second-factor step-up. */
       sessionId?: string | undefined;
       warningAcknowledged?: boolean | undefined;
+      smsCode?: string | undefined;
       origin: Located;
     }) => confirmPaymentIntent(ctx, input),
+
+    /** Issue 5: the SMS code of a challenged payment. */
+    sendPaymentCode: (input: { payerId: string; intentId: string; locale: Locale }) =>
+      sendPaymentCode(ctx, input),
+
+    /** Issue 5: an operator's decision on a held payment, or its deadline. */
+    resolveHold: (input: {
+      intentId: string;
+      outcome: HoldResolution;
+      actor: string;
+      onResolved?: (trx: Executor, resolved: ResolvedHold) => Promise<void>;
+    }) => resolveHeldPayment(ctx, input),
+
+    /** Held payments past their review deadline (a bounded batch). */
+    overdueReviews: () => overdueReviews(ctx),
 
     getLimits: (userId: string) => getPaymentLimits(ctx, userId),
 

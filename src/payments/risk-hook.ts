@@ -20,6 +20,10 @@ export interface RiskAssessment {
   readonly level: RiskLevel;
   /** Why, as stable snake_case codes (recorded, never shown to the payer). */
   readonly reasons: readonly string[];
+  /** The risk engine's id of the assessed event (issue 5): kept on the intent, labelled later. */
+  readonly eventId?: string | undefined;
+  /** Strongest signals (decision deny): freeze the payer's account too. */
+  readonly freeze?: boolean | undefined;
 }
 
 export interface PaymentRiskInput {
@@ -32,6 +36,10 @@ export interface PaymentRiskInput {
   readonly channel: PaymentChannel;
   /** The payer has never paid this payee before. */
   readonly firstTimePayee: boolean;
+  /** What the payer may spend now, before this payment (the share moved: draining). */
+  readonly balanceMinor?: bigint | undefined;
+  /** The payer signed in on this device before (identity's device list). */
+  readonly knownDevice?: boolean | undefined;
   readonly origin: {
     readonly ip: string;
     readonly deviceKey: string | undefined;

@@ -6,7 +6,13 @@
 import { PASSWORD_FREE_CEILING_MINOR, PAYMENT_DAY_UTC_OFFSET_MS } from './constants.ts';
 import type { RiskAssessment } from './risk-hook.ts';
 
-export type Confirmation = 'none' | 'payment_password' | 'passkey_or_payment_password';
+/** `payment_password_and_second_factor`: the risk engine challenged the payment (issue 5): the
+ *  payment password plus an SMS code or a passkey. */
+export type Confirmation =
+  | 'none'
+  | 'payment_password'
+  | 'passkey_or_payment_password'
+  | 'payment_password_and_second_factor';
 
 export interface ChannelLimits {
   readonly perPaymentMinor: bigint;

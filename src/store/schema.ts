@@ -275,12 +275,9 @@ export interface PaymentIntentsTable {
   amount_minor: bigint;
   currency: string;
   note: string | null;
-  confirmation: 'none' | 'payment_password' | 'passkey_or_payment_password';
   risk_decision: 'allow' | 'challenge' | 'review' | 'deny';
   risk_level: 'low' | 'medium' | 'high';
   risk_reasons: ColumnType<string[], string | undefined, string>;
-  status: 'awaiting_confirmation' | 'succeeded' | 'expired';
-  confirmed_by: Nullable<'none' | 'payment_password' | 'passkey'>;
   transfer_id: Nullable<string>;
   created_at: Timestamp;
   expires_at: Timestamp;
@@ -288,6 +285,19 @@ export interface PaymentIntentsTable {
   /** 0012: the payer must acknowledge an anti-fraud warning before confirming. */
   fraud_warning: ColumnType<boolean, boolean | undefined, boolean>;
   warning_acknowledged_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  confirmation:
+    | 'none'
+    | 'payment_password'
+    | 'passkey_or_payment_password'
+    | 'payment_password_and_second_factor';
+  status: 'awaiting_confirmation' | 'succeeded' | 'expired' | 'in_review' | 'declined';
+  confirmed_by: Nullable<
+    'none' | 'payment_password' | 'passkey' | 'payment_password_and_sms' | 'payment_password_and_passkey'
+  >;
+  /** Issue 5: the pending ledger transfer of a payment held for review, and its deadline. */
+  hold_transfer_id: Defaulted<string | null>;
+  review_deadline_at: Defaulted<Date | null>;
+  risk_event_id: Defaulted<string | null>;
 }
 
 export interface PaymentLimitsTable {
@@ -782,6 +792,75 @@ export interface AgreementAuditTable {
   created_at: Timestamp;
 }
 
+export interface RiskDecisionsTable {
+  event_id: string;
+  kind: string;
+  user_id: string | null;
+  event: ColumnType<unknown, string, string>;
+  decision: 'allow' | 'challenge' | 'review' | 'deny';
+  freeze_account: Defaulted<boolean>;
+  outcome: 'decided' | 'engine_error' | 'malformed_event';
+  score: number | null;
+  reasons: ColumnType<string[], string, string>;
+  feature_values: ColumnType<Record<string, number>, string, string>;
+  rule_hits: ColumnType<unknown[], string, string>;
+  model_version: string | null;
+  rule_set_version: number | null;
+  latency_us: number;
+  label_fraud: Defaulted<boolean | null>;
+  labelled_at: Defaulted<Date | null>;
+  created_at: Timestamp;
+}
+
+export interface RiskRuleSetsTable {
+  version: Generated<number>;
+  body: ColumnType<unknown, string, string>;
+  note: string | null;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface RiskListsTable {
+  id: Generated<bigint>;
+  list: 'allow' | 'block';
+  subject: 'user' | 'device' | 'ip' | 'payee';
+  value: string;
+  reason: string;
+  created_by: string;
+  created_at: Timestamp;
+  removed_at: Defaulted<Date | null>;
+}
+
+export interface RiskCasesTable {
+  id: string;
+  kind: 'payment_hold' | 'user_report' | 'alert';
+  status: 'open' | 'closed';
+  user_id: string | null;
+  reporter_id: Defaulted<string | null>;
+  event_id: Defaulted<string | null>;
+  intent_id: Defaulted<string | null>;
+  transfer_id: Defaulted<string | null>;
+  payee_key: Defaulted<string | null>;
+  reason: string;
+  note: Defaulted<string | null>;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  assignee: Defaulted<string | null>;
+  resolution: Defaulted<'approved' | 'rejected' | 'expired' | 'fraud' | 'not_fraud' | null>;
+  deadline_at: Defaulted<Date | null>;
+  created_at: Timestamp;
+  closed_at: Defaulted<Date | null>;
+}
+
+export interface RiskCaseActionsTable {
+  id: Generated<bigint>;
+  case_id: string;
+  action: string;
+  actor: string;
+  note: string | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, never>;
+  created_at: Timestamp;
+}
+
 export interface Database {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -845,6 +924,11 @@ export interface Database {
   gateway_pay_codes: GatewayPayCodesTable;
   gateway_v3_nonces: GatewayV3NoncesTable;
   agreement_audit: AgreementAuditTable;
+  risk_decisions: RiskDecisionsTable;
+  risk_rule_sets: RiskRuleSetsTable;
+  risk_lists: RiskListsTable;
+  risk_cases: RiskCasesTable;
+  risk_case_actions: RiskCaseActionsTable;
 }
 
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;

@@ -15,6 +15,7 @@ import * as paymentsMigration from './migrations/0004-payments.ts';
 import * as fundingMigration from './migrations/0005-funding.ts';
 import * as creditLockMigration from './migrations/0006-credit-lock.ts';
 import * as agreementsFamilyMigration from './migrations/0007-agreements-family.ts';
+import * as riskMigration from './migrations/0008-risk.ts';
 import * as openApiMigration from './migrations/0010-open-api.ts';
 import * as recoveryMigration from './migrations/0011-recovery.ts';
 import * as messagesMigration from './migrations/0012-messages.ts';
@@ -166,6 +167,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-recovery': recoveryMigration,
   '0012-messages': messagesMigration,
   '0010-open-api': openApiMigration,
+  '0008-risk': riskMigration,
 };
 
 class InCodeMigrations implements MigrationProvider {

@@ -17,8 +17,17 @@ import {
 import type { WireMoney } from './money.ts';
 import { parseAmountMinor } from './money.ts';
 
-export type Confirmation = 'none' | 'payment_password' | 'passkey_or_payment_password';
-const CONFIRMATIONS: readonly Confirmation[] = ['none', 'payment_password', 'passkey_or_payment_password'];
+export type Confirmation =
+  | 'none'
+  | 'payment_password'
+  | 'passkey_or_payment_password'
+  | 'payment_password_and_second_factor';
+const CONFIRMATIONS: readonly Confirmation[] = [
+  'none',
+  'payment_password',
+  'passkey_or_payment_password',
+  'payment_password_and_second_factor',
+];
 
 export type IntentPayee =
   | { readonly kind: 'user'; readonly maskedName: string; readonly maskedPhone: string }
@@ -172,6 +181,11 @@ export async function paymentPasskeyOptions(
 
 export type PaymentConfirmation =
   | { readonly paymentPassword: string }
+  | { readonly paymentPassword: string; readonly smsCode: string }
+  | {
+      readonly paymentPassword: string;
+      readonly passkey: { readonly ceremonyId: string; readonly response: unknown };
+    }
   | { readonly passkey: { readonly ceremonyId: string; readonly response: unknown } }
   | Record<string, never>;
 

@@ -10,6 +10,7 @@ import { gatewayMessages } from './messages/gateway.ts';
 import { messagesMessages } from './messages/messages.ts';
 import { protectionMessages } from './messages/protection.ts';
 import { recoveryMessages } from './messages/recovery.ts';
+import { riskMessages } from './messages/risk.ts';
 
 const coreEn = {
   'app.name': 'Rampart',
@@ -563,6 +564,7 @@ const en = {
   ...recoveryMessages.en,
   ...messagesMessages.en,
   ...gatewayMessages.en,
+  ...riskMessages.en,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1109,6 +1111,7 @@ const zhCN: Messages = {
   ...recoveryMessages.zhCN,
   ...messagesMessages.zhCN,
   ...gatewayMessages.zhCN,
+  ...riskMessages.zhCN,
 };
 
 export const LOCALES = ['zh-CN', 'en'] as const;

@@ -25,6 +25,7 @@ export const ROUTES = {
   console: '/console',
   payCode: '/pay-code',
   merchant: '/merchant',
+  report: '/report',
 } as const;
 
 export interface Location {

@@ -15,7 +15,8 @@ import {
   paymentPasskeyOptions,
   wireMoney,
 } from './api-payments.ts';
-import { ErrorRegion, Field, PaymentPasswordField, useAction } from './forms.tsx';
+import { sendPaymentSmsCode } from './api-risk.ts';
+import { CodeField, ErrorRegion, Field, PaymentPasswordField, StatusRegion, useAction } from './forms.tsx';
 import { UNREAD_CHANGED_EVENT } from './header-controls.tsx';
 import { useI18n } from './i18n.ts';
 import { currencyExponent, formatMoney, parseMajorToMinor } from './money.ts';
@@ -203,8 +204,13 @@ export function ConfirmStep({
   // With a warning, focus goes to the warning's heading instead (it is what to read first).
   const headingRef = useFocusOnMount<HTMLHeadingElement>(!intent.fraudWarning);
   const [paymentPassword, setPaymentPassword] = useState('');
+  const [smsCode, setSmsCode] = useState('');
+  const [codeSent, setCodeSent] = useState(false);
+  const sendCode = useAction();
   const pay = useAction();
   const withStepUp = useStepUp();
+  // Issue 5: the risk engine challenged this payment; password plus an SMS code or a passkey.
+  const extraCheck = intent.confirmation === 'payment_password_and_second_factor';
   const payeeName = intent.payee.kind === 'user' ? intent.payee.maskedName : intent.payee.name;
   // Issue 9: a first payment to this payee waits behind the anti-fraud warning until the payer
   // ticks the box and presses the separate "continue" button; the confirm call then says so.
@@ -225,17 +231,34 @@ export function ConfirmStep({
     // The security lock may ask for a second factor first: the step-up dialog, then once more.
     if (intent.confirmation === 'none')
       void confirmWith(() => withStepUp(() => confirmPaymentIntent(intent.id, {}, acknowledged)));
+    else if (extraCheck)
+      void confirmWith(() =>
+        withStepUp(() => confirmPaymentIntent(intent.id, { paymentPassword, smsCode }, acknowledged)),
+      );
     else
       void confirmWith(() =>
         withStepUp(() => confirmPaymentIntent(intent.id, { paymentPassword }, acknowledged)),
       );
   }
 
+  function onSendCode() {
+    void sendCode.run(async () => {
+      await sendPaymentSmsCode(intent.id);
+      setCodeSent(true);
+    });
+  }
+
   function onPasskey() {
     void confirmWith(async () => {
       const { ceremonyId, options } = await paymentPasskeyOptions(intent.id);
       const response = await signWithPasskey(options);
-      return confirmPaymentIntent(intent.id, { passkey: { ceremonyId, response } }, acknowledged);
+      return confirmPaymentIntent(
+        intent.id,
+        extraCheck
+          ? { paymentPassword, passkey: { ceremonyId, response } }
+          : { passkey: { ceremonyId, response } },
+        acknowledged,
+      );
     });
   }
 
@@ -291,6 +314,7 @@ export function ConfirmStep({
       )}
       {warningRead && (
         <form className="form" onSubmit={onSubmit} aria-busy={pay.busy}>
+          {extraCheck && <p className="notice">{t('transfer.extraCheck')}</p>}
           {intent.confirmation !== 'none' && (
             <PaymentPasswordField
               label={t('transfer.paymentPassword')}
@@ -298,6 +322,16 @@ export function ConfirmStep({
               onValue={setPaymentPassword}
               problem={attemptsLeft !== null ? t('stepUp.attemptsLeft', { count: attemptsLeft }) : undefined}
             />
+          )}
+          {extraCheck && (
+            <>
+              <CodeField label={t('transfer.smsCode')} value={smsCode} onValue={setSmsCode} />
+              <button type="button" className="button" onClick={onSendCode} aria-busy={sendCode.busy}>
+                {t('transfer.sendSmsCode')}
+              </button>
+              <StatusRegion message={codeSent ? t('transfer.smsCodeSent') : null} />
+              <ErrorRegion title={t('transfer.sendSmsCode')} error={sendCode.error} />
+            </>
           )}
           <PaymentErrorRegion title={t('transfer.payFailed')} error={pay.error} />
           <div className="actions">
@@ -309,6 +343,11 @@ export function ConfirmStep({
             {intent.confirmation === 'passkey_or_payment_password' && (
               <button type="button" className="button" onClick={onPasskey} aria-busy={pay.busy}>
                 {t('transfer.payWithPasskey')}
+              </button>
+            )}
+            {extraCheck && (
+              <button type="button" className="button" onClick={onPasskey} aria-busy={pay.busy}>
+                {t('transfer.payWithPasswordAndPasskey')}
               </button>
             )}
             <button type="button" className="button" onClick={onBack}>
@@ -400,9 +439,21 @@ export function Receipt({
         {t('transfer.receiptTitle')}
       </h1>
       <div role="status" className="live-region">
-        <p className="notice notice-success">
-          {t('transfer.paid', { amount: formatMoney(intent.amount, { locale }), name: payeeName })}
-        </p>
+        {intent.status === 'in_review' ? (
+          <div className="notice" data-testid="held-for-review">
+            <p>
+              <strong>{t('transfer.heldTitle')}</strong>
+            </p>
+            <p>{t('transfer.held', { amount: formatMoney(intent.amount, { locale }), name: payeeName })}</p>
+            <Link to={`${ROUTES.report}?transfer=${encodeURIComponent(intent.id)}`}>
+              {t('transfer.reportIt')}
+            </Link>
+          </div>
+        ) : (
+          <p className="notice notice-success">
+            {t('transfer.paid', { amount: formatMoney(intent.amount, { locale }), name: payeeName })}
+          </p>
+        )}
       </div>
       <dl className="facts">
         <div className="fact-wide">

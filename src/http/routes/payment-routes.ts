@@ -142,6 +142,32 @@ export const paymentRoutes: FastifyPluginAsyncZod<{
   );
 
   app.post(
+    '/api/v1/payments/intents/:id/sms-code',
+    {
+      preHandler: user,
+      schema: {
+        tags,
+        summary:
+          'A challenged payment (confirmation payment_password_and_second_factor): send the SMS code bound to it',
+        params: intentIdParams,
+        response: {
+          200: z.object({ resendAfterMs: z.number() }),
+          404: errorSchema,
+          409: errorSchema,
+          410: errorSchema,
+          429: errorSchema,
+        },
+      },
+    },
+    async (request) =>
+      payments.sendPaymentCode({
+        payerId: sessionOf(request).user.id,
+        intentId: request.params.id,
+        locale: originOf(request).locale,
+      }),
+  );
+
+  app.post(
     '/api/v1/payments/intents/:id/confirm',
     {
       preHandler: user,
@@ -166,10 +192,15 @@ export const paymentRoutes: FastifyPluginAsyncZod<{
               .describe(
                 'Required (true) when the intent carries fraudWarning: the payer read the anti-fraud warning',
               ),
+            smsCode: z
+              .string()
+              .regex(/^[0-9]{6}$/)
+              .optional()
+              .describe('A challenged payment: the SMS code from …/sms-code, with the payment password'),
           })
           .strict()
-          .refine((b) => b.paymentPassword === undefined || b.passkey === undefined, {
-            message: 'give the payment password or a passkey, not both',
+          .refine((b) => b.smsCode === undefined || b.passkey === undefined, {
+            message: 'give an SMS code or a passkey, not both',
           }),
         response: {
           200: intentSchema,
@@ -192,6 +223,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<{
           passkey: request.body.passkey,
           sessionId: sessionOf(request).sessionId,
           warningAcknowledged: request.body.warningAcknowledged,
+          smsCode: request.body.smsCode,
           origin: located(request),
         }),
       ),

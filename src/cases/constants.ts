@@ -1,0 +1,31 @@
+/** Limits of the case queue, each with its reason. */
+
+/** Cases per page of the operator list: a screen's worth; older ones by `before`. */
+export const CASES_PAGE_MAX = 100;
+/** Actions shown with one case: a long-running case is still one page. */
+export const CASE_ACTIONS_MAX = 500;
+/** A note or report text: a paragraph, not a document. */
+export const CASE_NOTE_CHARS_MAX = 1_000;
+/** Reports one user may file per day: enough for a real victim, not a way to flood the queue. */
+export const REPORTS_PER_DAY_MAX = 10;
+export const DAY_MS = 24 * 3600_000;
+
+export const CASE_KINDS = ['payment_hold', 'user_report', 'alert'] as const;
+export type CaseKind = (typeof CASE_KINDS)[number];
+
+export const REPORT_REASONS = ['scam', 'unauthorised', 'fake_customer_service', 'mule', 'other'] as const;
+export type ReportReason = (typeof REPORT_REASONS)[number];
+
+export const CASE_ACTIONS = [
+  'opened',
+  'assigned',
+  'noted',
+  'approved',
+  'rejected',
+  'frozen',
+  'unfrozen',
+  'confirmed_fraud',
+  'cleared',
+  'expired',
+] as const;
+export type CaseAction = (typeof CASE_ACTIONS)[number];

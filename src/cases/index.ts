@@ -1,0 +1,22 @@
+export type { CaseActionView } from './case-store.ts';
+export {
+  type CaseDetail,
+  type Cases,
+  type CasesDeps,
+  type CaseView,
+  createCases,
+  createHoldQueue,
+} from './cases.ts';
+export {
+  CASE_ACTIONS,
+  CASE_KINDS,
+  CASE_NOTE_CHARS_MAX,
+  CASES_PAGE_MAX,
+  type CaseKind,
+  REPORT_REASONS,
+  REPORTS_PER_DAY_MAX,
+  type ReportReason,
+} from './constants.ts';
+export { CASE_ERRORS } from './errors.ts';
+export { createEnginePaymentRiskHook, paymentRiskEvent, riskLevelOf } from './payment-risk-hook.ts';
+export { createEngineSignInRisk } from './sign-in-risk-port.ts';

@@ -1,0 +1,359 @@
+/**
+ * The case queue over HTTP (issue 5 point 6). Operators (operator token): list and filter cases,
+ * read one with its audit trail, the recorded risk decision and the payment; assign, note,
+ * approve or reject a held payment, freeze or unfreeze the account, confirm fraud or clear.
+ * Signed-in users: `POST /api/reports` reports a payment of theirs or a payee by phone.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  CASE_KINDS,
+  CASE_NOTE_CHARS_MAX,
+  CASES_PAGE_MAX,
+  type Cases,
+  type CaseView,
+  REPORT_REASONS,
+} from '../../cases/index.ts';
+import type { Identity } from '../../identity/index.ts';
+import { requireOperator, requireUser, sessionOf } from '../auth.ts';
+import { errorSchema } from '../wire.ts';
+import { operatorName } from './operator-name.ts';
+
+const caseSchema = z.object({
+  id: z.string(),
+  kind: z.enum(CASE_KINDS),
+  status: z.enum(['open', 'closed']),
+  userId: z.string().nullable(),
+  reporterId: z.string().nullable(),
+  eventId: z.string().nullable(),
+  intentId: z.string().nullable(),
+  transferId: z.string().nullable(),
+  payeeKey: z.string().nullable(),
+  reason: z.string(),
+  note: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+  assignee: z.string().nullable(),
+  resolution: z.string().nullable(),
+  deadlineAt: z.string().nullable(),
+  createdAt: z.string(),
+  closedAt: z.string().nullable(),
+});
+
+function caseToWire(c: CaseView): z.infer<typeof caseSchema> {
+  return {
+    ...c,
+    deadlineAt: c.deadlineAt?.toISOString() ?? null,
+    createdAt: c.createdAt.toISOString(),
+    closedAt: c.closedAt?.toISOString() ?? null,
+  };
+}
+
+const caseIdParams = z.object({ id: z.string().min(1).max(64) });
+const noteBody = z
+  .object({ note: z.string().max(CASE_NOTE_CHARS_MAX).optional() })
+  .strict()
+  .nullish();
+
+export const caseRoutes: FastifyPluginAsyncZod<{
+  cases: Cases;
+  identity: Identity;
+  operatorToken: string | undefined;
+}> = async (app, { cases, identity, operatorToken }) => {
+  const operator = requireOperator(operatorToken);
+  const user = requireUser(identity);
+  const tags = ['cases (operator)'];
+
+  app.post(
+    '/api/reports',
+    {
+      preHandler: user,
+      schema: {
+        tags: ['reports'],
+        summary: 'Report a suspicious payment of yours (transferId) or a payee (payeePhone): opens a case',
+        body: z
+          .object({
+            transferId: z.string().min(1).max(80).optional(),
+            payeePhone: z.string().min(3).max(32).optional(),
+            reason: z.enum(REPORT_REASONS),
+            note: z.string().max(CASE_NOTE_CHARS_MAX).optional(),
+          })
+          .strict()
+          .refine((b) => (b.transferId === undefined) !== (b.payeePhone === undefined), {
+            message: 'name either the payment (transferId) or the payee (payeePhone)',
+          }),
+        response: {
+          201: z.object({ caseId: z.string(), status: z.literal('open') }),
+          400: errorSchema,
+          401: errorSchema,
+          404: errorSchema,
+          429: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const opened = await cases.report({
+        reporterId: sessionOf(request).user.id,
+        transferId: request.body.transferId,
+        payeePhone: request.body.payeePhone,
+        reason: request.body.reason,
+        note: request.body?.note ?? null,
+      });
+      // The reporter learns only that a case exists: never who the reported party is.
+      return reply.status(201).send({ caseId: opened.id, status: 'open' as const });
+    },
+  );
+
+  app.get(
+    '/api/v1/operator/cases',
+    {
+      preHandler: operator,
+      schema: {
+        tags,
+        summary: 'Cases, newest first; filter by status, kind, assignee or user',
+        querystring: z
+          .object({
+            status: z.enum(['open', 'closed']).optional(),
+            kind: z.enum(CASE_KINDS).optional(),
+            assignee: z.string().max(80).optional(),
+            userId: z.string().max(64).optional(),
+            limit: z.coerce.number().int().min(1).max(CASES_PAGE_MAX).default(50),
+            before: z.string().max(64).optional(),
+          })
+          .strict(),
+        response: { 200: z.object({ cases: z.array(caseSchema) }) },
+      },
+    },
+    async (request) => ({ cases: (await cases.list(request.query)).map(caseToWire) }),
+  );
+
+  app.get(
+    '/api/v1/operator/cases/:id',
+    {
+      preHandler: operator,
+      schema: {
+        tags,
+        summary: 'One case with its audit trail, the recorded risk decision and the payment it names',
+        params: caseIdParams,
+        response: {
+          200: z.object({
+            case: caseSchema,
+            actions: z.array(
+              z.object({
+                id: z.string(),
+                action: z.string(),
+                actor: z.string(),
+                note: z.string().nullable(),
+                details: z.record(z.string(), z.unknown()),
+                createdAt: z.string(),
+              }),
+            ),
+            decision: z
+              .object({
+                decision: z.string(),
+                score: z.number().nullable(),
+                reasons: z.array(z.string()),
+                ruleHits: z.array(z.unknown()),
+                featureValues: z.record(z.string(), z.number().nullable()),
+                modelVersion: z.string().nullable(),
+                ruleSetVersion: z.number().nullable(),
+              })
+              .nullable(),
+            payment: z
+              .object({
+                intentId: z.string(),
+                status: z.string(),
+                amount: z.object({ amountMinor: z.string(), currency: z.string() }),
+                payeeName: z.string(),
+                payeeKind: z.string(),
+              })
+              .nullable(),
+          }),
+          404: errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const detail = await cases.get(request.params.id);
+      return {
+        case: caseToWire(detail.case),
+        actions: detail.actions.map((a) => ({ ...a, createdAt: a.createdAt.toISOString() })),
+        decision: detail.decision && {
+          ...detail.decision,
+          reasons: [...detail.decision.reasons],
+          ruleHits: [...detail.decision.ruleHits],
+        },
+        payment: detail.payment && {
+          intentId: detail.payment.intentId,
+          status: detail.payment.status,
+          amount: { amountMinor: detail.payment.amountMinor.toString(), currency: detail.payment.currency },
+          payeeName: detail.payment.payeeName,
+          payeeKind: detail.payment.payeeKind,
+        },
+      };
+    },
+  );
+
+  const actionResponse = {
+    200: z.object({ ok: z.literal(true) }).passthrough(),
+    400: errorSchema,
+    401: errorSchema,
+    404: errorSchema,
+    409: errorSchema,
+  };
+
+  app.post(
+    '/api/v1/operator/cases/:id/assign',
+    {
+      preHandler: operator,
+      schema: {
+        tags,
+        summary: 'Assign the case to an operator',
+        params: caseIdParams,
+        body: z.object({ assignee: z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/) }).strict(),
+        response: actionResponse,
+      },
+    },
+    async (request) => {
+      await cases.assign({
+        caseId: request.params.id,
+        assignee: request.body.assignee,
+        actor: operatorName(request),
+      });
+      return { ok: true as const };
+    },
+  );
+
+  app.post(
+    '/api/v1/operator/cases/:id/note',
+    {
+      preHandler: operator,
+      schema: {
+        tags,
+        summary: 'Add a note to the case trail',
+        params: caseIdParams,
+        body: z.object({ note: z.string().min(1).max(CASE_NOTE_CHARS_MAX) }).strict(),
+        response: actionResponse,
+      },
+    },
+    async (request) => {
+      await cases.note({ caseId: request.params.id, note: request.body.note, actor: operatorName(request) });
+      return { ok: true as const };
+    },
+  );
+
+  for (const [path, summary] of [
+    ['approve', 'Approve a held payment: the hold is posted and the payee paid'],
+    ['reject', 'Reject a held payment: the hold is voided and the money back with the payer; labelled fraud'],
+  ] as const) {
+    app.post(
+      `/api/v1/operator/cases/:id/${path}`,
+      {
+        preHandler: operator,
+        schema: { tags, summary, params: caseIdParams, body: noteBody, response: actionResponse },
+      },
+      async (request) => {
+        const input = {
+          caseId: request.params.id,
+          actor: operatorName(request),
+          note: request.body?.note ?? null,
+        };
+        const resolved = path === 'approve' ? await cases.approve(input) : await cases.reject(input);
+        return { ok: true as const, outcome: resolved.outcome, transferId: resolved.transferId };
+      },
+    );
+  }
+
+  app.post(
+    '/api/v1/operator/cases/:id/freeze',
+    {
+      preHandler: operator,
+      schema: {
+        tags,
+        summary: "Freeze the case's account (ends its sessions, tells the owner)",
+        params: caseIdParams,
+        body: noteBody,
+        response: actionResponse,
+      },
+    },
+    async (request) => {
+      await cases.freeze({
+        caseId: request.params.id,
+        actor: operatorName(request),
+        note: request.body?.note ?? null,
+      });
+      return { ok: true as const };
+    },
+  );
+
+  app.post(
+    '/api/v1/operator/cases/:id/unfreeze',
+    {
+      preHandler: operator,
+      schema: {
+        tags,
+        summary: "Unfreeze the case's account after verifying the owner",
+        params: caseIdParams,
+        body: noteBody,
+        response: actionResponse,
+      },
+    },
+    async (request) => {
+      const result = await cases.unfreeze({
+        caseId: request.params.id,
+        actor: operatorName(request),
+        note: request.body?.note ?? null,
+      });
+      return { ok: true as const, wasFrozen: result.wasFrozen };
+    },
+  );
+
+  app.post(
+    '/api/v1/operator/cases/:id/confirm-fraud',
+    {
+      preHandler: operator,
+      schema: {
+        tags,
+        summary: 'Confirm a report or alert as fraud: labels the decisions; optionally blocks the payee',
+        params: caseIdParams,
+        body: z
+          .object({
+            note: z.string().max(CASE_NOTE_CHARS_MAX).optional(),
+            blockPayee: z.boolean().default(false),
+          })
+          .strict(),
+        response: actionResponse,
+      },
+    },
+    async (request) => {
+      await cases.confirmFraud({
+        caseId: request.params.id,
+        actor: operatorName(request),
+        note: request.body?.note ?? null,
+        blockPayee: request.body.blockPayee,
+      });
+      return { ok: true as const };
+    },
+  );
+
+  app.post(
+    '/api/v1/operator/cases/:id/clear',
+    {
+      preHandler: operator,
+      schema: {
+        tags,
+        summary: 'Close a report or alert as not fraud (labels the decisions)',
+        params: caseIdParams,
+        body: noteBody,
+        response: actionResponse,
+      },
+    },
+    async (request) => {
+      await cases.clear({
+        caseId: request.params.id,
+        actor: operatorName(request),
+        note: request.body?.note ?? null,
+      });
+      return { ok: true as const };
+    },
+  );
+};

@@ -1,0 +1,613 @@
+/**
+ * The operator's risk console (issue 5): `/ops/cases` (list and filter), `/ops/cases/<id>` (one
+ * case: payment, risk decision, audit trail, and the actions), `/ops/rules` (the rule set as JSON
+ * with validation errors shown per rule, save, backtest). It speaks to the operator API with the
+ * operator token (api-risk.ts); it needs no user session.
+ */
+import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { ApiError, isRecord, type JsonRecord } from './api.ts';
+import { loadOperator, type OperatorCredentials, operatorCall, saveOperator } from './api-risk.ts';
+import { ErrorRegion, Field, StatusRegion } from './forms.tsx';
+import { type MessageKey, useI18n } from './i18n.ts';
+import { formatMoney } from './money.ts';
+import { Link } from './router.tsx';
+import { useFocusOnMount } from './use-focus-on-mount.ts';
+
+/** Like forms.tsx's useAction, but a 401 here is a wrong operator token, shown as an error (not
+ *  the user's session expiring). */
+function useOpsAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const running = useRef(false);
+  const run = useCallback(async (work: () => Promise<void>) => {
+    if (running.current) return;
+    running.current = true;
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      running.current = false;
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run };
+}
+
+export const OPS_ROUTES = { cases: '/ops/cases', rules: '/ops/rules' } as const;
+
+export function OpsConsole({
+  pathname,
+  focusHeading,
+}: {
+  readonly pathname: string;
+  readonly focusHeading: boolean;
+}) {
+  const { t } = useI18n();
+  const [operator, setOperator] = useState<OperatorCredentials | null>(() => loadOperator());
+  if (!operator) return <OperatorSignIn onSignedIn={setOperator} focusHeading={focusHeading} />;
+  const caseId = pathname.startsWith(`${OPS_ROUTES.cases}/`)
+    ? decodeURIComponent(pathname.slice(OPS_ROUTES.cases.length + 1))
+    : null;
+  return (
+    <>
+      <nav className="tabs" aria-label={t('ops.title')}>
+        <Link className="tab" to={OPS_ROUTES.cases}>
+          {t('ops.cases')}
+        </Link>
+        <Link className="tab" to={OPS_ROUTES.rules}>
+          {t('ops.rules')}
+        </Link>
+        <button
+          type="button"
+          className="button button-quiet"
+          onClick={() => {
+            saveOperator(null);
+            setOperator(null);
+          }}
+        >
+          {t('ops.signOut')}
+        </button>
+      </nav>
+      {pathname === OPS_ROUTES.rules ? (
+        <RulesPage operator={operator} focusHeading={focusHeading} />
+      ) : caseId ? (
+        <CasePage key={caseId} operator={operator} caseId={caseId} focusHeading={focusHeading} />
+      ) : (
+        <CasesPage operator={operator} focusHeading={focusHeading} />
+      )}
+    </>
+  );
+}
+
+function OperatorSignIn({
+  onSignedIn,
+  focusHeading,
+}: {
+  readonly onSignedIn: (c: OperatorCredentials) => void;
+  readonly focusHeading: boolean;
+}) {
+  const { t } = useI18n();
+  const headingRef = useFocusOnMount<HTMLHeadingElement>(focusHeading);
+  const [token, setToken] = useState('');
+  const [name, setName] = useState('');
+  const check = useOpsAction();
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    void check.run(async () => {
+      const credentials = { token: token.trim(), name: name.trim() };
+      await operatorCall(credentials, 'GET', '/api/v1/operator/cases?limit=1');
+      saveOperator(credentials);
+      onSignedIn(credentials);
+    });
+  }
+  return (
+    <section className="card">
+      <h1 ref={headingRef} tabIndex={-1}>
+        {t('ops.title')}
+      </h1>
+      <form className="form" onSubmit={onSubmit} aria-busy={check.busy}>
+        <Field
+          label={t('ops.token')}
+          type="password"
+          autoComplete="off"
+          required
+          hint={t('ops.tokenHint')}
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+        />
+        <Field
+          label={t('ops.name')}
+          autoComplete="off"
+          pattern="[A-Za-z0-9_.@-]{1,64}"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+        />
+        <ErrorRegion title={t('ops.loadFailed')} error={check.error} />
+        <button type="submit" className="button button-primary">
+          {t('ops.signIn')}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function useOperatorData(operator: OperatorCredentials, path: string, version: number) {
+  const [data, setData] = useState<JsonRecord | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    void version;
+    const controller = new AbortController();
+    setError(null);
+    operatorCall(operator, 'GET', path, undefined, controller.signal).then(setData, (caught: unknown) => {
+      if (!controller.signal.aborted) setError(caught);
+    });
+    return () => controller.abort();
+  }, [operator, path, version]);
+  return { data, error };
+}
+
+const text = (value: unknown): string =>
+  typeof value === 'string' ? value : value === null || value === undefined ? '—' : JSON.stringify(value);
+const time = (value: unknown): string => (typeof value === 'string' ? new Date(value).toLocaleString() : '—');
+const kindKey = (kind: unknown) => `ops.kind.${String(kind)}` as MessageKey;
+
+function CasesPage({
+  operator,
+  focusHeading,
+}: {
+  readonly operator: OperatorCredentials;
+  readonly focusHeading: boolean;
+}) {
+  const { t } = useI18n();
+  const ids = useId();
+  const headingRef = useFocusOnMount<HTMLHeadingElement>(focusHeading);
+  const [status, setStatus] = useState('open');
+  const [kind, setKind] = useState('');
+  const query = new URLSearchParams({
+    limit: '100',
+    ...(status ? { status } : {}),
+    ...(kind ? { kind } : {}),
+  });
+  const { data, error } = useOperatorData(operator, `/api/v1/operator/cases?${query}`, 0);
+  const cases = Array.isArray(data?.cases) ? data.cases.filter(isRecord) : [];
+  return (
+    <section className="card" aria-labelledby={`${ids}-title`}>
+      <h1 id={`${ids}-title`} ref={headingRef} tabIndex={-1}>
+        {t('ops.cases')}
+      </h1>
+      <div className="form ops-filters">
+        <div className="field">
+          <label htmlFor={`${ids}-status`}>{t('ops.filterStatus')}</label>
+          <select id={`${ids}-status`} value={status} onChange={(e) => setStatus(e.target.value)}>
+            <option value="">{t('ops.any')}</option>
+            <option value="open">{t('ops.open')}</option>
+            <option value="closed">{t('ops.closed')}</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${ids}-kind`}>{t('ops.filterKind')}</label>
+          <select id={`${ids}-kind`} value={kind} onChange={(e) => setKind(e.target.value)}>
+            <option value="">{t('ops.any')}</option>
+            {['payment_hold', 'user_report', 'alert'].map((k) => (
+              <option key={k} value={k}>
+                {t(kindKey(k))}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      <ErrorRegion title={t('ops.loadFailed')} error={error} />
+      {data && cases.length === 0 && <p>{t('ops.noCases')}</p>}
+      {cases.length > 0 && (
+        <table className="ops-table">
+          <thead>
+            <tr>
+              <th scope="col">{t('ops.filterKind')}</th>
+              <th scope="col">{t('ops.reason')}</th>
+              <th scope="col">{t('ops.user')}</th>
+              <th scope="col">{t('ops.created')}</th>
+              <th scope="col">{t('ops.deadline')}</th>
+              <th scope="col">{t('ops.assignee')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {cases.map((c) => (
+              <tr key={text(c.id)} data-testid="case-row">
+                <td>
+                  <Link to={`${OPS_ROUTES.cases}/${encodeURIComponent(text(c.id))}`}>
+                    {t(kindKey(c.kind))}
+                  </Link>
+                </td>
+                <td>{text(c.reason)}</td>
+                <td>{text(c.userId)}</td>
+                <td>{time(c.createdAt)}</td>
+                <td>{time(c.deadlineAt)}</td>
+                <td>{text(c.assignee)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function CasePage({
+  operator,
+  caseId,
+  focusHeading,
+}: {
+  readonly operator: OperatorCredentials;
+  readonly caseId: string;
+  readonly focusHeading: boolean;
+}) {
+  const { t, locale } = useI18n();
+  const ids = useId();
+  const headingRef = useFocusOnMount<HTMLHeadingElement>(focusHeading);
+  const [version, setVersion] = useState(0);
+  const { data, error } = useOperatorData(
+    operator,
+    `/api/v1/operator/cases/${encodeURIComponent(caseId)}`,
+    version,
+  );
+  const [note, setNote] = useState('');
+  const [assignee, setAssignee] = useState('');
+  const [blockPayee, setBlockPayee] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
+  const act = useOpsAction();
+  const c = isRecord(data?.case) ? data.case : null;
+  const payment = isRecord(data?.payment) ? data.payment : null;
+  const decision = isRecord(data?.decision) ? data.decision : null;
+  const actions = Array.isArray(data?.actions) ? data.actions.filter(isRecord) : [];
+  const open = c?.status === 'open';
+
+  const run = useCallback(
+    (action: string, body: object = {}) => {
+      setDone(null);
+      void act.run(async () => {
+        await operatorCall(
+          operator,
+          'POST',
+          `/api/v1/operator/cases/${encodeURIComponent(caseId)}/${action}`,
+          {
+            ...body,
+            ...(note.trim() && action !== 'assign' && action !== 'note' ? { note: note.trim() } : {}),
+          },
+        );
+        setNote('');
+        setDone(t('ops.done'));
+        setVersion((v) => v + 1);
+      });
+    },
+    [act, operator, caseId, note, t],
+  );
+
+  return (
+    <section className="card" aria-labelledby={`${ids}-title`}>
+      <p>
+        <Link to={OPS_ROUTES.cases}>{t('ops.back')}</Link>
+      </p>
+      <h1 id={`${ids}-title`} ref={headingRef} tabIndex={-1}>
+        {t('ops.caseTitle', { id: caseId })}
+      </h1>
+      <ErrorRegion title={t('ops.loadFailed')} error={error} />
+      {c && (
+        <dl className="facts">
+          <div className="fact-wide">
+            <dt>{t('ops.filterKind')}</dt>
+            <dd data-testid="case-kind">{t(kindKey(c.kind))}</dd>
+          </div>
+          <div className="fact-wide">
+            <dt>{t('ops.filterStatus')}</dt>
+            <dd data-testid="case-status">
+              {text(c.status)}
+              {c.resolution ? ` (${text(c.resolution)})` : ''}
+            </dd>
+          </div>
+          <div className="fact-wide">
+            <dt>{t('ops.reason')}</dt>
+            <dd>{text(c.reason)}</dd>
+          </div>
+          <div className="fact-wide">
+            <dt>{t('ops.user')}</dt>
+            <dd>{text(c.userId)}</dd>
+          </div>
+          {c.note !== null && (
+            <div className="fact-wide">
+              <dt>{t('ops.noteLabel')}</dt>
+              <dd>{text(c.note)}</dd>
+            </div>
+          )}
+          {payment && isRecord(payment.amount) && (
+            <div className="fact-wide">
+              <dt>{t('ops.payment')}</dt>
+              <dd>
+                {formatMoney(
+                  { amountMinor: text(payment.amount.amountMinor), currency: text(payment.amount.currency) },
+                  { locale },
+                )}{' '}
+                → {text(payment.payeeName)} ({text(payment.status)})
+              </dd>
+            </div>
+          )}
+          {decision && (
+            <div className="fact-wide">
+              <dt>{t('ops.decision')}</dt>
+              <dd>
+                {text(decision.decision)}:{' '}
+                {Array.isArray(decision.reasons) ? decision.reasons.join(', ') : ''}
+                {typeof decision.score === 'number'
+                  ? ` · ${t('ops.score')} ${decision.score.toFixed(3)}`
+                  : ''}
+              </dd>
+            </div>
+          )}
+          {c.deadlineAt !== null && (
+            <div className="fact-wide">
+              <dt>{t('ops.deadline')}</dt>
+              <dd>{time(c.deadlineAt)}</dd>
+            </div>
+          )}
+        </dl>
+      )}
+      {c && (
+        <div className="form">
+          <div className="field">
+            <label htmlFor={`${ids}-note`}>{t('ops.noteLabel')}</label>
+            <textarea
+              id={`${ids}-note`}
+              rows={3}
+              maxLength={1000}
+              value={note}
+              onChange={(e) => setNote(e.target.value)}
+            />
+          </div>
+          <div className="actions">
+            <button
+              type="button"
+              className="button"
+              disabled={!note.trim()}
+              onClick={() => run('note', { note: note.trim() })}
+            >
+              {t('ops.addNote')}
+            </button>
+            {open && c.kind === 'payment_hold' && (
+              <>
+                <button type="button" className="button button-primary" onClick={() => run('approve')}>
+                  {t('ops.approve')}
+                </button>
+                <button type="button" className="button" onClick={() => run('reject')}>
+                  {t('ops.reject')}
+                </button>
+              </>
+            )}
+            {open && c.kind !== 'payment_hold' && (
+              <>
+                <button type="button" className="button" onClick={() => run('confirm-fraud', { blockPayee })}>
+                  {t('ops.confirmFraud')}
+                </button>
+                <button type="button" className="button" onClick={() => run('clear')}>
+                  {t('ops.clear')}
+                </button>
+              </>
+            )}
+            {open && c.userId !== null && (
+              <button type="button" className="button" onClick={() => run('freeze')}>
+                {t('ops.freeze')}
+              </button>
+            )}
+            {c.userId !== null && (
+              <button type="button" className="button" onClick={() => run('unfreeze')}>
+                {t('ops.unfreeze')}
+              </button>
+            )}
+          </div>
+          {open && c.kind !== 'payment_hold' && c.payeeKey !== null && (
+            <label className="checkbox">
+              <input type="checkbox" checked={blockPayee} onChange={(e) => setBlockPayee(e.target.checked)} />{' '}
+              {t('ops.blockPayee')}
+            </label>
+          )}
+          {open && (
+            <div className="actions">
+              <Field
+                label={t('ops.assignee')}
+                pattern="[A-Za-z0-9_.@-]{1,64}"
+                value={assignee}
+                onChange={(e) => setAssignee(e.target.value)}
+              />
+              <button
+                type="button"
+                className="button"
+                disabled={!assignee.trim()}
+                onClick={() => run('assign', { assignee: assignee.trim() })}
+              >
+                {t('ops.assign')}
+              </button>
+            </div>
+          )}
+          <ErrorRegion title={t('ops.actionFailed')} error={act.error} />
+          <StatusRegion message={done} />
+        </div>
+      )}
+      {actions.length > 0 && (
+        <>
+          <h2>{t('ops.trail')}</h2>
+          <ol className="ops-trail" data-testid="case-trail">
+            {actions.map((a) => (
+              <li key={text(a.id)}>
+                {time(a.createdAt)} · <strong>{text(a.action)}</strong> · {text(a.actor)}
+                {a.note ? ` · ${text(a.note)}` : ''}
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+    </section>
+  );
+}
+
+interface RuleError {
+  readonly ruleIndex: number | null;
+  readonly path: string;
+  readonly reason: string;
+}
+
+function ruleErrorsOf(error: unknown): RuleError[] | null {
+  if (!(error instanceof ApiError) || error.code !== 'rule_set_invalid') return null;
+  const list = error.details?.errors;
+  return Array.isArray(list)
+    ? list.filter(isRecord).map((e) => ({
+        ruleIndex: typeof e.ruleIndex === 'number' ? e.ruleIndex : null,
+        path: text(e.path),
+        reason: text(e.reason),
+      }))
+    : [];
+}
+
+function RulesPage({
+  operator,
+  focusHeading,
+}: {
+  readonly operator: OperatorCredentials;
+  readonly focusHeading: boolean;
+}) {
+  const { t } = useI18n();
+  const ids = useId();
+  const headingRef = useFocusOnMount<HTMLHeadingElement>(focusHeading);
+  const [version, setVersion] = useState(0);
+  const { data, error } = useOperatorData(operator, '/api/v1/operator/risk/rules', version);
+  const active = isRecord(data?.active) ? data.active : null;
+  const [draft, setDraft] = useState<string | null>(null);
+  const [errors, setErrors] = useState<RuleError[] | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [report, setReport] = useState<JsonRecord | null>(null);
+  const act = useOpsAction();
+  const textValue = draft ?? (active ? JSON.stringify(active.body, null, 2) : '');
+
+  function parsed(): unknown {
+    try {
+      return JSON.parse(textValue);
+    } catch (caught) {
+      setErrors([{ ruleIndex: null, path: '', reason: t('ops.notJson', { message: String(caught) }) }]);
+      return undefined;
+    }
+  }
+
+  function onAction(kind: 'validate' | 'save' | 'backtest') {
+    setMessage(null);
+    setErrors(null);
+    setReport(null);
+    const body = parsed();
+    if (body === undefined) return;
+    void act.run(async () => {
+      try {
+        if (kind === 'validate') {
+          const result = await operatorCall(operator, 'POST', '/api/v1/operator/risk/rules/validate', {
+            body,
+          });
+          const list = Array.isArray(result.errors) ? result.errors.filter(isRecord) : [];
+          if (result.ok === true) setMessage(t('ops.valid'));
+          else
+            setErrors(
+              list.map((e) => ({
+                ruleIndex: typeof e.ruleIndex === 'number' ? e.ruleIndex : null,
+                path: text(e.path),
+                reason: text(e.reason),
+              })),
+            );
+        } else if (kind === 'save') {
+          const saved = await operatorCall(operator, 'POST', '/api/v1/operator/risk/rules', { body });
+          setMessage(t('ops.saved', { version: text(saved.version) }));
+          setDraft(null);
+          setVersion((v) => v + 1);
+        } else {
+          setReport(await operatorCall(operator, 'POST', '/api/v1/operator/risk/backtest', { body }));
+        }
+      } catch (caught) {
+        const ruleErrors = ruleErrorsOf(caught);
+        if (!ruleErrors) throw caught;
+        setErrors(ruleErrors);
+      }
+    });
+  }
+
+  return (
+    <section className="card" aria-labelledby={`${ids}-title`}>
+      <h1 id={`${ids}-title`} ref={headingRef} tabIndex={-1}>
+        {t('ops.rulesTitle')}
+      </h1>
+      <ErrorRegion title={t('ops.loadFailed')} error={error} />
+      {active && (
+        <p data-testid="rules-version">{t('ops.rulesVersion', { version: text(active.version) })}</p>
+      )}
+      <div className="field">
+        <label htmlFor={`${ids}-json`}>{t('ops.rulesJson')}</label>
+        <textarea
+          id={`${ids}-json`}
+          className="ops-json"
+          rows={24}
+          spellCheck={false}
+          value={textValue}
+          aria-describedby={errors ? `${ids}-errors` : undefined}
+          onChange={(e) => setDraft(e.target.value)}
+        />
+      </div>
+      <div className="actions">
+        <button type="button" className="button" onClick={() => onAction('validate')}>
+          {t('ops.validate')}
+        </button>
+        <button type="button" className="button button-primary" onClick={() => onAction('save')}>
+          {t('ops.save')}
+        </button>
+        <button type="button" className="button" onClick={() => onAction('backtest')}>
+          {t('ops.backtest')}
+        </button>
+      </div>
+      <div role="alert" className="live-region" id={`${ids}-errors`}>
+        {errors && (
+          <div className="notice notice-error" data-testid="rule-errors">
+            <p>{t('ops.invalid')}</p>
+            <ul>
+              {errors.map((e) => (
+                <li key={`${e.path}:${e.reason}`}>
+                  {e.ruleIndex === null
+                    ? t('ops.errorSet', { path: e.path, reason: e.reason })
+                    : t('ops.errorAt', { index: e.ruleIndex, path: e.path, reason: e.reason })}
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
+      </div>
+      <ErrorRegion title={t('ops.actionFailed')} error={act.error} />
+      <StatusRegion message={message} />
+      {report && (
+        <div data-testid="backtest-report">
+          <p>{t('ops.backtestResult', { events: text(report.events), changed: text(report.changed) })}</p>
+          <ul>
+            {isRecord(report.transitions) &&
+              Object.entries(report.transitions).map(([key, count]) => {
+                const [from, to] = key.split('→');
+                return (
+                  <li key={key}>
+                    {t('ops.transition', { from: from ?? '', to: to ?? '', count: text(count) })}
+                  </li>
+                );
+              })}
+          </ul>
+          <p>
+            {t('ops.frauds', {
+              before: text(report.fraudsStoppedBefore),
+              after: text(report.fraudsStoppedAfter),
+              total: text(report.labelledFrauds),
+            })}
+          </p>
+        </div>
+      )}
+    </section>
+  );
+}
