@@ -303,7 +303,7 @@ describe('risk decisions over HTTP', () => {
     assert.ok((await outboxTemplates(payer.userId)).includes('risk_challenge/in_app'));
     assert.ok((await outboxTemplates(payer.userId)).includes('risk_challenge/sms'));
     const url = `/api/v1/payments/intents/${intent.id}/confirm`;
-    const passwordOnly = await call(payer, 'POST', url, { paymentPassword: PIN });
+    const passwordOnly = await call(payer, 'POST', url, { paymentPassword: PIN, warningAcknowledged: true });
     assert.equal(passwordOnly.statusCode, 403);
     assert.equal(passwordOnly.json().error.code, 'confirmation_required');
     assert.equal(passwordOnly.json().error.details.confirmation, 'payment_password_and_second_factor');
@@ -313,12 +313,17 @@ describe('risk decisions over HTTP', () => {
     const code = await lastSentCode(store.db, payer.phone);
     const wrongCode = await call(payer, 'POST', url, {
       paymentPassword: PIN,
+      warningAcknowledged: true,
       smsCode: code === '000000' ? '111111' : '000000',
     });
     assert.equal(wrongCode.statusCode, 400);
     assert.equal(wrongCode.json().error.code, 'invalid_code');
     const before = await wallet(payee);
-    const paid = await call(payer, 'POST', url, { paymentPassword: PIN, smsCode: code });
+    const paid = await call(payer, 'POST', url, {
+      paymentPassword: PIN,
+      smsCode: code,
+      warningAcknowledged: true,
+    });
     assert.equal(paid.statusCode, 200, paid.body);
     assert.equal(paid.json().status, 'succeeded');
     assert.equal((await wallet(payee)).posted - before.posted, 66_600n);
@@ -332,6 +337,7 @@ describe('risk decisions over HTTP', () => {
     const other = (await pay(payer, payee, 66_600)).json();
     const reused = await call(payer, 'POST', `/api/v1/payments/intents/${other.id}/confirm`, {
       paymentPassword: PIN,
+      warningAcknowledged: true,
       smsCode: code,
     });
     assert.equal(reused.statusCode, 400);
@@ -344,6 +350,7 @@ describe('risk decisions over HTTP', () => {
     assert.equal(intent.confirmation, 'payment_password');
     const held = await call(payer, 'POST', `/api/v1/payments/intents/${intent.id}/confirm`, {
       paymentPassword: PIN,
+      warningAcknowledged: true,
     });
     assert.equal(held.statusCode, 200, held.body);
     assert.equal(held.json().status, 'in_review');
@@ -355,6 +362,7 @@ describe('risk decisions over HTTP', () => {
     // Confirming again answers the same receipt: no second hold.
     const again = await call(payer, 'POST', `/api/v1/payments/intents/${intent.id}/confirm`, {
       paymentPassword: PIN,
+      warningAcknowledged: true,
     });
     assert.equal(again.json().status, 'in_review');
 
@@ -397,7 +405,10 @@ describe('risk decisions over HTTP', () => {
   test('review: the operator rejects and the hold is voided (money back, labelled fraud)', async () => {
     const payerBefore = await wallet(payer);
     const intent = (await pay(payer, payee, 77_700)).json();
-    await call(payer, 'POST', `/api/v1/payments/intents/${intent.id}/confirm`, { paymentPassword: PIN });
+    await call(payer, 'POST', `/api/v1/payments/intents/${intent.id}/confirm`, {
+      paymentPassword: PIN,
+      warningAcknowledged: true,
+    });
     const hold = await caseOfIntent(intent.id);
     const rejected = await operator('POST', `/api/v1/operator/cases/${hold.id}/reject`, {
       note: 'scam pattern',
@@ -421,7 +432,10 @@ describe('risk decisions over HTTP', () => {
   test('review: a hold nobody decided is voided at its deadline, and its case closed as expired', async () => {
     const payerBefore = await wallet(payer);
     const intent = (await pay(payer, payee, 77_700)).json();
-    await call(payer, 'POST', `/api/v1/payments/intents/${intent.id}/confirm`, { paymentPassword: PIN });
+    await call(payer, 'POST', `/api/v1/payments/intents/${intent.id}/confirm`, {
+      paymentPassword: PIN,
+      warningAcknowledged: true,
+    });
     const hold = await caseOfIntent(intent.id);
     clock.advance(REVIEW_DEADLINE_MS - 1_000);
     assert.equal(await modules.cases.expireOverdue(), 0, 'not before the deadline');
@@ -525,6 +539,7 @@ describe('risk decisions over HTTP', () => {
     const intent = (await pay(victim, mule, 2_000)).json();
     const paid = await call(victim, 'POST', `/api/v1/payments/intents/${intent.id}/confirm`, {
       paymentPassword: PIN,
+      warningAcknowledged: true,
     });
     assert.equal(paid.statusCode, 200, paid.body);
     const transferId = paid.json().transferId;
