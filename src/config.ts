@@ -58,6 +58,17 @@ const schema = z.object({
   deliveryIntervalMs: z.coerce.number().int().min(100).default(1_000),
   /** How often the hold-expiry sweep runs. */
   holdSweepIntervalMs: z.coerce.number().int().min(100).default(1_000),
+  /** Scale-out (docs/scale-out.md): redis:// URL for shared rate limits; unset = in-process. */
+  redisUrl: z.string().url().optional(),
+  /** Scale-out: nats:// URL of a JetStream server for domain events; unset = in-process delivery. */
+  natsUrl: z.string().url().optional(),
+  /** JetStream stream name (its subjects are its lower-cased name, `.>`); tests use their own. */
+  natsStream: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]{0,31}$/)
+    .default('RAMPART_EVENTS'),
+  /** How often the event outbox publisher looks for new events. */
+  eventsPublishIntervalMs: z.coerce.number().int().min(10).default(200),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;
@@ -86,6 +97,10 @@ export function loadConfig(
     mailFrom: env.RAMPART_MAIL_FROM || undefined,
     devMode: env.RAMPART_DEV_MODE || undefined,
     deliveryIntervalMs: env.RAMPART_DELIVERY_INTERVAL_MS,
+    redisUrl: env.REDIS_URL || undefined,
+    natsUrl: env.NATS_URL || undefined,
+    natsStream: env.RAMPART_NATS_STREAM || undefined,
+    eventsPublishIntervalMs: env.RAMPART_EVENTS_PUBLISH_INTERVAL_MS,
   };
   const defined = (o: object) => Object.entries(o).filter(([, value]) => value !== undefined);
   const merged = Object.fromEntries([...defined(fromEnv), ...defined(overrides)]);

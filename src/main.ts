@@ -7,6 +7,13 @@ import { buildApp } from './app.ts';
 import { type Config, loadConfig } from './config.ts';
 import { seedDemo } from './demo/index.ts';
 import {
+  createAccountActivityConsumer,
+  createEventPublisher,
+  createLocalTransport,
+  createNatsTransport,
+  type EventTransport,
+} from './events/index.ts';
+import {
   type BankConnector,
   createFunding,
   createSimulatedBankConnector,
@@ -21,6 +28,7 @@ import {
   type RateLimiter,
   toSecondFactorChecks,
 } from './identity/index.ts';
+import { createJobs, type Jobs } from './jobs/index.ts';
 import { createLedger } from './ledger/index.ts';
 import { loadMasterKey } from './master-key.ts';
 import {
@@ -34,7 +42,7 @@ import {
 } from './notify/index.ts';
 import { createAllowAllRiskHook, createPayments, type RiskHook } from './payments/index.ts';
 import { createQr, deriveQrSigningKey } from './qr/index.ts';
-import { createRateLimiter } from './ratelimit/index.ts';
+import { createRateLimiter, createRedisClient, type RedisClient, waitForRedis } from './ratelimit/index.ts';
 import { createRecords } from './records/index.ts';
 import { type Clock, systemClock } from './shared/index.ts';
 import { migrateToLatest, openStore, type Store } from './store/index.ts';
@@ -151,7 +159,7 @@ export function createModules(
 /** Opens the store, migrates, builds the modules. Caller closes `store`. */
 export async function openPlatform(
   config: Config,
-  options: { demo?: boolean; clock?: Clock } = {},
+  options: { demo?: boolean; clock?: Clock; rateLimiter?: RateLimiter } = {},
 ): Promise<Platform> {
   const store = await openStore({
     databaseUrl: config.databaseUrl,
@@ -167,6 +175,7 @@ export async function openPlatform(
   const modules = createModules(store, config, options.clock ?? systemClock, {
     masterKey: loadMasterKey(config),
     devMode: isDevMode(config, options.demo ?? false),
+    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
   });
   return { config, store, modules };
 }
@@ -179,12 +188,15 @@ export interface StartOptions {
   readonly demo: boolean;
   readonly logLevel?: Config['logLevel'];
   readonly operatorToken?: string;
+  /** Skip the demo seed even with `demo` (the workers of `serve --workers N`: the primary seeds). */
+  readonly skipSeed?: boolean;
 }
 
 export interface RunningPlatform {
   readonly url: string;
   readonly app: FastifyInstance;
   readonly platform: Platform;
+  readonly jobs: Jobs;
   close(): Promise<void>;
 }
 
@@ -201,9 +213,21 @@ export async function startPlatform(
     logLevel: options.logLevel,
     operatorToken: options.operatorToken,
   });
-  const platform = await openPlatform(config, { demo: options.demo });
+  // Scale-out (docs/scale-out.md): Redis for rate limits shared by every process.
+  let redis: RedisClient | undefined;
+  if (config.redisUrl) {
+    redis = createRedisClient(config.redisUrl);
+    await waitForRedis(redis, 10_000).catch(async (error: unknown) => {
+      redis?.disconnect();
+      throw error;
+    });
+  }
+  const platform = await openPlatform(config, {
+    demo: options.demo,
+    ...(redis ? { rateLimiter: createRateLimiter({ redis }) } : {}),
+  });
   const { ledger, identity, wallet } = platform.modules;
-  if (options.demo) await seedDemo({ db: platform.store.db, identity, wallet, ledger });
+  if (options.demo && !options.skipSeed) await seedDemo({ db: platform.store.db, identity, wallet, ledger });
   const app = await buildApp({
     config,
     clock: systemClock,
@@ -211,36 +235,60 @@ export async function startPlatform(
     ...platform.modules,
     demo: options.demo,
   });
-  platform.modules.delivery.start(config.deliveryIntervalMs);
 
-  // Hold expiry: a bounded sweep every interval. Issue 8 moves background work to a durable
-  // queue that runs once across processes; with one process this timer is that queue.
-  let sweeping = false;
-  const sweep = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    ledger
-      .expireHolds()
-      .catch((error: unknown) => app.log.error({ err: error }, 'hold expiry sweep failed'))
-      .finally(() => {
-        sweeping = false;
-      });
-  }, config.holdSweepIntervalMs);
-  sweep.unref();
-  // Funding: settle top-ups and withdrawals whose bank answer is due. The state is in the
-  // database (docs/funding.md), so a restart picks up where the last process stopped.
-  let settling = false;
-  const settle = setInterval(() => {
-    if (settling) return;
-    settling = true;
-    platform.modules.funding
-      .settleDue()
-      .catch((error: unknown) => app.log.error({ err: error }, 'funding settlement failed'))
-      .finally(() => {
-        settling = false;
-      });
-  }, SETTLE_INTERVAL_MS);
-  settle.unref();
+  // Domain events: the outbox's publisher hands them to JetStream (NATS_URL) or, embedded, to the
+  // in-process consumers.
+  const consumers = [
+    createAccountActivityConsumer({ db: platform.store.db, nowMs: () => systemClock.nowMs() }),
+  ];
+  const onEventError = (details: Record<string, unknown>, message: string) => app.log.error(details, message);
+  let transport: EventTransport;
+  if (config.natsUrl) {
+    const nats = await createNatsTransport({
+      url: config.natsUrl,
+      stream: config.natsStream,
+      subjectRoot: config.natsStream === 'RAMPART_EVENTS' ? 'rampart' : config.natsStream.toLowerCase(),
+      consumers,
+      onError: onEventError,
+    });
+    await nats.startConsuming();
+    transport = nats;
+  } else {
+    transport = createLocalTransport(consumers);
+  }
+  const events = createEventPublisher({ db: platform.store.db, clock: systemClock, transport });
+
+  // Background work: one registration per job (src/jobs). On PostgreSQL every tick runs once
+  // across all processes; on the embedded store these are plain in-process timers.
+  const jobs = createJobs({
+    db: platform.store.db,
+    clock: systemClock,
+    mode: platform.store.kind === 'postgres' ? 'shared' : 'local',
+    logger: app.log,
+  });
+  jobs.register({
+    name: 'ledger.expire-holds',
+    intervalMs: config.holdSweepIntervalMs,
+    run: () => ledger.expireHolds(),
+  });
+  jobs.register({
+    name: 'funding.settle-due',
+    intervalMs: SETTLE_INTERVAL_MS,
+    run: () => platform.modules.funding.settleDue(),
+  });
+  jobs.register({
+    name: 'notify.deliver',
+    intervalMs: config.deliveryIntervalMs,
+    run: () => platform.modules.delivery.runOnce(),
+  });
+  jobs.register({
+    name: 'events.publish',
+    intervalMs: config.eventsPublishIntervalMs,
+    run: () => events.drain(20),
+  });
+  jobs.register({ name: 'events.prune', intervalMs: 60_000, run: (nowMs) => events.prunePublished(nowMs) });
+  jobs.start();
+
   // PGlite: checkpoint and flush the data directory every 5 minutes (see pglite-durability.ts).
   const checkpoint = setInterval(() => {
     platform.store.checkpoint().catch((error: unknown) => app.log.error({ err: error }, 'checkpoint failed'));
@@ -256,12 +304,13 @@ export async function startPlatform(
     url: `http://${shownHost}:${port}`,
     app,
     platform,
+    jobs,
     close: async () => {
-      clearInterval(sweep);
-      clearInterval(settle);
       clearInterval(checkpoint);
       await app.close();
-      await platform.modules.delivery.stop();
+      await jobs.stop();
+      await transport.close();
+      redis?.disconnect();
       await ledger.drain();
       await platform.store.close();
     },

@@ -5,6 +5,7 @@
  */
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimitBucket, RateLimiter, RateLimitResult } from '../identity/index.ts';
+import { COMMON_ERRORS, DomainError } from '../shared/index.ts';
 
 const MINUTE_S = 60;
 
@@ -33,6 +34,8 @@ export function createRateLimiter(options: { redis?: unknown } = {}): RateLimite
             keyPrefix: `rampart:rl:${bucket}`,
             points,
             duration: durationS,
+            // During a Redis outage: refuse at once (a retryable 503 below), never wait or guess.
+            rejectIfRedisNotReady: true,
           })
         : new RateLimiterMemory({ keyPrefix: bucket, points, duration: durationS }),
     );
@@ -46,6 +49,9 @@ export function createRateLimiter(options: { redis?: unknown } = {}): RateLimite
         return { ok: true };
       } catch (error) {
         if (error instanceof RateLimiterRes) return { ok: false, retryAfterMs: error.msBeforeNext };
+        // The shared counter store (Redis) is unreachable: no budget can be checked, so the
+        // attempt is refused as "retry shortly" rather than let through unlimited.
+        if (options.redis) throw new DomainError(COMMON_ERRORS.UNAVAILABLE, { retryAfterMs: 1_000 });
         throw error;
       }
     },

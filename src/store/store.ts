@@ -13,6 +13,7 @@ import * as identityMigration from './migrations/0002-identity-wallet.ts';
 import * as signInSecurityMigration from './migrations/0003-sign-in-security.ts';
 import * as paymentsMigration from './migrations/0004-payments.ts';
 import * as fundingMigration from './migrations/0005-funding.ts';
+import * as scaleOutMigration from './migrations/0013-scale-out.ts';
 import { PgliteDurability } from './pglite-durability.ts';
 import type { Database } from './schema.ts';
 
@@ -156,6 +157,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-sign-in-security': signInSecurityMigration,
   '0004-payments': paymentsMigration,
   '0005-funding': fundingMigration,
+  '0013-scale-out': scaleOutMigration,
 };
 
 class InCodeMigrations implements MigrationProvider {
