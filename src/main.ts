@@ -224,7 +224,15 @@ export async function startPlatform(
   }
   const platform = await openPlatform(config, {
     demo: options.demo,
-    ...(redis ? { rateLimiter: createRateLimiter({ redis }) } : {}),
+    ...(redis || config.rateLimitFactor > 1
+      ? {
+          rateLimiter: createRateLimiter({
+            redis,
+            keyPrefix: config.redisKeyPrefix,
+            pointsFactor: config.rateLimitFactor,
+          }),
+        }
+      : {}),
   });
   const { ledger, identity, wallet } = platform.modules;
   if (options.demo && !options.skipSeed) await seedDemo({ db: platform.store.db, identity, wallet, ledger });

@@ -20,7 +20,16 @@ export const RATE_LIMITS: Readonly<Record<RateLimitBucket, { points: number; dur
 
 type Limiter = RateLimiterMemory | RateLimiterRedis;
 
-export function createRateLimiter(options: { redis?: unknown } = {}): RateLimiter {
+export function createRateLimiter(
+  options: {
+    redis?: unknown;
+    /** Redis key prefix (default `rampart`): one Redis may serve several deployments. */
+    keyPrefix?: string;
+    /** Multiplies every budget; benchmarks only (config refuses it outside dev mode). */
+    pointsFactor?: number;
+  } = {},
+): RateLimiter {
+  const factor = options.pointsFactor ?? 1;
   const limiters = new Map<RateLimitBucket, Limiter>();
   for (const [bucket, { points, durationS }] of Object.entries(RATE_LIMITS) as [
     RateLimitBucket,
@@ -31,13 +40,13 @@ export function createRateLimiter(options: { redis?: unknown } = {}): RateLimite
       options.redis
         ? new RateLimiterRedis({
             storeClient: options.redis,
-            keyPrefix: `rampart:rl:${bucket}`,
-            points,
+            keyPrefix: `${options.keyPrefix ?? 'rampart'}:rl:${bucket}`,
+            points: points * factor,
             duration: durationS,
             // During a Redis outage: refuse at once (a retryable 503 below), never wait or guess.
             rejectIfRedisNotReady: true,
           })
-        : new RateLimiterMemory({ keyPrefix: bucket, points, duration: durationS }),
+        : new RateLimiterMemory({ keyPrefix: bucket, points: points * factor, duration: durationS }),
     );
   }
   return {
