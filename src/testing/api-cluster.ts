@@ -96,7 +96,8 @@ export async function startApiCluster(options: ClusterOptions): Promise<ApiClust
     await dropScratchDatabase(adminUrl, databaseUrl);
     throw error;
   }
-  const output =
+  const errorLines: string[] = [];
+  const userOutput: (index: number, line: string) => void =
     options.onOutput ??
     (process.env.RAMPART_CLUSTER_LOGS ? (i, line) => console.error(`[api${i}] ${line}`) : () => {});
   const output = (index: number, line: string) => {
