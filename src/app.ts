@@ -13,8 +13,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import type { Funding } from './funding/index.ts';
+import { installCsrfGuard } from './http/csrf-guard.ts';
 import { errorBody, installErrorHandling } from './http/errors.ts';
 import { createMetrics } from './http/metrics.ts';
+import { collectRoutes } from './http/route-registry.ts';
 import { accountRoutes } from './http/routes/account-routes.ts';
 import { authRoutes } from './http/routes/auth-routes.ts';
 import { devInboxRoutes } from './http/routes/dev-inbox-routes.ts';
@@ -26,6 +28,7 @@ import { qrRoutes } from './http/routes/qr-routes.ts';
 import { recordsRoutes } from './http/routes/records-routes.ts';
 import { systemRoutes } from './http/routes/system-routes.ts';
 import { walletRoutes } from './http/routes/wallet-routes.ts';
+import { docsContentSecurityPolicy, installSecurityHeaders } from './http/security-headers.ts';
 import type { Identity, SecondFactors } from './identity/index.ts';
 import type { Ledger } from './ledger/index.ts';
 import type { DevInbox } from './notify/index.ts';
@@ -83,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     trustProxy: false,
   });
+  collectRoutes(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('session', null);
@@ -94,6 +98,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(fastifyCookie);
+  const cookieSecure = config.cookieSecure ?? !deps.demo;
+  await installSecurityHeaders(app, { https: cookieSecure });
+  installCsrfGuard(app, deps.identity);
   await app.register(fastifySwagger, {
     openapi: {
       info: {
@@ -111,10 +118,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: docsContentSecurityPolicy,
+  });
 
   const metrics = createMetrics(app);
-  const cookieSecure = config.cookieSecure ?? !deps.demo;
   await app.register(systemRoutes, { ping: deps.ping, metrics, demo: deps.demo });
   await app.register(authRoutes, {
     identity: deps.identity,

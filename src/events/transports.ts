@@ -78,21 +78,27 @@ export async function createNatsTransport(options: NatsTransportOptions): Promis
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     max_age: nanos(STREAM_MAX_AGE_MS),
   };
-  try {
-    await manager.streams.info(stream);
-    await manager.streams.update(stream, streamConfig);
-  } catch {
-    await manager.streams.add(streamConfig);
-  }
+  // Every process runs this at start, possibly at the same moment: creating what another just
+  // created answers an error, so each step is retried a few times before start-up fails.
+  await withRetries(async () => {
+    try {
+      await manager.streams.info(stream);
+      await manager.streams.update(stream, streamConfig);
+    } catch {
+      await manager.streams.add(streamConfig);
+    }
+  });
   for (const consumer of options.consumers) {
     assert(consumer.subjects.length === 1, 'one filter subject per consumer (NATS server 2.9)');
-    await manager.consumers.add(stream, {
-      durable_name: consumer.name,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(CONSUMER_ACK_WAIT_MS),
-      filter_subject: toWire(consumer.subjects[0]!),
-    });
+    await withRetries(() =>
+      manager.consumers.add(stream, {
+        durable_name: consumer.name,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: nanos(CONSUMER_ACK_WAIT_MS),
+        filter_subject: toWire(consumer.subjects[0]!),
+      }),
+    );
   }
   const js = jetstream(connection);
   const stops: (() => void)[] = [];
@@ -146,4 +152,16 @@ export async function createNatsTransport(options: NatsTransportOptions): Promis
       await connection.drain().catch(() => connection.close());
     },
   };
+}
+
+async function withRetries(work: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await work();
+      return;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
 }

@@ -54,8 +54,12 @@ export function installErrorHandling(app: FastifyInstance): void {
 }
 
 /** PostgreSQL SQLSTATEs and socket errors meaning "the database is not there right now"
- *  (class 08 connection exceptions; 57P01–57P03 shutdown / cannot connect now). */
+ *  (class 08 connection exceptions; 57P01–57P03 shutdown / cannot connect now), plus a
+ *  transaction the database aborted as a deadlock victim or serialization failure (40P01,
+ *  40001): it committed nothing, so the client's retry with the same key is safe. */
 const STORE_UNAVAILABLE_CODES = new Set([
+  '40001',
+  '40P01',
   '08000',
   '08001',
   '08003',

@@ -134,6 +134,10 @@ async function openPostgres(databaseUrl: string, poolSizeMax: number): Promise<S
   // reported here; without a listener Node would crash the process. The pool discards the client
   // and the next query opens a new connection, so there is nothing else to do.
   pool.on('error', () => {});
+  // The same for a client that is checked out when its connection drops (a PostgreSQL restart
+  // mid-query): its query fails with the error, but the client also emits 'error', which with
+  // no listener would kill the whole process (found by test/fault/service-outages.test.ts).
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -179,6 +179,7 @@ class ManagedProcess implements ApiProcess {
       child.stdout?.on('data', onLine);
       child.stderr?.on('data', onLine);
       child.once('exit', (code, signal) => {
+        if (started) this.output(this.index, `{"level":60,"msg":"process exited (${signal ?? code})"}`);
         if (!started) {
           clearTimeout(timer);
           reject(new Error(`api ${this.index} exited before starting (${signal ?? code})`));
