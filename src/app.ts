@@ -53,6 +53,8 @@ export interface AppDeps {
   /** Present in dev mode only: the developer inbox of SMS and e-mails "sent". */
   readonly devInbox: DevInbox | undefined;
   readonly demo: boolean;
+  /** Where log lines go instead of stdout (the log-scanning security test). */
+  readonly logStream?: { write(line: string): void } | undefined;
 }
 
 /** Paths whose values never reach a log line (ASVS 5.0 V16.2.5: no credentials in logs). */
@@ -76,7 +78,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger:
       config.logLevel === 'silent'
         ? false
-        : { level: config.logLevel, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } },
+        : {
+            level: config.logLevel,
+            redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+            ...(deps.logStream ? { stream: deps.logStream } : {}),
+          },
     bodyLimit: config.bodyLimitBytes,
     // A caller's x-request-id is kept when it is short and plain (it ends up in logs), else replaced.
     requestIdHeader: false,
