@@ -4,6 +4,7 @@
  */
 import type { Bench, Log } from './bench-result.ts';
 import { ledgerBench } from './ledger-bench.ts';
+import { loadBench } from './load-bench.ts';
 import { loginBench } from './login-bench.ts';
 import { parseBenchOptions, USAGE, UsageError } from './options.ts';
 
@@ -12,6 +13,7 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   ledger: ledgerBench('spread'),
   'ledger-hot': ledgerBench('hot'),
   login: loginBench,
+  load: loadBench,
 };
 
 const log: Log = (line) => process.stderr.write(`${line}\n`);

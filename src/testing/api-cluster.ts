@@ -212,7 +212,13 @@ export interface Payer {
 /** Users with a funded wallet and password-free payments on, each signed in over HTTP. */
 export async function provisionPayers(
   cluster: ApiCluster,
-  input: { count: number; balanceMinor: bigint; phonePrefix: string },
+  input: {
+    count: number;
+    balanceMinor: bigint;
+    phonePrefix: string;
+    /** Told each payer's login password (the load bench signs in again). */
+    onPassword?: (phone: string, password: string) => void;
+  },
 ): Promise<Payer[]> {
   const { identity, wallet, ledger, payments } = cluster.platform.modules;
   const { db } = cluster.platform.store;
@@ -222,6 +228,7 @@ export async function provisionPayers(
   for (let i = 0; i < input.count; i++) {
     const phone = `${input.phonePrefix}${String(i).padStart(4, '0')}`;
     const password = `cluster-${randomBytes(9).toString('base64url')}`;
+    input.onPassword?.(phone, password);
     const paymentPassword = String(135_790 + i).padStart(6, '0');
     const user = await identity.createUser({
       phoneE164: phone,
