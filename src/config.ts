@@ -120,7 +120,9 @@ export function loadConfig(
     throw new Error(`invalid configuration: ${problems}`);
   }
   if (parsed.data.rateLimitFactor > 1 && parsed.data.devMode !== true) {
-    throw new Error('invalid configuration: rateLimitFactor above 1 needs RAMPART_DEV_MODE=true (benchmarks only)');
+    throw new Error(
+      'invalid configuration: rateLimitFactor above 1 needs RAMPART_DEV_MODE=true (benchmarks only)',
+    );
   }
   return Object.freeze(parsed.data);
 }

@@ -224,7 +224,6 @@ export async function provisionPayers(
   const { db } = cluster.platform.store;
   const bank = await ledger.systemAccount('external_funding', 'CNY');
   const payers: Payer[] = [];
-  const baseUrl = cluster.processes[0]!.url;
   for (let i = 0; i < input.count; i++) {
     const phone = `${input.phonePrefix}${String(i).padStart(4, '0')}`;
     const password = `cluster-${randomBytes(9).toString('base64url')}`;
