@@ -5,6 +5,7 @@
 import type { Bench, Log } from './bench-result.ts';
 import { gatewayBench } from './gateway-bench.ts';
 import { ledgerBench } from './ledger-bench.ts';
+import { loadBench } from './load-bench.ts';
 import { loginBench } from './login-bench.ts';
 import { parseBenchOptions, USAGE, UsageError } from './options.ts';
 import { payBench } from './pay-bench.ts';
@@ -18,6 +19,7 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   pay: payBench,
   gateway: gatewayBench,
   risk: riskBench,
+  load: loadBench,
 };
 
 const log: Log = (line) => process.stderr.write(`${line}\n`);

@@ -17,8 +17,10 @@ import type { Config } from './config.ts';
 import type { Credit } from './credit/index.ts';
 import type { Funding } from './funding/index.ts';
 import type { Gateway } from './gateway/index.ts';
+import { installCsrfGuard } from './http/csrf-guard.ts';
 import { errorBody, installErrorHandling } from './http/errors.ts';
 import { createMetrics } from './http/metrics.ts';
+import { collectRoutes } from './http/route-registry.ts';
 import { accountRoutes } from './http/routes/account-routes.ts';
 import { agreementRoutes } from './http/routes/agreement-routes.ts';
 import { authRoutes } from './http/routes/auth-routes.ts';
@@ -40,6 +42,7 @@ import { recoveryRoutes } from './http/routes/recovery-routes.ts';
 import { riskRoutes } from './http/routes/risk-routes.ts';
 import { systemRoutes } from './http/routes/system-routes.ts';
 import { walletRoutes } from './http/routes/wallet-routes.ts';
+import { docsContentSecurityPolicy, installSecurityHeaders } from './http/security-headers.ts';
 import type { Identity, SecondFactors } from './identity/index.ts';
 import type { Ledger } from './ledger/index.ts';
 import { type DevInbox, localeFromAcceptLanguage, type Messages } from './notify/index.ts';
@@ -79,6 +82,8 @@ export interface AppDeps {
   /** Present in dev mode only: the developer inbox of SMS and e-mails "sent". */
   readonly devInbox: DevInbox | undefined;
   readonly demo: boolean;
+  /** Where log lines go instead of stdout (the log-scanning security test). */
+  readonly logStream?: { write(line: string): void } | undefined;
 }
 
 /** Paths whose values never reach a log line (ASVS 5.0 V16.2.5: no credentials in logs). */
@@ -109,7 +114,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger:
       config.logLevel === 'silent'
         ? false
-        : { level: config.logLevel, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } },
+        : {
+            level: config.logLevel,
+            redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+            ...(deps.logStream ? { stream: deps.logStream } : {}),
+          },
     bodyLimit: config.bodyLimitBytes,
     // A caller's x-request-id is kept when it is short and plain (it ends up in logs), else replaced.
     requestIdHeader: false,
@@ -119,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     trustProxy: false,
   });
+  collectRoutes(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('session', null);
@@ -135,6 +145,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(fastifyCookie);
+  const cookieSecure = config.cookieSecure ?? !deps.demo;
+  await installSecurityHeaders(app, { https: cookieSecure });
+  installCsrfGuard(app, deps.identity);
   await app.register(fastifySwagger, {
     openapi: {
       info: {
@@ -152,10 +165,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: docsContentSecurityPolicy,
+  });
 
   const metrics = createMetrics(app);
-  const cookieSecure = config.cookieSecure ?? !deps.demo;
   await app.register(systemRoutes, { ping: deps.ping, metrics, demo: deps.demo });
   await app.register(authRoutes, {
     identity: deps.identity,

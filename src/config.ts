@@ -80,6 +80,25 @@ const schema = z.object({
     .default(24 * 60 * MINUTE_MS),
   /** How often a decision looks for a newer rule set (hot reload). */
   riskRulesReloadCheckMs: z.coerce.number().int().min(0).default(1_000),
+  /** Scale-out (docs/scale-out.md): redis:// URL for shared rate limits; unset = in-process. */
+  redisUrl: z.string().url().optional(),
+  /** Scale-out: nats:// URL of a JetStream server for domain events; unset = in-process delivery. */
+  natsUrl: z.string().url().optional(),
+  /** Prefix of the Redis rate-limit keys (several deployments, or test runs, on one Redis). */
+  redisKeyPrefix: z
+    .string()
+    .regex(/^[a-z0-9:_-]{1,40}$/)
+    .default('rampart'),
+  /** Multiplies every rate-limit budget. Benchmarks only (many sign-ins from one IP); refused
+   *  above 1 unless dev mode is on (loadConfig below). */
+  rateLimitFactor: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  /** JetStream stream name (its subjects are its lower-cased name, `.>`); tests use their own. */
+  natsStream: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]{0,31}$/)
+    .default('RAMPART_EVENTS'),
+  /** How often the event outbox publisher looks for new events. */
+  eventsPublishIntervalMs: z.coerce.number().int().min(10).default(200),
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;
@@ -117,6 +136,12 @@ export function loadConfig(
     riskFailOpenKinds: env.RAMPART_RISK_FAIL_OPEN_KINDS,
     riskReviewDeadlineMs: env.RAMPART_RISK_REVIEW_DEADLINE_MS,
     riskRulesReloadCheckMs: env.RAMPART_RISK_RULES_RELOAD_CHECK_MS,
+    redisUrl: env.REDIS_URL || undefined,
+    natsUrl: env.NATS_URL || undefined,
+    natsStream: env.RAMPART_NATS_STREAM || undefined,
+    redisKeyPrefix: env.RAMPART_REDIS_KEY_PREFIX || undefined,
+    rateLimitFactor: env.RAMPART_RATE_LIMIT_FACTOR || undefined,
+    eventsPublishIntervalMs: env.RAMPART_EVENTS_PUBLISH_INTERVAL_MS,
   };
   const defined = (o: object) => Object.entries(o).filter(([, value]) => value !== undefined);
   const merged = Object.fromEntries([...defined(fromEnv), ...defined(overrides)]);
@@ -124,6 +149,11 @@ export function loadConfig(
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid configuration: ${problems}`);
+  }
+  if (parsed.data.rateLimitFactor > 1 && parsed.data.devMode !== true) {
+    throw new Error(
+      'invalid configuration: rateLimitFactor above 1 needs RAMPART_DEV_MODE=true (benchmarks only)',
+    );
   }
   return Object.freeze(parsed.data);
 }

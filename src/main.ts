@@ -18,6 +18,13 @@ import { type Config, loadConfig } from './config.ts';
 import { CREDIT_RUN_INTERVAL_MS, createCredit } from './credit/index.ts';
 import { seedDemo } from './demo/index.ts';
 import {
+  createAccountActivityConsumer,
+  createEventPublisher,
+  createLocalTransport,
+  createNatsTransport,
+  type EventTransport,
+} from './events/index.ts';
+import {
   type BankConnector,
   createFunding,
   createSimulatedBankConnector,
@@ -33,6 +40,7 @@ import {
   type RateLimiter,
   toSecondFactorChecks,
 } from './identity/index.ts';
+import { createJobs, type Jobs } from './jobs/index.ts';
 import { createLedger } from './ledger/index.ts';
 import { loadMasterKey } from './master-key.ts';
 import {
@@ -48,7 +56,7 @@ import {
 import { createPayments, type RiskHook } from './payments/index.ts';
 import { type AgreementsReviewPort, createCheckUp, createSecurityLock } from './protection/index.ts';
 import { createQr, deriveQrSigningKey, encodeQrCode } from './qr/index.ts';
-import { createRateLimiter } from './ratelimit/index.ts';
+import { createRateLimiter, createRedisClient, type RedisClient, waitForRedis } from './ratelimit/index.ts';
 import { createRecords } from './records/index.ts';
 import {
   createRecovery,
@@ -336,7 +344,7 @@ function stderrRiskLog(config: Config): RiskLog {
 /** Opens the store, migrates, builds the modules. Caller closes `store`. */
 export async function openPlatform(
   config: Config,
-  options: { demo?: boolean; clock?: Clock } = {},
+  options: { demo?: boolean; clock?: Clock; rateLimiter?: RateLimiter } = {},
 ): Promise<Platform> {
   const store = await openStore({
     databaseUrl: config.databaseUrl,
@@ -353,6 +361,7 @@ export async function openPlatform(
     masterKey: loadMasterKey(config),
     devMode: isDevMode(config, options.demo ?? false),
     gatewayDeliverOnCommit: true,
+    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
   });
   return { config, store, modules };
 }
@@ -365,12 +374,15 @@ export interface StartOptions {
   readonly demo: boolean;
   readonly logLevel?: Config['logLevel'];
   readonly operatorToken?: string;
+  /** Skip the demo seed even with `demo` (the workers of `serve --workers N`: the primary seeds). */
+  readonly skipSeed?: boolean;
 }
 
 export interface RunningPlatform {
   readonly url: string;
   readonly app: FastifyInstance;
   readonly platform: Platform;
+  readonly jobs: Jobs;
   close(): Promise<void>;
 }
 
@@ -387,12 +399,33 @@ export async function startPlatform(
     logLevel: options.logLevel,
     operatorToken: options.operatorToken,
   });
-  const platform = await openPlatform(config, { demo: options.demo });
+  // Scale-out (docs/scale-out.md): Redis for rate limits shared by every process.
+  let redis: RedisClient | undefined;
+  if (config.redisUrl) {
+    redis = createRedisClient(config.redisUrl);
+    await waitForRedis(redis, 10_000).catch(async (error: unknown) => {
+      redis?.disconnect();
+      throw error;
+    });
+  }
+  const platform = await openPlatform(config, {
+    demo: options.demo,
+    ...(redis || config.rateLimitFactor > 1
+      ? {
+          rateLimiter: createRateLimiter({
+            redis,
+            keyPrefix: config.redisKeyPrefix,
+            pointsFactor: config.rateLimitFactor,
+          }),
+        }
+      : {}),
+  });
   const { ledger, identity, wallet, credit, agreements, gateway } = platform.modules;
-  const demoReport = options.demo
+  const seeding = options.demo && !options.skipSeed;
+  const demoReport = seeding
     ? await seedDemo({ db: platform.store.db, identity, wallet, ledger, credit, agreements, gateway })
     : undefined;
-  if (options.demo) await platform.modules.recovery.seedDemo();
+  if (seeding) await platform.modules.recovery.seedDemo();
   const app = await buildApp({
     config,
     clock: systemClock,
@@ -400,91 +433,84 @@ export async function startPlatform(
     ...platform.modules,
     demo: options.demo,
   });
-  platform.modules.delivery.start(config.deliveryIntervalMs);
 
-  // Hold expiry: a bounded sweep every interval. Issue 8 moves background work to a durable
-  // queue that runs once across processes; with one process this timer is that queue.
-  let sweeping = false;
-  const sweep = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    ledger
-      .expireHolds()
-      .catch((error: unknown) => app.log.error({ err: error }, 'hold expiry sweep failed'))
-      .finally(() => {
-        sweeping = false;
-      });
-  }, config.holdSweepIntervalMs);
-  sweep.unref();
-  // Funding: settle top-ups and withdrawals whose bank answer is due. The state is in the
-  // database (docs/funding.md), so a restart picks up where the last process stopped.
-  let settling = false;
-  const settle = setInterval(() => {
-    if (settling) return;
-    settling = true;
-    platform.modules.funding
-      .settleDue()
-      .catch((error: unknown) => app.log.error({ err: error }, 'funding settlement failed'))
-      .finally(() => {
-        settling = false;
-      });
-  }, SETTLE_INTERVAL_MS);
-  settle.unref();
+  // Domain events: the outbox's publisher hands them to JetStream (NATS_URL) or, embedded, to the
+  // in-process consumers.
+  const consumers = [
+    createAccountActivityConsumer({ db: platform.store.db, nowMs: () => systemClock.nowMs() }),
+  ];
+  const onEventError = (details: Record<string, unknown>, message: string) => app.log.error(details, message);
+  let transport: EventTransport;
+  if (config.natsUrl) {
+    const nats = await createNatsTransport({
+      url: config.natsUrl,
+      stream: config.natsStream,
+      subjectRoot: config.natsStream === 'RAMPART_EVENTS' ? 'rampart' : config.natsStream.toLowerCase(),
+      consumers,
+      onError: onEventError,
+    });
+    await nats.startConsuming();
+    transport = nats;
+  } else {
+    transport = createLocalTransport(consumers);
+  }
+  const events = createEventPublisher({ db: platform.store.db, clock: systemClock, transport });
+
+  // Background work: one registration per job (src/jobs). On PostgreSQL every tick runs once
+  // across all processes; on the embedded store these are plain in-process timers.
+  const jobs = createJobs({
+    db: platform.store.db,
+    clock: systemClock,
+    mode: platform.store.kind === 'postgres' ? 'shared' : 'local',
+    logger: app.log,
+  });
+  jobs.register({
+    name: 'ledger.expire-holds',
+    intervalMs: config.holdSweepIntervalMs,
+    run: () => ledger.expireHolds(),
+  });
+  jobs.register({
+    name: 'funding.settle-due',
+    intervalMs: SETTLE_INTERVAL_MS,
+    run: () => platform.modules.funding.settleDue(),
+  });
+  jobs.register({
+    name: 'notify.deliver',
+    intervalMs: config.deliveryIntervalMs,
+    run: () => platform.modules.delivery.runOnce(),
+  });
+  jobs.register({
+    name: 'events.publish',
+    intervalMs: config.eventsPublishIntervalMs,
+    run: () => events.drain(20),
+  });
+  jobs.register({ name: 'events.prune', intervalMs: 60_000, run: (nowMs) => events.prunePublished(nowMs) });
   // Credit: last month's statements on the 1st, overdue marks after the 10th (docs/credit.md).
-  let billing = false;
-  const bill = setInterval(() => {
-    if (billing) return;
-    billing = true;
-    credit
-      .runDue(systemClock.nowMs())
-      .catch((error: unknown) => app.log.error({ err: error }, 'credit statements failed'))
-      .finally(() => {
-        billing = false;
-      });
-  }, CREDIT_RUN_INTERVAL_MS);
-  bill.unref();
-  // Issue 7: manual recoveries whose 24-hour cool-down ended. The state is in the database and
-  // rows are claimed with SKIP LOCKED, so any number of processes may run this.
-  let recovering = false;
-  const recoveryDue = setInterval(() => {
-    if (recovering) return;
-    recovering = true;
-    platform.modules.recovery
-      .runDue(systemClock.nowMs())
-      .catch((error: unknown) => app.log.error({ err: error }, 'recovery cool-down sweep failed'))
-      .finally(() => {
-        recovering = false;
-      });
-  }, RECOVERY_DUE_INTERVAL_MS);
-  recoveryDue.unref();
+  jobs.register({
+    name: 'credit.run-due',
+    intervalMs: CREDIT_RUN_INTERVAL_MS,
+    run: (nowMs) => credit.runDue(nowMs),
+  });
+  // Issue 7: manual recoveries whose 24-hour cool-down ended (rows claimed with SKIP LOCKED).
+  jobs.register({
+    name: 'recovery.run-due',
+    intervalMs: RECOVERY_DUE_INTERVAL_MS,
+    run: (nowMs) => platform.modules.recovery.runDue(nowMs),
+  });
   // Open API: close timed-out trades, settle confirmed order payments, deliver notifications.
-  // All state is in the database and rows are claimed (SKIP LOCKED), so several processes may
-  // run this at once and a restart loses nothing (docs/gateway.md).
-  let gatewayRunning = false;
-  const gatewayDue = setInterval(() => {
-    if (gatewayRunning) return;
-    gatewayRunning = true;
-    platform.modules.gateway
-      .runDue(Date.now())
-      .catch((error: unknown) => app.log.error({ err: error }, 'gateway runDue failed'))
-      .finally(() => {
-        gatewayRunning = false;
-      });
-  }, config.gatewayDueIntervalMs);
-  gatewayDue.unref();
+  jobs.register({
+    name: 'gateway.run-due',
+    intervalMs: config.gatewayDueIntervalMs,
+    run: (nowMs) => platform.modules.gateway.runDue(nowMs),
+  });
   // Issue 5: payments held for review past their deadline are voided and their cases closed.
-  let expiringReviews = false;
-  const reviewSweep = setInterval(() => {
-    if (expiringReviews) return;
-    expiringReviews = true;
-    platform.modules.cases
-      .expireOverdue()
-      .catch((error: unknown) => app.log.error({ err: error }, 'review deadline sweep failed'))
-      .finally(() => {
-        expiringReviews = false;
-      });
-  }, config.holdSweepIntervalMs);
-  reviewSweep.unref();
+  jobs.register({
+    name: 'risk.expire-reviews',
+    intervalMs: config.holdSweepIntervalMs,
+    run: () => platform.modules.cases.expireOverdue(),
+  });
+  jobs.start();
+
   // PGlite: checkpoint and flush the data directory every 5 minutes (see pglite-durability.ts).
   const checkpoint = setInterval(() => {
     platform.store.checkpoint().catch((error: unknown) => app.log.error({ err: error }, 'checkpoint failed'));
@@ -513,16 +539,13 @@ export async function startPlatform(
     url: `http://${shownHost}:${port}`,
     app,
     platform,
+    jobs,
     close: async () => {
-      clearInterval(sweep);
-      clearInterval(settle);
-      clearInterval(bill);
-      clearInterval(recoveryDue);
-      clearInterval(reviewSweep);
       clearInterval(checkpoint);
-      clearInterval(gatewayDue);
       await app.close();
-      await platform.modules.delivery.stop();
+      await jobs.stop();
+      await transport.close();
+      redis?.disconnect();
       await ledger.drain();
       await platform.store.close();
     },

@@ -13,6 +13,7 @@ const USAGE = `usage: rampart <command> [options]
 
 commands:
   serve [--demo] [--port N] [--host H]   start the platform (HTTP API, web app, background sweeps)
+        [--workers N]                    N API processes sharing the port (PostgreSQL only)
   migrate                                apply database migrations
   seed --demo                            create the demo users, merchant and balances
   ledger verify                          recompute every ledger invariant; exit 1 on any breach
@@ -20,7 +21,8 @@ commands:
   reconcile --orders F (--bill F | --app ID --date D)
                                          compare a merchant's orders with its trade bill; exit 1 on any mismatch
 
-The store is embedded PGlite in RAMPART_DATA_DIR (default ./data/rampart) unless DATABASE_URL is set.`;
+The store is embedded PGlite in RAMPART_DATA_DIR (default ./data/rampart) unless DATABASE_URL is set.
+Scale-out: DATABASE_URL, REDIS_URL (shared rate limits), NATS_URL (JetStream events); docs/scale-out.md.`;
 
 function progress(label: string) {
   let lastMs = 0;
@@ -48,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
       bill: { type: 'string' },
       app: { type: 'string' },
       date: { type: 'string' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -57,14 +60,29 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
 
+  if (command === 'serve' && values.workers !== undefined && process.env.RAMPART_CLUSTER_WORKER !== '1') {
+    const { runCluster } = await import('./cluster.ts');
+    return runCluster({ workers: values.workers, demo: values.demo, port: values.port, host: values.host });
+  }
   if (command === 'serve') {
+    const clusterWorker = process.env.RAMPART_CLUSTER_WORKER === '1';
     const operatorToken = process.env.RAMPART_OPERATOR_TOKEN || (values.demo ? newSecretToken() : undefined);
     const running = await startPlatform({
       demo: values.demo,
       port: values.port === undefined ? undefined : Number(values.port),
       host: values.host,
       operatorToken,
+      skipSeed: clusterWorker,
     });
+    if (clusterWorker) {
+      const stopWorker = async () => {
+        await running.close();
+        process.exit(0);
+      };
+      process.once('SIGTERM', () => void stopWorker());
+      process.once('SIGINT', () => void stopWorker());
+      return -1;
+    }
     const store =
       running.platform.store.kind === 'pglite'
         ? `embedded PGlite (${running.platform.config.dataDir})`

@@ -44,6 +44,7 @@ export function installErrorHandling(app: FastifyInstance, options: { localeOf?:
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof DomainError) {
+      if (error.status === 503) reply.header('retry-after', '1');
       return reply.status(error.status).send(errorBody(error, error.message, error.details));
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -55,6 +56,12 @@ export function installErrorHandling(app: FastifyInstance, options: { localeOf?:
     if (error.statusCode === 429) return reply.status(429).send(errorBody(COMMON_ERRORS.RATE_LIMITED));
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.status(error.statusCode).send(errorBody(COMMON_ERRORS.VALIDATION_FAILED, error.message));
+    }
+    if (isStoreUnavailable(error)) {
+      // The database restarted or is unreachable: nothing was acknowledged, retrying is safe
+      // (every money-moving request carries an idempotency key).
+      request.log.warn({ err: error }, 'store unavailable');
+      return reply.status(503).header('retry-after', '1').send(errorBody(COMMON_ERRORS.UNAVAILABLE));
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply
@@ -72,4 +79,32 @@ function isErrorBody(payload: unknown): payload is ErrorBody {
     typeof (inner as { code?: unknown }).code === 'string' &&
     typeof (inner as { message?: unknown }).message === 'string'
   );
+}
+
+/** PostgreSQL SQLSTATEs and socket errors meaning "the database is not there right now"
+ *  (class 08 connection exceptions; 57P01–57P03 shutdown / cannot connect now), plus a
+ *  transaction the database aborted as a deadlock victim or serialization failure (40P01,
+ *  40001): it committed nothing, so the client's retry with the same key is safe. */
+const STORE_UNAVAILABLE_CODES = new Set([
+  '40001',
+  '40P01',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '57P01',
+  '57P02',
+  '57P03',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+]);
+
+export function isStoreUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  if (code && STORE_UNAVAILABLE_CODES.has(code)) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
 }

@@ -2,8 +2,11 @@
  * Applies a batch of transfers in one database transaction: lock, decide (pure), write.
  *
  * Lock order, the same in every transaction so that no two can deadlock: first the holds being
- * resolved, by transfer id; then every account touched, by account id (`ORDER BY id FOR UPDATE`
- * takes the row locks in sort order). After the locks, the idempotency look-up sees every
+ * resolved, by transfer id; then every account touched, by account id (`ORDER BY id FOR NO KEY
+ * UPDATE` takes the row locks in sort order). NO KEY: only balances change, never a key, so the
+ * lock does not conflict with the KEY SHARE locks that foreign-key checks take (a payment intent
+ * inserted for the same account); plain FOR UPDATE let such an insert close a deadlock cycle
+ * under load (found by test/fault/service-outages.test.ts). After the locks, the idempotency look-up sees every
  * committed transfer that touched the same accounts, so concurrent duplicates resolve to one
  * winner; a duplicate id on other accounts fails the unique key and the batch is retried.
  */
@@ -68,7 +71,7 @@ async function lockHolds(trx: Transaction<Database>, pendingIds: string[]): Prom
   if (pendingIds.length === 0) return holds;
   const rows = await sql<{ transfer_id: string; state: HoldState['state']; expires_at: Date | null }>`
     SELECT transfer_id, state, expires_at FROM ledger_holds
-    WHERE transfer_id = ANY(${pendingIds}::text[]) ORDER BY transfer_id FOR UPDATE`.execute(trx);
+    WHERE transfer_id = ANY(${pendingIds}::text[]) ORDER BY transfer_id FOR NO KEY UPDATE`.execute(trx);
   if (rows.rows.length === 0) return holds;
   const legs = await loadLegs(
     trx,
@@ -100,7 +103,7 @@ async function lockAccounts(trx: Transaction<Database>, ids: string[]): Promise<
   }>`
     SELECT id, kind, currency, negative_limit_minor, debits_pending_minor, debits_posted_minor,
       credits_pending_minor, credits_posted_minor
-    FROM ledger_accounts WHERE id = ANY(${ids}::text[]) ORDER BY id FOR UPDATE`.execute(trx);
+    FROM ledger_accounts WHERE id = ANY(${ids}::text[]) ORDER BY id FOR NO KEY UPDATE`.execute(trx);
   for (const row of rows.rows) {
     const currency = row.currency;
     assert(isCurrency(currency), `account ${row.id} has a known currency`);

@@ -5,6 +5,7 @@
  */
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimitBucket, RateLimiter, RateLimitResult } from '../identity/index.ts';
+import { COMMON_ERRORS, DomainError } from '../shared/index.ts';
 
 const MINUTE_S = 60;
 
@@ -19,7 +20,16 @@ export const RATE_LIMITS: Readonly<Record<RateLimitBucket, { points: number; dur
 
 type Limiter = RateLimiterMemory | RateLimiterRedis;
 
-export function createRateLimiter(options: { redis?: unknown } = {}): RateLimiter {
+export function createRateLimiter(
+  options: {
+    redis?: unknown;
+    /** Redis key prefix (default `rampart`): one Redis may serve several deployments. */
+    keyPrefix?: string;
+    /** Multiplies every budget; benchmarks only (config refuses it outside dev mode). */
+    pointsFactor?: number;
+  } = {},
+): RateLimiter {
+  const factor = options.pointsFactor ?? 1;
   const limiters = new Map<RateLimitBucket, Limiter>();
   for (const [bucket, { points, durationS }] of Object.entries(RATE_LIMITS) as [
     RateLimitBucket,
@@ -30,11 +40,13 @@ export function createRateLimiter(options: { redis?: unknown } = {}): RateLimite
       options.redis
         ? new RateLimiterRedis({
             storeClient: options.redis,
-            keyPrefix: `rampart:rl:${bucket}`,
-            points,
+            keyPrefix: `${options.keyPrefix ?? 'rampart'}:rl:${bucket}`,
+            points: points * factor,
             duration: durationS,
+            // During a Redis outage: refuse at once (a retryable 503 below), never wait or guess.
+            rejectIfRedisNotReady: true,
           })
-        : new RateLimiterMemory({ keyPrefix: bucket, points, duration: durationS }),
+        : new RateLimiterMemory({ keyPrefix: bucket, points: points * factor, duration: durationS }),
     );
   }
   return {
@@ -46,6 +58,9 @@ export function createRateLimiter(options: { redis?: unknown } = {}): RateLimite
         return { ok: true };
       } catch (error) {
         if (error instanceof RateLimiterRes) return { ok: false, retryAfterMs: error.msBeforeNext };
+        // The shared counter store (Redis) is unreachable: no budget can be checked, so the
+        // attempt is refused as "retry shortly" rather than let through unlimited.
+        if (options.redis) throw new DomainError(COMMON_ERRORS.UNAVAILABLE, { retryAfterMs: 1_000 });
         throw error;
       }
     },

@@ -861,6 +861,44 @@ export interface RiskCaseActionsTable {
   created_at: Timestamp;
 }
 
+/** Periodic jobs claimed once per tick across processes (0013-scale-out). */
+export interface JobScheduleTable {
+  name: string;
+  next_run_at: Timestamp;
+  lease_until: Nullable<Date>;
+  leased_by: Nullable<string>;
+  runs: Defaulted<bigint>;
+  last_finished_at: Nullable<Date>;
+  last_error: Nullable<string>;
+}
+
+/** Domain events written by triggers in the state change's transaction (0013-scale-out). */
+export interface EventOutboxTable {
+  id: Generated<bigint>;
+  event_id: string;
+  subject: string;
+  payload: unknown;
+  created_at: Defaulted<Date>;
+  published_at: Nullable<Date>;
+  claimed_until: Nullable<Date>;
+  attempts: Defaulted<number>;
+}
+
+export interface EventConsumptionsTable {
+  consumer: string;
+  event_id: string;
+  consumed_at: Timestamp;
+}
+
+export interface EventAccountActivityTable {
+  account_id: string;
+  posted_events: Defaulted<bigint>;
+  debited_minor: Defaulted<bigint>;
+  credited_minor: Defaulted<bigint>;
+  last_event_id: string;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -929,6 +967,10 @@ export interface Database {
   risk_lists: RiskListsTable;
   risk_cases: RiskCasesTable;
   risk_case_actions: RiskCaseActionsTable;
+  job_schedule: JobScheduleTable;
+  event_outbox: EventOutboxTable;
+  event_consumptions: EventConsumptionsTable;
+  event_account_activity: EventAccountActivityTable;
 }
 
 export type LedgerAccountRow = Selectable<LedgerAccountsTable>;

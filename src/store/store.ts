@@ -19,6 +19,7 @@ import * as riskMigration from './migrations/0008-risk.ts';
 import * as openApiMigration from './migrations/0010-open-api.ts';
 import * as recoveryMigration from './migrations/0011-recovery.ts';
 import * as messagesMigration from './migrations/0012-messages.ts';
+import * as scaleOutMigration from './migrations/0013-scale-out.ts';
 import { PgliteDurability } from './pglite-durability.ts';
 import type { Database } from './schema.ts';
 
@@ -139,6 +140,10 @@ async function openPostgres(databaseUrl: string, poolSizeMax: number): Promise<S
   // reported here; without a listener Node would crash the process. The pool discards the client
   // and the next query opens a new connection, so there is nothing else to do.
   pool.on('error', () => {});
+  // The same for a client that is checked out when its connection drops (a PostgreSQL restart
+  // mid-query): its query fails with the error, but the client also emits 'error', which with
+  // no listener would kill the whole process (found by test/fault/service-outages.test.ts).
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
@@ -168,6 +173,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012-messages': messagesMigration,
   '0010-open-api': openApiMigration,
   '0008-risk': riskMigration,
+  '0013-scale-out': scaleOutMigration,
 };
 
 class InCodeMigrations implements MigrationProvider {
