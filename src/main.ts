@@ -5,6 +5,7 @@
 import { hkdfSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { type Agreements, createAgreements } from './agreements/index.ts';
 import { buildApp } from './app.ts';
@@ -67,7 +68,11 @@ import {
 import {
   createNoFeatures,
   createRiskEngine,
+  FEATURE_NAMES,
   type FeatureSource,
+  MemoryFeatureState,
+  ModelRegistry,
+  OnlineFeatureSource,
   RISK_EVENT_KINDS,
   type RiskEngineConfig,
   type RiskEventKind,
@@ -341,6 +346,25 @@ function stderrRiskLog(config: Config): RiskLog {
   };
 }
 
+/** The trained model shipped in the repository (models/, checked against its sha256 manifest). */
+export const RISK_MODEL_DIR = fileURLToPath(new URL('../models', import.meta.url));
+
+export interface RiskScoring {
+  readonly features: FeatureSource;
+  readonly model: RiskModel | null;
+  readonly featureNames: readonly string[];
+}
+
+/**
+ * The risk engine's features and model for a running platform: the committed model and online
+ * features kept in this process (docs/risk.md: the windows start empty at boot and fill as events
+ * arrive; the Redis state of the scale-out mode is the documented alternative).
+ */
+export async function loadRiskScoring(modelDir: string = RISK_MODEL_DIR): Promise<RiskScoring> {
+  const model = await ModelRegistry.open(modelDir);
+  return { features: new OnlineFeatureSource(new MemoryFeatureState()), model, featureNames: FEATURE_NAMES };
+}
+
 /** Opens the store, migrates, builds the modules. Caller closes `store`. */
 export async function openPlatform(
   config: Config,
@@ -351,8 +375,10 @@ export async function openPlatform(
     dataDir: config.dataDir,
     poolSizeMax: config.dbPoolSizeMax,
   });
+  let risk: RiskScoring;
   try {
     await migrateToLatest(store);
+    risk = await loadRiskScoring();
   } catch (error) {
     await store.close();
     throw error;
@@ -361,6 +387,7 @@ export async function openPlatform(
     masterKey: loadMasterKey(config),
     devMode: isDevMode(config, options.demo ?? false),
     gatewayDeliverOnCommit: true,
+    risk,
     ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
   });
   return { config, store, modules };

@@ -24,6 +24,9 @@ import {
 const USAGE = `usage: npm run risk -- <command> [options]
 
 commands:
+  simulate [--seed N]
+        replay account takeovers, a stolen phone, scams, mules and card testing (and legitimate
+        traffic) through the HTTP API with the shipped model and rules; prints one JSON line
   train --data <csv|csv.gz> --train-from D --train-to D --out models/risk-<version>.json [--delay-days 7]
         replay the file, train on the window, write the model and make it the manifest's current one
   eval  --data <csv|csv.gz> --train-from D --train-to D --test-from D --test-to D [--delay-days 7]
@@ -35,8 +38,6 @@ commands:
 model options (both): --trees N --depth N --learning-rate X --seed N
 dates are YYYY-MM-DD (UTC), both ends inclusive. Columns needed: TRANSACTION_ID, TX_DATETIME,
 CUSTOMER_ID, TERMINAL_ID, TX_AMOUNT, TX_FRAUD (payer = CUSTOMER_ID, merchant = TERMINAL_ID).`;
-// `simulate` (the attack simulator through the HTTP API) is added by the engine half: one more
-// branch in main() below.
 
 /** The label delay of the handbook: fraud is confirmed a week after it happened. */
 const DELAY_DAYS_DEFAULT = 7;
@@ -131,6 +132,11 @@ function progress(label: string) {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // The attack simulator (src/cli/risk-simulate.ts) reads its own options and runs on import.
+  if (argv[0] === 'simulate') {
+    await import('./risk-simulate.ts');
+    return 0;
+  }
   const { values, positionals } = options(argv);
   const [command] = positionals;
   if (values.help || !command) {

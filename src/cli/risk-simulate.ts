@@ -1,5 +1,5 @@
 /**
- * `npm run risk:simulate` (issue 5 point 8): replays attacks and legitimate traffic through the
+ * `npm run risk -- simulate` (issue 5 point 8): replays attacks and legitimate traffic through the
  * HTTP API (Fastify's inject: routing, schemas, auth and error mapping, without a socket, so each
  * request can come from its own IP) against a seeded population on an in-memory store, then
  * prints one JSON line: attacks stopped per scenario, money lost per 10 million paid, and the
@@ -28,7 +28,7 @@ type App = Awaited<ReturnType<typeof buildApp>>;
 
 import { loadConfig } from '../config.ts';
 import { DEMO_MERCHANT, seedDemo } from '../demo/index.ts';
-import { createModules, type Modules } from '../main.ts';
+import { createModules, loadRiskScoring, type Modules } from '../main.ts';
 import { ManualClock } from '../shared/index.ts';
 import { migrateToLatest, openStore, type Store } from '../store/index.ts';
 
@@ -265,7 +265,12 @@ async function main(): Promise<void> {
   // A manual clock starting at 10:00 Beijing time: the simulation moves time itself, so windows,
   // cool-downs and deadlines behave as in real time without waiting for them.
   const clock = new ManualClock(Date.UTC(2026, 2, 2, 2, 0, 0));
-  const modules = createModules(store, config, clock, { masterKey: randomBytes(32), devMode: true });
+  // The same model and online features as a running platform (main.ts loadRiskScoring).
+  const modules = createModules(store, config, clock, {
+    masterKey: randomBytes(32),
+    devMode: true,
+    risk: await loadRiskScoring(),
+  });
   await seedDemo({ db: store.db, ...modules });
   const app = await buildApp({ config, clock, ping: store.ping, ...modules, demo: false });
   await app.ready();
