@@ -151,6 +151,7 @@ export function createModules(
     wallet,
     identity,
     riskHook: options.riskHook ?? createAllowAllRiskHook(),
+    notifier,
   });
   const checkUp = createCheckUp({
     clock,

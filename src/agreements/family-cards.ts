@@ -32,6 +32,7 @@ import {
   postToMerchant,
   refuseIfFrozen,
 } from './money-move.ts';
+import { noticeFamilyCardOffered, noticeFamilyCardUsed } from './notices.ts';
 
 type CardRow = Selectable<Database['family_cards']>;
 type PaymentRow = Selectable<Database['family_card_payments']>;
@@ -176,6 +177,12 @@ export async function offerFamilyCard(
       type: 'family_card_offered',
       ip: input.origin.ip,
       details: { memberId: member.id, monthlyCapMinor: capMinor.toString() },
+    });
+    await noticeFamilyCardOffered(ctx, trx, {
+      ownerId: input.ownerId,
+      memberId: member.id,
+      monthlyCap: { amountMinor: capMinor, currency: AGREEMENTS_CURRENCY },
+      nowMs: ctx.clock.nowMs(),
     });
     return inserted;
   });
@@ -478,6 +485,13 @@ async function decidePayment(
         amountMinor: input.amount.amountMinor.toString(),
         month,
       },
+    });
+    await noticeFamilyCardUsed(ctx, trx, {
+      ownerId: locked.owner_id,
+      memberId: locked.member_id,
+      merchantName: merchant.name,
+      amount: { amountMinor: input.amount.amountMinor, currency },
+      nowMs,
     });
     return { row, created: true };
   });

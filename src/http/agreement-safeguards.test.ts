@@ -273,3 +273,81 @@ describe('a frozen account (issue 7 point 1)', () => {
     assert.equal(await walletBalance(owner.userId), 19_000n);
   });
 });
+
+interface InboxMessage {
+  template: string;
+  category: string;
+  critical: boolean;
+  body: string;
+}
+
+async function inbox(client: Client): Promise<InboxMessage[]> {
+  const r = await call(client, 'GET', '/api/v1/me/inbox?limit=50');
+  assert.equal(r.statusCode, 200, r.body);
+  return r.json().messages;
+}
+
+async function outbox(destination: string, template: string) {
+  return t.store.db
+    .selectFrom('notification_outbox')
+    .select(['channel', 'body', 'user_id'])
+    .where('destination', '=', destination)
+    .where('template', '=', template)
+    .execute();
+}
+
+describe('notices (issue 9)', () => {
+  test('signing and each debit of an agreement reach the user; a refused debit tells nobody', async () => {
+    const user = await newUser();
+    await topUp(user.userId, 10_000n);
+    const agreementId = await signedAgreement(user, { perDebit: 2_000, monthly: 5_000 });
+    const signed = (await inbox(user)).filter((m) => m.template === 'agreement_signed');
+    assert.equal(signed.length, 1);
+    assert.equal(signed[0]?.category, 'security');
+    assert.equal(signed[0]?.critical, true);
+    assert.ok(signed[0]?.body.includes(DEMO_MERCHANT.name), signed[0]?.body);
+    assert.match(signed[0]?.body ?? '', /50\.00/);
+    const sms = await outbox(user.phone, 'agreement_signed');
+    assert.equal(sms.length, 1);
+    assert.equal(sms[0]?.channel, 'sms');
+    assert.equal(sms[0]?.user_id, user.userId);
+
+    assert.equal((await debit(agreementId, 1_234, 'n-1')).statusCode, 201);
+    clock.advance(60_000);
+    assert.equal((await debit(agreementId, 1_500, 'n-2')).statusCode, 201);
+    // Refused (per-debit cap) and replayed debits add no notice.
+    assert.equal((await debit(agreementId, 2_001, 'n-3')).statusCode, 422);
+    assert.equal((await debit(agreementId, 1_234, 'n-1')).statusCode, 200);
+    const debited = (await inbox(user)).filter((m) => m.template === 'agreement_debited');
+    assert.equal(debited.length, 2);
+    assert.match(debited[0]?.body ?? '', /15\.00/);
+    assert.match(debited[1]?.body ?? '', /12\.34/);
+    assert.ok(debited.every((m) => m.category === 'payments' && m.body.includes(DEMO_MERCHANT.name)));
+    assert.equal((await outbox(user.userId, 'agreement_debited')).length, 2, 'in-app rows in the outbox');
+  });
+
+  test('a family card offered reaches the member, each use reaches the owner', async () => {
+    const owner = await newUser();
+    const member = await newUser();
+    await topUp(owner.userId, 50_000n);
+    const offered = await offerCard(owner, member, 20_000);
+    assert.equal(offered.statusCode, 201, offered.body);
+    const cardId = offered.json().id;
+    const offers = (await inbox(member)).filter((m) => m.template === 'family_card_offered');
+    assert.equal(offers.length, 1);
+    assert.match(offers[0]?.body ?? '', /200\.00/);
+    assert.ok(!offers[0]?.body.includes(`Signer`), 'the owner’s name is masked');
+    assert.equal((await outbox(member.phone, 'family_card_offered')).length, 1);
+    assert.equal((await inbox(owner)).filter((m) => m.template === 'family_card_offered').length, 0);
+
+    assert.equal((await call(member, 'POST', `/api/v1/me/family-cards/${cardId}/accept`)).statusCode, 200);
+    assert.equal((await payWithCard(member, cardId, 2_345, 'use-1')).statusCode, 201);
+    // Over the cap: refused, no notice.
+    assert.equal((await payWithCard(member, cardId, 20_000, 'use-2')).statusCode, 422);
+    const uses = (await inbox(owner)).filter((m) => m.template === 'family_card_used');
+    assert.equal(uses.length, 1);
+    assert.match(uses[0]?.body ?? '', /23\.45/);
+    assert.ok(uses[0]?.body.includes(DEMO_MERCHANT.name), uses[0]?.body);
+    assert.equal((await inbox(member)).filter((m) => m.template === 'family_card_used').length, 0);
+  });
+});

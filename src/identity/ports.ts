@@ -21,6 +21,10 @@ export const NOTIFICATION_TEMPLATES = [
   'claim_update', // vars: status, claim, time (issue 7: loss claims)
   'payment_sent', // vars: amountMinor, currency, counterparty (masked name or merchant), time
   'payment_received', // vars: amountMinor, currency, counterparty (payer's masked name), time
+  'agreement_signed', // vars: merchant, amountMinor + currency (the monthly cap), time
+  'agreement_debited', // vars: merchant, amountMinor, currency, time
+  'family_card_offered', // to the member; vars: counterparty (owner's masked name), amountMinor + currency (monthly cap), time
+  'family_card_used', // to the owner; vars: counterparty (member's masked name), merchant, amountMinor, currency, time
 ] as const;
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
 

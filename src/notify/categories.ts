@@ -49,6 +49,12 @@ export const TEMPLATE_CATEGORIES: { readonly [T in NotificationTemplate]: Templa
   claim_update: { category: 'claims', critical: false, inbox: true },
   payment_sent: { category: 'payments', critical: false, inbox: true },
   payment_received: { category: 'payments', critical: false, inbox: true },
+  // A signed agreement is a standing permission to take money: like a security change, its owner
+  // must hear of it even with notices switched off (an intruder with the payment password would).
+  agreement_signed: { category: 'security', critical: true, inbox: true },
+  agreement_debited: { category: 'payments', critical: false, inbox: true },
+  family_card_offered: { category: 'payments', critical: false, inbox: true },
+  family_card_used: { category: 'payments', critical: false, inbox: true },
 };
 
 export function isPreferenceCategory(value: string): value is PreferenceCategory {
