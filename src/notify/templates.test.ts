@@ -41,9 +41,9 @@ const SAMPLE_VARS: { readonly [T in NotificationTemplate]: TemplateVars<T> } = {
   payment_sent: { amountMinor: '123450', currency: 'CNY', counterparty: '*i', time: TIME },
   agreement_signed: { merchant: 'Video Club', amountMinor: '5000', currency: 'CNY', time: TIME },
   agreement_debited: { merchant: 'Video Club', amountMinor: '1500', currency: 'CNY', time: TIME },
-  family_card_offered: { counterparty: '*明', amountMinor: '100000', currency: 'CNY', time: TIME },
+  family_card_offered: { counterparty: '*g', amountMinor: '100000', currency: 'CNY', time: TIME },
   family_card_used: {
-    counterparty: '*红',
+    counterparty: '*n',
     merchant: 'Tea Shop',
     amountMinor: '2300',
     currency: 'CNY',
