@@ -169,7 +169,11 @@ export async function offerFamilyCard(
   // lock in the transaction that creates the card, so a concurrent freeze is seen or waits.
   const row = await ctx.db.transaction().execute(async (trx) => {
     await refuseIfFrozen(trx, input.ownerId);
-    const inserted = await insertOffer(trx, ctx.clock.nowMs(), { ...input, memberId: member.id, capMinor });
+    const inserted = await insertOffer(trx, ctx.clock.nowMs(), {
+      ownerId: input.ownerId,
+      memberId: member.id,
+      capMinor,
+    });
     if (!inserted) throw new DomainError(AGREEMENT_ERRORS.FAMILY_CARD_EXISTS);
     await recordAgreementAudit(trx, ctx.clock.nowMs(), {
       userId: input.ownerId,
