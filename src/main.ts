@@ -199,6 +199,7 @@ export function createModules(
     wallet,
     identity,
     riskHook: paymentRiskHook,
+    notifier,
   });
   const checkUp = createCheckUp({
     clock,

@@ -34,6 +34,7 @@ import {
   postToMerchant,
   refuseIfFrozen,
 } from './money-move.ts';
+import { noticeAgreementDebited, noticeAgreementSigned } from './notices.ts';
 
 type AgreementRow = Selectable<Database['agreements']>;
 type DebitRow = Selectable<Database['agreement_debits']>;
@@ -362,6 +363,17 @@ export async function confirmAgreement(
         type: 'agreement_signed',
         ip: input.origin.ip,
       });
+      const merchant = await trx
+        .selectFrom('merchants')
+        .select('name')
+        .where('id', '=', updated.merchant_id)
+        .executeTakeFirstOrThrow();
+      await noticeAgreementSigned(ctx, trx, {
+        userId: input.userId,
+        merchantName: merchant.name,
+        monthlyCap: { amountMinor: updated.monthly_cap_minor, currency: currencyOf(updated) },
+        nowMs,
+      });
     }
     return updated;
   });
@@ -596,6 +608,12 @@ async function decideDebit(
       type: 'agreement_debited',
       ip: input.ip,
       details: { debitId: id, transferId, amountMinor: input.amount.amountMinor.toString(), currency, month },
+    });
+    await noticeAgreementDebited(ctx, trx, {
+      userId: locked.user_id,
+      merchantName: merchant.name,
+      amount: { amountMinor: input.amount.amountMinor, currency },
+      nowMs,
     });
     return { row, created: true };
   });

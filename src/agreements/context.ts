@@ -1,6 +1,6 @@
 /** What every use case of this module receives: built once by createAgreements, never a global. */
 import type { Kysely } from 'kysely';
-import type { Identity } from '../identity/index.ts';
+import type { Identity, Notifier } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import type { RiskHook } from '../payments/index.ts';
 import type { Clock } from '../shared/index.ts';
@@ -17,6 +17,8 @@ export interface AgreementsDeps {
   };
   /** Every debit and family-card payment passes the same risk hook as a wallet payment. */
   readonly riskHook: RiskHook;
+  /** Signed, debited, offered and used notices (notices.ts), queued in the change's transaction. */
+  readonly notifier: Notifier;
 }
 
 export type AgreementsContext = AgreementsDeps;

@@ -9,7 +9,7 @@
  * concurrent payments cannot together pass it) and a cancel either waits for a payment in flight
  * or is seen by it. A trigger keeps a cancelled card cancelled forever.
  */
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import { IDENTITY_ERRORS, type Located, maskPhone, normalizePhone } from '../identity/index.ts';
 import { maskName } from '../payments/index.ts';
 import { DomainError, type Money, newId } from '../shared/index.ts';
@@ -32,6 +32,7 @@ import {
   postToMerchant,
   refuseIfFrozen,
 } from './money-move.ts';
+import { noticeFamilyCardOffered, noticeFamilyCardUsed } from './notices.ts';
 
 type CardRow = Selectable<Database['family_cards']>;
 type PaymentRow = Selectable<Database['family_card_payments']>;
@@ -164,30 +165,58 @@ export async function offerFamilyCard(
     .where('status', '<>', 'cancelled')
     .executeTakeFirstOrThrow();
   if (Number(count.n) >= FAMILY_CARDS_PER_OWNER_MAX) throw new DomainError(AGREEMENT_ERRORS.TOO_MANY);
-  const row = await ctx.db
-    .insertInto('family_cards')
-    .values({
-      id: newId('fam'),
-      owner_id: input.ownerId,
-      member_id: member.id,
-      monthly_cap_minor: capMinor,
-      currency: AGREEMENTS_CURRENCY,
-      status: 'pending',
-      created_at: new Date(ctx.clock.nowMs()),
-    })
-    // The partial unique index: one live card per owner and member.
-    .onConflict((oc) => oc.columns(['owner_id', 'member_id']).where('status', '<>', 'cancelled').doNothing())
-    .returningAll()
-    .executeTakeFirst();
-  if (!row) throw new DomainError(AGREEMENT_ERRORS.FAMILY_CARD_EXISTS);
-  await recordAgreementAudit(ctx.db, ctx.clock.nowMs(), {
-    userId: input.ownerId,
-    subjectId: row.id,
-    type: 'family_card_offered',
-    ip: input.origin.ip,
-    details: { memberId: member.id, monthlyCapMinor: capMinor.toString() },
+  // Issue 7 point 1: a frozen account hands nobody its money. Checked under the user row's share
+  // lock in the transaction that creates the card, so a concurrent freeze is seen or waits.
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    await refuseIfFrozen(trx, input.ownerId);
+    const inserted = await insertOffer(trx, ctx.clock.nowMs(), {
+      ownerId: input.ownerId,
+      memberId: member.id,
+      capMinor,
+    });
+    if (!inserted) throw new DomainError(AGREEMENT_ERRORS.FAMILY_CARD_EXISTS);
+    await recordAgreementAudit(trx, ctx.clock.nowMs(), {
+      userId: input.ownerId,
+      subjectId: inserted.id,
+      type: 'family_card_offered',
+      ip: input.origin.ip,
+      details: { memberId: member.id, monthlyCapMinor: capMinor.toString() },
+    });
+    await noticeFamilyCardOffered(ctx, trx, {
+      ownerId: input.ownerId,
+      memberId: member.id,
+      monthlyCap: { amountMinor: capMinor, currency: AGREEMENTS_CURRENCY },
+      nowMs: ctx.clock.nowMs(),
+    });
+    return inserted;
   });
   return toView(ctx, input.ownerId, row);
+}
+
+function insertOffer(
+  trx: Transaction<Database>,
+  nowMs: number,
+  input: { ownerId: string; memberId: string; capMinor: bigint },
+): Promise<CardRow | undefined> {
+  return (
+    trx
+      .insertInto('family_cards')
+      .values({
+        id: newId('fam'),
+        owner_id: input.ownerId,
+        member_id: input.memberId,
+        monthly_cap_minor: input.capMinor,
+        currency: AGREEMENTS_CURRENCY,
+        status: 'pending',
+        created_at: new Date(nowMs),
+      })
+      // The partial unique index: one live card per owner and member.
+      .onConflict((oc) =>
+        oc.columns(['owner_id', 'member_id']).where('status', '<>', 'cancelled').doNothing(),
+      )
+      .returningAll()
+      .executeTakeFirst()
+  );
 }
 
 export async function acceptFamilyCard(
@@ -198,19 +227,26 @@ export async function acceptFamilyCard(
   // Only the member accepts; to the owner it is "not pending for you".
   if (card.member_id !== input.memberId) throw new DomainError(AGREEMENT_ERRORS.FAMILY_CARD_NOT_PENDING);
   if (card.status === 'active') return toView(ctx, input.memberId, card);
-  const row = await ctx.db
-    .updateTable('family_cards')
-    .set({ status: 'active', accepted_at: new Date(ctx.clock.nowMs()) })
-    .where('id', '=', card.id)
-    .where('member_id', '=', input.memberId)
-    .where('status', '=', 'pending')
-    .returningAll()
-    .executeTakeFirst();
-  if (!row) throw new DomainError(AGREEMENT_ERRORS.FAMILY_CARD_NOT_PENDING);
-  await recordAgreementAudit(ctx.db, ctx.clock.nowMs(), {
-    userId: input.memberId,
-    subjectId: row.id,
-    type: 'family_card_accepted',
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    // Issue 7 point 1: a frozen member takes on no new way to spend; a card from a frozen owner
+    // could never pay anyway, so accepting it is refused too rather than left to fail later.
+    await refuseIfFrozen(trx, card.owner_id);
+    await refuseIfFrozen(trx, input.memberId);
+    const accepted = await trx
+      .updateTable('family_cards')
+      .set({ status: 'active', accepted_at: new Date(ctx.clock.nowMs()) })
+      .where('id', '=', card.id)
+      .where('member_id', '=', input.memberId)
+      .where('status', '=', 'pending')
+      .returningAll()
+      .executeTakeFirst();
+    if (!accepted) throw new DomainError(AGREEMENT_ERRORS.FAMILY_CARD_NOT_PENDING);
+    await recordAgreementAudit(trx, ctx.clock.nowMs(), {
+      userId: input.memberId,
+      subjectId: accepted.id,
+      type: 'family_card_accepted',
+    });
+    return accepted;
   });
   return toView(ctx, input.memberId, row);
 }
@@ -453,6 +489,13 @@ async function decidePayment(
         amountMinor: input.amount.amountMinor.toString(),
         month,
       },
+    });
+    await noticeFamilyCardUsed(ctx, trx, {
+      ownerId: locked.owner_id,
+      memberId: locked.member_id,
+      merchantName: merchant.name,
+      amount: { amountMinor: input.amount.amountMinor, currency },
+      nowMs,
     });
     return { row, created: true };
   });

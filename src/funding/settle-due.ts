@@ -4,6 +4,7 @@
  * and on an answer posts (succeeded) or voids (failed: the money returns) the hold — the hold's
  * resolution and the operation's new state in one transaction.
  */
+import { releaseWithdrawalUsage } from '../payments/index.ts';
 import { assert, isCurrency } from '../shared/index.ts';
 import type { BankInstruction, BankOutcome } from './bank-connector.ts';
 import { CONNECTOR_ATTEMPTS_MAX, CONNECTOR_RETRY_MS, SETTLE_PER_RUN_MAX } from './constants.ts';
@@ -109,6 +110,14 @@ async function resolve(ctx: FundingContext, operationId: string, outcome: BankOu
         })
         .where('id', '=', operationId)
         .execute();
+      // A failed withdrawal moved no money: its amount no longer counts in that day's allowance.
+      if (status === 'failed' && row.kind === 'withdrawal') {
+        await releaseWithdrawalUsage(trx, {
+          userId: row.user_id,
+          amountMinor: row.amount_minor,
+          chargedAtMs: row.created_at.getTime(),
+        });
+      }
     });
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Located } from '../identity/index.ts';
 import { IDENTITY_ERRORS } from '../identity/index.ts';
-import { paymentDayOf } from '../payments/index.ts';
+import { chargeWithdrawalUsage } from '../payments/index.ts';
 import { DomainError, type Money, newId } from '../shared/index.ts';
 import { FUNDING_CURRENCY, FUNDING_HOLD_TIMEOUT_MS } from './constants.ts';
 import type { FundingContext } from './context.ts';
@@ -23,13 +23,6 @@ export interface StartFundingInput {
   readonly paymentPassword?: string | undefined;
   readonly sessionId?: string | undefined;
   readonly origin: Located;
-}
-
-const DAY_MS = 86_400_000;
-
-/** The first millisecond of the payment day (Beijing time) that `nowMs` falls in. */
-function paymentDayStartMs(nowMs: number): number {
-  return Date.parse(`${paymentDayOf(nowMs)}T00:00:00+08:00`);
 }
 
 export async function startFundingOperation(
@@ -103,6 +96,22 @@ export async function startFundingOperation(
             .forShare()
             .executeTakeFirstOrThrow();
           if (user.frozen_at) throw new DomainError(IDENTITY_ERRORS.ACCOUNT_FROZEN);
+          // The withdrawal is charged to the bank_card channel's daily usage under that row's lock
+          // (the check above was a fast refusal; this one cannot be raced). Rolled back with a refusal.
+          const charge = await chargeWithdrawalUsage(trx, {
+            userId: input.userId,
+            amountMinor: input.amount.amountMinor,
+            nowMs,
+          });
+          if (!charge.ok) {
+            throw new DomainError(FUNDING_ERRORS.LIMIT_EXCEEDED, {
+              exceeded: charge.exceeded,
+              allowanceLeftToday: {
+                amountMinor: charge.allowanceLeftTodayMinor.toString(),
+                currency: FUNDING_CURRENCY,
+              },
+            });
+          }
         }
         const [result] = await ctx.ledger.createTransfersInTransaction(trx, [
           {
@@ -188,27 +197,15 @@ async function refuseFrozen(ctx: FundingContext, userId: string): Promise<void> 
 }
 
 /**
- * The payments module's bank_card limits (docs/payments.md): per payment, and per day counting
- * what payments spent on the channel plus today's withdrawals that did not fail. Payments' daily
- * usage counter has no exported writer, so withdrawals are summed here rather than added there;
- * two concurrent withdrawals may both fit the last of the allowance (docs/funding.md).
+ * A fast refusal before the hold, from the payments module's bank_card limits (docs/payments.md):
+ * per payment, and today's allowance, whose usage already counts today's withdrawals (they are
+ * charged to it by chargeWithdrawalUsage). The binding check is the one in the hold's transaction.
  */
 async function checkBankCardLimits(ctx: FundingContext, userId: string, amountMinor: bigint): Promise<void> {
   const limits = await ctx.payments.getLimits(userId);
   const channel = limits.channels.find((c) => c.channel === 'bank_card');
   if (!channel) return;
-  const nowMs = ctx.clock.nowMs();
-  const dayStartMs = paymentDayStartMs(nowMs);
-  const withdrawn = await ctx.db
-    .selectFrom('funding_operations')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<bigint>('amount_minor'), eb.val(0n)).as('total'))
-    .where('user_id', '=', userId)
-    .where('kind', '=', 'withdrawal')
-    .where('status', '<>', 'failed')
-    .where('created_at', '>=', new Date(dayStartMs))
-    .where('created_at', '<', new Date(dayStartMs + DAY_MS))
-    .executeTakeFirstOrThrow();
-  const left = channel.allowanceLeftToday.amountMinor - BigInt(withdrawn.total);
+  const left = channel.allowanceLeftToday.amountMinor;
   const allowanceLeftToday = { amountMinor: String(left > 0n ? left : 0n), currency: FUNDING_CURRENCY };
   if (amountMinor > channel.perPayment.amountMinor) {
     throw new DomainError(FUNDING_ERRORS.LIMIT_EXCEEDED, { exceeded: 'per_payment', allowanceLeftToday });

@@ -25,6 +25,10 @@ export const NOTIFICATION_TEMPLATES = [
   'risk_declined', // vars: action, time
   'payment_held', // vars: amountMinor, currency, until
   'payment_hold_resolved', // vars: amountMinor, currency, outcome (approved|rejected|expired)
+  'agreement_signed', // vars: merchant, amountMinor + currency (the monthly cap), time
+  'agreement_debited', // vars: merchant, amountMinor, currency, time
+  'family_card_offered', // to the member; vars: counterparty (owner's masked name), amountMinor + currency (monthly cap), time
+  'family_card_used', // to the owner; vars: counterparty (member's masked name), merchant, amountMinor, currency, time
 ] as const;
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
 

@@ -34,6 +34,13 @@ export const TEMPLATE_VARS = {
   risk_declined: { required: ['action', 'time'], optional: [] },
   payment_held: { required: ['amountMinor', 'currency', 'until'], optional: [] },
   payment_hold_resolved: { required: ['amountMinor', 'currency', 'outcome'], optional: [] },
+  agreement_signed: { required: ['merchant', 'amountMinor', 'currency', 'time'], optional: [] },
+  agreement_debited: { required: ['merchant', 'amountMinor', 'currency', 'time'], optional: [] },
+  family_card_offered: { required: ['counterparty', 'amountMinor', 'currency', 'time'], optional: [] },
+  family_card_used: {
+    required: ['counterparty', 'merchant', 'amountMinor', 'currency', 'time'],
+    optional: [],
+  },
 } as const satisfies Record<
   NotificationTemplate,
   { required: readonly string[]; optional: readonly string[] }
@@ -674,6 +681,86 @@ const TEXTS: { readonly [T in NotificationTemplate]: Readonly<Record<Locale, Tex
       email: (x) =>
         `Your payment of ${amountText(x)} ${label(HOLD_OUTCOMES, 'en', v(x, 'outcome'))}.\n\n` +
         'Questions? Contact customer support. If someone asks you to pay again, verify who they are first.',
+    },
+  },
+  agreement_signed: {
+    'zh-CN': {
+      subject: (x) => `自动扣款协议已签约：${v(x, 'merchant')}`,
+      short: (x) =>
+        `您于${formatTime('zh-CN', v(x, 'time'))} 与 ${v(x, 'merchant')} 签订了自动扣款协议，每月最多扣款 ${amountOf('zh-CN', x)}。如非本人操作，请立即在安全中心解约并冻结账户。`,
+      email: (x) =>
+        '您的 Rampart 账户签订了一项自动扣款协议：\n\n' +
+        `    商户：${v(x, 'merchant')}\n    每月上限：${amountOf('zh-CN', x)}\n    时间：${formatTime('zh-CN', v(x, 'time'))}\n\n` +
+        '您可随时在安全中心一键解约；解约后该商户再也无法扣款。如非本人操作，请立即解约并冻结账户。',
+    },
+    en: {
+      subject: (x) => `Auto-debit agreement signed: ${v(x, 'merchant')}`,
+      short: (x) =>
+        `You signed an auto-debit agreement with ${v(x, 'merchant')} at ${formatTime('en', v(x, 'time'))}, up to ${amountOf('en', x)} a month. Not you? Cancel it in the Security Center and freeze your account.`,
+      email: (x) =>
+        'An auto-debit agreement was signed on your Rampart account:\n\n' +
+        `    Merchant:    ${v(x, 'merchant')}\n    Monthly cap: ${amountOf('en', x)}\n    Time:        ${formatTime('en', v(x, 'time'))}\n\n` +
+        'You can cancel it in one step in the Security Center; after that the merchant can never take money again. If it was not you, cancel it and freeze your account now.',
+    },
+  },
+  agreement_debited: {
+    'zh-CN': {
+      subject: (x) => `自动扣款：${amountOf('zh-CN', x)}`,
+      short: (x) =>
+        `${v(x, 'merchant')} 于${formatTime('zh-CN', v(x, 'time'))} 按自动扣款协议从您的余额扣款 ${amountOf('zh-CN', x)}。`,
+      email: (x) =>
+        '您的 Rampart 账户按自动扣款协议完成了一笔扣款：\n\n' +
+        `    金额：${amountOf('zh-CN', x)}\n    商户：${v(x, 'merchant')}\n    时间：${formatTime('zh-CN', v(x, 'time'))}\n\n` +
+        '如不再需要该协议，可在安全中心一键解约。',
+    },
+    en: {
+      subject: (x) => `Auto-debit: ${amountOf('en', x)}`,
+      short: (x) =>
+        `${v(x, 'merchant')} took ${amountOf('en', x)} from your balance under your auto-debit agreement at ${formatTime('en', v(x, 'time'))}.`,
+      email: (x) =>
+        'A payment was taken from your Rampart account under an auto-debit agreement:\n\n' +
+        `    Amount:   ${amountOf('en', x)}\n    Merchant: ${v(x, 'merchant')}\n    Time:     ${formatTime('en', v(x, 'time'))}\n\n` +
+        'If you no longer want this agreement, cancel it in one step in the Security Center.',
+    },
+  },
+  family_card_offered: {
+    'zh-CN': {
+      subject: () => '您收到一张亲情卡',
+      short: (x) =>
+        `${v(x, 'counterparty')} 于${formatTime('zh-CN', v(x, 'time'))} 为您开通了亲情卡，每月最多可用 ${amountOf('zh-CN', x)}。请在 Rampart 中确认接受。`,
+      email: (x) =>
+        '有人为您开通了 Rampart 亲情卡：\n\n' +
+        `    赠送人：${v(x, 'counterparty')}\n    每月额度：${amountOf('zh-CN', x)}\n    时间：${formatTime('zh-CN', v(x, 'time'))}\n\n` +
+        '请登录 Rampart 接受或忽略。',
+    },
+    en: {
+      subject: () => 'You were offered a family card',
+      short: (x) =>
+        `${v(x, 'counterparty')} offered you a family card at ${formatTime('en', v(x, 'time'))}, up to ${amountOf('en', x)} a month. Accept it in Rampart.`,
+      email: (x) =>
+        'Someone offered you a Rampart family card:\n\n' +
+        `    From:        ${v(x, 'counterparty')}\n    Monthly cap: ${amountOf('en', x)}\n    Time:        ${formatTime('en', v(x, 'time'))}\n\n` +
+        'Sign in to Rampart to accept or ignore it.',
+    },
+  },
+  family_card_used: {
+    'zh-CN': {
+      subject: (x) => `亲情卡消费：${amountOf('zh-CN', x)}`,
+      short: (x) =>
+        `${v(x, 'counterparty')} 于${formatTime('zh-CN', v(x, 'time'))} 用您的亲情卡在 ${v(x, 'merchant')} 消费 ${amountOf('zh-CN', x)}，已从您的余额扣款。`,
+      email: (x) =>
+        '您赠送的亲情卡有一笔消费：\n\n' +
+        `    金额：${amountOf('zh-CN', x)}\n    使用人：${v(x, 'counterparty')}\n    商户：${v(x, 'merchant')}\n    时间：${formatTime('zh-CN', v(x, 'time'))}\n\n` +
+        '如有疑问，可在安全中心一键取消亲情卡。',
+    },
+    en: {
+      subject: (x) => `Family card used: ${amountOf('en', x)}`,
+      short: (x) =>
+        `${v(x, 'counterparty')} paid ${amountOf('en', x)} at ${v(x, 'merchant')} with your family card at ${formatTime('en', v(x, 'time'))}; it came from your balance.`,
+      email: (x) =>
+        'The family card you gave was used:\n\n' +
+        `    Amount:   ${amountOf('en', x)}\n    By:       ${v(x, 'counterparty')}\n    Merchant: ${v(x, 'merchant')}\n    Time:     ${formatTime('en', v(x, 'time'))}\n\n` +
+        'If anything looks wrong, cancel the card in one step in the Security Center.',
     },
   },
 };

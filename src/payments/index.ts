@@ -33,3 +33,8 @@ export {
   type RiskLevel,
 } from './risk-hook.ts';
 export { type Confirmation, paymentDayOf, paymentPasskeySubject, paymentTransferId } from './rules.ts';
+export {
+  chargeWithdrawalUsage,
+  releaseWithdrawalUsage,
+  type WithdrawalUsageCharge,
+} from './withdrawal-usage.ts';

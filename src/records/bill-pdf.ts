@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
 import { type Currency, formatMinorAsDecimal } from '../shared/index.ts';
-import { BEIJING_OFFSET_MS, type RecordType } from './constants.ts';
+import { BEIJING_OFFSET_MS, countsInBillTotals, type RecordType } from './constants.ts';
 import type { RecordRow } from './record-rows.ts';
 import type { BillCategory } from './records.ts';
 
@@ -51,6 +51,7 @@ const LABELS = {
       transfer_in: 'Transfer received',
       merchant_payment: 'Merchant payment',
       refund: 'Refund',
+      credit_repayment: 'Credit repayment',
       other: 'Other',
     } satisfies Record<RecordType, string>,
     statuses: { posted: 'Done', pending: 'Pending', released: 'Released' },
@@ -80,6 +81,7 @@ const LABELS = {
       transfer_in: '转账收入',
       merchant_payment: '商户消费',
       refund: '退款',
+      credit_repayment: '信用还款',
       other: '其他',
     } satisfies Record<RecordType, string>,
     statuses: { posted: '已完成', pending: '处理中', released: '已退回' },
@@ -199,6 +201,8 @@ export async function renderBillPdf(
       { value: money(c.inMinor, c.currency), x: catCols.in, w: 110, right: true },
       { value: money(c.outMinor, c.currency), x: catCols.out, w: 110, right: true },
     ]);
+    // A credit repayment is listed but not totalled: its spending was counted when made.
+    if (!countsInBillTotals(c.type)) continue;
     const t = totals.get(c.currency) ?? { inMinor: 0n, outMinor: 0n };
     t.inMinor += c.inMinor;
     t.outMinor += c.outMinor;

@@ -21,9 +21,25 @@ export const RECORD_TYPES = [
   'transfer_in',
   'merchant_payment',
   'refund',
+  'credit_repayment',
   'other',
 ] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
+
+/** Where a row's money came from or went to: the wallet balance or the credit line. */
+export const RECORD_SOURCES = ['wallet', 'credit_line'] as const;
+export type RecordSource = (typeof RECORD_SOURCES)[number];
+
+/**
+ * Types a month bill lists as a category but leaves out of its in/out totals and net: a credit
+ * repayment moves money between the user's own wallet and credit line, and the spending it pays
+ * for was already counted as money out when it was made on credit (docs/records.md).
+ */
+export const TYPES_OUTSIDE_BILL_TOTALS: readonly RecordType[] = ['credit_repayment'];
+
+export function countsInBillTotals(type: RecordType): boolean {
+  return !TYPES_OUTSIDE_BILL_TOTALS.includes(type);
+}
 
 export const RECORD_STATUSES = ['posted', 'pending', 'released'] as const;
 export type RecordStatus = (typeof RECORD_STATUSES)[number];

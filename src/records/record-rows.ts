@@ -1,12 +1,14 @@
 /** Pure pieces of the records: a row's type from its code and direction, filters, CSV text. */
 import { type Currency, formatMinorAsDecimal } from '../shared/index.ts';
-import type { RecordStatus, RecordType } from './constants.ts';
+import type { RecordSource, RecordStatus, RecordType } from './constants.ts';
 
 export interface RecordRow {
   readonly entryId: bigint;
   readonly transferId: string;
   readonly type: RecordType;
   readonly status: RecordStatus;
+  /** The wallet, or the credit line for spending on credit. */
+  readonly source: RecordSource;
   /** Signed: money in is positive, money out negative. */
   readonly amountMinor: bigint;
   readonly currency: Currency;
@@ -42,6 +44,9 @@ export function recordTypeOf(code: string, direction: 'in' | 'out'): RecordType 
       return direction === 'out' ? 'merchant_payment' : 'other';
     case 'refund':
       return 'refund';
+    // The wallet side of a repayment; the credit line's side is not a row of its own.
+    case 'credit_repay':
+      return direction === 'out' ? 'credit_repayment' : 'other';
     default:
       return 'other';
   }

@@ -10,6 +10,7 @@ import { assert, type Currency, isCurrency } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import {
   BEIJING_OFFSET_MS,
+  countsInBillTotals,
   RECORD_TYPES,
   RECORDS_SCAN_BATCH,
   RECORDS_SCAN_MAX,
@@ -42,10 +43,45 @@ export interface BillCategory {
   readonly outMinor: bigint;
 }
 
+export interface BillTotal {
+  readonly currency: Currency;
+  readonly inMinor: bigint;
+  readonly outMinor: bigint;
+}
+
+/** Per currency, the categories that count in the totals (not credit repayments: see
+ *  TYPES_OUTSIDE_BILL_TOTALS). Net is `inMinor − outMinor`. */
+export function billTotals(categories: readonly BillCategory[]): BillTotal[] {
+  const byCurrency = new Map<Currency, { currency: Currency; inMinor: bigint; outMinor: bigint }>();
+  for (const c of categories) {
+    if (!countsInBillTotals(c.type)) continue;
+    const total = byCurrency.get(c.currency) ?? { currency: c.currency, inMinor: 0n, outMinor: 0n };
+    total.inMinor += c.inMinor;
+    total.outMinor += c.outMinor;
+    byCurrency.set(c.currency, total);
+  }
+  return [...byCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency));
+}
+
 export type Records = ReturnType<typeof createRecords>;
 
 export function createRecords(deps: { db: Kysely<Database> }) {
   const { db } = deps;
+
+  /** The caller's wallet accounts and credit-line accounts: the only accounts records read. */
+  async function ownAccounts(userId: string): Promise<{ walletIds: string[]; creditIds: string[] }> {
+    const wallets = await db
+      .selectFrom('wallets')
+      .select('account_id')
+      .where('user_id', '=', userId)
+      .execute();
+    const lines = await db
+      .selectFrom('credit_lines')
+      .select('account_id')
+      .where('user_id', '=', userId)
+      .execute();
+    return { walletIds: wallets.map((w) => w.account_id), creditIds: lines.map((l) => l.account_id) };
+  }
 
   /** Newest first, up to `limit` entries of the user's wallets (before the cursor, in the time range). */
   async function readBatch(
@@ -53,12 +89,14 @@ export function createRecords(deps: { db: Kysely<Database> }) {
     beforeEntryId: bigint | undefined,
     limit: number,
   ): Promise<RecordRow[]> {
+    const { walletIds, creditIds } = await ownAccounts(q.userId);
+    if (walletIds.length === 0 && creditIds.length === 0) return [];
     let query = db
       .selectFrom('ledger_entries as e')
       .innerJoin('ledger_transfers as t', 't.id', 'e.transfer_id')
-      .innerJoin('wallets as w', 'w.account_id', 'e.account_id')
       .select([
         'e.id',
+        'e.account_id',
         'e.transfer_id',
         't.code',
         'e.side',
@@ -67,7 +105,14 @@ export function createRecords(deps: { db: Kysely<Database> }) {
         'e.posted_delta_minor',
         'e.created_at',
       ])
-      .where('w.user_id', '=', q.userId)
+      .where((eb) => {
+        const own = [];
+        if (walletIds.length > 0) own.push(eb('e.account_id', 'in', walletIds));
+        // Spending on credit; a repayment is shown once, from the wallet it left.
+        if (creditIds.length > 0)
+          own.push(eb.and([eb('e.account_id', 'in', creditIds), eb('t.code', '<>', 'credit_repay')]));
+        return eb.or(own);
+      })
       .orderBy('e.id', 'desc')
       .limit(limit);
     if (beforeEntryId !== undefined) query = query.where('e.id', '<', beforeEntryId);
@@ -148,6 +193,7 @@ export function createRecords(deps: { db: Kysely<Database> }) {
         transferId: e.transfer_id,
         type: recordTypeOf(e.code, direction),
         status,
+        source: creditIds.includes(e.account_id) ? 'credit_line' : 'wallet',
         amountMinor: direction === 'out' ? -amountMinor : amountMinor,
         currency,
         counterparty,
@@ -218,7 +264,13 @@ export function createRecords(deps: { db: Kysely<Database> }) {
         (a, b) =>
           RECORD_TYPES.indexOf(a.type) - RECORD_TYPES.indexOf(b.type) || a.currency.localeCompare(b.currency),
       );
-      return { fromTime, toTime, categories, truncated: page.scanLimited || page.nextBefore !== null };
+      return {
+        fromTime,
+        toTime,
+        categories,
+        totals: billTotals(categories),
+        truncated: page.scanLimited || page.nextBefore !== null,
+      };
     },
   };
 }

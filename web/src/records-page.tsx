@@ -28,6 +28,7 @@ const TYPES = [
   'transfer_in',
   'merchant_payment',
   'refund',
+  'credit_repayment',
   'other',
 ] as const;
 const STATUSES = ['posted', 'pending', 'released'] as const;
@@ -266,6 +267,9 @@ function BillSection() {
 
   const totals = new Map<string, { in: bigint; out: bigint }>();
   for (const c of bill?.categories ?? []) {
+    // As the server's bill totals (docs/records.md): a credit repayment moves money between the
+    // user's own wallet and credit line; the spending it pays was counted when it was made.
+    if (c.type === 'credit_repayment') continue;
     const total = totals.get(c.in.currency) ?? { in: 0n, out: 0n };
     total.in += BigInt(c.in.amountMinor);
     total.out += BigInt(c.out.amountMinor);

@@ -6,6 +6,7 @@ import {
   COUNTERPARTY_FILTER_LENGTH_MAX,
   CSV_HEADER,
   csvLine,
+  RECORD_SOURCES,
   RECORD_STATUSES,
   RECORD_TYPES,
   RECORDS_CSV_ROWS_MAX,
@@ -48,6 +49,7 @@ const recordSchema = z.object({
   transferId: z.string(),
   type: z.enum(RECORD_TYPES),
   status: z.enum(RECORD_STATUSES),
+  source: z.enum(RECORD_SOURCES),
   amount: moneySchema,
   counterparty: z.string().nullable(),
   note: z.string().nullable(),
@@ -96,6 +98,7 @@ function toWire(row: RecordRow) {
     transferId: row.transferId,
     type: row.type,
     status: row.status,
+    source: row.source,
     amount: money(row.amountMinor, row.currency),
     counterparty: row.counterparty,
     note: row.note,
@@ -182,6 +185,9 @@ export const recordsRoutes: FastifyPluginAsyncZod<{ identity: Identity; records:
                 out: moneySchema,
               }),
             ),
+            totals: z
+              .array(z.object({ in: moneySchema, out: moneySchema, net: moneySchema }))
+              .describe('Per currency; credit repayments are not counted (docs/records.md)'),
             truncated: z.boolean(),
           }),
           400: errorSchema,
@@ -202,6 +208,11 @@ export const recordsRoutes: FastifyPluginAsyncZod<{ identity: Identity; records:
           count: c.count,
           in: money(c.inMinor, c.currency),
           out: money(c.outMinor, c.currency),
+        })),
+        totals: bill.totals.map((total) => ({
+          in: money(total.inMinor, total.currency),
+          out: money(total.outMinor, total.currency),
+          net: money(total.inMinor - total.outMinor, total.currency),
         })),
         truncated: bill.truncated,
       };
