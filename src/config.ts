@@ -80,6 +80,9 @@ const schema = z.object({
     .default(24 * 60 * MINUTE_MS),
   /** How often a decision looks for a newer rule set (hot reload). */
   riskRulesReloadCheckMs: z.coerce.number().int().min(0).default(1_000),
+  /** Whether the model's score decides (`enforce`) or is only recorded (`shadow`, the default:
+   *  the shipped model is trained on the handbook's card payments, not on wallet traffic). */
+  riskModelMode: z.enum(['enforce', 'shadow']).default('shadow'),
   /** Scale-out (docs/scale-out.md): redis:// URL for shared rate limits; unset = in-process. */
   redisUrl: z.string().url().optional(),
   /** Scale-out: nats:// URL of a JetStream server for domain events; unset = in-process delivery. */
@@ -136,6 +139,7 @@ export function loadConfig(
     riskFailOpenKinds: env.RAMPART_RISK_FAIL_OPEN_KINDS,
     riskReviewDeadlineMs: env.RAMPART_RISK_REVIEW_DEADLINE_MS,
     riskRulesReloadCheckMs: env.RAMPART_RISK_RULES_RELOAD_CHECK_MS,
+    riskModelMode: env.RAMPART_RISK_MODEL_MODE || undefined,
     redisUrl: env.REDIS_URL || undefined,
     natsUrl: env.NATS_URL || undefined,
     natsStream: env.RAMPART_NATS_STREAM || undefined,

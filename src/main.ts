@@ -331,6 +331,7 @@ export function riskEngineConfigOf(config: Config): RiskEngineConfig {
     },
     failMode,
     rulesReloadCheckMs: config.riskRulesReloadCheckMs,
+    modelMode: config.riskModelMode,
   };
 }
 

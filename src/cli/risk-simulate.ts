@@ -266,11 +266,8 @@ async function main(): Promise<void> {
   // cool-downs and deadlines behave as in real time without waiting for them.
   const clock = new ManualClock(Date.UTC(2026, 2, 2, 2, 0, 0));
   // The same model and online features as a running platform (main.ts loadRiskScoring).
-  const modules = createModules(store, config, clock, {
-    masterKey: randomBytes(32),
-    devMode: true,
-    risk: await loadRiskScoring(),
-  });
+  const risk = await loadRiskScoring();
+  const modules = createModules(store, config, clock, { masterKey: randomBytes(32), devMode: true, risk });
   await seedDemo({ db: store.db, ...modules });
   const app = await buildApp({ config, clock, ping: store.ping, ...modules, demo: false });
   await app.ready();
@@ -403,7 +400,8 @@ async function main(): Promise<void> {
       JSON.stringify({
         simulate: 'risk',
         seed,
-        model: 'none (rules only)',
+        // Set RAMPART_RISK_MODEL_MODE=enforce to let the model's score decide as well.
+        model: `${risk.model?.version ?? 'none'} (${config.riskModelMode})`,
         attacks: attempts,
         attacks_stopped: stopped,
         by_scenario: Object.fromEntries(

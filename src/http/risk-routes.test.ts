@@ -40,6 +40,8 @@ before(async () => {
       operatorToken: TEST_OPERATOR_TOKEN,
       riskReviewDeadlineMs: REVIEW_DEADLINE_MS,
       riskRulesReloadCheckMs: 0,
+      // These tests drive decisions through the (fake) model's score.
+      riskModelMode: 'enforce',
     },
   );
   const scorer = createFakeRiskScorer();

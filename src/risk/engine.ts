@@ -44,6 +44,13 @@ export interface RiskEngineConfig {
   readonly failMode: Readonly<Record<RiskEventKind, FailMode>>;
   /** How often a decision looks for a newer rule set; 0 = every decision. */
   readonly rulesReloadCheckMs: number;
+  /**
+   * `enforce`: the model's probability moves decisions through the thresholds. `shadow`: it is
+   * computed and recorded with every decision (and rules may read it as `model_score`), but only
+   * rules and lists decide — how a model trained elsewhere is run until it is validated on this
+   * platform's own traffic (docs/risk.md). Absent = enforce.
+   */
+  readonly modelMode?: 'enforce' | 'shadow';
 }
 
 /** Payments and withdrawals fail closed (money stays); sign-in and new payees fail open, since
@@ -212,7 +219,11 @@ export function createRiskEngine(deps: RiskEngineDeps) {
         features: featureValues,
       }),
     ];
-    const decided = decide({ hits: ruleHits, score, thresholds: config.thresholds });
+    const decided = decide({
+      hits: ruleHits,
+      score: config.modelMode === 'shadow' ? null : score,
+      thresholds: config.thresholds,
+    });
     const reasons = [...decided.reasons];
     if (scored && decided.decision !== 'allow') {
       for (const r of scored.reasons.slice(0, 3)) if (r.contribution > 0) reasons.push(`model:${r.feature}`);
