@@ -20,6 +20,7 @@ import type { Gateway } from './gateway/index.ts';
 import { installCsrfGuard } from './http/csrf-guard.ts';
 import { errorBody, installErrorHandling } from './http/errors.ts';
 import { createMetrics } from './http/metrics.ts';
+import { installNulGuard } from './http/nul-guard.ts';
 import { collectRoutes } from './http/route-registry.ts';
 import { accountRoutes } from './http/routes/account-routes.ts';
 import { agreementRoutes } from './http/routes/agreement-routes.ts';
@@ -148,6 +149,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const cookieSecure = config.cookieSecure ?? !deps.demo;
   await installSecurityHeaders(app, { https: cookieSecure });
   installCsrfGuard(app, deps.identity);
+  installNulGuard(app);
   await app.register(fastifySwagger, {
     openapi: {
       info: {

@@ -92,16 +92,61 @@ const PUBLIC = new Set([
   'POST /api/v1/auth/passkey/verify',
   'POST /api/v1/alerts/not-me', // carries its own single-use token from the alert message
   'GET /api/v1/dev/inbox', // dev mode only: never registered in production (app.ts)
+  'POST /api/v1/ops/sign-in', // operator sign-in: name + password (+ TOTP), rate-limited
 ]);
+/**
+ * Signed-out account recovery and freeze (forgot password, lost phone, stolen-phone freeze,
+ * manual review): public by design, since the user cannot sign in. Each one is rate-limited and
+ * answers the same whether or not the phone or ID number is known (docs/recovery.md).
+ */
+const isSignedOutRecovery = (r: RegisteredRoute) => r.url.startsWith('/api/v1/recovery/');
+/**
+ * The Alipay-compatible gateway (`/gateway.do`, `/v3/alipay/...`, the signed bill download
+ * link): authenticated by the merchant's RSA signature over the request, not by a session.
+ * Checked below: an unsigned request is refused with Alipay's error envelope.
+ */
+const isGateway = (r: RegisteredRoute) =>
+  r.url === '/gateway.do' || r.url.startsWith('/v3/alipay/') || r.url.startsWith('/gateway/');
 const isPublic = (r: RegisteredRoute) =>
-  PUBLIC.has(`${r.method} ${r.url}`) || r.url === '/' || r.url.startsWith('/docs');
+  PUBLIC.has(`${r.method} ${r.url}`) ||
+  isSignedOutRecovery(r) ||
+  isGateway(r) ||
+  r.url === '/' ||
+  r.url.startsWith('/docs');
 
-/** Operator routes: a bearer operator token, never a user session. */
+/**
+ * Operator routes: the static operator token (bootstrap) or an operator session with a role
+ * (src/recovery), never a user session. The merchant-side agreement routes use the operator token
+ * until merchants call them through the open API.
+ */
 const isOperator = (r: RegisteredRoute) =>
-  r.url.startsWith('/api/v1/ledger/') || r.url === '/api/v1/merchants/:id/qr';
+  r.url.startsWith('/api/v1/ledger/') ||
+  r.url === '/api/v1/merchants/:id/qr' ||
+  r.url.startsWith('/api/v1/merchants/:merchantId/agreements') ||
+  r.url.startsWith('/api/v1/operator/') ||
+  (r.url.startsWith('/api/v1/ops/') && !PUBLIC.has(`${r.method} ${r.url}`));
+
+/** Merchant console routes: app id header + console token; neither a user session nor the operator. */
+const isMerchantConsole = (r: RegisteredRoute) => r.url.startsWith('/api/v1/merchant-console/');
 
 /** Path parameters that name the caller's own settings, not an object: nothing cross-account. */
-const SELF_SCOPED = new Set(['PUT /api/v1/me/limits/:channel', 'GET /api/v1/me/bills/:month']);
+const SELF_SCOPED = new Set([
+  'PUT /api/v1/me/limits/:channel',
+  'GET /api/v1/me/bills/:month',
+  'GET /api/v1/me/bills/:month.pdf',
+]);
+
+/**
+ * Cashier links: the trade number in a merchant's payment link is what lets any signed-in wallet
+ * user view and pay an OPEN merchant order (Alipay's cashier works the same way). These routes
+ * are covered by the gateway's own tests; here they are listed so the "another user" check does
+ * not silently skip them.
+ */
+const CASHIER_LINK = new Set([
+  'GET /api/v1/orders/:tradeNo',
+  'POST /api/v1/orders/:tradeNo/pay',
+  'POST /api/v1/orders/:tradeNo/return',
+]);
 
 /** The victim's objects, by route: what another user tries to reach. Filled in `before`. */
 const fixtures = new Map<string, Record<string, string>>();
@@ -166,6 +211,75 @@ before(async () => {
   fixtures.set('POST /api/v1/payments/intents/:id/confirm', { id: intentId });
   fixtures.set('DELETE /api/v1/me/cards/:id', { id: cardId });
   fixtures.set('GET /api/v1/funding/operations/:id', { id: operationId });
+  fixtures.set('POST /api/v1/payments/intents/:id/sms-code', { id: intentId });
+  // The order-payment confirm path runs the same ownership check on a payment intent.
+  fixtures.set('POST /api/v1/orders/payments/:intentId/confirm', { intentId });
+  // An agreement a merchant asked Alice to sign (merchant side: the operator token).
+  const agreement = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/merchants/mch_demo_coffee/agreements',
+    headers: { authorization: `Bearer ${TEST_OPERATOR_TOKEN}` },
+    payload: {
+      userId: alice.userId,
+      purpose: 'Monthly coffee subscription',
+      perDebitCap: { amountMinor: '3000', currency: 'CNY' },
+      monthlyCap: { amountMinor: '9000', currency: 'CNY' },
+      externalAgreementNo: 'matrix-agreement',
+    },
+  });
+  assert.equal(agreement.statusCode, 201, agreement.body);
+  const agreementId = agreement.json().id as string;
+  for (const action of ['', '/confirm', '/cancel', '/review']) {
+    fixtures.set(`${action ? 'POST' : 'GET'} /api/v1/me/agreements/:id${action}`, { id: agreementId });
+  }
+  // A family card Alice gives Carol: Bob is neither its owner nor its member.
+  const carol = await newUser();
+  const familyCard = await asUser(alice, 'POST', '/api/v1/me/family-cards', {
+    memberPhone: (
+      await t.store.db
+        .selectFrom('users')
+        .select('phone_e164')
+        .where('id', '=', carol.userId)
+        .executeTakeFirstOrThrow()
+    ).phone_e164,
+    monthlyCap: { amountMinor: '5000', currency: 'CNY' },
+    paymentPassword: PIN,
+  });
+  assert.equal(familyCard.statusCode, 201, familyCard.body);
+  const familyCardId = familyCard.json().id as string;
+  for (const key of [
+    'POST /api/v1/me/family-cards/:id/accept',
+    'POST /api/v1/me/family-cards/:id/cancel',
+    'GET /api/v1/me/family-cards/:id/payments',
+    'POST /api/v1/me/family-cards/:id/payments',
+  ]) {
+    fixtures.set(key, { id: familyCardId });
+  }
+  // An app Alice authorised (granted through the open API's user authorisation).
+  const authorisedAppId = 'matrix-alice-app';
+  await t.store.db
+    .insertInto('authorised_apps')
+    .values({
+      id: authorisedAppId,
+      user_id: alice.userId,
+      merchant_id: 'mch_demo_coffee',
+      app_id: '2021000000000001',
+      app_name: 'Coffee app',
+      scopes: 'auth_base',
+      granted_at: new Date(t.clock.nowMs()),
+      last_used_at: null,
+      revoked_at: null,
+    })
+    .execute();
+  fixtures.set('DELETE /api/v1/me/authorised-apps/:id', { id: authorisedAppId });
+  // A message in Alice's inbox (her sign-in and card notices put some there).
+  const message = await t.store.db
+    .selectFrom('inbox_messages')
+    .select('id')
+    .where('user_id', '=', alice.userId)
+    .executeTakeFirst();
+  assert.ok(message, 'Alice has an inbox message');
+  fixtures.set('POST /api/v1/me/inbox/:id/read', { id: String(message.id) });
   // Bob is freshly stepped up, so refusals below are about ownership, not a missing step-up.
   const stepUp = await asUser(bob, 'POST', '/api/v1/me/step-up', {
     method: 'payment_password',
@@ -182,9 +296,42 @@ after(async () => {
  * authenticates, so a body that does not fit the schema is refused before any handler code runs
  * (and before anything about the caller is looked at). Either way nothing is read or changed.
  */
-function refusedAsStranger(response: { statusCode: number; json(): { error?: { code?: string } } }): boolean {
+function refusedAsStranger(response: { statusCode: number; body: string }): boolean {
   if (response.statusCode === 401) return true;
-  return response.statusCode === 400 && response.json().error?.code === 'validation_failed';
+  return response.statusCode === 400 && errorCode(response) === 'validation_failed';
+}
+
+/** The error envelope's code, or undefined when the answer is not JSON (an HTML page). */
+function errorCode(response: { body: string }): string | undefined {
+  try {
+    return (JSON.parse(response.body) as { error?: { code?: string } }).error?.code;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Alipay answers an unsigned gateway call with an error envelope, never data: the form gateway
+ * with HTTP 200 and a `*_response` whose code is not 10000 (or the cashier's error page for GET),
+ * v3 with a 4xx and `{ code, message }`.
+ */
+function unsignedRefused(route: RegisteredRoute, response: { statusCode: number; body: string }): boolean {
+  if (response.statusCode >= 500) return false;
+  if (response.statusCode >= 400) return true;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(response.body);
+  } catch {
+    return false;
+  }
+  const envelopes = Object.entries(parsed as Record<string, unknown>).filter(([key]) =>
+    key.endsWith('_response'),
+  );
+  return (
+    route.url === '/gateway.do' &&
+    envelopes.length > 0 &&
+    envelopes.every(([, value]) => (value as { code?: string }).code !== '10000')
+  );
 }
 
 /** A body that passes the route's schema where it can: so a refusal is about who, not what. */
@@ -194,6 +341,14 @@ function plausibleBody(route: RegisteredRoute): object | undefined {
     'PATCH /api/v1/me/devices/:id': { name: 'renamed by bob' },
     'PATCH /api/v1/me/passkeys/:id': { name: 'renamed by bob' },
     'POST /api/v1/payments/intents/:id/confirm': { paymentPassword: PIN },
+    'POST /api/v1/orders/payments/:intentId/confirm': { paymentPassword: PIN },
+    'POST /api/v1/me/agreements/:id/confirm': { paymentPassword: PIN },
+    'POST /api/v1/me/family-cards/:id/payments': {
+      merchantId: 'mch_demo_coffee',
+      amount: { amountMinor: '100', currency: 'CNY' },
+      paymentPassword: PIN,
+      clientRequestId: 'matrix-family-payment',
+    },
   };
   return bodies[`${route.method} ${route.url}`] ?? {};
 }
@@ -243,10 +398,49 @@ describe('authorisation matrix (every registered route)', () => {
     assert.deepEqual(wrong, []);
   });
 
+  test('a user session is not a merchant console login: every console route answers 401', async () => {
+    const consoleRoutes = routes().filter(isMerchantConsole);
+    assert.ok(consoleRoutes.length >= 3);
+    const wrong: string[] = [];
+    for (const route of consoleRoutes) {
+      const response = await asUser(bob, route.method, fill(route.url, { id: '1' }), plausibleBody(route));
+      if (!refusedAsStranger(response)) wrong.push(`${route.method} ${route.url}: ${response.statusCode}`);
+    }
+    assert.deepEqual(wrong, []);
+  });
+
+  test("gateway: an unsigned request (with or without a session) is refused with Alipay's error envelope", async () => {
+    const gatewayRoutes = routes().filter(isGateway);
+    assert.ok(gatewayRoutes.length >= 8);
+    const wrong: string[] = [];
+    for (const route of gatewayRoutes) {
+      for (const headers of [
+        {},
+        { authorization: `Bearer ${bob.token}` },
+        { authorization: `Bearer ${TEST_OPERATOR_TOKEN}` },
+      ]) {
+        const response = await t.app.inject({
+          method: route.method as 'GET',
+          url: route.url,
+          headers,
+          ...(route.method === 'POST' ? { payload: {} } : {}),
+        });
+        if (!unsignedRefused(route, response)) {
+          wrong.push(`${route.method} ${route.url}: ${response.statusCode} ${response.body.slice(0, 160)}`);
+        }
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
   test("another user: every route naming one of Alice's objects is refused and changes nothing", async () => {
     const withParams = routes().filter((r) => r.url.includes(':') && !isPublic(r) && !isOperator(r));
     const missing = withParams.filter(
-      (r) => !fixtures.has(`${r.method} ${r.url}`) && !SELF_SCOPED.has(`${r.method} ${r.url}`),
+      (r) =>
+        !fixtures.has(`${r.method} ${r.url}`) &&
+        !SELF_SCOPED.has(`${r.method} ${r.url}`) &&
+        !CASHIER_LINK.has(`${r.method} ${r.url}`) &&
+        !isMerchantConsole(r),
     );
     assert.deepEqual(
       missing.map((r) => `${r.method} ${r.url}`),
@@ -283,6 +477,29 @@ describe('authorisation matrix (every registered route)', () => {
       .where('id', '=', 'matrix-alice-passkey')
       .executeTakeFirst();
     assert.equal(passkey?.name, 'Alice key');
+    const app = await t.store.db
+      .selectFrom('authorised_apps')
+      .select('revoked_at')
+      .where('id', '=', 'matrix-alice-app')
+      .executeTakeFirstOrThrow();
+    assert.equal(app.revoked_at, null, "Alice's authorised app is not revoked");
+    const agreement = await asUser(
+      alice,
+      'GET',
+      fill('/api/v1/me/agreements/:id', fixtures.get('GET /api/v1/me/agreements/:id')!),
+    );
+    assert.equal(agreement.statusCode, 200, agreement.body);
+    assert.equal(
+      agreement.json().agreement.status,
+      'pending',
+      "Alice's agreement is neither signed nor cancelled by Bob",
+    );
+    const message = await t.store.db
+      .selectFrom('inbox_messages')
+      .select('read_at')
+      .where('id', '=', BigInt(fixtures.get('POST /api/v1/me/inbox/:id/read')!.id!))
+      .executeTakeFirstOrThrow();
+    assert.equal(message.read_at, null, "Bob did not mark Alice's message read");
   });
 });
 

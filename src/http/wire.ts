@@ -37,3 +37,20 @@ export function pageQuerySchema(limitMax: number) {
     })
     .strict();
 }
+
+/**
+ * A user-chosen label (device or passkey name): trimmed, bounded, and without control
+ * characters. PostgreSQL text cannot hold U+0000 (it failed with a 500 there, found by the route
+ * fuzzer), and no other control character belongs in a name shown back in the UI.
+ */
+export function labelSchema(lengthMax: number) {
+  return (
+    z
+      .string()
+      .trim()
+      .min(1)
+      .max(lengthMax)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+      .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: 'Must not contain control characters' })
+  );
+}

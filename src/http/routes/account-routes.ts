@@ -9,7 +9,7 @@ import type { Identity, Located } from '../../identity/index.ts';
 import { SECURITY_EVENT_TYPES, SECURITY_EVENTS_PAGE_MAX } from '../../identity/index.ts';
 import type { Clock } from '../../shared/index.ts';
 import { originOf, requireStepUp, requireUser, STEP_UP_FRESH_MS, sessionOf } from '../auth.ts';
-import { errorSchema, pageQuerySchema } from '../wire.ts';
+import { errorSchema, labelSchema, pageQuerySchema } from '../wire.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(64) });
 const resendSchema = z.object({ resendAfterMs: z.number() });
@@ -181,7 +181,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ identity: Identity; clock: C
         tags,
         summary: 'Name a device',
         params: idParams,
-        body: z.object({ name: z.string().trim().min(1).max(60) }).strict(),
+        body: z.object({ name: labelSchema(60) }).strict(),
         response: { 204: z.null(), 404: errorSchema },
       },
     },

@@ -13,7 +13,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Identity, PasskeyView } from '../../identity/index.ts';
 import { requireStepUp, requireUser, sessionOf } from '../auth.ts';
-import { errorSchema } from '../wire.ts';
+import { errorSchema, labelSchema } from '../wire.ts';
 
 /** Who made a change, for the security event. */
 interface ChangeContext {
@@ -113,7 +113,7 @@ const passkeySchema = z.object({
   transports: z.array(z.string()),
 });
 
-const passkeyNameSchema = z.string().trim().min(1).max(PASSKEY_NAME_LENGTH_MAX);
+const passkeyNameSchema = labelSchema(PASSKEY_NAME_LENGTH_MAX);
 const passkeyIdParams = z.object({ id: base64url(CREDENTIAL_ID_LENGTH_MAX) });
 
 function passkeyToWire(view: PasskeyView): z.infer<typeof passkeySchema> {
