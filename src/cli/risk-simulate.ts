@@ -303,7 +303,8 @@ async function main(): Promise<void> {
     const scenarios: Record<string, ScenarioResult> = {};
     const attackHeld = new Map<string, { scenario: string; amountMinor: bigint }>();
     const record = (scenario: string, outcomes: Outcome[]) => {
-      const s = (scenarios[scenario] ??= { attempts: 0, stopped: 0, attemptedMinor: 0n, lostMinor: 0n });
+      const s = scenarios[scenario] ?? { attempts: 0, stopped: 0, attemptedMinor: 0n, lostMinor: 0n };
+      scenarios[scenario] = s;
       s.attempts++;
       let lost = 0n;
       for (const o of outcomes) {
