@@ -195,7 +195,10 @@ class Simulation {
     }
     const intent = created.json();
     const challenged = intent.confirmation === 'payment_password_and_second_factor';
-    const body: Record<string, string> = { paymentPassword: PIN };
+    const body: Record<string, string | boolean> = { paymentPassword: PIN };
+    // The anti-fraud warning (issue 9) is ticked by everyone here: the legitimate payer, and the
+    // scam victim whom the fraudster talks through it (the pessimistic case for the engine).
+    if (intent.fraudWarning) body.warningAcknowledged = true;
     if (challenged) {
       if (!canAnswerSms) return { result: 'not_confirmed', intentId: intent.id, amountMinor, challenged };
       const sent = await this.call(payer, `/api/v1/payments/intents/${intent.id}/sms-code`);
