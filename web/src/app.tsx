@@ -54,7 +54,7 @@ function pageTitleKey(pathname: string, session: Session['state']): MessageKey |
   if (pathname === ROUTES.emergency && session === 'signed-in') return 'emergency.title';
   if (pathname === ROUTES.console) return 'console.title';
   if (pathname === ROUTES.merchant) return 'merchant.title';
-  if (isRiskOpsPath(pathname)) return 'ops.title';
+  if (isRiskOpsPath(pathname)) return 'riskOps.title';
   if (session !== 'signed-in') return pathname === ROUTES.signUp ? 'signUp.title' : 'signIn.title';
   if (pathname === ROUTES.security) return 'security.title';
   if (pathname === ROUTES.transfer) return 'transfer.title';

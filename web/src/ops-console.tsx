@@ -53,12 +53,12 @@ export function OpsConsole({
     : null;
   return (
     <>
-      <nav className="tabs" aria-label={t('ops.title')}>
+      <nav className="tabs" aria-label={t('riskOps.title')}>
         <Link className="tab" to={OPS_ROUTES.cases}>
-          {t('ops.cases')}
+          {t('riskOps.cases')}
         </Link>
         <Link className="tab" to={OPS_ROUTES.rules}>
-          {t('ops.rules')}
+          {t('riskOps.rules')}
         </Link>
         <button
           type="button"
@@ -68,7 +68,7 @@ export function OpsConsole({
             setOperator(null);
           }}
         >
-          {t('ops.signOut')}
+          {t('riskOps.signOut')}
         </button>
       </nav>
       {pathname === OPS_ROUTES.rules ? (
@@ -106,28 +106,28 @@ function OperatorSignIn({
   return (
     <section className="card">
       <h1 ref={headingRef} tabIndex={-1}>
-        {t('ops.title')}
+        {t('riskOps.title')}
       </h1>
       <form className="form" onSubmit={onSubmit} aria-busy={check.busy}>
         <Field
-          label={t('ops.token')}
+          label={t('riskOps.token')}
           type="password"
           autoComplete="off"
           required
-          hint={t('ops.tokenHint')}
+          hint={t('riskOps.tokenHint')}
           value={token}
           onChange={(e) => setToken(e.target.value)}
         />
         <Field
-          label={t('ops.name')}
+          label={t('riskOps.name')}
           autoComplete="off"
           pattern="[A-Za-z0-9_.@-]{1,64}"
           value={name}
           onChange={(e) => setName(e.target.value)}
         />
-        <ErrorRegion title={t('ops.loadFailed')} error={check.error} />
+        <ErrorRegion title={t('riskOps.loadFailed')} error={check.error} />
         <button type="submit" className="button button-primary">
-          {t('ops.signIn')}
+          {t('riskOps.signIn')}
         </button>
       </form>
     </section>
@@ -152,7 +152,7 @@ function useOperatorData(operator: OperatorCredentials, path: string, version: n
 const text = (value: unknown): string =>
   typeof value === 'string' ? value : value === null || value === undefined ? '—' : JSON.stringify(value);
 const time = (value: unknown): string => (typeof value === 'string' ? new Date(value).toLocaleString() : '—');
-const kindKey = (kind: unknown) => `ops.kind.${String(kind)}` as MessageKey;
+const kindKey = (kind: unknown) => `riskOps.kind.${String(kind)}` as MessageKey;
 
 function CasesPage({
   operator,
@@ -176,21 +176,21 @@ function CasesPage({
   return (
     <section className="card" aria-labelledby={`${ids}-title`}>
       <h1 id={`${ids}-title`} ref={headingRef} tabIndex={-1}>
-        {t('ops.cases')}
+        {t('riskOps.cases')}
       </h1>
       <div className="form ops-filters">
         <div className="field">
-          <label htmlFor={`${ids}-status`}>{t('ops.filterStatus')}</label>
+          <label htmlFor={`${ids}-status`}>{t('riskOps.filterStatus')}</label>
           <select id={`${ids}-status`} value={status} onChange={(e) => setStatus(e.target.value)}>
-            <option value="">{t('ops.any')}</option>
-            <option value="open">{t('ops.open')}</option>
-            <option value="closed">{t('ops.closed')}</option>
+            <option value="">{t('riskOps.any')}</option>
+            <option value="open">{t('riskOps.open')}</option>
+            <option value="closed">{t('riskOps.closed')}</option>
           </select>
         </div>
         <div className="field">
-          <label htmlFor={`${ids}-kind`}>{t('ops.filterKind')}</label>
+          <label htmlFor={`${ids}-kind`}>{t('riskOps.filterKind')}</label>
           <select id={`${ids}-kind`} value={kind} onChange={(e) => setKind(e.target.value)}>
-            <option value="">{t('ops.any')}</option>
+            <option value="">{t('riskOps.any')}</option>
             {['payment_hold', 'user_report', 'alert'].map((k) => (
               <option key={k} value={k}>
                 {t(kindKey(k))}
@@ -199,18 +199,18 @@ function CasesPage({
           </select>
         </div>
       </div>
-      <ErrorRegion title={t('ops.loadFailed')} error={error} />
-      {data && cases.length === 0 && <p>{t('ops.noCases')}</p>}
+      <ErrorRegion title={t('riskOps.loadFailed')} error={error} />
+      {data && cases.length === 0 && <p>{t('riskOps.noCases')}</p>}
       {cases.length > 0 && (
         <table className="ops-table">
           <thead>
             <tr>
-              <th scope="col">{t('ops.filterKind')}</th>
-              <th scope="col">{t('ops.reason')}</th>
-              <th scope="col">{t('ops.user')}</th>
-              <th scope="col">{t('ops.created')}</th>
-              <th scope="col">{t('ops.deadline')}</th>
-              <th scope="col">{t('ops.assignee')}</th>
+              <th scope="col">{t('riskOps.filterKind')}</th>
+              <th scope="col">{t('riskOps.reason')}</th>
+              <th scope="col">{t('riskOps.user')}</th>
+              <th scope="col">{t('riskOps.created')}</th>
+              <th scope="col">{t('riskOps.deadline')}</th>
+              <th scope="col">{t('riskOps.assignee')}</th>
             </tr>
           </thead>
           <tbody>
@@ -278,7 +278,7 @@ function CasePage({
           },
         );
         setNote('');
-        setDone(t('ops.done'));
+        setDone(t('riskOps.done'));
         setVersion((v) => v + 1);
       });
     },
@@ -288,42 +288,42 @@ function CasePage({
   return (
     <section className="card" aria-labelledby={`${ids}-title`}>
       <p>
-        <Link to={OPS_ROUTES.cases}>{t('ops.back')}</Link>
+        <Link to={OPS_ROUTES.cases}>{t('riskOps.back')}</Link>
       </p>
       <h1 id={`${ids}-title`} ref={headingRef} tabIndex={-1}>
-        {t('ops.caseTitle', { id: caseId })}
+        {t('riskOps.caseTitle', { id: caseId })}
       </h1>
-      <ErrorRegion title={t('ops.loadFailed')} error={error} />
+      <ErrorRegion title={t('riskOps.loadFailed')} error={error} />
       {c && (
         <dl className="facts">
           <div className="fact-wide">
-            <dt>{t('ops.filterKind')}</dt>
+            <dt>{t('riskOps.filterKind')}</dt>
             <dd data-testid="case-kind">{t(kindKey(c.kind))}</dd>
           </div>
           <div className="fact-wide">
-            <dt>{t('ops.filterStatus')}</dt>
+            <dt>{t('riskOps.filterStatus')}</dt>
             <dd data-testid="case-status">
               {text(c.status)}
               {c.resolution ? ` (${text(c.resolution)})` : ''}
             </dd>
           </div>
           <div className="fact-wide">
-            <dt>{t('ops.reason')}</dt>
+            <dt>{t('riskOps.reason')}</dt>
             <dd>{text(c.reason)}</dd>
           </div>
           <div className="fact-wide">
-            <dt>{t('ops.user')}</dt>
+            <dt>{t('riskOps.user')}</dt>
             <dd>{text(c.userId)}</dd>
           </div>
           {c.note !== null && (
             <div className="fact-wide">
-              <dt>{t('ops.noteLabel')}</dt>
+              <dt>{t('riskOps.noteLabel')}</dt>
               <dd>{text(c.note)}</dd>
             </div>
           )}
           {payment && isRecord(payment.amount) && (
             <div className="fact-wide">
-              <dt>{t('ops.payment')}</dt>
+              <dt>{t('riskOps.payment')}</dt>
               <dd>
                 {formatMoney(
                   { amountMinor: text(payment.amount.amountMinor), currency: text(payment.amount.currency) },
@@ -335,19 +335,19 @@ function CasePage({
           )}
           {decision && (
             <div className="fact-wide">
-              <dt>{t('ops.decision')}</dt>
+              <dt>{t('riskOps.decision')}</dt>
               <dd>
                 {text(decision.decision)}:{' '}
                 {Array.isArray(decision.reasons) ? decision.reasons.join(', ') : ''}
                 {typeof decision.score === 'number'
-                  ? ` · ${t('ops.score')} ${decision.score.toFixed(3)}`
+                  ? ` · ${t('riskOps.score')} ${decision.score.toFixed(3)}`
                   : ''}
               </dd>
             </div>
           )}
           {c.deadlineAt !== null && (
             <div className="fact-wide">
-              <dt>{t('ops.deadline')}</dt>
+              <dt>{t('riskOps.deadline')}</dt>
               <dd>{time(c.deadlineAt)}</dd>
             </div>
           )}
@@ -356,7 +356,7 @@ function CasePage({
       {c && (
         <div className="form">
           <div className="field">
-            <label htmlFor={`${ids}-note`}>{t('ops.noteLabel')}</label>
+            <label htmlFor={`${ids}-note`}>{t('riskOps.noteLabel')}</label>
             <textarea
               id={`${ids}-note`}
               rows={3}
@@ -372,49 +372,49 @@ function CasePage({
               disabled={!note.trim()}
               onClick={() => run('note', { note: note.trim() })}
             >
-              {t('ops.addNote')}
+              {t('riskOps.addNote')}
             </button>
             {open && c.kind === 'payment_hold' && (
               <>
                 <button type="button" className="button button-primary" onClick={() => run('approve')}>
-                  {t('ops.approve')}
+                  {t('riskOps.approve')}
                 </button>
                 <button type="button" className="button" onClick={() => run('reject')}>
-                  {t('ops.reject')}
+                  {t('riskOps.reject')}
                 </button>
               </>
             )}
             {open && c.kind !== 'payment_hold' && (
               <>
                 <button type="button" className="button" onClick={() => run('confirm-fraud', { blockPayee })}>
-                  {t('ops.confirmFraud')}
+                  {t('riskOps.confirmFraud')}
                 </button>
                 <button type="button" className="button" onClick={() => run('clear')}>
-                  {t('ops.clear')}
+                  {t('riskOps.clear')}
                 </button>
               </>
             )}
             {open && c.userId !== null && (
               <button type="button" className="button" onClick={() => run('freeze')}>
-                {t('ops.freeze')}
+                {t('riskOps.freeze')}
               </button>
             )}
             {c.userId !== null && (
               <button type="button" className="button" onClick={() => run('unfreeze')}>
-                {t('ops.unfreeze')}
+                {t('riskOps.unfreeze')}
               </button>
             )}
           </div>
           {open && c.kind !== 'payment_hold' && c.payeeKey !== null && (
             <label className="checkbox">
               <input type="checkbox" checked={blockPayee} onChange={(e) => setBlockPayee(e.target.checked)} />{' '}
-              {t('ops.blockPayee')}
+              {t('riskOps.blockPayee')}
             </label>
           )}
           {open && (
             <div className="actions">
               <Field
-                label={t('ops.assignee')}
+                label={t('riskOps.assignee')}
                 pattern="[A-Za-z0-9_.@-]{1,64}"
                 value={assignee}
                 onChange={(e) => setAssignee(e.target.value)}
@@ -425,17 +425,17 @@ function CasePage({
                 disabled={!assignee.trim()}
                 onClick={() => run('assign', { assignee: assignee.trim() })}
               >
-                {t('ops.assign')}
+                {t('riskOps.assign')}
               </button>
             </div>
           )}
-          <ErrorRegion title={t('ops.actionFailed')} error={act.error} />
+          <ErrorRegion title={t('riskOps.actionFailed')} error={act.error} />
           <StatusRegion message={done} />
         </div>
       )}
       {actions.length > 0 && (
         <>
-          <h2>{t('ops.trail')}</h2>
+          <h2>{t('riskOps.trail')}</h2>
           <ol className="ops-trail" data-testid="case-trail">
             {actions.map((a) => (
               <li key={text(a.id)}>
@@ -492,7 +492,7 @@ function RulesPage({
     try {
       return JSON.parse(textValue);
     } catch (caught) {
-      setErrors([{ ruleIndex: null, path: '', reason: t('ops.notJson', { message: String(caught) }) }]);
+      setErrors([{ ruleIndex: null, path: '', reason: t('riskOps.notJson', { message: String(caught) }) }]);
       return undefined;
     }
   }
@@ -510,7 +510,7 @@ function RulesPage({
             body,
           });
           const list = Array.isArray(result.errors) ? result.errors.filter(isRecord) : [];
-          if (result.ok === true) setMessage(t('ops.valid'));
+          if (result.ok === true) setMessage(t('riskOps.valid'));
           else
             setErrors(
               list.map((e) => ({
@@ -521,7 +521,7 @@ function RulesPage({
             );
         } else if (kind === 'save') {
           const saved = await operatorCall(operator, 'POST', '/api/v1/operator/risk/rules', { body });
-          setMessage(t('ops.saved', { version: text(saved.version) }));
+          setMessage(t('riskOps.saved', { version: text(saved.version) }));
           setDraft(null);
           setVersion((v) => v + 1);
         } else {
@@ -538,14 +538,14 @@ function RulesPage({
   return (
     <section className="card" aria-labelledby={`${ids}-title`}>
       <h1 id={`${ids}-title`} ref={headingRef} tabIndex={-1}>
-        {t('ops.rulesTitle')}
+        {t('riskOps.rulesTitle')}
       </h1>
-      <ErrorRegion title={t('ops.loadFailed')} error={error} />
+      <ErrorRegion title={t('riskOps.loadFailed')} error={error} />
       {active && (
-        <p data-testid="rules-version">{t('ops.rulesVersion', { version: text(active.version) })}</p>
+        <p data-testid="rules-version">{t('riskOps.rulesVersion', { version: text(active.version) })}</p>
       )}
       <div className="field">
-        <label htmlFor={`${ids}-json`}>{t('ops.rulesJson')}</label>
+        <label htmlFor={`${ids}-json`}>{t('riskOps.rulesJson')}</label>
         <textarea
           id={`${ids}-json`}
           className="ops-json"
@@ -558,49 +558,49 @@ function RulesPage({
       </div>
       <div className="actions">
         <button type="button" className="button" onClick={() => onAction('validate')}>
-          {t('ops.validate')}
+          {t('riskOps.validate')}
         </button>
         <button type="button" className="button button-primary" onClick={() => onAction('save')}>
-          {t('ops.save')}
+          {t('riskOps.save')}
         </button>
         <button type="button" className="button" onClick={() => onAction('backtest')}>
-          {t('ops.backtest')}
+          {t('riskOps.backtest')}
         </button>
       </div>
       <div role="alert" className="live-region" id={`${ids}-errors`}>
         {errors && (
           <div className="notice notice-error" data-testid="rule-errors">
-            <p>{t('ops.invalid')}</p>
+            <p>{t('riskOps.invalid')}</p>
             <ul>
               {errors.map((e) => (
                 <li key={`${e.path}:${e.reason}`}>
                   {e.ruleIndex === null
-                    ? t('ops.errorSet', { path: e.path, reason: e.reason })
-                    : t('ops.errorAt', { index: e.ruleIndex, path: e.path, reason: e.reason })}
+                    ? t('riskOps.errorSet', { path: e.path, reason: e.reason })
+                    : t('riskOps.errorAt', { index: e.ruleIndex, path: e.path, reason: e.reason })}
                 </li>
               ))}
             </ul>
           </div>
         )}
       </div>
-      <ErrorRegion title={t('ops.actionFailed')} error={act.error} />
+      <ErrorRegion title={t('riskOps.actionFailed')} error={act.error} />
       <StatusRegion message={message} />
       {report && (
         <div data-testid="backtest-report">
-          <p>{t('ops.backtestResult', { events: text(report.events), changed: text(report.changed) })}</p>
+          <p>{t('riskOps.backtestResult', { events: text(report.events), changed: text(report.changed) })}</p>
           <ul>
             {isRecord(report.transitions) &&
               Object.entries(report.transitions).map(([key, count]) => {
                 const [from, to] = key.split('→');
                 return (
                   <li key={key}>
-                    {t('ops.transition', { from: from ?? '', to: to ?? '', count: text(count) })}
+                    {t('riskOps.transition', { from: from ?? '', to: to ?? '', count: text(count) })}
                   </li>
                 );
               })}
           </ul>
           <p>
-            {t('ops.frauds', {
+            {t('riskOps.frauds', {
               before: text(report.fraudsStoppedBefore),
               after: text(report.fraudsStoppedAfter),
               total: text(report.labelledFrauds),

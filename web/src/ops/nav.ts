@@ -17,6 +17,6 @@ export const OPS_NAV: readonly OpsNavItem[] = [
   { path: '/ops/claims', label: 'ops.nav.claims', permission: 'claims.read' },
   { path: '/ops/audit', label: 'ops.nav.audit', permission: 'audit.read' },
   // The risk console (issue 5) signs in with the operator token for now (docs/risk.md).
-  { path: '/ops/cases', label: 'ops.cases', permission: 'cases.read' },
-  { path: '/ops/rules', label: 'ops.rules', permission: 'cases.read' },
+  { path: '/ops/cases', label: 'riskOps.cases', permission: 'cases.read' },
+  { path: '/ops/rules', label: 'riskOps.rules', permission: 'cases.read' },
 ];
