@@ -175,7 +175,7 @@ export function createModules(
     signInRisk: createEngineSignInRisk({ db, clock, engine: riskEngine }),
   });
   const wallet = createWallet({ db, ledger });
-  const credit = createCredit({ db, clock, ledger, wallet });
+  const credit = createCredit({ db, clock, ledger, wallet, notifier });
   const lock = createSecurityLock({ db, clock, notifier });
   const paymentRiskHook = options.riskHook ?? createEnginePaymentRiskHook({ db, clock, engine: riskEngine });
   const payments = createPayments({

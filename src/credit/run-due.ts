@@ -8,8 +8,9 @@
  * lands on exactly one bill. It is made within a minute of 00:00 on the 1st; a payment in that
  * minute lands on the closing month's bill (docs/credit.md).
  */
-import { sql } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { newId } from '../shared/index.ts';
+import type { Database } from '../store/index.ts';
 import { lastClosedPeriod } from './billing-calendar.ts';
 import { OVERDUE_MARKS_PER_RUN_MAX, STATEMENTS_PER_RUN_MAX } from './constants.ts';
 import type { CreditContext } from './context.ts';
@@ -77,6 +78,15 @@ export async function runCreditDue(ctx: CreditContext, nowMs: number): Promise<R
         const olderMinor = BigInt(older.owed);
         const amountMinor = owedMinor > olderMinor ? owedMinor - olderMinor : 0n;
         // A month with nothing to pay still gets its (paid) bill: the record that it was billed.
+        if (amountMinor > 0n) {
+          await noticeBill(ctx, trx, {
+            userId,
+            template: 'credit_bill_issued',
+            amountMinor,
+            currency: line.currency,
+            atMs: period.dueAtMs,
+          });
+        }
         await trx
           .insertInto('credit_bills')
           .values({
@@ -96,19 +106,64 @@ export async function runCreditDue(ctx: CreditContext, nowMs: number): Promise<R
     if (made) statements++;
   }
 
-  const marked = await db
-    .updateTable('credit_bills')
-    .set({ status: 'overdue', overdue_at: new Date(nowMs) })
-    .where(
-      'id',
-      'in',
-      db
-        .selectFrom('credit_bills')
-        .select('id')
-        .where('status', '=', 'open')
-        .where('due_at', '<=', new Date(nowMs))
-        .limit(OVERDUE_MARKS_PER_RUN_MAX),
-    )
-    .executeTakeFirst();
-  return { statements, markedOverdue: Number(marked.numUpdatedRows) };
+  // Marking and its notices commit together: a bill is told overdue exactly once.
+  const markedOverdue = await db.transaction().execute(async (trx) => {
+    const marked = await trx
+      .updateTable('credit_bills')
+      .set({ status: 'overdue', overdue_at: new Date(nowMs) })
+      .where(
+        'id',
+        'in',
+        trx
+          .selectFrom('credit_bills')
+          .select('id')
+          .where('status', '=', 'open')
+          .where('due_at', '<=', new Date(nowMs))
+          .limit(OVERDUE_MARKS_PER_RUN_MAX),
+      )
+      .returning(['user_id', 'amount_minor', 'repaid_minor', 'currency', 'due_at'])
+      .execute();
+    for (const bill of marked) {
+      await noticeBill(ctx, trx, {
+        userId: bill.user_id,
+        template: 'credit_bill_overdue',
+        amountMinor: bill.amount_minor - bill.repaid_minor,
+        currency: bill.currency,
+        atMs: bill.due_at.getTime(),
+      });
+    }
+    return marked.length;
+  });
+  return { statements, markedOverdue };
+}
+
+/** In-app always; an SMS too, since a missed bill pauses credit spending (docs/credit.md). */
+async function noticeBill(
+  ctx: CreditContext,
+  executor: Kysely<Database> | Transaction<Database>,
+  input: {
+    userId: string;
+    template: 'credit_bill_issued' | 'credit_bill_overdue';
+    amountMinor: bigint;
+    currency: string;
+    atMs: number;
+  },
+): Promise<void> {
+  const user = await executor
+    .selectFrom('users')
+    .select(['phone_e164', 'locale'])
+    .where('id', '=', input.userId)
+    .executeTakeFirstOrThrow();
+  const notice = {
+    userId: input.userId,
+    template: input.template,
+    locale: user.locale === 'en' ? ('en' as const) : ('zh-CN' as const),
+    vars: {
+      amountMinor: input.amountMinor.toString(),
+      currency: input.currency,
+      until: new Date(input.atMs).toISOString(),
+    },
+  };
+  await ctx.notifier.enqueue(executor, { ...notice, channel: 'in_app', destination: input.userId });
+  await ctx.notifier.enqueue(executor, { ...notice, channel: 'sms', destination: user.phone_e164 });
 }

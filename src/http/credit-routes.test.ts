@@ -181,6 +181,10 @@ describe('credit line', () => {
     const first = await t.modules.credit.runDue(t.clock.nowMs());
     assert.ok(first.statements >= 2, 'alice and poor (and demo alice) get March bills');
     assert.equal((await t.modules.credit.runDue(t.clock.nowMs())).statements, 0, 'one bill per month');
+    assert.deepEqual(await billNotices(alice.userId), [
+      'credit_bill_issued/in_app',
+      'credit_bill_issued/sms',
+    ]);
 
     let line = await creditOf(alice);
     assert.equal(line.currentBill.period, '2026-03');
@@ -230,6 +234,22 @@ describe('credit line', () => {
 
     const marked = await t.modules.credit.runDue(t.clock.nowMs());
     assert.ok(marked.markedOverdue >= 1);
+    assert.deepEqual(await billNotices(alice.userId), [
+      'credit_bill_issued/in_app',
+      'credit_bill_issued/sms',
+      'credit_bill_overdue/in_app',
+      'credit_bill_overdue/sms',
+    ]);
+    await t.modules.credit.runDue(t.clock.nowMs());
+    assert.equal((await billNotices(alice.userId)).length, 4, 'an overdue bill is told once');
+    const overdueSms = await t.store.db
+      .selectFrom('notification_outbox')
+      .select('body')
+      .where('user_id', '=', alice.userId)
+      .where('template', '=', 'credit_bill_overdue')
+      .where('channel', '=', 'sms')
+      .executeTakeFirstOrThrow();
+    assert.match(overdueSms.body, /300\.00/, 'the unpaid amount after the partial repayment');
     line = await creditOf(alice);
     assert.equal(line.overdue, true);
     assert.equal(line.currentBill.status, 'overdue');
@@ -299,3 +319,15 @@ describe('credit line', () => {
     assert.equal(report.ok, true, JSON.stringify(report));
   });
 });
+
+/** The bill notices queued for a user, in order (issue 9: bills due reach the notification centre). */
+async function billNotices(userId: string): Promise<string[]> {
+  const rows = await t.store.db
+    .selectFrom('notification_outbox')
+    .select(['template', 'channel'])
+    .where('user_id', '=', userId)
+    .where('template', 'in', ['credit_bill_issued', 'credit_bill_overdue'])
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => `${r.template}/${r.channel}`);
+}

@@ -25,6 +25,8 @@ export const NOTIFICATION_TEMPLATES = [
   'risk_declined', // vars: action, time
   'payment_held', // vars: amountMinor, currency, until
   'payment_hold_resolved', // vars: amountMinor, currency, outcome (approved|rejected|expired)
+  'credit_bill_issued', // vars: amountMinor, currency (what the bill asks), until (due instant)
+  'credit_bill_overdue', // vars: amountMinor, currency (still unpaid), until (when it fell due)
   'agreement_signed', // vars: merchant, amountMinor + currency (the monthly cap), time
   'agreement_debited', // vars: merchant, amountMinor, currency, time
   'family_card_offered', // to the member; vars: counterparty (owner's masked name), amountMinor + currency (monthly cap), time

@@ -54,6 +54,8 @@ export const TEMPLATE_CATEGORIES: { readonly [T in NotificationTemplate]: Templa
   risk_declined: { category: 'security', critical: true, inbox: true },
   payment_held: { category: 'security', critical: true, inbox: true },
   payment_hold_resolved: { category: 'payments', critical: false, inbox: true },
+  credit_bill_issued: { category: 'bills', critical: false, inbox: true },
+  credit_bill_overdue: { category: 'bills', critical: false, inbox: true },
   // A signed agreement is a standing permission to take money: like a security change, its owner
   // must hear of it even with notices switched off (an intruder with the payment password would).
   agreement_signed: { category: 'security', critical: true, inbox: true },

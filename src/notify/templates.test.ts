@@ -54,6 +54,8 @@ const SAMPLE_VARS: { readonly [T in NotificationTemplate]: TemplateVars<T> } = {
   risk_declined: { action: 'transfer', time: TIME },
   payment_held: { amountMinor: '123456789', currency: 'CNY', until: TIME },
   payment_hold_resolved: { amountMinor: '5000', currency: 'CNY', outcome: 'rejected' },
+  credit_bill_issued: { amountMinor: '50000', currency: 'CNY', until: TIME },
+  credit_bill_overdue: { amountMinor: '30000', currency: 'CNY', until: TIME },
 };
 
 test('held payments show the amount exactly, grouped, in both languages', () => {

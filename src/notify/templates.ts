@@ -34,6 +34,8 @@ export const TEMPLATE_VARS = {
   risk_declined: { required: ['action', 'time'], optional: [] },
   payment_held: { required: ['amountMinor', 'currency', 'until'], optional: [] },
   payment_hold_resolved: { required: ['amountMinor', 'currency', 'outcome'], optional: [] },
+  credit_bill_issued: { required: ['amountMinor', 'currency', 'until'], optional: [] },
+  credit_bill_overdue: { required: ['amountMinor', 'currency', 'until'], optional: [] },
   agreement_signed: { required: ['merchant', 'amountMinor', 'currency', 'time'], optional: [] },
   agreement_debited: { required: ['merchant', 'amountMinor', 'currency', 'time'], optional: [] },
   family_card_offered: { required: ['counterparty', 'amountMinor', 'currency', 'time'], optional: [] },
@@ -681,6 +683,42 @@ const TEXTS: { readonly [T in NotificationTemplate]: Readonly<Record<Locale, Tex
       email: (x) =>
         `Your payment of ${amountText(x)} ${label(HOLD_OUTCOMES, 'en', v(x, 'outcome'))}.\n\n` +
         'Questions? Contact customer support. If someone asks you to pay again, verify who they are first.',
+    },
+  },
+  credit_bill_issued: {
+    'zh-CN': {
+      subject: () => 'Rampart 信用账单已出',
+      short: (x) =>
+        `您本期信用账单 ${amountText(x)}，请于${formatTime('zh-CN', v(x, 'until'))}前还款，逾期将暂停信用支付。`,
+      email: (x) =>
+        `您的 Rampart 信用账单已出：\n\n    应还金额：${amountText(x)}\n    还款截止：${formatTime('zh-CN', v(x, 'until'))}\n\n` +
+        '可在“信用”页面用余额还款。逾期未还将暂停信用支付。Rampart 不会通过电话或短信链接要求您向个人账户还款。',
+    },
+    en: {
+      subject: () => 'Your Rampart credit bill is ready',
+      short: (x) =>
+        `Your credit bill is ${amountText(x)}, due by ${formatTime('en', v(x, 'until'))}. Credit spending pauses if it is late.`,
+      email: (x) =>
+        `Your Rampart credit bill is ready:\n\n    Amount due: ${amountText(x)}\n    Due by:     ${formatTime('en', v(x, 'until'))}\n\n` +
+        'Repay from your balance on the Credit page. If it is late, credit spending pauses. Rampart never asks you to repay to a personal account by phone or by a link in a message.',
+    },
+  },
+  credit_bill_overdue: {
+    'zh-CN': {
+      subject: () => 'Rampart 信用账单已逾期',
+      short: (x) =>
+        `您的信用账单已于${formatTime('zh-CN', v(x, 'until'))}逾期，尚欠 ${amountText(x)}，信用支付已暂停。还清后即可恢复。`,
+      email: (x) =>
+        `您的 Rampart 信用账单已逾期：\n\n    尚欠金额：${amountText(x)}\n    到期时间：${formatTime('zh-CN', v(x, 'until'))}\n\n` +
+        '在还清之前，信用支付已暂停；余额支付不受影响。请在“信用”页面还款。',
+    },
+    en: {
+      subject: () => 'Your Rampart credit bill is overdue',
+      short: (x) =>
+        `Your credit bill fell due at ${formatTime('en', v(x, 'until'))}; ${amountText(x)} is unpaid and credit spending is paused until it is repaid.`,
+      email: (x) =>
+        `Your Rampart credit bill is overdue:\n\n    Unpaid: ${amountText(x)}\n    Was due: ${formatTime('en', v(x, 'until'))}\n\n` +
+        'Credit spending is paused until it is repaid; paying from your balance still works. Repay on the Credit page.',
     },
   },
   agreement_signed: {
