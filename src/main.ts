@@ -550,14 +550,19 @@ export async function startPlatform(
   if (demoReport?.merchantApp) {
     // The demo merchant's private key exists only now: kept in the data dir for the developer
     // trying alipay-sdk against this gateway (docs/gateway.md, "Try it").
-    const onDisk = !config.databaseUrl && !config.dataDir.startsWith('memory://');
+    const onDisk = !config.dataDir.startsWith('memory://');
     const file = onDisk ? join(config.dataDir, 'demo-merchant-app.json') : undefined;
     if (file) {
       mkdirSync(config.dataDir, { recursive: true });
       writeFileSync(file, `${JSON.stringify(demoReport.merchantApp, null, 2)}\n`, { mode: 0o600 });
       app.log.warn({ file, appId: demoReport.merchantApp.appId }, 'demo merchant app keys written');
     } else {
-      process.stdout.write(`demo merchant app (alipay-sdk): ${JSON.stringify(demoReport.merchantApp)}\n`);
+      // The in-memory store of tests has no data directory: a private key is never printed, only
+      // what identifies the app.
+      app.log.warn(
+        { appId: demoReport.merchantApp.appId },
+        'demo merchant app created; its keys were not kept',
+      );
     }
   }
   const address = app.server.address();
