@@ -9,158 +9,37 @@
 // or changes another user's agreement, card or app. Every check reads balances back from the
 // ledger, and verifyLedger passes at the end.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { DEMO_MERCHANT, DEMO_USERS } from '../demo/index.ts';
 import { verifyLedger } from '../ledger/index.ts';
 import { ManualClock } from '../shared/index.ts';
-import { lastSentCode } from '../testing/outbox-codes.ts';
-import { openTestApp, TEST_OPERATOR_TOKEN, type TestApp } from '../testing/test-app.ts';
+import { type AgreementClient, cny, createAgreementKit } from '../testing/agreement-kit.ts';
+import { openTestApp, type TestApp } from '../testing/test-app.ts';
 
 /** Tuesday 10 March 2026, 10:00 in Beijing. */
 const clock = new ManualClock(Date.UTC(2026, 2, 10, 2, 0, 0));
 let t: TestApp;
 
-interface Client {
-  readonly phone: string;
-  readonly ip: string;
-  userId: string;
-  token: string;
-}
+type Client = AgreementClient;
 
 const PASSWORD = 'agreements-login-2026';
 const PIN = '583917';
 const MERCHANT: string = DEMO_MERCHANT.id;
 const OTHER_MERCHANT = 'mch_test_other';
-let counter = 0;
-
-async function createUser(): Promise<{ phone: string; userId: string }> {
-  counter++;
-  const phone = `+86135${String(40_000_000 + counter)}`;
-  const user = await t.modules.identity.createUser({
-    phoneE164: phone,
-    displayName: `Signer ${counter}`,
-    password: PASSWORD,
-    paymentPassword: PIN,
-  });
-  await t.modules.wallet.openWallet(user.id, 'CNY');
-  return { phone, userId: user.id };
-}
-
-async function signIn(phone: string): Promise<Client> {
-  counter++;
-  const ip = `10.50.${Math.floor(counter / 200)}.${counter % 200}`;
-  const inject = (url: string, payload: object) =>
-    t.app.inject({ method: 'POST', url, payload, remoteAddress: ip });
-  let response = await inject('/api/v1/auth/sign-in', { phone, password: PASSWORD });
-  assert.equal(response.statusCode, 200, response.body);
-  if (response.json().status !== 'signed_in') {
-    const { challengeToken } = response.json();
-    assert.equal((await inject('/api/v1/auth/sign-in/send-code', { challengeToken })).statusCode, 200);
-    response = await inject('/api/v1/auth/sign-in/verify', {
-      challengeToken,
-      method: 'sms',
-      code: await lastSentCode(t.store.db, phone),
-    });
-    assert.equal(response.statusCode, 200, response.body);
-  }
-  return { phone, ip, userId: response.json().user.id, token: response.json().token };
-}
-
-async function newUser(): Promise<Client> {
-  const { phone } = await createUser();
-  return signIn(phone);
-}
-
-function call(client: Client, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) {
-  return t.app.inject({
-    method,
-    url,
-    headers: { authorization: `Bearer ${client.token}` },
-    remoteAddress: client.ip,
-    ...(payload ? { payload } : {}),
-  });
-}
-
-function merchantCall(method: 'GET' | 'POST', url: string, payload?: object) {
-  return t.app.inject({
-    method,
-    url,
-    headers: { authorization: `Bearer ${TEST_OPERATOR_TOKEN}` },
-    ...(payload ? { payload } : {}),
-  });
-}
-
-const cny = (amountMinor: bigint | number) => ({ amountMinor: String(amountMinor), currency: 'CNY' });
-
-async function topUp(userId: string, amountMinor: bigint): Promise<void> {
-  const bank = await t.modules.ledger.systemAccount('external_funding', 'CNY');
-  const wallet = await t.modules.wallet.openWallet(userId, 'CNY');
-  const [result] = await t.modules.ledger.createTransfers([
-    {
-      id: `test-topup-${randomBytes(8).toString('hex')}`,
-      kind: 'posted',
-      code: 'top_up',
-      legs: [{ debitAccountId: bank.id, creditAccountId: wallet.id, amountMinor, currency: 'CNY' }],
-    },
-  ]);
-  assert.equal(result?.status, 'created');
-}
-
-async function balanceOf(accountId: string): Promise<bigint> {
-  const row = await t.store.db
-    .selectFrom('ledger_accounts')
-    .select(['credits_posted_minor', 'debits_posted_minor'])
-    .where('id', '=', accountId)
-    .executeTakeFirstOrThrow();
-  return row.credits_posted_minor - row.debits_posted_minor;
-}
-
-async function walletBalance(userId: string): Promise<bigint> {
-  return balanceOf((await t.modules.wallet.openWallet(userId, 'CNY')).id);
-}
-
-async function merchantBalance(merchantId = MERCHANT): Promise<bigint> {
-  const row = await t.store.db
-    .selectFrom('merchants')
-    .select('settlement_account_id')
-    .where('id', '=', merchantId)
-    .executeTakeFirstOrThrow();
-  return balanceOf(row.settlement_account_id);
-}
-
-let agreementCounter = 0;
-async function requestAgreement(
-  userId: string,
-  caps: { perDebit: number; monthly: number },
-  merchantId = MERCHANT,
-): Promise<string> {
-  const r = await merchantCall('POST', `/api/v1/merchants/${merchantId}/agreements`, {
-    userId,
-    purpose: 'Video streaming monthly plan',
-    perDebitCap: cny(caps.perDebit),
-    monthlyCap: cny(caps.monthly),
-    externalAgreementNo: `ext-${++agreementCounter}`,
-  });
-  assert.equal(r.statusCode, 201, r.body);
-  assert.equal(r.json().status, 'pending');
-  return r.json().id;
-}
-
-async function signedAgreement(client: Client, caps: { perDebit: number; monthly: number }): Promise<string> {
-  const id = await requestAgreement(client.userId, caps);
-  const r = await call(client, 'POST', `/api/v1/me/agreements/${id}/confirm`, { paymentPassword: PIN });
-  assert.equal(r.statusCode, 200, r.body);
-  assert.equal(r.json().status, 'active');
-  return id;
-}
-
-function debit(agreementId: string, amountMinor: number, key: string, merchantId = MERCHANT) {
-  return merchantCall('POST', `/api/v1/merchants/${merchantId}/agreements/${agreementId}/debits`, {
-    amount: cny(amountMinor),
-    idempotencyKey: key,
-  });
-}
+const {
+  lastExternalAgreementNo,
+  createUser,
+  signIn,
+  newUser,
+  call,
+  merchantCall,
+  topUp,
+  walletBalance,
+  merchantBalance,
+  requestAgreement,
+  signedAgreement,
+  debit,
+} = createAgreementKit(() => t, { phoneBase: 40_000_000, ipPrefix: '10.50', password: PASSWORD, pin: PIN });
 
 before(async () => {
   t = await openTestApp({ clock });
@@ -218,7 +97,7 @@ describe('auto-debit agreements', () => {
       purpose: 'Video streaming monthly plan',
       perDebitCap: cny(5_000),
       monthlyCap: cny(10_000),
-      externalAgreementNo: `ext-${agreementCounter}`,
+      externalAgreementNo: lastExternalAgreementNo(),
     });
     assert.equal(replay.statusCode, 200, replay.body);
     assert.equal(replay.json().id, id);
@@ -227,7 +106,7 @@ describe('auto-debit agreements', () => {
       purpose: 'Video streaming monthly plan',
       perDebitCap: cny(9_000),
       monthlyCap: cny(10_000),
-      externalAgreementNo: `ext-${agreementCounter}`,
+      externalAgreementNo: lastExternalAgreementNo(),
     });
     assert.equal(changed.statusCode, 409);
     assert.equal(changed.json().error.code, 'external_agreement_no_reused');
