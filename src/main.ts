@@ -78,6 +78,8 @@ import {
   type RiskEventKind,
   type RiskLog,
   type RiskModel,
+  rebuildDays,
+  rebuildFeaturesFromDecisions,
 } from './risk/index.ts';
 import { type Clock, systemClock } from './shared/index.ts';
 import { migrateToLatest, openStore, type Store } from './store/index.ts';
@@ -359,8 +361,8 @@ export interface RiskScoring {
 
 /**
  * The risk engine's features and model for a running platform: the committed model and online
- * features kept in this process (docs/risk.md: the windows start empty at boot and fill as events
- * arrive; the Redis state of the scale-out mode is the documented alternative).
+ * features kept in this process (openPlatform rebuilds their windows from the recorded decisions
+ * at start; the Redis state of the scale-out mode is the documented alternative).
  */
 export async function loadRiskScoring(modelDir: string = RISK_MODEL_DIR): Promise<RiskScoring> {
   const model = await ModelRegistry.open(modelDir);
@@ -378,14 +380,23 @@ export async function openPlatform(
     poolSizeMax: config.dbPoolSizeMax,
   });
   let risk: RiskScoring;
+  const clock = options.clock ?? systemClock;
   try {
     await migrateToLatest(store);
     risk = await loadRiskScoring();
+    // Embedded mode: in-process windows start empty; refill them from what the database recorded
+    // so velocity and fan-in rules remember the last hour (and 30 days) across a restart.
+    if (risk.features instanceof OnlineFeatureSource && risk.features.state instanceof MemoryFeatureState) {
+      await rebuildFeaturesFromDecisions(store.db, risk.features, {
+        nowMs: clock.nowMs(),
+        days: rebuildDays(risk.features.delayDays),
+      });
+    }
   } catch (error) {
     await store.close();
     throw error;
   }
-  const modules = createModules(store, config, options.clock ?? systemClock, {
+  const modules = createModules(store, config, clock, {
     masterKey: loadMasterKey(config),
     devMode: isDevMode(config, options.demo ?? false),
     gatewayDeliverOnCommit: true,
