@@ -273,6 +273,8 @@ class Simulation {
 }
 
 interface ScenarioResult {
+  /** How each of the scenario's payments ended ('paid', 'held', 'declined', an error code…). */
+  results: Record<string, number>;
   attempts: number;
   stopped: number;
   cutShort: number;
@@ -367,6 +369,7 @@ async function main(): Promise<void> {
       const s = scenarios[scenario] ?? {
         attempts: 0,
         stopped: 0,
+        results: {},
         cutShort: 0,
         attemptedMinor: 0n,
         lostMinor: 0n,
@@ -375,6 +378,7 @@ async function main(): Promise<void> {
       s.attempts++;
       let lost = 0n;
       for (const o of outcomes) {
+        s.results[o.result] = (s.results[o.result] ?? 0) + 1;
         s.attemptedMinor += o.amountMinor;
         if (o.result === 'paid') lost += o.amountMinor;
         if (o.result === 'held' && o.intentId)
@@ -506,6 +510,7 @@ async function main(): Promise<void> {
               attempts: v.attempts,
               stopped: v.stopped,
               cut_short: v.cutShort,
+              results: v.results,
               attempted_minor: v.attemptedMinor.toString(),
               lost_minor: v.lostMinor.toString(),
             },
