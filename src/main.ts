@@ -372,7 +372,14 @@ export async function loadRiskScoring(modelDir: string = RISK_MODEL_DIR): Promis
 /** Opens the store, migrates, builds the modules. Caller closes `store`. */
 export async function openPlatform(
   config: Config,
-  options: { demo?: boolean; clock?: Clock; rateLimiter?: RateLimiter } = {},
+  options: {
+    demo?: boolean;
+    clock?: Clock;
+    rateLimiter?: RateLimiter;
+    /** Refill in-process risk feature windows from the recorded decisions (a process that will
+     *  serve traffic: startPlatform; not migrate, seed or one-off commands). */
+    rebuildRiskFeatures?: boolean;
+  } = {},
 ): Promise<Platform> {
   const store = await openStore({
     databaseUrl: config.databaseUrl,
@@ -386,7 +393,11 @@ export async function openPlatform(
     risk = await loadRiskScoring();
     // Embedded mode: in-process windows start empty; refill them from what the database recorded
     // so velocity and fan-in rules remember the last hour (and 30 days) across a restart.
-    if (risk.features instanceof OnlineFeatureSource && risk.features.state instanceof MemoryFeatureState) {
+    if (
+      options.rebuildRiskFeatures &&
+      risk.features instanceof OnlineFeatureSource &&
+      risk.features.state instanceof MemoryFeatureState
+    ) {
       await rebuildFeaturesFromDecisions(store.db, risk.features, {
         nowMs: clock.nowMs(),
         days: rebuildDays(risk.features.delayDays),
@@ -450,6 +461,7 @@ export async function startPlatform(
   }
   const platform = await openPlatform(config, {
     demo: options.demo,
+    rebuildRiskFeatures: true,
     ...(redis || config.rateLimitFactor > 1
       ? {
           rateLimiter: createRateLimiter({

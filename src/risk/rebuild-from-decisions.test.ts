@@ -58,7 +58,7 @@ async function open(): Promise<Platform> {
       logLevel: 'silent',
     },
   );
-  return openPlatform(config, { clock });
+  return openPlatform(config, { clock, rebuildRiskFeatures: true });
 }
 
 async function close(platform: Platform): Promise<void> {
