@@ -15,9 +15,10 @@ import type { FeatureSource, RiskEvent } from './ports.ts';
 /** Rows read per query: bounds the memory a page holds (events are ~1 KiB of JSON). */
 export const REBUILD_PAGE_ROWS = 2_000;
 /**
- * Most events replayed at start: bounds boot time (estimated, not measured: tens of microseconds each,
- * read and observed, so well under a minute), and the memory state's own caps (MEMORY_STATE_DEFAULTS) bound what it
- * keeps anyway. When more were recorded, the newest are kept: the short windows matter most.
+ * Most events replayed at start. It bounds boot time (estimated, not measured: tens of
+ * microseconds per event read and observed, so well under a minute); the memory state's own caps
+ * (MEMORY_STATE_DEFAULTS) bound what it keeps anyway. When more were recorded, the newest are
+ * kept: the short windows matter most to the rules.
  */
 export const REBUILD_ROWS_MAX = 500_000;
 
