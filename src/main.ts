@@ -78,6 +78,8 @@ import {
   type RiskEventKind,
   type RiskLog,
   type RiskModel,
+  rebuildDays,
+  rebuildFeaturesFromDecisions,
 } from './risk/index.ts';
 import { type Clock, systemClock } from './shared/index.ts';
 import { migrateToLatest, openStore, type Store } from './store/index.ts';
@@ -359,8 +361,8 @@ export interface RiskScoring {
 
 /**
  * The risk engine's features and model for a running platform: the committed model and online
- * features kept in this process (docs/risk.md: the windows start empty at boot and fill as events
- * arrive; the Redis state of the scale-out mode is the documented alternative).
+ * features kept in this process (openPlatform rebuilds their windows from the recorded decisions
+ * at start; the Redis state of the scale-out mode is the documented alternative).
  */
 export async function loadRiskScoring(modelDir: string = RISK_MODEL_DIR): Promise<RiskScoring> {
   const model = await ModelRegistry.open(modelDir);
@@ -370,7 +372,14 @@ export async function loadRiskScoring(modelDir: string = RISK_MODEL_DIR): Promis
 /** Opens the store, migrates, builds the modules. Caller closes `store`. */
 export async function openPlatform(
   config: Config,
-  options: { demo?: boolean; clock?: Clock; rateLimiter?: RateLimiter } = {},
+  options: {
+    demo?: boolean;
+    clock?: Clock;
+    rateLimiter?: RateLimiter;
+    /** Refill in-process risk feature windows from the recorded decisions (a process that will
+     *  serve traffic: startPlatform; not migrate, seed or one-off commands). */
+    rebuildRiskFeatures?: boolean;
+  } = {},
 ): Promise<Platform> {
   const store = await openStore({
     databaseUrl: config.databaseUrl,
@@ -378,14 +387,27 @@ export async function openPlatform(
     poolSizeMax: config.dbPoolSizeMax,
   });
   let risk: RiskScoring;
+  const clock = options.clock ?? systemClock;
   try {
     await migrateToLatest(store);
     risk = await loadRiskScoring();
+    // Embedded mode: in-process windows start empty; refill them from what the database recorded
+    // so velocity and fan-in rules remember the last hour (and 30 days) across a restart.
+    if (
+      options.rebuildRiskFeatures &&
+      risk.features instanceof OnlineFeatureSource &&
+      risk.features.state instanceof MemoryFeatureState
+    ) {
+      await rebuildFeaturesFromDecisions(store.db, risk.features, {
+        nowMs: clock.nowMs(),
+        days: rebuildDays(risk.features.delayDays),
+      });
+    }
   } catch (error) {
     await store.close();
     throw error;
   }
-  const modules = createModules(store, config, options.clock ?? systemClock, {
+  const modules = createModules(store, config, clock, {
     masterKey: loadMasterKey(config),
     devMode: isDevMode(config, options.demo ?? false),
     gatewayDeliverOnCommit: true,
@@ -439,6 +461,7 @@ export async function startPlatform(
   }
   const platform = await openPlatform(config, {
     demo: options.demo,
+    rebuildRiskFeatures: true,
     ...(redis || config.rateLimitFactor > 1
       ? {
           rateLimiter: createRateLimiter({

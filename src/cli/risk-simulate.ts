@@ -5,21 +5,29 @@
  * prints one JSON line: attacks stopped per scenario, money lost per 10 million paid, and the
  * share of legitimate payments challenged, held or refused.
  *
+ * Legitimate traffic: LEGIT_USERS people, each on their own phone, pay friends and a merchant
+ * over LEGIT_DAYS days in waking hours (some payments come in bursts minutes apart, as a shopping
+ * trip does), signing in again whenever their session has gone idle. The attacks follow on the
+ * next day, against people of that population (victims have a history, a habitual phone and
+ * payees, as real ones do); only the card tester and the mule accounts are fresh accounts.
+ *
  * Scenarios (each against its own victim):
  * - account_takeover: the attacker has the password and a phished SMS code, signs in from a new
  *   device abroad and sends most of the balance to a new payee;
  * - stolen_phone: the thief uses the victim's unlocked phone (session, device, observed payment
- *   password; SMS codes arrive on the same phone) and drains the balance in three transfers;
+ *   password; SMS codes arrive on the same phone) and drains the balance in three transfers to an
+ *   account the ring uses for every theft;
  * - fake_customer_service: the victim, on their own phone, is talked into moving 85 % of the
  *   balance to a "safe account" they never paid;
- * - mule: 12 new payers each send a mule account 800–2,000 CNY;
+ * - mule: 12 people each send a fresh mule account 800–2,000 CNY;
  * - card_testing: a fresh account on a new device makes 15 tiny merchant payments in a minute.
  * Operators are simulated as ideal reviewers: a held payment is rejected when it is an attack and
  * approved otherwise (the numbers say what holding achieves when review is right).
  *
  * "Stopped" means no money reached the attacker: refused, held then rejected, or never confirmed
- * because the attacker could not pass the challenge. Rules only until the model is wired (then the
- * numbers move; the same command measures them).
+ * because the attacker could not pass the challenge. "Cut short" means some money was lost but the
+ * attack's later payments were stopped (a velocity rule can only see a burst once it has begun).
+ * `--legit-users N` sizes the legitimate population (default LEGIT_USERS).
  */
 import { randomBytes } from 'node:crypto';
 import { buildApp } from '../app.ts';
@@ -35,8 +43,19 @@ import { migrateToLatest, openStore, type Store } from '../store/index.ts';
 const OPERATOR_TOKEN = `sim-${randomBytes(24).toString('hex')}`;
 const PASSWORD = 'simulated-login-2026';
 const PIN = '583917';
-const LEGIT_USERS = 30;
-const LEGIT_PAYMENTS_PER_USER = 6;
+const LEGIT_USERS = 80;
+const LEGIT_PAYMENTS_PER_USER = 8;
+/** Days of legitimate traffic before the attacks (the features' 1 d and 7 d windows fill). */
+const LEGIT_DAYS = 4;
+/** Share of legitimate payments that follow the payer's previous one within minutes (bursts). */
+const LEGIT_BURST_SHARE = 0.2;
+/** Waking hours, Beijing time 08:00–23:00, as UTC hours from midnight UTC: 00:00–15:00. */
+const WAKING_HOURS_UTC = 15;
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** Re-sign-in when the last activity is older than this (the session idle timeout is 30 min). */
+const SESSION_REUSE_MS = 25 * MINUTE_MS;
 
 /** Deterministic PRNG (mulberry32): the same seed replays the same traffic. */
 function prng(seed: number): () => number {
@@ -56,6 +75,8 @@ interface Actor {
   ip: string;
   token: string;
   deviceKey: string | undefined;
+  /** When this actor last used the session (it goes idle after 30 minutes). */
+  lastActiveMs: number;
 }
 
 interface Outcome {
@@ -111,7 +132,14 @@ class Simulation {
       ip: `10.50.${this.phoneCounter >> 8}.${this.phoneCounter & 255}`,
       token: '',
       deviceKey: undefined,
+      lastActiveMs: Number.NEGATIVE_INFINITY,
     };
+  }
+
+  /** Signs in again only when the session has gone idle (a person reopening the app). */
+  async ensureSession(actor: Actor): Promise<boolean> {
+    if (actor.token && this.clock.nowMs() - actor.lastActiveMs < SESSION_REUSE_MS) return true;
+    return this.signIn(actor);
   }
 
   private async lastCode(phone: string): Promise<string> {
@@ -148,6 +176,7 @@ class Simulation {
       if (r.statusCode !== 200) return false;
     }
     actor.token = r.json().token;
+    actor.lastActiveMs = this.clock.nowMs();
     actor.deviceKey = r.cookies.find((c) => c.name === 'rampart_device')?.value ?? actor.deviceKey;
     return true;
   }
@@ -178,6 +207,7 @@ class Simulation {
     canAnswerSms: boolean,
   ): Promise<Outcome> {
     this.clock.advance(5_000);
+    payer.lastActiveMs = this.clock.nowMs();
     const created = await this.call(payer, '/api/v1/payments/intents', {
       payee,
       amount: { amountMinor: amountMinor.toString(), currency: 'CNY' },
@@ -243,8 +273,11 @@ class Simulation {
 }
 
 interface ScenarioResult {
+  /** How each of the scenario's payments ended ('paid', 'held', 'declined', an error code…). */
+  results: Record<string, number>;
   attempts: number;
   stopped: number;
+  cutShort: number;
   attemptedMinor: bigint;
   lostMinor: bigint;
 }
@@ -252,6 +285,11 @@ interface ScenarioResult {
 async function main(): Promise<void> {
   const seedArg = process.argv.indexOf('--seed');
   const seed = seedArg > 0 ? Number(process.argv[seedArg + 1]) : 20260302;
+  const usersArg = process.argv.indexOf('--legit-users');
+  const legitUsers = usersArg > 0 ? Number(process.argv[usersArg + 1]) : LEGIT_USERS;
+  // 27 victims are drawn from the population (5 + 5 + 5 + 12).
+  if (!Number.isSafeInteger(legitUsers) || legitUsers < 30 || legitUsers > 2_000)
+    throw new Error('--legit-users must be a whole number from 30 to 2000');
   const random = prng(seed);
   const between = (lo: number, hi: number) => BigInt(Math.round(lo + random() * (hi - lo)));
 
@@ -278,25 +316,47 @@ async function main(): Promise<void> {
   const startedMs = Date.now();
 
   try {
-    // Legitimate traffic: each person on their own phone pays a few regular payees and a merchant.
+    // Legitimate traffic: each person on their own phone pays two friends and a merchant over
+    // LEGIT_DAYS days, in waking hours; a share of payments follows the previous one within
+    // minutes. A person never tries to pay more than they have.
+    const startMs = clock.nowMs();
     const legit: Actor[] = [];
-    for (let i = 0; i < LEGIT_USERS; i++) legit.push(await sim.user(`用户${i}`, between(500_000, 5_000_000)));
+    for (let i = 0; i < legitUsers; i++) legit.push(await sim.user(`用户${i}`, between(500_000, 5_000_000)));
+    const planned: { atMs: number; payer: number; k: number }[] = [];
+    for (let i = 0; i < legitUsers; i++) {
+      const times: number[] = [];
+      for (let k = 0; k < LEGIT_PAYMENTS_PER_USER; k++) {
+        const day = Math.floor(random() * LEGIT_DAYS);
+        const base = startMs + day * DAY_MS + Math.floor(random() * WAKING_HOURS_UTC * HOUR_MS);
+        const previous = times.at(-1);
+        times.push(
+          previous !== undefined && random() < LEGIT_BURST_SHARE
+            ? previous + Number(between(2, 15)) * MINUTE_MS
+            : base,
+        );
+      }
+      for (const [k, atMs] of times.entries()) planned.push({ atMs, payer: i, k });
+    }
+    planned.sort((a, b) => a.atMs - b.atMs || a.payer - b.payer);
     const legitOutcomes: Outcome[] = [];
-    for (const [i, payer] of legit.entries()) {
-      if (!(await sim.signIn(payer))) throw new Error('a legitimate sign-in was refused');
+    for (const { atMs, payer: i, k } of planned) {
+      const payer = legit[i] as Actor;
+      if (atMs > clock.nowMs()) clock.set(atMs);
+      if (!(await sim.ensureSession(payer))) throw new Error('a legitimate sign-in was refused');
       const friends = [legit[(i + 1) % legit.length], legit[(i + 7) % legit.length]].filter(
         (f): f is Actor => f !== undefined,
       );
-      for (let k = 0; k < LEGIT_PAYMENTS_PER_USER; k++) {
-        const roll = random();
-        const payee =
-          roll < 0.4
-            ? { merchantId: DEMO_MERCHANT.id }
-            : { phone: (friends[k % friends.length] ?? payer).phone };
-        // Mostly everyday amounts; one in ten a larger one (rent, a used phone).
-        const amount = random() < 0.9 ? between(1_000, 60_000) : between(100_000, 800_000);
-        legitOutcomes.push(await sim.pay(payer, payee, amount, true));
-      }
+      const roll = random();
+      const payee =
+        roll < 0.4
+          ? { merchantId: DEMO_MERCHANT.id }
+          : { phone: (friends[k % friends.length] ?? payer).phone };
+      // Mostly everyday amounts; one in ten a larger one (rent, a used phone).
+      let amount = random() < 0.9 ? between(1_000, 60_000) : between(100_000, 800_000);
+      const balance = await sim.balance(payer);
+      if (balance < 1_000n) continue;
+      if (amount > balance) amount = balance / 2n;
+      legitOutcomes.push(await sim.pay(payer, payee, amount, true));
     }
     const legitHeld = new Set(
       legitOutcomes.filter((o) => o.result === 'held' && o.intentId).map((o) => o.intentId as string),
@@ -306,11 +366,19 @@ async function main(): Promise<void> {
     const scenarios: Record<string, ScenarioResult> = {};
     const attackHeld = new Map<string, { scenario: string; amountMinor: bigint }>();
     const record = (scenario: string, outcomes: Outcome[]) => {
-      const s = scenarios[scenario] ?? { attempts: 0, stopped: 0, attemptedMinor: 0n, lostMinor: 0n };
+      const s = scenarios[scenario] ?? {
+        attempts: 0,
+        stopped: 0,
+        results: {},
+        cutShort: 0,
+        attemptedMinor: 0n,
+        lostMinor: 0n,
+      };
       scenarios[scenario] = s;
       s.attempts++;
       let lost = 0n;
       for (const o of outcomes) {
+        s.results[o.result] = (s.results[o.result] ?? 0) + 1;
         s.attemptedMinor += o.amountMinor;
         if (o.result === 'paid') lost += o.amountMinor;
         if (o.result === 'held' && o.intentId)
@@ -319,34 +387,39 @@ async function main(): Promise<void> {
       s.lostMinor += lost;
       return lost;
     };
-    const lostByAttempt: { scenario: string; lost: bigint; heldIds: string[] }[] = [];
+    const lostByAttempt: { scenario: string; lost: bigint; heldIds: string[]; unpaid: number }[] = [];
     const attempt = (scenario: string, outcomes: Outcome[]) => {
       const lost = record(scenario, outcomes);
       lostByAttempt.push({
         scenario,
         lost,
         heldIds: outcomes.filter((o) => o.result === 'held' && o.intentId).map((o) => o.intentId as string),
+        unpaid: outcomes.filter((o) => o.result !== 'paid' && o.result !== 'held').length,
       });
     };
 
+    // The attacks, the morning after the legitimate days (10:00 Beijing time).
+    clock.set(Math.max(clock.nowMs(), startMs + LEGIT_DAYS * DAY_MS));
+    // Victims come from the population, each used once: 5 takeovers, 5 stolen phones, 5 scams, 12 mule payers.
+    let nextVictim = 0;
+    const victim = (): Actor => legit[nextVictim++] as Actor;
     const mule = await sim.user('收款人', 0n);
     for (let n = 0; n < 5; n++) {
       // Account takeover: password and phished code, new device, abroad.
-      const victim = await sim.user(`ATO受害人${n}`, between(1_000_000, 8_000_000));
-      await sim.signIn(victim);
-      const attacker: Actor = { ...victim, ip: '8.8.8.8', token: '', deviceKey: undefined };
+      const ato = victim();
+      const attacker: Actor = { ...ato, ip: '8.8.8.8', token: '', deviceKey: undefined };
       if (!(await sim.signIn(attacker)))
         attempt('account_takeover', [
           { result: 'sign_in_denied', intentId: null, amountMinor: 0n, challenged: false },
         ]);
       else {
-        const amount = ((await sim.balance(victim)) * 9n) / 10n;
+        const amount = ((await sim.balance(ato)) * 9n) / 10n;
         attempt('account_takeover', [await sim.pay(attacker, { phone: mule.phone }, amount, true)]);
       }
 
       // Stolen unlocked phone: three transfers of 30 % each, SMS codes arrive on the same phone.
-      const owner = await sim.user(`失主${n}`, between(1_000_000, 8_000_000));
-      await sim.signIn(owner);
+      const owner = victim();
+      await sim.ensureSession(owner);
       const thief = owner;
       const share = ((await sim.balance(owner)) * 3n) / 10n;
       const stolen: Outcome[] = [];
@@ -354,8 +427,8 @@ async function main(): Promise<void> {
       attempt('stolen_phone', stolen);
 
       // Fake customer service: the victim, on their own phone, moves 85 % to a "safe account".
-      const scammed = await sim.user(`被骗${n}`, between(1_000_000, 8_000_000));
-      await sim.signIn(scammed);
+      const scammed = victim();
+      await sim.ensureSession(scammed);
       const safeAccount = await sim.user(`安全账户${n}`, 0n);
       const amount = ((await sim.balance(scammed)) * 85n) / 100n;
       attempt('fake_customer_service', [await sim.pay(scammed, { phone: safeAccount.phone }, amount, true)]);
@@ -368,12 +441,12 @@ async function main(): Promise<void> {
         probes.push(await sim.pay(tester, { merchantId: DEMO_MERCHANT.id }, between(100, 300), true));
       attempt('card_testing', probes);
     }
-    // Mule accounts: many new payers each send money to one collector.
+    // Mule accounts: many people, each paying this account for the first time, send it money.
     const collector = await sim.user('骡子', 0n);
     const muleOutcomes: Outcome[] = [];
     for (let k = 0; k < 12; k++) {
-      const payer = await sim.user(`转入${k}`, between(300_000, 1_000_000));
-      await sim.signIn(payer);
+      const payer = victim();
+      await sim.ensureSession(payer);
       muleOutcomes.push(await sim.pay(payer, { phone: collector.phone }, between(80_000, 200_000), true));
     }
     attempt('mule', muleOutcomes);
@@ -386,6 +459,7 @@ async function main(): Promise<void> {
       const heldLost = held.reduce((sum, id) => sum + (attackHeld.get(id)?.amountMinor ?? 0n), 0n);
       s.lostMinor += heldLost;
       if (a.lost + heldLost === 0n) s.stopped++;
+      else if (a.unpaid + a.heldIds.length - held.length > 0) s.cutShort++;
     }
 
     const legitPaidMinor = legitOutcomes
@@ -399,7 +473,27 @@ async function main(): Promise<void> {
     const paidMinor = legitPaidMinor + lostMinor;
     const attempts = Object.values(scenarios).reduce((s, x) => s + x.attempts, 0);
     const stopped = Object.values(scenarios).reduce((s, x) => s + x.stopped, 0);
+    const cutShort = Object.values(scenarios).reduce((s, x) => s + x.cutShort, 0);
     const share = (n: number) => Number((n / legitOutcomes.length).toFixed(4));
+    const tally = (keys: Iterable<string>) => {
+      const counts: Record<string, number> = {};
+      for (const key of keys) counts[key] = (counts[key] ?? 0) + 1;
+      return counts;
+    };
+    // What stepped up, held or refused legitimate payments (decisions before the attacks began,
+    // by the legitimate payers): the reasons an operator would look at first.
+    const legitIds = legit.map((a) => a.userId);
+    const legitDecisions = await store.db
+      .selectFrom('risk_decisions')
+      .select(['reasons'])
+      .where('user_id', 'in', legitIds)
+      .where('kind', 'in', ['payment', 'transfer'])
+      .where('decision', '!=', 'allow')
+      .where('created_at', '<', new Date(startMs + LEGIT_DAYS * DAY_MS))
+      .execute();
+    const legitReasons = tally(
+      legitDecisions.flatMap((d) => (d.reasons as string[]).filter((r) => !r.startsWith('model:'))),
+    );
     console.log(
       JSON.stringify({
         simulate: 'risk',
@@ -408,12 +502,15 @@ async function main(): Promise<void> {
         model: `${risk.model?.version ?? 'none'} (${config.riskModelMode})`,
         attacks: attempts,
         attacks_stopped: stopped,
+        attacks_cut_short: cutShort,
         by_scenario: Object.fromEntries(
           Object.entries(scenarios).map(([k, v]) => [
             k,
             {
               attempts: v.attempts,
               stopped: v.stopped,
+              cut_short: v.cutShort,
+              results: v.results,
               attempted_minor: v.attemptedMinor.toString(),
               lost_minor: v.lostMinor.toString(),
             },
@@ -422,12 +519,17 @@ async function main(): Promise<void> {
         paid_minor: paidMinor.toString(),
         lost_minor: lostMinor.toString(),
         lost_per_10m_paid: paidMinor === 0n ? 0 : Number((lostMinor * 10_000_000n * 100n) / paidMinor) / 100,
+        legit_users: legitUsers,
         legit_payments: legitOutcomes.length,
         legit_challenged_share: share(legitOutcomes.filter((o) => o.challenged).length),
         legit_held_share: share(legitOutcomes.filter((o) => o.result === 'held').length),
         legit_refused_share: share(
           legitOutcomes.filter((o) => o.result !== 'paid' && o.result !== 'held').length,
         ),
+        legit_not_paid_by: tally(
+          legitOutcomes.filter((o) => o.result !== 'paid' && o.result !== 'held').map((o) => o.result),
+        ),
+        legit_rule_reasons: legitReasons,
         elapsed_ms: Date.now() - startedMs,
       }),
     );

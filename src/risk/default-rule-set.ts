@@ -1,10 +1,23 @@
 /**
- * The rule set a fresh deployment starts with (saved as version 1 when no rule set exists). It
- * uses event fields only, so it works before any feature source or model is wired; operators add
- * feature rules once features are computed. Amounts are CNY minor units (fen).
+ * The rule set a fresh deployment starts with (stored as a version when none exists, or when the
+ * version in force is an older default nobody edited; see rule-store.ts). Two parts:
+ * - DEFAULT_RULE_SET: rules over event fields only, so they work with no feature source at all;
+ * - DEFAULT_FEATURE_RULES: velocity, draining, fan-in (mules) and card-testing rules over the
+ *   online features (src/risk/features); `defaultRuleSetFor` keeps those whose features the
+ *   deployment computes, so a rule set with an unknown feature is never stored by default.
+ * Amounts are CNY minor units (fen). Thresholds were set on the attack simulator's legitimate
+ * traffic and attacks (`npm run risk -- simulate`; figures in docs/BENCHMARKS.md), with Stripe's
+ * yardstick in mind: a wrong refusal costs a customer, so refusals need a near-certain pattern
+ * (card testing), and money that might be a scam is held for review rather than refused.
+ * Reasons are stable codes for the record, the case queue and the console; users are not shown
+ * them (alerts say what to do, not which rule fired), so they need no translated text.
  */
-import type { RuleSetBody } from './rule-set.ts';
+import type { Condition, Rule, RuleSetBody } from './rule-set.ts';
 
+/** Bumped whenever the default rules change: a stored default with an older revision is replaced. */
+export const DEFAULT_RULE_SET_REVISION = 2;
+
+/** The rules over event fields alone: in force with or without a feature source. */
 export const DEFAULT_RULE_SET: RuleSetBody = {
   rules: [
     {
@@ -116,3 +129,195 @@ export const DEFAULT_RULE_SET: RuleSetBody = {
     },
   ],
 };
+
+const MONEY_OUT = ['payment', 'transfer', 'withdrawal'] as const;
+
+/**
+ * Rules over the online features (names from FEATURE_NAMES in src/risk/features). Windows are
+ * bucketed: "1h" covers the last 55–60 minutes and excludes the event being decided, so
+ * `user_payments_1h >= 1` means "an earlier payment in the last hour".
+ */
+export const DEFAULT_FEATURE_RULES: readonly Rule[] = [
+  // Draining (a stolen unlocked phone, a remote-control scam): the thief knows the payment
+  // password and receives the SMS codes, so a challenge does not stop them; a hold does. The
+  // current payment's share of what is left rises with each transfer (3 × 30 % of the balance is
+  // 30 %, 43 %, 75 % of what remains), so the second large one within an hour is held.
+  {
+    id: 'rapid_drain',
+    description:
+      'A second large payment within an hour taking 40 %+ of what is left, after 500.00+ already left: hold (draining).',
+    kinds: [...MONEY_OUT],
+    when: {
+      all: [
+        { feature: 'user_payments_1h', op: '>=', value: 1 },
+        { feature: 'user_sum_1h_minor', op: '>=', value: 50_000 },
+        { field: 'balanceShare', op: '>=', value: 0.4 },
+        { field: 'amountMinor', op: '>=', value: 50_000 },
+      ],
+    },
+    outcome: 'review',
+    reason: 'rapid_drain',
+  },
+  {
+    id: 'rapid_drain_many',
+    description:
+      'A fourth payment within an hour taking 25 %+ of what is left (draining in smaller slices): hold.',
+    kinds: [...MONEY_OUT],
+    when: {
+      all: [
+        { feature: 'user_payments_1h', op: '>=', value: 3 },
+        { feature: 'user_sum_1h_minor', op: '>=', value: 50_000 },
+        { field: 'balanceShare', op: '>=', value: 0.25 },
+        { field: 'amountMinor', op: '>=', value: 50_000 },
+      ],
+    },
+    outcome: 'review',
+    reason: 'rapid_drain',
+  },
+  {
+    id: 'drain_from_recent_device',
+    description:
+      'Half the balance or more from an account that added a device in the last 3 days (not its first): hold.',
+    kinds: [...MONEY_OUT],
+    when: {
+      all: [
+        { feature: 'hours_since_new_device', op: '<', value: 72 },
+        { feature: 'user_devices_known', op: '>=', value: 2 },
+        { field: 'balanceShare', op: '>=', value: 0.5 },
+        { field: 'amountMinor', op: '>=', value: 100_000 },
+      ],
+    },
+    outcome: 'review',
+    reason: 'drain_recent_device',
+  },
+  // Mules: an account that suddenly receives from many people who never paid it before. The
+  // payment is held (which opens a payment_hold case for the operator, who can block the payee).
+  {
+    id: 'mule_fan_in',
+    description:
+      '500.00+ to a person who got money from 3+ new payers in the last day, from a new payer: hold (mule).',
+    kinds: ['transfer'],
+    when: {
+      all: [
+        { field: 'payeeKind', op: '==', value: 'user' },
+        { field: 'firstTimePayee', op: '==', value: true },
+        { feature: 'payee_new_payers_1d', op: '>=', value: 3 },
+        { field: 'amountMinor', op: '>=', value: 50_000 },
+      ],
+    },
+    outcome: 'review',
+    reason: 'payee_many_new_payers',
+  },
+  {
+    id: 'mule_fan_in_wide',
+    description: '100.00+ to a person who got money from 8+ new payers in the last day: hold (mule).',
+    kinds: ['transfer'],
+    when: {
+      all: [
+        { field: 'payeeKind', op: '==', value: 'user' },
+        { feature: 'payee_new_payers_1d', op: '>=', value: 8 },
+        { field: 'amountMinor', op: '>=', value: 10_000 },
+      ],
+    },
+    outcome: 'review',
+    reason: 'payee_many_new_payers',
+  },
+  {
+    id: 'mule_fan_in_week',
+    description: 'Shadow: a person with 15+ new payers in 7 days; measuring before enforcing.',
+    kinds: ['transfer'],
+    when: {
+      all: [
+        { field: 'payeeKind', op: '==', value: 'user' },
+        { field: 'firstTimePayee', op: '==', value: true },
+        { feature: 'payee_new_payers_7d', op: '>=', value: 15 },
+      ],
+    },
+    outcome: 'review',
+    reason: 'payee_many_new_payers_7d',
+    shadow: true,
+  },
+  {
+    id: 'reported_payee',
+    description: '100.00+ to a person with a confirmed fraud against them in the last 30 days: hold.',
+    kinds: ['transfer'],
+    when: {
+      all: [
+        { field: 'payeeKind', op: '==', value: 'user' },
+        { feature: 'payee_reports_30d', op: '>=', value: 1 },
+        { field: 'amountMinor', op: '>=', value: 10_000 },
+      ],
+    },
+    outcome: 'review',
+    reason: 'reported_payee',
+  },
+  // Card testing: many tiny payments in minutes. A challenge first (a legitimate burst of small
+  // purchases passes it), then a refusal once the pattern is unmistakable.
+  {
+    id: 'small_payment_burst',
+    description: 'A fifth payment within an hour, of 20.00 or less: step up.',
+    kinds: ['payment', 'transfer'],
+    when: {
+      all: [
+        { feature: 'user_payments_1h', op: '>=', value: 4 },
+        { field: 'amountMinor', op: '<=', value: 2_000 },
+      ],
+    },
+    outcome: 'challenge',
+    reason: 'small_payment_burst',
+  },
+  {
+    id: 'card_testing',
+    description: 'An eighth tiny payment within an hour, 200.00 or less in all: refuse (card testing).',
+    kinds: ['payment', 'transfer'],
+    when: {
+      all: [
+        { feature: 'user_payments_1h', op: '>=', value: 7 },
+        { feature: 'user_sum_1h_minor', op: '<=', value: 20_000 },
+        { field: 'amountMinor', op: '<=', value: 2_000 },
+      ],
+    },
+    outcome: 'deny',
+    reason: 'card_testing',
+  },
+  {
+    id: 'card_testing_device',
+    description: 'A device making its eleventh tiny payment within an hour, whatever the account: refuse.',
+    kinds: ['payment', 'transfer'],
+    when: {
+      all: [
+        { feature: 'device_payments_1h', op: '>=', value: 10 },
+        { field: 'amountMinor', op: '<=', value: 2_000 },
+      ],
+    },
+    outcome: 'deny',
+    reason: 'card_testing',
+  },
+  {
+    id: 'payment_password_guessing',
+    description: '3+ wrong payment passwords in the last hour: step up (someone else may hold the phone).',
+    kinds: [...MONEY_OUT],
+    when: { feature: 'failed_payment_passwords_1h', op: '>=', value: 3 },
+    outcome: 'challenge',
+    reason: 'payment_password_guessing',
+  },
+];
+
+function featuresOf(condition: Condition, into: Set<string>): Set<string> {
+  if ('all' in condition) for (const c of condition.all) featuresOf(c, into);
+  else if ('any' in condition) for (const c of condition.any) featuresOf(c, into);
+  else if ('not' in condition) featuresOf(condition.not, into);
+  else if ('feature' in condition) into.add(condition.feature);
+  return into;
+}
+
+/**
+ * The default rule set for a deployment that computes `knownFeatures`: the event-field rules,
+ * plus every feature rule whose features are all computed (none of them refers to another).
+ */
+export function defaultRuleSetFor(knownFeatures: ReadonlySet<string>): RuleSetBody {
+  const usable = DEFAULT_FEATURE_RULES.filter((rule) =>
+    [...featuresOf(rule.when, new Set())].every((name) => knownFeatures.has(name)),
+  );
+  return { rules: [...DEFAULT_RULE_SET.rules, ...usable] };
+}

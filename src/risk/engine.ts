@@ -17,7 +17,7 @@ import { type Clock, DomainError, newId } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import { type BacktestReport, backtest, loadBacktestRows } from './backtest.ts';
 import { checkThresholds, type Decision, decide, type RiskThresholds } from './decide.ts';
-import { DEFAULT_RULE_SET } from './default-rule-set.ts';
+import { DEFAULT_RULE_SET_REVISION, defaultRuleSetFor } from './default-rule-set.ts';
 import { RISK_ERRORS } from './errors.ts';
 import { checkEvent, eventFields, eventToJson } from './event.ts';
 import type { FeatureSource, FeatureVector, RiskEvent, RiskEventKind, RiskModel } from './ports.ts';
@@ -122,10 +122,11 @@ export function createRiskEngine(deps: RiskEngineDeps) {
   const { db, clock, features, model, config, log } = deps;
   if (!checkThresholds(config.thresholds)) throw new Error('risk thresholds must be 0..1 and ascending');
   const knownFeatures = new Set([...deps.featureNames, ...(model?.featureNames ?? [])]);
-  // Until the first load, the built-in default is in force (it names no feature).
+  // Until the first load, the built-in default for these features is in force.
+  const defaultRules = defaultRuleSetFor(knownFeatures);
   const active: ActiveRules = {
     version: null,
-    body: DEFAULT_RULE_SET,
+    body: defaultRules,
     checkedAtMs: Number.NEGATIVE_INFINITY,
     refusedVersion: null,
   };
@@ -134,7 +135,7 @@ export function createRiskEngine(deps: RiskEngineDeps) {
   async function currentRules(nowMs: number): Promise<ActiveRules> {
     if (nowMs - active.checkedAtMs < config.rulesReloadCheckMs) return active;
     if (!seeded) {
-      await seedDefaultRuleSet(db, nowMs);
+      await seedDefaultRuleSet(db, { body: defaultRules, revision: DEFAULT_RULE_SET_REVISION, nowMs });
       seeded = true;
     }
     const latest = await latestRuleSetVersion(db);

@@ -3,7 +3,12 @@
 
 export type { BacktestReport } from './backtest.ts';
 export { DEFAULT_THRESHOLDS, type Decision, type RiskThresholds } from './decide.ts';
-export { DEFAULT_RULE_SET } from './default-rule-set.ts';
+export {
+  DEFAULT_FEATURE_RULES,
+  DEFAULT_RULE_SET,
+  DEFAULT_RULE_SET_REVISION,
+  defaultRuleSetFor,
+} from './default-rule-set.ts';
 export {
   createRiskEngine,
   DEFAULT_FAIL_MODE,
@@ -69,6 +74,13 @@ export type {
 } from './ports.ts';
 export * from './ports.ts';
 export { RISK_EVENT_KINDS } from './ports.ts';
+export {
+  REBUILD_PAGE_ROWS,
+  REBUILD_ROWS_MAX,
+  type RebuildReport,
+  rebuildFeaturesFromDecisions,
+  recordedEvent,
+} from './rebuild-from-decisions.ts';
 export {
   CONDITION_DEPTH_MAX,
   type Condition,

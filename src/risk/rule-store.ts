@@ -6,7 +6,6 @@
 import type { Kysely } from 'kysely';
 import { DomainError } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
-import { DEFAULT_RULE_SET } from './default-rule-set.ts';
 import { RISK_ERRORS } from './errors.ts';
 import type { RiskEvent } from './ports.ts';
 import { type RuleSetBody, validateRuleSet } from './rule-set.ts';
@@ -105,16 +104,41 @@ export async function saveRuleSet(
   return toStored(row);
 }
 
-/** Stores the default rule set as the first version when there is none (first start). */
-export async function seedDefaultRuleSet(db: Kysely<Database>, nowMs: number): Promise<void> {
-  if ((await latestRuleSetVersion(db)) !== null) return;
+/** The note a stored default carries; the revision tells an older default from the current one. */
+export function defaultRuleSetNote(revision: number): string {
+  return `default rule set r${revision}`;
+}
+
+/**
+ * Stores the default rule set as a version: on first start, and when the version in force is an
+ * older default that nobody edited (created by 'system' with an older revision in its note), so
+ * an upgrade brings the new default rules as a new, visible version. A set an operator saved is
+ * never replaced. `body` is the default for this deployment's features (defaultRuleSetFor).
+ */
+export async function seedDefaultRuleSet(
+  db: Kysely<Database>,
+  input: { body: RuleSetBody; revision: number; nowMs: number },
+): Promise<void> {
+  const latest = await latestRuleSetVersion(db);
+  const note = defaultRuleSetNote(input.revision);
+  if (latest !== null) {
+    const stored = await loadRuleSet(db, latest);
+    // Notes of older defaults: 'default rule set' (revision 1) or 'default rule set r<N>'.
+    const olderDefault =
+      stored !== undefined &&
+      stored.createdBy === 'system' &&
+      stored.note !== null &&
+      /^default rule set( r\d+)?$/.test(stored.note) &&
+      stored.note !== note;
+    if (!olderDefault) return;
+  }
   await db
     .insertInto('risk_rule_sets')
     .values({
-      body: JSON.stringify(DEFAULT_RULE_SET),
-      note: 'default rule set',
+      body: JSON.stringify(input.body),
+      note,
       created_by: 'system',
-      created_at: new Date(nowMs),
+      created_at: new Date(input.nowMs),
     })
     .execute();
 }

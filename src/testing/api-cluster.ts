@@ -265,6 +265,16 @@ export async function provisionPayers(
         locale: 'en',
       }),
     });
+    // These payers pay hundreds of tiny amounts a minute (load and fault drivers): to the default
+    // card-testing and velocity rules that is card testing. They are trusted synthetic traffic,
+    // so they go on the risk allow-list, the platform's own switch for that (docs/risk.md).
+    await cluster.platform.modules.riskEngine.lists.add({
+      list: 'allow',
+      subject: 'user',
+      value: user.id,
+      reason: 'synthetic load payer',
+      createdBy: 'api-cluster',
+    });
     const token = await signInOverHttp(cluster, db, phone, password);
     payers.push({ userId: user.id, phone, walletAccountId: account.id, token, paymentPassword });
   }
