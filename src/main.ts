@@ -15,7 +15,7 @@ import {
   createEngineSignInRisk,
   createHoldQueue,
 } from './cases/index.ts';
-import { type Config, loadConfig } from './config.ts';
+import { type Config, loadConfig, riskFeatureStateOf } from './config.ts';
 import { CREDIT_RUN_INTERVAL_MS, createCredit } from './credit/index.ts';
 import { seedDemo } from './demo/index.ts';
 import {
@@ -70,9 +70,12 @@ import {
   createRiskEngine,
   FEATURE_NAMES,
   type FeatureSource,
+  type FeatureState,
+  MEMORY_STATE_DEFAULTS,
   MemoryFeatureState,
   ModelRegistry,
   OnlineFeatureSource,
+  RedisFeatureState,
   RISK_EVENT_KINDS,
   type RiskEngineConfig,
   type RiskEventKind,
@@ -359,28 +362,67 @@ export interface RiskScoring {
 
 /**
  * The risk engine's features and model for a running platform: the committed model and online
- * features kept in this process (docs/risk.md: the windows start empty at boot and fill as events
- * arrive; the Redis state of the scale-out mode is the documented alternative).
+ * features kept in `state` — this process's memory by default (docs/risk.md: the windows start
+ * empty at boot and fill as events arrive), Redis in the scale-out mode (docs/scale-out.md).
  */
-export async function loadRiskScoring(modelDir: string = RISK_MODEL_DIR): Promise<RiskScoring> {
+export async function loadRiskScoring(
+  modelDir: string = RISK_MODEL_DIR,
+  state: FeatureState = new MemoryFeatureState(),
+): Promise<RiskScoring> {
   const model = await ModelRegistry.open(modelDir);
-  return { features: new OnlineFeatureSource(new MemoryFeatureState()), model, featureNames: FEATURE_NAMES };
+  return { features: new OnlineFeatureSource(state), model, featureNames: FEATURE_NAMES };
+}
+
+/**
+ * The feature state the configuration asks for. In Redis every process reads and writes the same
+ * velocity windows (same limits as the memory state, so the features are the same); its keys sit
+ * under `<prefix>:risk:` beside the rate limits.
+ */
+export function riskFeatureStateFor(config: Config, redis: RedisClient | undefined): FeatureState {
+  if (riskFeatureStateOf(config) === 'memory') return new MemoryFeatureState();
+  if (!redis) throw new Error('risk feature state in Redis needs a Redis client');
+  const { delayDays, membersPerKeyMax } = MEMORY_STATE_DEFAULTS;
+  return new RedisFeatureState(redis, {
+    delayDays,
+    membersPerKeyMax,
+    keyPrefix: `${config.redisKeyPrefix}:risk:`,
+  });
 }
 
 /** Opens the store, migrates, builds the modules. Caller closes `store`. */
 export async function openPlatform(
   config: Config,
-  options: { demo?: boolean; clock?: Clock; rateLimiter?: RateLimiter } = {},
+  options: {
+    demo?: boolean;
+    clock?: Clock;
+    rateLimiter?: RateLimiter;
+    /** The process's Redis client (startPlatform's); without one, a platform whose configuration
+     *  keeps risk features in Redis opens its own and closes it with the store (CLI commands). */
+    redis?: RedisClient;
+  } = {},
 ): Promise<Platform> {
-  const store = await openStore({
+  const opened = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSizeMax: config.dbPoolSizeMax,
   });
+  let store = opened;
+  let redis = options.redis;
+  if (!redis && riskFeatureStateOf(config) === 'redis' && config.redisUrl) {
+    const own = createRedisClient(config.redisUrl);
+    redis = own;
+    store = {
+      ...opened,
+      close: async () => {
+        own.disconnect();
+        await opened.close();
+      },
+    };
+  }
   let risk: RiskScoring;
   try {
     await migrateToLatest(store);
-    risk = await loadRiskScoring();
+    risk = await loadRiskScoring(RISK_MODEL_DIR, riskFeatureStateFor(config, redis));
   } catch (error) {
     await store.close();
     throw error;
@@ -439,6 +481,7 @@ export async function startPlatform(
   }
   const platform = await openPlatform(config, {
     demo: options.demo,
+    ...(redis ? { redis } : {}),
     ...(redis || config.rateLimitFactor > 1
       ? {
           rateLimiter: createRateLimiter({
