@@ -82,7 +82,7 @@ import {
   type RiskLog,
   type RiskModel,
 } from './risk/index.ts';
-import { type Clock, systemClock } from './shared/index.ts';
+import { type Clock, newId, systemClock } from './shared/index.ts';
 import { migrateToLatest, openStore, type Store } from './store/index.ts';
 import { createWallet } from './wallet/index.ts';
 
@@ -502,6 +502,7 @@ export async function startPlatform(
     config,
     clock: systemClock,
     ping: platform.store.ping,
+    instanceId: newId('inst'),
     ...platform.modules,
     demo: options.demo,
   });
