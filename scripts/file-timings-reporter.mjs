@@ -17,5 +17,6 @@ export default async function* fileTimings(source) {
   const rows = [...spans.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, FILES_SHOWN);
   const totalS = [...spans.values()].reduce((sum, s) => sum + s.ms, 0) / 1000;
   yield `\nslowest test files (top-level tests' time, ${spans.size} files, ${totalS.toFixed(0)} s summed):\n`;
-  for (const [file, span] of rows) yield `  ${(span.ms / 1000).toFixed(1).padStart(7)} s  ${file.replace(root, '')}\n`;
+  for (const [file, span] of rows)
+    yield `  ${(span.ms / 1000).toFixed(1).padStart(7)} s  ${file.replace(root, '')}\n`;
 }
