@@ -246,6 +246,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     cases: deps.cases,
     identity: deps.identity,
     operatorToken: config.operatorToken,
+    operators: deps.recovery.operators,
   });
 
   const webRoot = resolve(config.webDistDir);

@@ -515,11 +515,27 @@ describe('authorisation matrix (every registered route)', () => {
   });
 });
 
+/** Operator routes that take operator sessions with roles (the others: the bootstrap token only). */
+const takesRoles = (r: RegisteredRoute) =>
+  (r.url.startsWith('/api/v1/ops/') && !PUBLIC.has(`${r.method} ${r.url}`)) ||
+  r.url.startsWith('/api/v1/operator/cases');
+
 /**
  * What each operator-session route needs (the spec this test holds the routes to); null: any
- * signed-in operator. A new `/api/v1/ops/` route must be added here or the test names it.
+ * signed-in operator. A new such route must be added here or the test names it.
  */
 const OPS_ROUTE_PERMISSION: Readonly<Record<string, OperatorPermission | null>> = {
+  // The case queue: risk analysts work it (src/cases), auditors read it.
+  'GET /api/v1/operator/cases': 'cases.read',
+  'GET /api/v1/operator/cases/:id': 'cases.read',
+  'POST /api/v1/operator/cases/:id/assign': 'cases.decide',
+  'POST /api/v1/operator/cases/:id/note': 'cases.decide',
+  'POST /api/v1/operator/cases/:id/approve': 'cases.decide',
+  'POST /api/v1/operator/cases/:id/reject': 'cases.decide',
+  'POST /api/v1/operator/cases/:id/freeze': 'cases.decide',
+  'POST /api/v1/operator/cases/:id/unfreeze': 'cases.decide',
+  'POST /api/v1/operator/cases/:id/confirm-fraud': 'cases.decide',
+  'POST /api/v1/operator/cases/:id/clear': 'cases.decide',
   'GET /api/v1/ops/me': null,
   'GET /api/v1/ops/roles': null,
   'POST /api/v1/ops/users/lookup': 'users.read',
@@ -541,6 +557,14 @@ const OPS_ROUTE_PERMISSION: Readonly<Record<string, OperatorPermission | null>> 
 
 /** Valid bodies, so an allowed role reaches the handler (a made-up id then answers 404). */
 const OPS_BODIES: Readonly<Record<string, (role: OperatorRole) => object>> = {
+  'POST /api/v1/operator/cases/:id/assign': () => ({ assignee: 'demo-analyst' }),
+  'POST /api/v1/operator/cases/:id/note': () => ({ note: 'matrix' }),
+  'POST /api/v1/operator/cases/:id/approve': () => ({ note: 'matrix' }),
+  'POST /api/v1/operator/cases/:id/reject': () => ({ note: 'matrix' }),
+  'POST /api/v1/operator/cases/:id/freeze': () => ({ note: 'matrix' }),
+  'POST /api/v1/operator/cases/:id/unfreeze': () => ({ note: 'matrix' }),
+  'POST /api/v1/operator/cases/:id/confirm-fraud': () => ({ note: 'matrix' }),
+  'POST /api/v1/operator/cases/:id/clear': () => ({ note: 'matrix' }),
   'POST /api/v1/ops/users/lookup': () => ({ phone: '+8613500000001' }),
   'POST /api/v1/ops/users/:id/freeze': () => ({ note: 'matrix' }),
   'POST /api/v1/ops/users/:id/approve-unfreeze': () => ({ note: 'matrix' }),
@@ -579,9 +603,9 @@ describe('authorisation matrix: operator roles', () => {
   });
 
   test('routes that take only the bootstrap token refuse every operator role with 401', async () => {
-    // The ledger, risk rules, cases, credit grants, merchant setup, broadcasts and merchant QR:
-    // the configured token (the bootstrap supervisor) only, until they get role permissions.
-    const tokenOnly = routes().filter((r) => isOperator(r) && !r.url.startsWith('/api/v1/ops/'));
+    // The ledger, risk rules, credit grants, merchant setup, broadcasts and merchant QR: the
+    // configured token (the bootstrap supervisor) only, until they get role permissions.
+    const tokenOnly = routes().filter((r) => isOperator(r) && !takesRoles(r));
     assert.ok(tokenOnly.length >= 4);
     for (const role of OPERATOR_ROLES) {
       const me = await t.app.inject({
@@ -608,14 +632,12 @@ describe('authorisation matrix: operator roles', () => {
   });
 
   test('every operator-session route × each role: allowed where the role permits, 403 otherwise', async () => {
-    const opsRoutes = routes().filter(
-      (r) => r.url.startsWith('/api/v1/ops/') && !PUBLIC.has(`${r.method} ${r.url}`),
-    );
+    const opsRoutes = routes().filter(takesRoles);
     const keys = opsRoutes.map((r) => `${r.method} ${r.url}`);
     assert.deepEqual(
       keys.filter((k) => !(k in OPS_ROUTE_PERMISSION)),
       [],
-      'every /api/v1/ops/ route has its permission in OPS_ROUTE_PERMISSION',
+      'every route taking operator roles has its permission in OPS_ROUTE_PERMISSION',
     );
     const ordered = Object.keys(OPS_ROUTE_PERMISSION).filter((k) => keys.includes(k));
     const wrong: string[] = [];
