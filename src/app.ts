@@ -60,6 +60,9 @@ export interface AppDeps {
   readonly config: Config;
   readonly clock: Clock;
   readonly ping: () => Promise<void>;
+  /** A random name for this process, shown by /healthz: tells the processes behind one port
+   *  (`serve --workers N`) apart. Reveals nothing (not the pid nor the host). */
+  readonly instanceId?: string | undefined;
   readonly ledger: Ledger;
   readonly identity: Identity;
   readonly factors: SecondFactors;
@@ -174,7 +177,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const metrics = createMetrics(app);
-  await app.register(systemRoutes, { ping: deps.ping, metrics, demo: deps.demo });
+  await app.register(systemRoutes, {
+    ping: deps.ping,
+    metrics,
+    demo: deps.demo,
+    instanceId: deps.instanceId,
+  });
   await app.register(authRoutes, {
     identity: deps.identity,
     wallet: deps.wallet,
@@ -238,6 +246,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     cases: deps.cases,
     identity: deps.identity,
     operatorToken: config.operatorToken,
+    operators: deps.recovery.operators,
   });
 
   const webRoot = resolve(config.webDistDir);

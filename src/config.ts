@@ -85,6 +85,10 @@ const schema = z.object({
   riskModelMode: z.enum(['enforce', 'shadow']).default('shadow'),
   /** Scale-out (docs/scale-out.md): redis:// URL for shared rate limits; unset = in-process. */
   redisUrl: z.string().url().optional(),
+  /** Where the risk engine's velocity windows live (docs/scale-out.md): `redis` (the default when
+   *  REDIS_URL is set, so every process sees the same windows) or `memory` (this process only; the
+   *  embedded default). `redis` without REDIS_URL is refused. */
+  riskFeatureState: z.enum(['memory', 'redis']).optional(),
   /** Scale-out: nats:// URL of a JetStream server for domain events; unset = in-process delivery. */
   natsUrl: z.string().url().optional(),
   /** Prefix of the Redis rate-limit keys (several deployments, or test runs, on one Redis). */
@@ -105,6 +109,11 @@ const schema = z.object({
 });
 
 export type Config = Readonly<z.infer<typeof schema>>;
+
+/** Where the risk velocity windows live: Redis when configured (explicitly or by REDIS_URL). */
+export function riskFeatureStateOf(config: Config): 'memory' | 'redis' {
+  return config.riskFeatureState ?? (config.redisUrl ? 'redis' : 'memory');
+}
 
 export function loadConfig(
   env: NodeJS.ProcessEnv,
@@ -141,6 +150,7 @@ export function loadConfig(
     riskRulesReloadCheckMs: env.RAMPART_RISK_RULES_RELOAD_CHECK_MS,
     riskModelMode: env.RAMPART_RISK_MODEL_MODE || undefined,
     redisUrl: env.REDIS_URL || undefined,
+    riskFeatureState: env.RAMPART_RISK_FEATURE_STATE || undefined,
     natsUrl: env.NATS_URL || undefined,
     natsStream: env.RAMPART_NATS_STREAM || undefined,
     redisKeyPrefix: env.RAMPART_REDIS_KEY_PREFIX || undefined,
@@ -153,6 +163,9 @@ export function loadConfig(
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid configuration: ${problems}`);
+  }
+  if (parsed.data.riskFeatureState === 'redis' && !parsed.data.redisUrl) {
+    throw new Error('invalid configuration: RAMPART_RISK_FEATURE_STATE=redis needs REDIS_URL');
   }
   if (parsed.data.rateLimitFactor > 1 && parsed.data.devMode !== true) {
     throw new Error(

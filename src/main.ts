@@ -15,7 +15,7 @@ import {
   createEngineSignInRisk,
   createHoldQueue,
 } from './cases/index.ts';
-import { type Config, loadConfig } from './config.ts';
+import { type Config, loadConfig, riskFeatureStateOf } from './config.ts';
 import { CREDIT_RUN_INTERVAL_MS, createCredit } from './credit/index.ts';
 import { seedDemo } from './demo/index.ts';
 import {
@@ -70,9 +70,12 @@ import {
   createRiskEngine,
   FEATURE_NAMES,
   type FeatureSource,
+  type FeatureState,
+  MEMORY_STATE_DEFAULTS,
   MemoryFeatureState,
   ModelRegistry,
   OnlineFeatureSource,
+  RedisFeatureState,
   RISK_EVENT_KINDS,
   type RiskEngineConfig,
   type RiskEventKind,
@@ -81,7 +84,7 @@ import {
   rebuildDays,
   rebuildFeaturesFromDecisions,
 } from './risk/index.ts';
-import { type Clock, systemClock } from './shared/index.ts';
+import { type Clock, newId, systemClock } from './shared/index.ts';
 import { migrateToLatest, openStore, type Store } from './store/index.ts';
 import { createWallet } from './wallet/index.ts';
 
@@ -361,12 +364,31 @@ export interface RiskScoring {
 
 /**
  * The risk engine's features and model for a running platform: the committed model and online
- * features kept in this process (openPlatform rebuilds their windows from the recorded decisions
- * at start; the Redis state of the scale-out mode is the documented alternative).
+ * features kept in `state` — this process's memory by default (openPlatform rebuilds their windows
+ * from the recorded decisions at start: docs/risk.md), Redis in the scale-out mode (docs/scale-out.md).
  */
-export async function loadRiskScoring(modelDir: string = RISK_MODEL_DIR): Promise<RiskScoring> {
+export async function loadRiskScoring(
+  modelDir: string = RISK_MODEL_DIR,
+  state: FeatureState = new MemoryFeatureState(),
+): Promise<RiskScoring> {
   const model = await ModelRegistry.open(modelDir);
-  return { features: new OnlineFeatureSource(new MemoryFeatureState()), model, featureNames: FEATURE_NAMES };
+  return { features: new OnlineFeatureSource(state), model, featureNames: FEATURE_NAMES };
+}
+
+/**
+ * The feature state the configuration asks for. In Redis every process reads and writes the same
+ * velocity windows (same limits as the memory state, so the features are the same); its keys sit
+ * under `<prefix>:risk:` beside the rate limits.
+ */
+export function riskFeatureStateFor(config: Config, redis: RedisClient | undefined): FeatureState {
+  if (riskFeatureStateOf(config) === 'memory') return new MemoryFeatureState();
+  if (!redis) throw new Error('risk feature state in Redis needs a Redis client');
+  const { delayDays, membersPerKeyMax } = MEMORY_STATE_DEFAULTS;
+  return new RedisFeatureState(redis, {
+    delayDays,
+    membersPerKeyMax,
+    keyPrefix: `${config.redisKeyPrefix}:risk:`,
+  });
 }
 
 /** Opens the store, migrates, builds the modules. Caller closes `store`. */
@@ -379,18 +401,34 @@ export async function openPlatform(
     /** Refill in-process risk feature windows from the recorded decisions (a process that will
      *  serve traffic: startPlatform; not migrate, seed or one-off commands). */
     rebuildRiskFeatures?: boolean;
+    /** The process's Redis client (startPlatform's); without one, a platform whose configuration
+     *  keeps risk features in Redis opens its own and closes it with the store (CLI commands). */
+    redis?: RedisClient;
   } = {},
 ): Promise<Platform> {
-  const store = await openStore({
+  const opened = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSizeMax: config.dbPoolSizeMax,
   });
+  let store = opened;
+  let redis = options.redis;
+  if (!redis && riskFeatureStateOf(config) === 'redis' && config.redisUrl) {
+    const own = createRedisClient(config.redisUrl);
+    redis = own;
+    store = {
+      ...opened,
+      close: async () => {
+        own.disconnect();
+        await opened.close();
+      },
+    };
+  }
   let risk: RiskScoring;
   const clock = options.clock ?? systemClock;
   try {
     await migrateToLatest(store);
-    risk = await loadRiskScoring();
+    risk = await loadRiskScoring(RISK_MODEL_DIR, riskFeatureStateFor(config, redis));
     // Embedded mode: in-process windows start empty; refill them from what the database recorded
     // so velocity and fan-in rules remember the last hour (and 30 days) across a restart.
     if (
@@ -462,6 +500,7 @@ export async function startPlatform(
   const platform = await openPlatform(config, {
     demo: options.demo,
     rebuildRiskFeatures: true,
+    ...(redis ? { redis } : {}),
     ...(redis || config.rateLimitFactor > 1
       ? {
           rateLimiter: createRateLimiter({
@@ -482,6 +521,7 @@ export async function startPlatform(
     config,
     clock: systemClock,
     ping: platform.store.ping,
+    instanceId: newId('inst'),
     ...platform.modules,
     demo: options.demo,
   });

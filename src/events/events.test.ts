@@ -138,6 +138,39 @@ describe('event outbox', () => {
       .execute();
   });
 
+  test('a risk decision commits its risk.decided event; the same event assessed again adds none', async () => {
+    const user = await t.store.db.selectFrom('users').select('id').orderBy('id').executeTakeFirstOrThrow();
+    const riskEvent = {
+      eventId: `ev-risk-${user.id}`,
+      kind: 'payment',
+      userId: user.id,
+      atMs: Date.now(),
+      amountMinor: 1_200n,
+      currency: 'CNY',
+      payeeKey: 'user:someone',
+      balanceMinor: 50_000n,
+      deviceKey: 'device-ev',
+      ip: '10.0.0.9',
+      country: 'CN',
+      detail: {},
+    };
+    const first = await t.modules.riskEngine.assess(riskEvent);
+    await t.modules.riskEngine.assess(riskEvent);
+    const rows = await t.store.db
+      .selectFrom('event_outbox')
+      .selectAll()
+      .where('event_id', '=', `risk.decided:ev-risk-${user.id}`)
+      .execute();
+    assert.equal(rows.length, 1, 'one event per decision, however often it is assessed');
+    assert.equal(rows[0]!.subject, 'rampart.risk.decided.payment');
+    const payload = rows[0]!.payload as Record<string, unknown>;
+    assert.equal(payload.type, 'risk.decided');
+    assert.equal(payload.userId, user.id);
+    assert.equal(payload.decision, first.decision);
+    assert.equal(payload.ip, undefined, 'no IP, device or feature values on the stream');
+    assert.equal(payload.featureValues, undefined);
+  });
+
   test('published in-process: the projection matches the ledger, and a second delivery changes nothing', async () => {
     const { db } = t.store;
     const consumer = createAccountActivityConsumer({ db, nowMs: () => t.clock.nowMs() });

@@ -6,10 +6,22 @@
 //    by the victim) or a reason it is self-scoped, or this test fails and names it;
 //  - CSRF: every state-changing route, called with the session cookie but a missing or wrong
 //    CSRF token, is refused with csrf_failed;
+//  - operator roles: every operator route × agent, risk analyst, supervisor, auditor (signed in
+//    with password + TOTP): allowed where the role's permissions grant the route, 403
+//    operator_role otherwise; the routes that take only the bootstrap token refuse every role;
 //  - security headers: the strict Content-Security-Policy and helmet's headers on the web app.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Secret, TOTP } from 'otpauth';
 import { luhnCheckDigit } from '../funding/index.ts';
+import {
+  DEMO_OPERATOR_PASSWORD,
+  DEMO_OPERATORS,
+  mayDo,
+  OPERATOR_ROLES,
+  type OperatorPermission,
+  type OperatorRole,
+} from '../recovery/index.ts';
 import { lastSentCode } from '../testing/outbox-codes.ts';
 import { openTestApp, TEST_OPERATOR_TOKEN, type TestApp } from '../testing/test-app.ts';
 import { SESSION_COOKIE } from './auth.ts';
@@ -500,6 +512,170 @@ describe('authorisation matrix (every registered route)', () => {
       .where('id', '=', BigInt(fixtures.get('POST /api/v1/me/inbox/:id/read')!.id!))
       .executeTakeFirstOrThrow();
     assert.equal(message.read_at, null, "Bob did not mark Alice's message read");
+  });
+});
+
+/** Operator routes that take operator sessions with roles (the others: the bootstrap token only). */
+const takesRoles = (r: RegisteredRoute) =>
+  (r.url.startsWith('/api/v1/ops/') && !PUBLIC.has(`${r.method} ${r.url}`)) ||
+  r.url.startsWith('/api/v1/operator/cases');
+
+/**
+ * What each operator-session route needs (the spec this test holds the routes to); null: any
+ * signed-in operator. A new such route must be added here or the test names it.
+ */
+const OPS_ROUTE_PERMISSION: Readonly<Record<string, OperatorPermission | null>> = {
+  // The case queue: risk analysts work it (src/cases), auditors read it.
+  'GET /api/v1/operator/cases': 'cases.read',
+  'GET /api/v1/operator/cases/:id': 'cases.read',
+  'POST /api/v1/operator/cases/:id/assign': 'cases.decide',
+  'POST /api/v1/operator/cases/:id/note': 'cases.decide',
+  'POST /api/v1/operator/cases/:id/approve': 'cases.decide',
+  'POST /api/v1/operator/cases/:id/reject': 'cases.decide',
+  'POST /api/v1/operator/cases/:id/freeze': 'cases.decide',
+  'POST /api/v1/operator/cases/:id/unfreeze': 'cases.decide',
+  'POST /api/v1/operator/cases/:id/confirm-fraud': 'cases.decide',
+  'POST /api/v1/operator/cases/:id/clear': 'cases.decide',
+  'GET /api/v1/ops/me': null,
+  'GET /api/v1/ops/roles': null,
+  'POST /api/v1/ops/users/lookup': 'users.read',
+  'GET /api/v1/ops/users/:id': 'users.read',
+  'POST /api/v1/ops/users/:id/freeze': 'users.freeze',
+  'POST /api/v1/ops/users/:id/approve-unfreeze': 'users.unfreeze',
+  'GET /api/v1/ops/recoveries': 'recoveries.read',
+  'GET /api/v1/ops/recoveries/:id': 'recoveries.read',
+  'GET /api/v1/ops/recoveries/:id/documents/:documentId': 'recoveries.read',
+  'POST /api/v1/ops/recoveries/:id/decision': 'recoveries.decide',
+  'GET /api/v1/ops/claims': 'claims.read',
+  'POST /api/v1/ops/claims/:id/decision': 'claims.decide',
+  'GET /api/v1/ops/audit': 'audit.read',
+  'GET /api/v1/ops/operators': 'operators.manage',
+  'POST /api/v1/ops/operators': 'operators.manage',
+  // Last: it ends the session the other rows use.
+  'POST /api/v1/ops/sign-out': null,
+};
+
+/** Valid bodies, so an allowed role reaches the handler (a made-up id then answers 404). */
+const OPS_BODIES: Readonly<Record<string, (role: OperatorRole) => object>> = {
+  'POST /api/v1/operator/cases/:id/assign': () => ({ assignee: 'demo-analyst' }),
+  'POST /api/v1/operator/cases/:id/note': () => ({ note: 'matrix' }),
+  'POST /api/v1/operator/cases/:id/approve': () => ({ note: 'matrix' }),
+  'POST /api/v1/operator/cases/:id/reject': () => ({ note: 'matrix' }),
+  'POST /api/v1/operator/cases/:id/freeze': () => ({ note: 'matrix' }),
+  'POST /api/v1/operator/cases/:id/unfreeze': () => ({ note: 'matrix' }),
+  'POST /api/v1/operator/cases/:id/confirm-fraud': () => ({ note: 'matrix' }),
+  'POST /api/v1/operator/cases/:id/clear': () => ({ note: 'matrix' }),
+  'POST /api/v1/ops/users/lookup': () => ({ phone: '+8613500000001' }),
+  'POST /api/v1/ops/users/:id/freeze': () => ({ note: 'matrix' }),
+  'POST /api/v1/ops/users/:id/approve-unfreeze': () => ({ note: 'matrix' }),
+  'POST /api/v1/ops/recoveries/:id/decision': () => ({ approve: false, note: 'matrix' }),
+  'POST /api/v1/ops/claims/:id/decision': () => ({ approve: false, note: 'matrix' }),
+  'POST /api/v1/ops/operators': (role) => ({
+    username: `matrix-${role.replace('_', '-')}`,
+    displayName: 'Matrix operator',
+    role: 'agent',
+    password: 'matrix-operator-password-2026',
+  }),
+  'POST /api/v1/ops/sign-out': () => ({}),
+};
+
+describe('authorisation matrix: operator roles', () => {
+  const roleTokens = new Map<OperatorRole, string>();
+
+  before(async () => {
+    const seeded = await t.store.db.selectFrom('operators').select('id').limit(1).execute();
+    if (seeded.length === 0) await t.modules.recovery.seedDemo();
+    for (const role of OPERATOR_ROLES) {
+      const demo = DEMO_OPERATORS.find((o) => o.role === role);
+      assert.ok(demo, `a demo operator with role ${role}`);
+      t.clock.advance(30_000); // a fresh TOTP step: a code signs in once
+      const code = new TOTP({ secret: Secret.fromBase32(demo.totpSecret), digits: 6, period: 30 }).generate({
+        timestamp: t.clock.nowMs(),
+      });
+      const signedIn = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/ops/sign-in',
+        payload: { username: demo.username, password: DEMO_OPERATOR_PASSWORD, code },
+      });
+      assert.equal(signedIn.statusCode, 200, signedIn.body);
+      roleTokens.set(role, signedIn.json().token as string);
+    }
+  });
+
+  test('routes that take only the bootstrap token refuse every operator role with 401', async () => {
+    // The ledger, risk rules, credit grants, merchant setup, broadcasts and merchant QR: the
+    // configured token (the bootstrap supervisor) only, until they get role permissions.
+    const tokenOnly = routes().filter((r) => isOperator(r) && !takesRoles(r));
+    assert.ok(tokenOnly.length >= 4);
+    for (const role of OPERATOR_ROLES) {
+      const me = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/ops/me',
+        headers: { authorization: `Bearer ${roleTokens.get(role)}` },
+      });
+      assert.equal(me.statusCode, 200, `${role}'s session is live, so a 401 below is the route's refusal`);
+    }
+    const wrong: string[] = [];
+    for (const route of tokenOnly) {
+      for (const role of OPERATOR_ROLES) {
+        const response = await t.app.inject({
+          method: route.method as 'GET',
+          url: fill(route.url, { id: 'x' }),
+          headers: { authorization: `Bearer ${roleTokens.get(role)}` },
+          ...(plausibleBody(route) ? { payload: plausibleBody(route) } : {}),
+        });
+        if (!refusedAsStranger(response))
+          wrong.push(`${role} ${route.method} ${route.url}: ${response.statusCode}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
+  test('every operator-session route × each role: allowed where the role permits, 403 otherwise', async () => {
+    const opsRoutes = routes().filter(takesRoles);
+    const keys = opsRoutes.map((r) => `${r.method} ${r.url}`);
+    assert.deepEqual(
+      keys.filter((k) => !(k in OPS_ROUTE_PERMISSION)),
+      [],
+      'every route taking operator roles has its permission in OPS_ROUTE_PERMISSION',
+    );
+    const ordered = Object.keys(OPS_ROUTE_PERMISSION).filter((k) => keys.includes(k));
+    const wrong: string[] = [];
+    const tally = new Map<OperatorRole, { allowed: number; refused: number }>();
+    for (const key of ordered) {
+      const [method, url] = key.split(' ') as [string, string];
+      const permission = OPS_ROUTE_PERMISSION[key] ?? null;
+      for (const role of OPERATOR_ROLES) {
+        const response = await t.app.inject({
+          method: method as 'GET',
+          url: fill(url, { id: 'matrix-none', documentId: 'matrix-none' }),
+          headers: { authorization: `Bearer ${roleTokens.get(role)}` },
+          ...(OPS_BODIES[key] ? { payload: OPS_BODIES[key](role) } : {}),
+        });
+        const allowed = permission === null || mayDo(role, permission);
+        const counts = tally.get(role) ?? { allowed: 0, refused: 0 };
+        tally.set(role, counts);
+        if (allowed) {
+          counts.allowed++;
+          // Reaching the handler: anything but an authentication or authorisation refusal.
+          if (response.statusCode === 401 || response.statusCode === 403 || response.statusCode >= 500)
+            wrong.push(
+              `${role} ${key}: ${response.statusCode} ${response.body.slice(0, 120)} (should be allowed)`,
+            );
+        } else {
+          counts.refused++;
+          if (response.statusCode !== 403 || errorCode(response) !== 'operator_role')
+            wrong.push(`${role} ${key}: ${response.statusCode} (should be 403 operator_role)`);
+        }
+      }
+    }
+    assert.deepEqual(wrong, []);
+    // Not vacuous: every role but the supervisor is refused somewhere, and each is allowed somewhere.
+    for (const role of OPERATOR_ROLES) {
+      const counts = tally.get(role);
+      assert.ok(counts && counts.allowed >= 3, `${role} allowed on some routes`);
+      if (role !== 'supervisor') assert.ok(counts.refused >= 1, `${role} refused on some routes`);
+    }
   });
 });
 

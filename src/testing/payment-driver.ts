@@ -12,6 +12,7 @@ import { DEMO_MERCHANT } from '../demo/index.ts';
 import { verifyLedger } from '../ledger/index.ts';
 import type { Database } from '../store/index.ts';
 import type { ApiCluster, Payer } from './api-cluster.ts';
+import type { MerchantOrders } from './merchant-orders.ts';
 
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -40,6 +41,8 @@ export interface PaymentRecord {
   confirmation?: string;
   /** The body of the answer that refused it (for the test's log). */
   refusal?: unknown;
+  /** A merchant order (precreate with notify_url, paid through its QR code): its out_trade_no. */
+  outTradeNo?: string;
 }
 
 export interface DriveOptions {
@@ -54,6 +57,8 @@ export interface DriveOptions {
   readonly requestTimeoutMs?: number;
   /** Called between payments; faults hook in here. */
   readonly onProgress?: (started: number) => void;
+  /** Merchant orders in the mix: this share of the operations (0–1) pays one instead. */
+  readonly orders?: { readonly merchant: MerchantOrders; readonly share: number };
 }
 
 const RETRY_DELAY_MS = 150;
@@ -123,13 +128,43 @@ export async function drivePayments(cluster: ApiCluster, options: DriveOptions):
     return last;
   }
 
+  /** Creates the merchant's order (same out_trade_no on every retry); its QR code, or undefined. */
+  async function precreate(record: PaymentRecord, outTradeNo: string): Promise<string | undefined> {
+    const merchant = options.orders!.merchant;
+    for (let attempt = 1; attempt <= attemptsMax; attempt++) {
+      const answer = await merchant.precreate(
+        Math.floor(random() * cluster.processes.length),
+        outTradeNo,
+        record.amountMinor,
+      );
+      if ('qrCode' in answer) return answer.qrCode;
+      if ('refused' in answer) {
+        record.outcome = 'refused';
+        record.refusal = answer.refused;
+        return undefined;
+      }
+      await new Promise((r) => setTimeout(r, RETRY_DELAY_MS + Math.floor(random() * RETRY_DELAY_MS)));
+    }
+    return undefined; // gave up: no intent, outcome stays unknown
+  }
+
   async function pay(record: PaymentRecord): Promise<void> {
-    const created = await withRetries(record, () => '/api/v1/payments/intents', {
-      payee: { merchantId: DEMO_MERCHANT.id },
-      amount: { amountMinor: record.amountMinor.toString(), currency: 'CNY' },
-      channel: 'balance',
-      clientRequestId: record.key,
-    });
+    let created: Awaited<ReturnType<typeof withRetries>>;
+    if (record.outTradeNo !== undefined) {
+      const qrCode = await precreate(record, record.outTradeNo);
+      if (qrCode === undefined) return;
+      created = await withRetries(record, () => '/api/v1/qr/pay', {
+        code: qrCode,
+        clientRequestId: record.key,
+      });
+    } else {
+      created = await withRetries(record, () => '/api/v1/payments/intents', {
+        payee: { merchantId: DEMO_MERCHANT.id },
+        amount: { amountMinor: record.amountMinor.toString(), currency: 'CNY' },
+        channel: 'balance',
+        clientRequestId: record.key,
+      });
+    }
     if (created.status === 200 || created.status === 201) {
       const id = created.body?.id;
       if (typeof id !== 'string') {
@@ -173,6 +208,7 @@ export async function drivePayments(cluster: ApiCluster, options: DriveOptions):
         answers: [],
         wrongSuccess: undefined,
       };
+      if (options.orders && random() < options.orders.share) record.outTradeNo = record.key;
       records.push(record);
       await pay(record);
       // Reordered retries: now and then a client re-sends an OLD payment's confirm (same key,

@@ -3,7 +3,8 @@
 // (never a sign-in that skipped its rate limit) while payments go on; during the NATS outage
 // payments go on and their events wait in the outbox, then arrive exactly once; a PostgreSQL
 // restart gives clients 503s or dropped connections, never a wrong success. Afterwards the same
-// checks as the kill test. Every service is restarted in `finally`, whatever failed.
+// checks as the kill test, including merchant orders: every order whose payment committed was
+// notified to the test merchant server after the outages. Every service is restarted in `finally`, whatever failed.
 //
 // It stops shared services, so it runs only when asked: --pg and RAMPART_FAULT_SERVICES=1
 // (.ci/run sets it). Point REDIS_URL, NATS_URL, RAMPART_TEST_PG_ADMIN_URL and
@@ -20,12 +21,15 @@ import {
   REDIS_URL_DEFAULT,
   startApiCluster,
 } from '../../src/testing/api-cluster.ts';
+import { openMerchantOrders } from '../../src/testing/merchant-orders.ts';
 import { checkPayments, drivePayments, waitForEventsConsumed } from '../../src/testing/payment-driver.ts';
 import { natsService, postgresService, redisService } from '../../src/testing/services.ts';
 import { testStoreKind } from '../../src/testing/test-store.ts';
 import { faultSeed, runLedgerVerify, sleep } from './fault-support.ts';
 
 const OPENING_MINOR = 30_000n;
+/** A third of the operations are merchant orders with a notify_url (precreate, QR pay, confirm). */
+const ORDER_SHARE = 0.3;
 const enabled = testStoreKind() === 'postgres' && process.env.RAMPART_FAULT_SERVICES === '1';
 
 async function signInStatus(cluster: ApiCluster): Promise<{ status: number; retryAfter: string | null }> {
@@ -50,6 +54,7 @@ describe('fault: Redis, NATS and PostgreSQL outages under load', {
     const postgres = postgresService(process.env.RAMPART_TEST_PG_ADMIN_URL ?? ADMIN_URL_DEFAULT);
     const seed = faultSeed();
     let cluster: ApiCluster | undefined;
+    let closeMerchant = async () => {};
     try {
       cluster = await startApiCluster({ processes: 2, redis: true, nats: true });
       const payers = await provisionPayers(cluster, {
@@ -57,9 +62,12 @@ describe('fault: Redis, NATS and PostgreSQL outages under load', {
         balanceMinor: OPENING_MINOR,
         phonePrefix: `+86136${String(randomInt(0, 10_000)).padStart(4, '0')}`,
       });
+      const merchant = await openMerchantOrders(cluster);
+      closeMerchant = () => merchant.close();
       const drive = drivePayments(cluster, {
         seed,
         payers,
+        orders: { merchant, share: ORDER_SHARE },
         concurrency: 6,
         durationMs: 30_000,
         requestTimeoutMs: 4_000,
@@ -132,10 +140,21 @@ describe('fault: Redis, NATS and PostgreSQL outages under load', {
       assert.deepEqual(unconsumed, []);
       const verify = await runLedgerVerify(cluster);
       assert.equal(verify.code, 0, verify.output);
+      // Every committed order payment's notification reached the merchant (duplicates allowed).
+      const orders = records.filter((r) => r.outTradeNo !== undefined);
+      const unnotified = await merchant.checkNotifications(cluster.platform.store.db, records, 60_000);
+      const repeats = [...merchant.paidNotices.values()].filter((n) => n > 1).length;
+      console.log(
+        `merchant orders: ${orders.length} started, ${orders.filter((r) => r.outcome === 'acked').length} acknowledged, ` +
+          `${merchant.paidNotices.size} notified as paid (${repeats} more than once)`,
+      );
+      assert.ok(merchant.paidNotices.size >= 5, 'enough orders were paid and notified to mean something');
+      assert.deepEqual(unnotified, []);
     } finally {
       await redis.ensureUp();
       await nats.ensureUp();
       await postgres.ensureUp();
+      await closeMerchant();
       await cluster?.close();
     }
   });

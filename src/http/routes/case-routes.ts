@@ -15,7 +15,7 @@ import {
   REPORT_REASONS,
 } from '../../cases/index.ts';
 import type { Identity } from '../../identity/index.ts';
-import { requireOperator, requireUser, sessionOf } from '../auth.ts';
+import { type OperatorAuthenticator, requireOperator, requireUser, sessionOf } from '../auth.ts';
 import { errorSchema } from '../wire.ts';
 import { operatorName } from './operator-name.ts';
 
@@ -58,8 +58,12 @@ export const caseRoutes: FastifyPluginAsyncZod<{
   cases: Cases;
   identity: Identity;
   operatorToken: string | undefined;
-}> = async (app, { cases, identity, operatorToken }) => {
-  const operator = requireOperator(operatorToken);
+  /** Operator accounts (src/recovery): a risk analyst works the queue with their own session. */
+  operators?: OperatorAuthenticator | undefined;
+}> = async (app, { cases, identity, operatorToken, operators }) => {
+  // Reading the queue needs cases.read; every action on a case needs cases.decide (ROLE_PERMISSIONS).
+  const reader = requireOperator(operatorToken, { operators, permission: 'cases.read' });
+  const operator = requireOperator(operatorToken, { operators, permission: 'cases.decide' });
   const user = requireUser(identity);
   const tags = ['cases (operator)'];
 
@@ -106,7 +110,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{
   app.get(
     '/api/v1/operator/cases',
     {
-      preHandler: operator,
+      preHandler: reader,
       schema: {
         tags,
         summary: 'Cases, newest first; filter by status, kind, assignee or user',
@@ -129,7 +133,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{
   app.get(
     '/api/v1/operator/cases/:id',
     {
-      preHandler: operator,
+      preHandler: reader,
       schema: {
         tags,
         summary: 'One case with its audit trail, the recorded risk decision and the payment it names',

@@ -9,11 +9,12 @@ export interface SystemRoutesOptions {
   ping: () => Promise<void>;
   metrics: Registry;
   demo: boolean;
+  instanceId?: string | undefined;
 }
 
 export const systemRoutes: FastifyPluginAsyncZod<SystemRoutesOptions> = async (
   app,
-  { ping, metrics, demo },
+  { ping, metrics, demo, instanceId },
 ) => {
   app.get(
     '/healthz',
@@ -21,10 +22,10 @@ export const systemRoutes: FastifyPluginAsyncZod<SystemRoutesOptions> = async (
       schema: {
         tags: ['system'],
         summary: 'Liveness: the process serves requests',
-        response: { 200: z.object({ status: z.literal('ok') }) },
+        response: { 200: z.object({ status: z.literal('ok'), instance: z.string().optional() }) },
       },
     },
-    async () => ({ status: 'ok' as const }),
+    async () => ({ status: 'ok' as const, ...(instanceId ? { instance: instanceId } : {}) }),
   );
 
   app.get(
