@@ -31,6 +31,7 @@ import { DEMO_MERCHANT, seedDemo } from '../demo/index.ts';
 import { createModules, loadRiskScoring, type Modules } from '../main.ts';
 import { ManualClock } from '../shared/index.ts';
 import { migrateToLatest, openStore, type Store } from '../store/index.ts';
+import { formatRecoverySimulation, recoverySimulationToJson, simulateRecovery } from './recovery-simulate.ts';
 
 const OPERATOR_TOKEN = `sim-${randomBytes(24).toString('hex')}`;
 const PASSWORD = 'simulated-login-2026';
@@ -400,6 +401,9 @@ async function main(): Promise<void> {
     const attempts = Object.values(scenarios).reduce((s, x) => s + x.attempts, 0);
     const stopped = Object.values(scenarios).reduce((s, x) => s + x.stopped, 0);
     const share = (n: number) => Number((n / legitOutcomes.length).toFixed(4));
+    // Issue 7 point 8: owners and attackers through account recovery (src/cli/recovery-simulate.ts).
+    const recovery = await simulateRecovery({ app, store, modules, clock, random });
+    console.error(formatRecoverySimulation(recovery));
     console.log(
       JSON.stringify({
         simulate: 'risk',
@@ -428,6 +432,7 @@ async function main(): Promise<void> {
         legit_refused_share: share(
           legitOutcomes.filter((o) => o.result !== 'paid' && o.result !== 'held').length,
         ),
+        recovery: recoverySimulationToJson(recovery),
         elapsed_ms: Date.now() - startedMs,
       }),
     );

@@ -310,6 +310,19 @@ export const opsRoutes: FastifyPluginAsyncZod<{
             realNameGiven: z.string(),
             idNumberGivenMasked: z.string(),
             rememberedTransactions: z.string(),
+            recentActivity: z
+              .array(
+                z.object({
+                  at: z.string(),
+                  direction: z.enum(['in', 'out']),
+                  code: z.string(),
+                  amountMinor: z.string(),
+                  currency: z.string(),
+                }),
+              )
+              .describe(
+                "the matched account's latest posted wallet movements, to compare with what the applicant remembers",
+              ),
           }),
           ...errors,
         },
@@ -323,6 +336,11 @@ export const opsRoutes: FastifyPluginAsyncZod<{
         realNameGiven: d.realNameGiven,
         idNumberGivenMasked: d.idNumberGivenMasked,
         rememberedTransactions: d.rememberedTransactions,
+        recentActivity: d.recentActivity.map((a) => ({
+          ...a,
+          at: a.at.toISOString(),
+          amountMinor: a.amountMinor.toString(),
+        })),
       };
     },
   );

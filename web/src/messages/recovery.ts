@@ -53,6 +53,9 @@ export const recoveryMessages = defineMessages(
     'recovery.factor.totp': 'Authenticator code',
     'recovery.factor.backup_code': 'Backup code',
     'recovery.factor.id_check': 'Real name and ID number',
+    'recovery.factor.passkey': 'Passkey',
+    'recovery.passkeyHint':
+      'When you submit, your browser asks for the passkey of this account (fingerprint, face or security key).',
     'recovery.noFactor':
       'This account has no second factor you can use here. Ask for manual review (Lost my phone) or contact support.',
     'recovery.factorCode': 'Code',
@@ -186,6 +189,8 @@ export const recoveryMessages = defineMessages(
     'recovery.factor.totp': '身份验证器动态码',
     'recovery.factor.backup_code': '备用码',
     'recovery.factor.id_check': '真实姓名和身份证号',
+    'recovery.factor.passkey': '通行密钥',
+    'recovery.passkeyHint': '提交时浏览器会请您使用此账户的通行密钥（指纹、面容或安全密钥）。',
     'recovery.noFactor': '该账户没有可在此使用的第二重验证。请申请人工审核（手机丢失）或联系客服。',
     'recovery.factorCode': '验证码',
     'recovery.realName': '真实姓名',
