@@ -435,12 +435,17 @@ export async function simulateRecovery(input: {
     password: OPERATOR_PASSWORD,
   });
   let nextSweepMs = clock.nowMs() + REVIEW_SWEEP_MS;
+  let sweeps = 0;
   async function sweep(): Promise<void> {
     clock.advance(30_000); // a fresh TOTP step for this sign-in
+    // One desk workstation per shift: the sign-in rate limiter counts wall-clock time, and the
+    // simulation packs days of shifts into seconds, so one address would trip it.
+    const deskIp = `10.99.${sweeps >> 8}.${sweeps & 255}`;
+    sweeps++;
     const signedIn = await post(
       '/api/v1/ops/sign-in',
       { username: 'sim-review-agent', password: OPERATOR_PASSWORD, code: totpCode(operator.totpSecret) },
-      '10.99.0.1',
+      deskIp,
     );
     if (signedIn.statusCode !== 200)
       throw new Error(`recovery simulation: operator sign-in ${signedIn.body}`);
@@ -472,7 +477,7 @@ export async function simulateRecovery(input: {
       });
       if (decided.statusCode !== 200) throw new Error(`recovery simulation: decision ${decided.body}`);
     }
-    await post('/api/v1/ops/sign-out', {}, '10.99.0.1', auth);
+    await post('/api/v1/ops/sign-out', {}, deskIp, auth);
   }
 
   /** Who asked for which account with which new phone; finished once the phone is bound. */

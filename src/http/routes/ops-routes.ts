@@ -18,6 +18,7 @@ import {
 } from '../../recovery/index.ts';
 import { OPERATOR_COOKIE, operatorOf, requireOperator } from '../auth.ts';
 import { errorSchema } from '../wire.ts';
+import { registrationResponseSchema } from './factor-routes.ts';
 import { claimSchema, claimToWire } from './recovery-routes.ts';
 
 const errors = {
@@ -95,14 +96,20 @@ export const opsRoutes: FastifyPluginAsyncZod<{
     {
       schema: {
         tags: ['ops'],
-        summary: 'Operator sign-in: user name, password and authenticator code',
+        summary: 'Operator sign-in: user name, password and either the authenticator code or a passkey',
         body: z
           .object({
             username: z.string().min(1).max(64),
             password: z.string().min(1).max(256),
-            code: z.string().min(1).max(16),
+            code: z.string().min(1).max(16).optional(),
+            passkey: z
+              .object({ ceremonyId: z.string().min(1).max(64), response: z.unknown() })
+              .strict()
+              .optional()
+              .describe('from POST /api/v1/ops/sign-in/passkey-options and navigator.credentials.get()'),
           })
-          .strict(),
+          .strict()
+          .refine((b) => (b.code === undefined) !== (b.passkey === undefined), 'give a code or a passkey'),
         response: {
           200: z.object({ token: z.string(), expiresAt: z.string(), operator: operatorSchema }),
           ...errors,
@@ -123,6 +130,82 @@ export const opsRoutes: FastifyPluginAsyncZod<{
         expiresAt: result.expiresAt.toISOString(),
         operator: operatorToWire(result.operator),
       };
+    },
+  );
+
+  app.post(
+    '/api/v1/ops/sign-in/passkey-options',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: "WebAuthn options for an operator's passkey sign-in (discoverable credentials)",
+        response: { 200: z.object({ ceremonyId: z.string(), options: z.unknown() }), ...errors },
+      },
+    },
+    async (request) => operators.passkeys.signInOptions(request.ip),
+  );
+
+  const passkeySchema = z.object({
+    id: z.string(),
+    name: z.string(),
+    createdAt: z.string(),
+    lastUsedAt: z.string().nullable(),
+  });
+  const passkeyToWire = (p: { id: string; name: string; createdAt: Date; lastUsedAt: Date | null }) => ({
+    id: p.id,
+    name: p.name,
+    createdAt: p.createdAt.toISOString(),
+    lastUsedAt: p.lastUsedAt?.toISOString() ?? null,
+  });
+
+  app.get(
+    '/api/v1/ops/me/passkeys',
+    {
+      preHandler: need(),
+      schema: {
+        tags: ['ops'],
+        summary: "The signed-in operator's passkeys",
+        response: { 200: z.object({ items: z.array(passkeySchema) }), ...errors },
+      },
+    },
+    async (request) => ({
+      items: (await operators.passkeys.list(operatorOf(request))).map(passkeyToWire),
+    }),
+  );
+
+  app.post(
+    '/api/v1/ops/me/passkeys/options',
+    {
+      preHandler: need(),
+      schema: {
+        tags: ['ops'],
+        summary: 'Start adding a passkey (needs a sign-in within the last 10 minutes)',
+        response: { 200: z.object({ ceremonyId: z.string(), options: z.unknown() }), ...errors },
+      },
+    },
+    async (request) => operators.passkeys.registrationOptions(operatorOf(request)),
+  );
+
+  app.post(
+    '/api/v1/ops/me/passkeys',
+    {
+      preHandler: need(),
+      schema: {
+        tags: ['ops'],
+        summary: 'Finish adding a passkey with the authenticator’s response',
+        body: z
+          .object({
+            ceremonyId: z.string().min(1).max(64),
+            name: z.string().max(64).default(''),
+            response: registrationResponseSchema,
+          })
+          .strict(),
+        response: { 201: passkeySchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const added = await operators.passkeys.register(operatorOf(request), request.body);
+      return reply.status(201).send(passkeyToWire(added));
     },
   );
 

@@ -13,6 +13,7 @@ import { formatMoney } from '../money.ts';
 import { Link, navigate, useLocation } from '../router.tsx';
 import { list, type Operator, opsRequest, toOperator } from './api-ops.ts';
 import { OPS_NAV } from './nav.ts';
+import { RecoveryEvidenceDisclosure } from './recovery-evidence.tsx';
 
 export function OpsApp() {
   const { t } = useI18n();
@@ -356,6 +357,7 @@ function Recoveries({ operator }: { readonly operator: Operator }) {
                     {t('ops.document', { n: i + 1 })}{' '}
                   </a>
                 ))}
+                <RecoveryEvidenceDisclosure recoveryId={String(r.id)} />
               </td>
               <td>
                 {r.status === 'pending_review' && operator.permissions.includes('recoveries.decide') && (
