@@ -1,7 +1,7 @@
 /**
  * Operator accounts (issue 7 point 7): a user name, a password (argon2id) and their own TOTP seed
- * (required at every sign-in: operators hold the keys to every account, so one factor is never
- * enough), a role, and sessions of their own (8 hours, 30 minutes idle). What a role may do is one
+ * or passkeys (one of them at every sign-in: operators hold the keys to every account, so one
+ * factor is never enough; operator-passkeys.ts), a role, and sessions of their own (8 hours, 30 minutes idle). What a role may do is one
  * table, ROLE_PERMISSIONS; the HTTP edge checks it on every operator route and the use cases
  * receive the acting operator for the audit log.
  *

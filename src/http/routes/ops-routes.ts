@@ -1,5 +1,6 @@
 /**
- * The operators' API (issue 7 point 7; docs/recovery.md): sign-in with password + TOTP, then
+ * The operators' API (issue 7 point 7; docs/recovery.md): sign-in with password + TOTP or a
+ * passkey (and the operator's own passkeys), then
  * role-checked routes for user lookup and detail (masked), freeze, unfreeze approval, manual
  * recoveries, loss claims (four eyes above the threshold), the audit log and operator accounts.
  * The static operator token of configuration is the bootstrap supervisor. Issue 5's case pages
