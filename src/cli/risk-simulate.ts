@@ -39,6 +39,7 @@ import { DEMO_MERCHANT, seedDemo } from '../demo/index.ts';
 import { createModules, loadRiskScoring, type Modules } from '../main.ts';
 import { ManualClock } from '../shared/index.ts';
 import { migrateToLatest, openStore, type Store } from '../store/index.ts';
+import { formatRecoverySimulation, recoverySimulationToJson, simulateRecovery } from './recovery-simulate.ts';
 
 const OPERATOR_TOKEN = `sim-${randomBytes(24).toString('hex')}`;
 const PASSWORD = 'simulated-login-2026';
@@ -494,6 +495,9 @@ async function main(): Promise<void> {
     const legitReasons = tally(
       legitDecisions.flatMap((d) => (d.reasons as string[]).filter((r) => !r.startsWith('model:'))),
     );
+    // Issue 7 point 8: owners and attackers through account recovery (src/cli/recovery-simulate.ts).
+    const recovery = await simulateRecovery({ app, store, modules, clock, random });
+    console.error(formatRecoverySimulation(recovery));
     console.log(
       JSON.stringify({
         simulate: 'risk',
@@ -530,6 +534,7 @@ async function main(): Promise<void> {
           legitOutcomes.filter((o) => o.result !== 'paid' && o.result !== 'held').map((o) => o.result),
         ),
         legit_rule_reasons: legitReasons,
+        recovery: recoverySimulationToJson(recovery),
         elapsed_ms: Date.now() - startedMs,
       }),
     );

@@ -199,6 +199,7 @@ export const ZH_CN_ERROR_MESSAGES: Readonly<Record<string, string>> = {
   operator_role: '您的操作员角色无权进行此操作。',
   operator_sign_in_failed: '用户名、密码或身份验证器验证码错误。',
   operator_locked: '登录失败次数过多，此操作员账户已锁定 15 分钟。',
+  operator_reauth_required: '请重新登录（10 分钟内）后再添加通行密钥；引导令牌不能绑定通行密钥。',
   operator_exists: '已存在相同用户名的操作员。',
   // risk/errors.ts RISK_ERRORS and MODEL_ERRORS
   rule_set_invalid: '规则集未被接受，当前生效的版本保持不变，详见 details.errors。',

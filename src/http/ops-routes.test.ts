@@ -359,8 +359,19 @@ describe('manual recovery', () => {
       paymentPassword: '583917',
     });
     ownerId = user.id;
-    await t.modules.wallet.openWallet(user.id, 'CNY');
+    const wallet = await t.modules.wallet.openWallet(user.id, 'CNY');
     await t.modules.recovery.identityData.set(user.id, { realName: '刘洋', idNumber });
+    // One movement on the account: the reviewer sees it beside what the applicant remembers.
+    const bank = await t.modules.ledger.systemAccount('external_funding', 'CNY');
+    const [topUp] = await t.modules.ledger.createTransfers([
+      {
+        id: 'ops-test-manual-top-up',
+        kind: 'posted',
+        code: 'top_up',
+        legs: [{ debitAccountId: bank.id, creditAccountId: wallet.id, amountMinor: 1_800n, currency: 'CNY' }],
+      },
+    ]);
+    assert.equal(topUp?.status, 'created');
   });
 
   async function submit(
@@ -442,6 +453,22 @@ describe('manual recovery', () => {
     const detail = await op('demo-agent', 'GET', `/api/v1/ops/recoveries/${mine.id}`);
     assert.ok(!detail.body.includes(idNumber));
     assert.equal(detail.json().idNumberGivenMasked, `${idNumber.slice(0, 4)}**********${idNumber.slice(14)}`);
+    assert.equal(detail.json().rememberedTransactions, 'paid Demo Coffee 18.00 last week');
+    assert.deepEqual(
+      detail
+        .json()
+        .recentActivity.map((a: { direction: string; code: string; amountMinor: string }) => [
+          a.direction,
+          a.code,
+          a.amountMinor,
+        ]),
+      [['in', 'top_up', '1800']],
+      "the account's movements, to compare with what the applicant remembers",
+    );
+    const unknownCase = list.json().items.find((r: { userId: string | null }) => r.userId === null);
+    assert.ok(unknownCase);
+    const unknownDetail = await op('demo-agent', 'GET', `/api/v1/ops/recoveries/${unknownCase.id}`);
+    assert.deepEqual(unknownDetail.json().recentActivity, [], 'no account, no movements shown');
     const doc = await op(
       'demo-agent',
       'GET',

@@ -9,7 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { DEMO_USERS } from '../demo/index.ts';
 import { composeIdNumber } from '../recovery/index.ts';
 import { lastSentCode } from '../testing/outbox-codes.ts';
-import { openTestApp, type TestApp } from '../testing/test-app.ts';
+import { SoftAuthenticator } from '../testing/soft-authenticator.ts';
+import { openTestApp, TEST_PUBLIC_URL, type TestApp } from '../testing/test-app.ts';
 
 let t: TestApp;
 before(async () => {
@@ -477,6 +478,69 @@ describe('forgot passwords', () => {
     assert.equal(expired.json().error.code, 'attempt_invalid');
   });
 
+  test('login password: SMS + passkey; the ceremony is spent once, and another key or a forged answer fails', async () => {
+    const owner = await newUser();
+    await stepUp(owner);
+    const authenticator = new SoftAuthenticator({ origin: TEST_PUBLIC_URL });
+    const registration = await call(owner, 'POST', '/api/v1/me/passkeys/options');
+    assert.equal(registration.statusCode, 200, registration.body);
+    const added = await call(owner, 'POST', '/api/v1/me/passkeys', {
+      ceremonyId: registration.json().ceremonyId,
+      name: 'Phone',
+      response: authenticator.createCredential(registration.json().options),
+    });
+    assert.equal(added.statusCode, 201, added.body);
+
+    const ip = '10.73.1.1';
+    const { attemptToken, verified } = await startAndVerify('forgot-login', owner.phone, ip);
+    assert.equal(verified.json().passkey, true, 'the passkey is offered once the SMS code proved the phone');
+    const options = await post('/api/v1/recovery/forgot-login/passkey-options', { attemptToken }, ip);
+    assert.equal(options.statusCode, 200, options.body);
+    const { ceremonyId } = options.json();
+    // A stranger's key (never registered on this account) is refused and changes nothing.
+    const stranger = new SoftAuthenticator({ origin: TEST_PUBLIC_URL });
+    stranger.createCredential(registration.json().options);
+    const strangerKey = [...stranger.credentials.keys()][0];
+    const forged = await post(
+      '/api/v1/recovery/forgot-login/reset',
+      {
+        attemptToken,
+        newPassword: 'passkey-reset-login-1',
+        factor: {
+          method: 'passkey',
+          ceremonyId,
+          response: stranger.getAssertion(options.json().options, { credentialId: strangerKey }),
+        },
+      },
+      ip,
+    );
+    assert.equal(forged.statusCode, 400, forged.body);
+    assert.equal(forged.json().error.code, 'verification_failed');
+    assert.equal(await signIn(owner), 200, 'the old password still works: nothing changed');
+
+    const again = await post('/api/v1/recovery/forgot-login/passkey-options', { attemptToken }, ip);
+    const assertion = authenticator.getAssertion(again.json().options);
+    const factor = { method: 'passkey', ceremonyId: again.json().ceremonyId, response: assertion };
+    const ok = await post(
+      '/api/v1/recovery/forgot-login/reset',
+      { attemptToken, newPassword: 'passkey-reset-login-1', factor },
+      ip,
+    );
+    assert.equal(ok.statusCode, 200, ok.body);
+    owner.password = 'passkey-reset-login-1';
+    assert.equal(await signIn(owner), 200);
+
+    // The same signed answer cannot serve a second attempt.
+    const second = await startAndVerify('forgot-login', owner.phone, '10.73.1.2');
+    const replay = await post(
+      '/api/v1/recovery/forgot-login/reset',
+      { attemptToken: second.attemptToken, newPassword: 'passkey-reset-login-2', factor },
+      '10.73.1.2',
+    );
+    assert.equal(replay.statusCode, 400, replay.body);
+    assert.equal(replay.json().error.code, 'verification_failed');
+  });
+
   test('payment password: real name + ID + SMS + human check', async () => {
     const owner = await newUser();
     await verifyIdentity(owner, 30, '林二');
@@ -620,6 +684,32 @@ describe('recovery report', () => {
         report.selfService.successRate <= 1,
     );
     assert.ok(report.selfService.medianMs !== null && report.selfService.medianMs >= 0);
+  });
+
+  test('a cohort (the accounts of a simulated population) is counted alone', async () => {
+    const owner = await newUser();
+    await verifyIdentity(owner, 40, '郑二');
+    const startedMs = t.clock.nowMs();
+    const { attemptToken } = await startAndVerify('forgot-login', owner.phone, '10.76.1.1');
+    t.clock.advance(90_000);
+    const ok = await post(
+      '/api/v1/recovery/forgot-login/reset',
+      {
+        attemptToken,
+        newPassword: 'cohort-login-2026',
+        factor: { method: 'id_check', realName: '郑二', idNumber: idFor(40) },
+      },
+      '10.76.1.1',
+    );
+    assert.equal(ok.statusCode, 200, ok.body);
+    const cohort = await t.modules.recovery.report({ userIds: [owner.userId] });
+    assert.equal(cohort.selfService.started, 1);
+    assert.equal(cohort.selfService.succeeded, 1);
+    assert.equal(cohort.selfService.startedForUnknownPhones, 0, 'unknown phones belong to no cohort');
+    assert.equal(cohort.selfService.medianMs, t.clock.nowMs() - startedMs - 61_000);
+    const nobody = await t.modules.recovery.report({ userIds: [] });
+    assert.equal(nobody.selfService.started, 0);
+    assert.equal(nobody.selfService.successRate, null);
   });
 });
 

@@ -105,6 +105,7 @@ const PUBLIC = new Set([
   'POST /api/v1/alerts/not-me', // carries its own single-use token from the alert message
   'GET /api/v1/dev/inbox', // dev mode only: never registered in production (app.ts)
   'POST /api/v1/ops/sign-in', // operator sign-in: name + password (+ TOTP), rate-limited
+  'POST /api/v1/ops/sign-in/passkey-options', // a fresh challenge, rate-limited per IP; names no one
 ]);
 /**
  * Signed-out account recovery and freeze (forgot password, lost phone, stolen-phone freeze,

@@ -40,3 +40,4 @@ export {
 export type { SessionContext, SessionSummary, User } from './sessions.ts';
 export type { SecondFactorMethod, SignInOutcome } from './sign-in.ts';
 export type { SignUpStarted } from './sign-up.ts';
+export { authenticationResponseSchema } from './webauthn-json.ts';

@@ -96,6 +96,12 @@ export const RECOVERY_ERRORS = defineErrors({
     message: 'Too many failed sign-ins: this operator account is locked for 15 minutes.',
     status: 423,
   },
+  OPERATOR_REAUTH_REQUIRED: {
+    code: 'operator_reauth_required',
+    message:
+      'Sign in again (within the last 10 minutes) to add a passkey; the bootstrap token cannot hold one.',
+    status: 403,
+  },
   OPERATOR_EXISTS: {
     code: 'operator_exists',
     message: 'An operator with this user name exists.',

@@ -30,6 +30,9 @@ export const MANUAL_COOLDOWN_MS = 24 * 3600_000;
 export const MANUAL_DUE_BATCH_MAX = 20;
 export const REMEMBERED_TRANSACTIONS_CHARS_MAX = 2_000;
 export const MANUAL_LIST_MAX = 100;
+/** How much of the account's history the reviewer sees beside the remembered transactions: about
+ *  a month of ordinary use, enough to check "what you remember" without paging. */
+export const REVIEW_ACTIVITY_MAX = 40;
 
 export interface ManualRecoveryInput {
   readonly oldPhone: string;
@@ -59,6 +62,15 @@ export interface ManualRecoveryDetail extends ManualRecoveryView {
   readonly realNameGiven: string;
   readonly idNumberGivenMasked: string;
   readonly rememberedTransactions: string;
+  /** The matched account's latest wallet movements, newest first, for the reviewer to compare
+   *  with what the applicant remembers (empty when no account matched the old phone). */
+  readonly recentActivity: readonly {
+    readonly at: Date;
+    readonly direction: 'in' | 'out';
+    readonly code: string;
+    readonly amountMinor: bigint;
+    readonly currency: string;
+  }[];
 }
 
 const newPhoneSubject = (phone: string) => `manual:${phone}`;
@@ -275,6 +287,17 @@ export function createManualRecovery(
         realNameGiven: details.realName,
         idNumberGivenMasked: details.idMasked,
         rememberedTransactions: details.remembered,
+        recentActivity: row.user_id
+          ? (await ctx.wallet.listActivity({ userId: row.user_id, limit: REVIEW_ACTIVITY_MAX })).items
+              .filter((item) => item.status === 'posted')
+              .map((item) => ({
+                at: item.createdAt,
+                direction: item.direction,
+                code: item.code,
+                amountMinor: item.amountMinor,
+                currency: item.currency,
+              }))
+          : [],
       };
     },
 

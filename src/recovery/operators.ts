@@ -1,7 +1,7 @@
 /**
  * Operator accounts (issue 7 point 7): a user name, a password (argon2id) and their own TOTP seed
- * (required at every sign-in: operators hold the keys to every account, so one factor is never
- * enough), a role, and sessions of their own (8 hours, 30 minutes idle). What a role may do is one
+ * or passkeys (one of them at every sign-in: operators hold the keys to every account, so one
+ * factor is never enough; operator-passkeys.ts), a role, and sessions of their own (8 hours, 30 minutes idle). What a role may do is one
  * table, ROLE_PERMISSIONS; the HTTP edge checks it on every operator route and the use cases
  * receive the acting operator for the audit log.
  *
@@ -18,6 +18,7 @@ import { writeAudit } from './audit.ts';
 import type { RecoveryContext } from './context.ts';
 import { sha256Hex } from './crypto-util.ts';
 import { RECOVERY_ERRORS } from './errors.ts';
+import { createOperatorPasskeys } from './operator-passkeys.ts';
 
 export const OPERATOR_ROLES = ['agent', 'risk_analyst', 'supervisor', 'auditor'] as const;
 export type OperatorRole = (typeof OPERATOR_ROLES)[number];
@@ -92,6 +93,7 @@ function totpFor(secret: Secret): TOTP {
 export function createOperators(ctx: RecoveryContext) {
   const { db, clock, vault } = ctx;
   const decoyHash = hashSecret(newSecretToken());
+  const passkeys = createOperatorPasskeys(ctx);
 
   const sealSeed = (id: string, base32: string) => {
     const key = vault.newDataKey();
@@ -103,6 +105,8 @@ export function createOperators(ctx: RecoveryContext) {
   };
 
   return {
+    passkeys,
+
     /** Creates an operator; returns the TOTP seed once, for their authenticator app. */
     async create(
       actor: OperatorPrincipal,
@@ -176,10 +180,16 @@ export function createOperators(ctx: RecoveryContext) {
       }));
     },
 
-    /** Password + TOTP, or nothing. The same answer for an unknown name, a wrong password and a
-     *  wrong code; 5 failures lock the account for 15 minutes; each TOTP step is used once. */
+    /** Password + TOTP or password + passkey, or nothing. The same answer for an unknown name, a
+     *  wrong password, a wrong code and a refused passkey; 5 failures lock the account for 15
+     *  minutes; each TOTP step is used once, each passkey ceremony too. */
     async signIn(
-      input: { username: string; password: string; code: string },
+      input: {
+        username: string;
+        password: string;
+        code?: string | undefined;
+        passkey?: { ceremonyId: string; response: unknown } | undefined;
+      },
       ip: string,
     ): Promise<{ token: string; operator: OperatorPrincipal; expiresAt: Date }> {
       await ctx.identity.recoverySupport.rateLimit('credential_ip', `ops:${ip}`);
@@ -193,7 +203,10 @@ export function createOperators(ctx: RecoveryContext) {
       if (row?.locked_until && row.locked_until.getTime() > nowMs)
         throw new DomainError(RECOVERY_ERRORS.OPERATOR_LOCKED);
       let step: bigint | null = null;
-      if (row && passwordOk && !row.disabled_at && /^[0-9]{6}$/.test(input.code)) {
+      let passkeyOk = false;
+      if (row && passwordOk && !row.disabled_at && input.passkey) {
+        passkeyOk = (await passkeys.verifySignIn(input.passkey)) === row.id;
+      } else if (row && passwordOk && !row.disabled_at && input.code && /^[0-9]{6}$/.test(input.code)) {
         const delta = totpFor(Secret.fromBase32(openSeed(row.id, row.totp_secret_sealed))).validate({
           token: input.code,
           timestamp: nowMs,
@@ -201,7 +214,7 @@ export function createOperators(ctx: RecoveryContext) {
         });
         if (delta !== null) step = BigInt(TOTP.counter({ period: TOTP_PERIOD_S, timestamp: nowMs }) + delta);
       }
-      if (!row || step === null) {
+      if (!row || (step === null && !passkeyOk)) {
         if (row) {
           const failures = row.failures + 1;
           await db
@@ -222,15 +235,23 @@ export function createOperators(ctx: RecoveryContext) {
         }
         throw new DomainError(RECOVERY_ERRORS.OPERATOR_SIGN_IN_FAILED);
       }
-      // A TOTP step is accepted once (RFC 6238 §5.2): a code seen over a shoulder is spent.
-      const claimed = await db
-        .updateTable('operators')
-        .set({ totp_last_step: step, failures: 0, locked_until: null })
-        .where('id', '=', row.id)
-        .where('totp_last_step', '<', step)
-        .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) !== 1)
-        throw new DomainError(RECOVERY_ERRORS.OPERATOR_SIGN_IN_FAILED);
+      if (step !== null) {
+        // A TOTP step is accepted once (RFC 6238 §5.2): a code seen over a shoulder is spent.
+        const claimed = await db
+          .updateTable('operators')
+          .set({ totp_last_step: step, failures: 0, locked_until: null })
+          .where('id', '=', row.id)
+          .where('totp_last_step', '<', step)
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) !== 1)
+          throw new DomainError(RECOVERY_ERRORS.OPERATOR_SIGN_IN_FAILED);
+      } else {
+        await db
+          .updateTable('operators')
+          .set({ failures: 0, locked_until: null })
+          .where('id', '=', row.id)
+          .execute();
+      }
       const token = `ops_${newSecretToken()}`;
       const sessionId = newId('ops');
       const expiresAt = new Date(nowMs + OPERATOR_SESSION_TTL_MS);
@@ -250,7 +271,7 @@ export function createOperators(ctx: RecoveryContext) {
           actor: { kind: 'operator', id: row.id, role: row.role },
           action: 'operator_signed_in',
           subjectId: sessionId,
-          details: { ip },
+          details: { ip, with: passkeyOk ? 'passkey' : 'totp' },
         });
       });
       return {

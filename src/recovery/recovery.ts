@@ -94,7 +94,7 @@ export function createRecovery(deps: RecoveryDeps) {
     operators,
     ops: createOps(ctx, identityData, selfService),
     listAudit: (input: Parameters<typeof listAudit>[1]) => listAudit(deps.db, input),
-    report: (input?: { sinceMs?: number }) => recoveryReport(deps.db, input),
+    report: (input?: Parameters<typeof recoveryReport>[1]) => recoveryReport(deps.db, input),
     /** Cool-downs that ended: called by main.ts on an interval; safe in many processes. */
     runDue: (nowMs: number) => manual.runDue(nowMs),
     seedDemo: () => seedRecoveryDemo(ctx, identityData, operators),

@@ -143,7 +143,14 @@ export function createSelfService(ctx: RecoveryContext, identityData: IdentityDa
     return { ...row, user_id: row.user_id };
   }
 
-  async function complete(attemptId: string, kind: AttemptKind, userId: string, startedAt: Date) {
+  async function complete(
+    attemptId: string,
+    kind: AttemptKind,
+    userId: string,
+    startedAt: Date,
+    /** An unfreeze that an operator's approval allowed: the last step of a manual recovery. */
+    afterApproval = false,
+  ) {
     const nowMs = clock.nowMs();
     const done = await db
       .updateTable('recovery_attempts')
@@ -152,7 +159,11 @@ export function createSelfService(ctx: RecoveryContext, identityData: IdentityDa
       .where('completed_at', 'is', null)
       .executeTakeFirst();
     if (Number(done.numUpdatedRows) !== 1) throw new DomainError(RECOVERY_ERRORS.ATTEMPT_INVALID);
-    await audit('recovery_succeeded', userId, attemptId, { kind, durationMs: nowMs - startedAt.getTime() });
+    await audit('recovery_succeeded', userId, attemptId, {
+      kind,
+      durationMs: nowMs - startedAt.getTime(),
+      ...(afterApproval ? { afterApproval: true } : {}),
+    });
   }
 
   return {
@@ -383,7 +394,7 @@ export function createSelfService(ctx: RecoveryContext, identityData: IdentityDa
           details: { by: approval ? 'operator_approval' : 'self' },
         });
       });
-      await complete(row.id, 'unfreeze', userId, row.created_at);
+      await complete(row.id, 'unfreeze', userId, row.created_at, Boolean(approval));
     },
 
     /** An operator's approval: the owner may then unfreeze with SMS code + new passwords. */

@@ -581,6 +581,28 @@ export interface OperatorSessionsTable {
   ended_at: Nullable<Date>;
 }
 
+/** An operator's passkey (0015-operator-passkeys); the id is the WebAuthn credential id. */
+export interface OperatorPasskeysTable {
+  id: string;
+  operator_id: string;
+  public_key: Uint8Array;
+  counter: Defaulted<bigint>;
+  transports: string | null;
+  name: string;
+  created_at: Timestamp;
+  last_used_at: Nullable<Date>;
+}
+
+export interface OperatorWebauthnChallengesTable {
+  id: string;
+  operator_id: string | null;
+  purpose: 'register' | 'sign_in';
+  challenge: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  consumed_at: Nullable<Date>;
+}
+
 export interface LossClaimsTable {
   id: string;
   user_id: string;
@@ -944,6 +966,8 @@ export interface Database {
   manual_recovery_documents: ManualRecoveryDocumentsTable;
   operators: OperatorsTable;
   operator_sessions: OperatorSessionsTable;
+  operator_passkeys: OperatorPasskeysTable;
+  operator_webauthn_challenges: OperatorWebauthnChallengesTable;
   loss_claims: LossClaimsTable;
   loss_claim_items: LossClaimItemsTable;
   audit_log: AuditLogTable;

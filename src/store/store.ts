@@ -21,6 +21,7 @@ import * as recoveryMigration from './migrations/0011-recovery.ts';
 import * as messagesMigration from './migrations/0012-messages.ts';
 import * as scaleOutMigration from './migrations/0013-scale-out.ts';
 import * as riskEventsMigration from './migrations/0014-risk-events.ts';
+import * as operatorPasskeysMigration from './migrations/0015-operator-passkeys.ts';
 import { PgliteDurability } from './pglite-durability.ts';
 import type { Database } from './schema.ts';
 
@@ -176,6 +177,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-risk': riskMigration,
   '0013-scale-out': scaleOutMigration,
   '0014-risk-events': riskEventsMigration,
+  '0015-operator-passkeys': operatorPasskeysMigration,
 };
 
 class InCodeMigrations implements MigrationProvider {

@@ -38,6 +38,7 @@ export interface Methods {
 
 export type Factor =
   | { readonly method: 'totp' | 'backup_code'; readonly code: string }
+  | { readonly method: 'passkey'; readonly ceremonyId: string; readonly response: unknown }
   | { readonly method: 'id_check'; readonly realName: string; readonly idNumber: string };
 
 function bool(parent: JsonRecord, key: string): boolean {
@@ -132,6 +133,22 @@ export async function verifyRecoveryCode(
     idCheck: bool(body, 'idCheck'),
     operatorApproved: bool(body, 'operatorApproved'),
   };
+}
+
+/** WebAuthn options for the passkey factor of an attempt whose SMS code was verified. */
+export async function recoveryPasskeyOptions(
+  kind: RecoveryKind,
+  attemptToken: string,
+): Promise<{ ceremonyId: string; options: unknown }> {
+  const body = record(
+    await request({
+      method: 'POST',
+      path: `/api/v1/recovery/${kind}/passkey-options`,
+      body: { attemptToken },
+    }),
+    'body',
+  );
+  return { ceremonyId: string(body, 'ceremonyId', 'body'), options: body.options };
 }
 
 export async function resetLoginPassword(input: {

@@ -22,6 +22,7 @@ import {
 } from './api-recovery.ts';
 import { CodeField, digitsOnly, ErrorRegion, Field, PAYMENT_PASSWORD_LENGTH, useAction } from './forms.tsx';
 import { type MessageKey, useI18n } from './i18n.ts';
+import { PasskeyFactorHint, passkeyFactor } from './recovery-passkey-factor.tsx';
 import { Link, ROUTES } from './router.tsx';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
 
@@ -159,8 +160,9 @@ function FinishForm({
   const { t } = useI18n();
   const ids = useId();
   const action = useAction();
-  const factorChoices = (['totp', 'backup_code', 'id_check'] as const).filter(
+  const factorChoices = (['passkey', 'totp', 'backup_code', 'id_check'] as const).filter(
     (m) =>
+      (m === 'passkey' && methods.passkey) ||
       (m === 'totp' && methods.totp) ||
       (m === 'backup_code' && methods.backupCode) ||
       (m === 'id_check' && methods.idCheck && kind === 'forgot-login'),
@@ -176,21 +178,22 @@ function FinishForm({
   const needsFactor = kind === 'forgot-login' || (kind === 'unfreeze' && !approved);
   const needsId = kind === 'forgot-payment' || (kind === 'unfreeze' && !approved) || method === 'id_check';
 
-  function factor(): Factor | undefined {
+  async function factor(): Promise<Factor | undefined> {
     if (!method) return undefined;
+    if (method === 'passkey') return passkeyFactor(kind, attemptToken);
     if (method === 'id_check') return { method, realName, idNumber };
     return { method, code: factorCode };
   }
 
   async function submit() {
     if (kind === 'forgot-login') {
-      const f = factor();
+      const f = await factor();
       // Without a factor the server answers second_factor_required: never skipped silently.
       await resetLoginPassword({ attemptToken, newPassword, ...(f ? { factor: f } : {}) });
     } else if (kind === 'forgot-payment') {
       await resetPaymentPassword({ attemptToken, realName, idNumber, humanAnswer, newPaymentPassword });
     } else {
-      const f = factor();
+      const f = approved ? undefined : await factor();
       await completeUnfreeze({
         attemptToken,
         newPassword,
@@ -230,7 +233,8 @@ function FinishForm({
               <label htmlFor={`${ids}-${m}`}>{t(`recovery.factor.${m}` as MessageKey)}</label>
             </div>
           ))}
-          {method && method !== 'id_check' && (
+          {method === 'passkey' && <PasskeyFactorHint />}
+          {method && method !== 'id_check' && method !== 'passkey' && (
             <Field
               label={t('recovery.factorCode')}
               value={factorCode}

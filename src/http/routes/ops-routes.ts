@@ -1,5 +1,6 @@
 /**
- * The operators' API (issue 7 point 7; docs/recovery.md): sign-in with password + TOTP, then
+ * The operators' API (issue 7 point 7; docs/recovery.md): sign-in with password + TOTP or a
+ * passkey (and the operator's own passkeys), then
  * role-checked routes for user lookup and detail (masked), freeze, unfreeze approval, manual
  * recoveries, loss claims (four eyes above the threshold), the audit log and operator accounts.
  * The static operator token of configuration is the bootstrap supervisor. Issue 5's case pages
@@ -18,6 +19,7 @@ import {
 } from '../../recovery/index.ts';
 import { OPERATOR_COOKIE, operatorOf, requireOperator } from '../auth.ts';
 import { errorSchema } from '../wire.ts';
+import { registrationResponseSchema } from './factor-routes.ts';
 import { claimSchema, claimToWire } from './recovery-routes.ts';
 
 const errors = {
@@ -95,14 +97,20 @@ export const opsRoutes: FastifyPluginAsyncZod<{
     {
       schema: {
         tags: ['ops'],
-        summary: 'Operator sign-in: user name, password and authenticator code',
+        summary: 'Operator sign-in: user name, password and either the authenticator code or a passkey',
         body: z
           .object({
             username: z.string().min(1).max(64),
             password: z.string().min(1).max(256),
-            code: z.string().min(1).max(16),
+            code: z.string().min(1).max(16).optional(),
+            passkey: z
+              .object({ ceremonyId: z.string().min(1).max(64), response: z.unknown() })
+              .strict()
+              .optional()
+              .describe('from POST /api/v1/ops/sign-in/passkey-options and navigator.credentials.get()'),
           })
-          .strict(),
+          .strict()
+          .refine((b) => (b.code === undefined) !== (b.passkey === undefined), 'give a code or a passkey'),
         response: {
           200: z.object({ token: z.string(), expiresAt: z.string(), operator: operatorSchema }),
           ...errors,
@@ -123,6 +131,82 @@ export const opsRoutes: FastifyPluginAsyncZod<{
         expiresAt: result.expiresAt.toISOString(),
         operator: operatorToWire(result.operator),
       };
+    },
+  );
+
+  app.post(
+    '/api/v1/ops/sign-in/passkey-options',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: "WebAuthn options for an operator's passkey sign-in (discoverable credentials)",
+        response: { 200: z.object({ ceremonyId: z.string(), options: z.unknown() }), ...errors },
+      },
+    },
+    async (request) => operators.passkeys.signInOptions(request.ip),
+  );
+
+  const passkeySchema = z.object({
+    id: z.string(),
+    name: z.string(),
+    createdAt: z.string(),
+    lastUsedAt: z.string().nullable(),
+  });
+  const passkeyToWire = (p: { id: string; name: string; createdAt: Date; lastUsedAt: Date | null }) => ({
+    id: p.id,
+    name: p.name,
+    createdAt: p.createdAt.toISOString(),
+    lastUsedAt: p.lastUsedAt?.toISOString() ?? null,
+  });
+
+  app.get(
+    '/api/v1/ops/me/passkeys',
+    {
+      preHandler: need(),
+      schema: {
+        tags: ['ops'],
+        summary: "The signed-in operator's passkeys",
+        response: { 200: z.object({ items: z.array(passkeySchema) }), ...errors },
+      },
+    },
+    async (request) => ({
+      items: (await operators.passkeys.list(operatorOf(request))).map(passkeyToWire),
+    }),
+  );
+
+  app.post(
+    '/api/v1/ops/me/passkeys/options',
+    {
+      preHandler: need(),
+      schema: {
+        tags: ['ops'],
+        summary: 'Start adding a passkey (needs a sign-in within the last 10 minutes)',
+        response: { 200: z.object({ ceremonyId: z.string(), options: z.unknown() }), ...errors },
+      },
+    },
+    async (request) => operators.passkeys.registrationOptions(operatorOf(request)),
+  );
+
+  app.post(
+    '/api/v1/ops/me/passkeys',
+    {
+      preHandler: need(),
+      schema: {
+        tags: ['ops'],
+        summary: 'Finish adding a passkey with the authenticator’s response',
+        body: z
+          .object({
+            ceremonyId: z.string().min(1).max(64),
+            name: z.string().max(64).default(''),
+            response: registrationResponseSchema,
+          })
+          .strict(),
+        response: { 201: passkeySchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const added = await operators.passkeys.register(operatorOf(request), request.body);
+      return reply.status(201).send(passkeyToWire(added));
     },
   );
 
@@ -310,6 +394,19 @@ export const opsRoutes: FastifyPluginAsyncZod<{
             realNameGiven: z.string(),
             idNumberGivenMasked: z.string(),
             rememberedTransactions: z.string(),
+            recentActivity: z
+              .array(
+                z.object({
+                  at: z.string(),
+                  direction: z.enum(['in', 'out']),
+                  code: z.string(),
+                  amountMinor: z.string(),
+                  currency: z.string(),
+                }),
+              )
+              .describe(
+                "the matched account's latest posted wallet movements, to compare with what the applicant remembers",
+              ),
           }),
           ...errors,
         },
@@ -323,6 +420,11 @@ export const opsRoutes: FastifyPluginAsyncZod<{
         realNameGiven: d.realNameGiven,
         idNumberGivenMasked: d.idNumberGivenMasked,
         rememberedTransactions: d.rememberedTransactions,
+        recentActivity: d.recentActivity.map((a) => ({
+          ...a,
+          at: a.at.toISOString(),
+          amountMinor: a.amountMinor.toString(),
+        })),
       };
     },
   );

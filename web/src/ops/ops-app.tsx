@@ -13,6 +13,8 @@ import { formatMoney } from '../money.ts';
 import { Link, navigate, useLocation } from '../router.tsx';
 import { list, type Operator, opsRequest, toOperator } from './api-ops.ts';
 import { OPS_NAV } from './nav.ts';
+import { OPS_PASSKEYS_PATH, OpsPasskeysPage, signInWithPasskey } from './ops-passkeys.tsx';
+import { RecoveryEvidenceDisclosure } from './recovery-evidence.tsx';
 
 export function OpsApp() {
   const { t } = useI18n();
@@ -46,6 +48,7 @@ export function OpsApp() {
         {operator && (
           <span>
             {t('ops.signedInAs', { name: operator.displayName, role: operator.role })}{' '}
+            <Link to={OPS_PASSKEYS_PATH}>{t('ops.passkeys')}</Link>{' '}
             <button type="button" className="button button-quiet" onClick={() => void signOut()}>
               {t('ops.signOut')}
             </button>
@@ -115,6 +118,18 @@ function OpsSignIn({ onSignedIn }: { readonly onSignedIn: (operator: Operator) =
         <button type="submit" className="button button-primary" aria-busy={action.busy}>
           {action.busy ? t('ops.signingIn') : t('ops.signIn')}
         </button>
+        <button
+          type="button"
+          className="button"
+          onClick={() =>
+            void action.run(async () => {
+              onSignedIn(await signInWithPasskey(username, password));
+              navigate('/ops/users');
+            })
+          }
+        >
+          {t('ops.signInPasskey')}
+        </button>
       </form>
     </section>
   );
@@ -122,6 +137,7 @@ function OpsSignIn({ onSignedIn }: { readonly onSignedIn: (operator: Operator) =
 
 function OpsPage({ pathname, operator }: { readonly pathname: string; readonly operator: Operator }) {
   const { t } = useI18n();
+  if (pathname === OPS_PASSKEYS_PATH) return <OpsPasskeysPage />;
   const item = OPS_NAV.find((n) => pathname === n.path || pathname.startsWith(`${n.path}/`));
   if (!item) {
     const first = OPS_NAV.find((n) => operator.permissions.includes(n.permission));
@@ -356,6 +372,7 @@ function Recoveries({ operator }: { readonly operator: Operator }) {
                     {t('ops.document', { n: i + 1 })}{' '}
                   </a>
                 ))}
+                <RecoveryEvidenceDisclosure recoveryId={String(r.id)} />
               </td>
               <td>
                 {r.status === 'pending_review' && operator.permissions.includes('recoveries.decide') && (
