@@ -24,6 +24,7 @@ import { Session } from 'node:inspector';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
+import pg from 'pg';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import type { RateLimiter } from '../src/identity/index.ts';
@@ -60,6 +61,21 @@ const SETUP_CONCURRENCY_MAX = 8;
 const PROGRESS_INTERVAL_MS = 5_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const NO_LIMITS: RateLimiter = { consume: async () => ({ ok: true }) };
+
+/**
+ * Counts every statement the server sends through `pg` (one round trip each: Kysely sends one
+ * statement per query) and every BEGIN, so the bench reports round trips per payment, a figure
+ * the host's load does not move. Installed on the prototype because the pool creates the clients.
+ */
+const statementCounter = { count: 0, transactions: 0, log: undefined as string[] | undefined };
+const clientQuery = pg.Client.prototype.query;
+pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
+  statementCounter.count++;
+  const text = typeof args[0] === 'string' ? args[0] : '';
+  if (/^\s*(begin|start transaction)\b/i.test(text)) statementCounter.transactions++;
+  statementCounter.log?.push(text.replace(/\s+/g, ' ').slice(0, 160));
+  return Reflect.apply(clientQuery, this, args);
+} as typeof clientQuery;
 
 interface PayClient {
   readonly index: number;
@@ -115,6 +131,12 @@ export async function payBench(options: BenchOptions, log: Log): Promise<BenchRe
         const merchantFor = () => merchantIds[next++ % merchantIds.length]!;
         await checkpoint(options.adminUrl);
         const profiler = await startProfiler(log);
+        // RAMPART_BENCH_PAY_SQL_LOG=<file>: the statements of the password-free phase, in order
+        // (run it with --clients 1 to read one payment's round trips).
+        const sqlLogPath = process.env.RAMPART_BENCH_PAY_SQL_LOG;
+        if (sqlLogPath) statementCounter.log = [];
+        const statementsBefore = statementCounter.count;
+        const transactionsBefore = statementCounter.transactions;
         const free = await runPhase({
           name: 'pay password-free',
           clients,
@@ -123,6 +145,10 @@ export async function payBench(options: BenchOptions, log: Log): Promise<BenchRe
           operation: (client) => pay({ baseUrl, client, merchantId: merchantFor() }),
         });
         await profiler?.stop();
+        const freeStatements = statementCounter.count - statementsBefore;
+        const freeTransactions = statementCounter.transactions - transactionsBefore;
+        if (sqlLogPath && statementCounter.log) writeFileSync(sqlLogPath, statementCounter.log.join('\n'));
+        statementCounter.log = undefined;
         await checkpoint(options.adminUrl);
         const pin = await runPhase({
           name: 'pay with password',
@@ -190,6 +216,9 @@ export async function payBench(options: BenchOptions, log: Log): Promise<BenchRe
             // Of which in the kernel (socket reads and writes: ~37 statements and 2 requests).
             system_cpu_ms_per_payment: free.done === 0 ? null : round(free.systemCpuMs / free.done, 2),
             cpu_ms_per_pin_payment: pin.done === 0 ? null : round(pin.cpuMs / pin.done, 2),
+            // Load-independent: SQL statements (each one round trip to PostgreSQL) and commits.
+            sql_per_payment: free.done === 0 ? null : round(freeStatements / free.done, 2),
+            transactions_per_payment: free.done === 0 ? null : round(freeTransactions / free.done, 2),
             event_loop_utilization: round(free.loopUtilization, 3),
             payments: free.done,
             pin_payments: pin.done,

@@ -32,15 +32,28 @@ export async function recordPaymentAudit(
   nowMs: number,
   input: PaymentAuditInput,
 ): Promise<void> {
+  await recordPaymentAudits(executor, nowMs, [input]);
+}
+
+/** Several entries in one multi-row INSERT (one round trip), in the order given. */
+export async function recordPaymentAudits(
+  executor: Executor,
+  nowMs: number,
+  inputs: readonly PaymentAuditInput[],
+): Promise<void> {
+  if (inputs.length === 0) return;
+  const createdAt = new Date(nowMs);
   await executor
     .insertInto('payment_audit')
-    .values({
-      user_id: input.userId,
-      intent_id: input.intentId ?? null,
-      type: input.type,
-      ip: input.ip ?? null,
-      details: JSON.stringify(input.details ?? {}),
-      created_at: new Date(nowMs),
-    })
+    .values(
+      inputs.map((input) => ({
+        user_id: input.userId,
+        intent_id: input.intentId ?? null,
+        type: input.type,
+        ip: input.ip ?? null,
+        details: JSON.stringify(input.details ?? {}),
+        created_at: createdAt,
+      })),
+    )
     .execute();
 }
