@@ -127,6 +127,9 @@ export async function payBench(options: BenchOptions, log: Log): Promise<BenchRe
           `pay: ${clients.length} clients, ${MERCHANTS} merchants, set up in ${secondsSince(setupStartMs)} s`,
         );
 
+        // RAMPART_BENCH_PAY_TWO_STEP=1: password-free payments as two requests (create, confirm),
+        // as before one-tap pay existed, to compare the two paths.
+        const twoStep = process.env.RAMPART_BENCH_PAY_TWO_STEP === '1';
         let next = 0;
         const merchantFor = () => merchantIds[next++ % merchantIds.length]!;
         await checkpoint(options.adminUrl);
@@ -142,7 +145,7 @@ export async function payBench(options: BenchOptions, log: Log): Promise<BenchRe
           clients,
           seconds: options.seconds,
           log,
-          operation: (client) => pay({ baseUrl, client, merchantId: merchantFor() }),
+          operation: (client) => pay({ baseUrl, client, merchantId: merchantFor(), twoStep }),
         });
         await profiler?.stop();
         const freeStatements = statementCounter.count - statementsBefore;
@@ -202,6 +205,7 @@ export async function payBench(options: BenchOptions, log: Log): Promise<BenchRe
           line: {
             bench: 'pay',
             payments_per_s: round(paymentsPerS, 1),
+            password_free_requests_per_payment: twoStep ? 2 : 1,
             pin_payments_per_s: round(pinPaymentsPerS, 1),
             p99_ms: round(free.latency.quantileMs(0.99), 1),
             pgbench_tps: round(pgbench.tps, 1),
@@ -339,22 +343,29 @@ async function signIn(input: { baseUrl: string; db: Kysely<Database>; client: Pa
   client.token = token;
 }
 
-/** One payment, two requests: 'paid', or what came back instead. */
+/**
+ * One payment: 'paid', or what came back instead. Password-free, it is one request (the wallet's
+ * one-tap pay, `payNow`) unless `twoStep`; with the payment password, two (create, confirm).
+ */
 async function pay(input: {
   baseUrl: string;
   client: PayClient;
   merchantId: string;
   paymentPassword?: string;
+  twoStep?: boolean;
 }): Promise<string> {
   const { baseUrl, client } = input;
   client.requests++;
+  const payNow = input.paymentPassword === undefined && input.twoStep !== true;
   const created = await call(baseUrl, client, 'POST', '/api/v1/payments/intents', {
     payee: { merchantId: input.merchantId },
     amount: { amountMinor: String(PAYMENT_MINOR), currency: 'CNY' },
     channel: 'balance',
     clientRequestId: `b${client.index}-${client.requests}`,
+    ...(payNow ? { payNow: true } : {}),
   });
   if (created.status !== 201) return `intent_${created.status}_${errorCode(created.body)}`;
+  if (payNow) return field(created.body, 'status') === 'succeeded' ? 'paid' : 'not_succeeded';
   const intentId = field(created.body, 'id');
   const confirmation = field(created.body, 'confirmation');
   if (input.paymentPassword === undefined && confirmation !== 'none') return `confirmation_${confirmation}`;

@@ -163,10 +163,10 @@ export interface Settled {
  * Password-free having lapsed meanwhile is answered with what to present instead (the passkey
  * count is read only then, after the transaction, on the pool).
  */
-export async function settleInTransaction(
+export async function settleInTransaction<T>(
   ctx: PaymentsContext,
-  work: (trx: Transaction<Database>) => Promise<Settled>,
-): Promise<Settled> {
+  work: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
   try {
     return await withRetries(() =>
       ctx.db
@@ -322,7 +322,7 @@ export async function settleIntent(
     origin: Located;
     audit?: readonly PaymentAuditInput[];
   },
-): Promise<Settled> {
+): Promise<Settled & { readonly allowanceLeftTodayMinor: bigint }> {
   const { intent } = input;
   const nowMs = ctx.clock.nowMs();
   if (intent.status !== 'awaiting_confirmation' || nowMs >= intent.expires_at.getTime()) {
