@@ -3,13 +3,15 @@
  * Node's fetch) on a scratch PostgreSQL database, through the whole production path: session and
  * CSRF-free bearer auth, zod, the payment intent (payee, limits, risk hook, security lock,
  * password-free verdict), the confirmation (row locks, limits again, one ledger posting, usage,
- * audit). Each payment is two requests: create the intent, confirm it.
+ * audit, receipt notices).
  *
  * 1. password-free: every client turned password-free payments on (after its two-factor sign-in,
  *    which counts as a step-up) and has paid each merchant once, so a 0.01 CNY payment needs no
- *    confirmation at all: `payments_per_s`, `p99_ms`;
- * 2. with the payment password: the same, confirmed with the 6-digit password (one argon2id
- *    verify per payment): `pin_payments_per_s`;
+ *    confirmation at all; it is one request, the wallet's one-tap pay (`payNow: true`: the intent
+ *    and its settlement in one transaction), or with RAMPART_BENCH_PAY_TWO_STEP=1 two (create,
+ *    confirm `{}`): `payments_per_s`, `p99_ms`;
+ * 2. with the payment password: two requests, create and confirm with the 6-digit password (one
+ *    argon2id verify per payment): `pin_payments_per_s`;
  * 3. pgbench TPC-B on the same server with the same client count: `pgbench_tps`.
  *
  * ratio = payments_per_s / pgbench_tps (issue 4's goal: at least 0.5). Afterwards the merchants'
