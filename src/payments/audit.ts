@@ -42,18 +42,20 @@ export async function recordPaymentAudits(
   inputs: readonly PaymentAuditInput[],
 ): Promise<void> {
   if (inputs.length === 0) return;
+  await paymentAuditInsert(executor, nowMs, inputs).execute();
+}
+
+/** The INSERT of recordPaymentAudits, to run as a CTE of another statement (at least one entry). */
+export function paymentAuditInsert(executor: Executor, nowMs: number, inputs: readonly PaymentAuditInput[]) {
   const createdAt = new Date(nowMs);
-  await executor
-    .insertInto('payment_audit')
-    .values(
-      inputs.map((input) => ({
-        user_id: input.userId,
-        intent_id: input.intentId ?? null,
-        type: input.type,
-        ip: input.ip ?? null,
-        details: JSON.stringify(input.details ?? {}),
-        created_at: createdAt,
-      })),
-    )
-    .execute();
+  return executor.insertInto('payment_audit').values(
+    inputs.map((input) => ({
+      user_id: input.userId,
+      intent_id: input.intentId ?? null,
+      type: input.type,
+      ip: input.ip ?? null,
+      details: JSON.stringify(input.details ?? {}),
+      created_at: createdAt,
+    })),
+  );
 }

@@ -22,7 +22,12 @@ import { rejectionError } from '../ledger/index.ts';
 import { assert, COMMON_ERRORS, DomainError } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import { allowanceLeftTodayOf } from './allowance.ts';
-import { type PaymentAuditInput, recordPaymentAudit, recordPaymentAudits } from './audit.ts';
+import {
+  type PaymentAuditInput,
+  paymentAuditInsert,
+  recordPaymentAudit,
+  recordPaymentAudits,
+} from './audit.ts';
 import { CONFIRM_ATTEMPTS_MAX } from './constants.ts';
 import type { PaymentsContext } from './context.ts';
 import { limitExceededError, PAYMENT_ERRORS } from './errors.ts';
@@ -44,7 +49,7 @@ import {
   paymentTransferId,
   requiredConfirmation,
 } from './rules.ts';
-import { addUsage, lockPayerSettings } from './settings-store.ts';
+import { addUsage, lockPayerSettings, usageIncrement } from './settings-store.ts';
 
 /** A confirmation waits at most this long for a row lock (another confirmation of the same
  *  payer, a freeze) before answering "busy, retry" instead of holding a connection. */
@@ -396,16 +401,17 @@ export async function settleIntent(
   // The intent row is locked and awaiting, so no transfer with its id can exist yet.
   assert(result.status === 'created', 'a payment transfer is created once, under the intent lock');
 
-  await addUsage(trx, {
+  const increment = {
     userId: intent.payer_id,
     day,
     channel: intent.channel,
     amountMinor: intent.amount_minor,
     passwordFree: input.confirmedBy === 'none',
-  });
+  };
   // This transaction holds today's totals locked, so they are now exactly spent + amount.
   const allowanceLeftTodayMinor = allowanceLeftToday(limits, spentTodayMinor + intent.amount_minor);
   if (inReview) {
+    await addUsage(trx, increment);
     const held = await holdForReview(ctx, trx, {
       intent,
       confirmedBy: input.confirmedBy,
@@ -417,7 +423,30 @@ export async function settleIntent(
     });
     return { row: held, allowanceLeftTodayMinor };
   }
+  // Today's totals, the intent and its audit entries in one statement (one round trip): the
+  // CTEs write other tables than the UPDATE, so none needs to see another's effect.
   const updated = await trx
+    .with('usage_added', () => usageIncrement(trx, increment))
+    .with('audited', () =>
+      paymentAuditInsert(trx, nowMs, [
+        ...(input.audit ?? []),
+        {
+          userId: intent.payer_id,
+          intentId: intent.id,
+          type: 'intent_confirmed',
+          ip: input.origin.ip,
+          details: {
+            transferId,
+            confirmedBy: input.confirmedBy,
+            amountMinor: intent.amount_minor.toString(),
+            currency,
+            channel: intent.channel,
+            day,
+            fraudWarningAcknowledged: intent.fraud_warning,
+          },
+        },
+      ]),
+    )
     .updateTable('payment_intents')
     .set({
       status: 'succeeded',
@@ -431,24 +460,6 @@ export async function settleIntent(
     .returningAll()
     .executeTakeFirst();
   assert(updated, 'the locked awaiting intent is updated');
-  await recordPaymentAudits(trx, nowMs, [
-    ...(input.audit ?? []),
-    {
-      userId: intent.payer_id,
-      intentId: intent.id,
-      type: 'intent_confirmed',
-      ip: input.origin.ip,
-      details: {
-        transferId,
-        confirmedBy: input.confirmedBy,
-        amountMinor: intent.amount_minor.toString(),
-        currency,
-        channel: intent.channel,
-        day,
-        fraudWarningAcknowledged: intent.fraud_warning,
-      },
-    },
-  ]);
   await noticePaymentMade(trx, ctx, { intent: updated, nowMs, payer });
   return { row: updated, allowanceLeftTodayMinor };
 }

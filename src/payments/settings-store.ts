@@ -3,7 +3,7 @@
  * platform maxima when no row exists), password-free settings (off with the default caps when no
  * row exists), and the per-day totals that limits are checked against.
  */
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Executor } from '../identity/index.ts';
 import type { Database } from '../store/index.ts';
 import {
@@ -208,13 +208,23 @@ export async function addUsage(
   trx: Transaction<Database>,
   input: { userId: string; day: string; channel: PaymentChannel; amountMinor: bigint; passwordFree: boolean },
 ): Promise<void> {
-  const column = sql.ref(USAGE_COLUMNS[input.channel]);
+  await usageIncrement(trx, input).execute();
+}
+
+/** The UPDATE that adds a payment to today's totals (on the row lockUsage/lockPayerSettings
+ *  locked): run alone by addUsage, or as a CTE of the statement that marks the intent settled. */
+export function usageIncrement(
+  executor: Executor,
+  input: { userId: string; day: string; channel: PaymentChannel; amountMinor: bigint; passwordFree: boolean },
+) {
+  const column = USAGE_COLUMNS[input.channel];
   const passwordFreeMinor = input.passwordFree ? input.amountMinor : 0n;
-  await sql`
-    UPDATE payment_daily_usage
-    SET ${column} = ${column} + ${input.amountMinor},
-        password_free_minor = password_free_minor + ${passwordFreeMinor}
-    WHERE user_id = ${input.userId} AND day = ${input.day}`.execute(trx);
+  return executor
+    .updateTable('payment_daily_usage')
+    .set(column, (eb) => eb(column, '+', input.amountMinor))
+    .set('password_free_minor', (eb) => eb('password_free_minor', '+', passwordFreeMinor))
+    .where('user_id', '=', input.userId)
+    .where('day', '=', input.day);
 }
 
 /** Everything a payment is checked against, read together (one round trip instead of four). */
