@@ -231,6 +231,9 @@ export async function payBench(options: BenchOptions, log: Log): Promise<BenchRe
             failures: free.failureCount + pin.failureCount,
             balanced,
             clients: options.clients,
+            // One server process: the bench does not run `rampart serve --workers N`
+            // (docs/BENCHMARKS.md says why that would not change the conclusion on 2 cores).
+            workers: 1,
             merchants: MERCHANTS,
             seconds: options.seconds,
             pool_size: poolSizeMax,
