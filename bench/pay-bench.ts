@@ -3,13 +3,15 @@
  * Node's fetch) on a scratch PostgreSQL database, through the whole production path: session and
  * CSRF-free bearer auth, zod, the payment intent (payee, limits, risk hook, security lock,
  * password-free verdict), the confirmation (row locks, limits again, one ledger posting, usage,
- * audit). Each payment is two requests: create the intent, confirm it.
+ * audit, receipt notices).
  *
  * 1. password-free: every client turned password-free payments on (after its two-factor sign-in,
  *    which counts as a step-up) and has paid each merchant once, so a 0.01 CNY payment needs no
- *    confirmation at all: `payments_per_s`, `p99_ms`;
- * 2. with the payment password: the same, confirmed with the 6-digit password (one argon2id
- *    verify per payment): `pin_payments_per_s`;
+ *    confirmation at all; it is one request, the wallet's one-tap pay (`payNow: true`: the intent
+ *    and its settlement in one transaction), or with RAMPART_BENCH_PAY_TWO_STEP=1 two (create,
+ *    confirm `{}`): `payments_per_s`, `p99_ms`;
+ * 2. with the payment password: two requests, create and confirm with the 6-digit password (one
+ *    argon2id verify per payment): `pin_payments_per_s`;
  * 3. pgbench TPC-B on the same server with the same client count: `pgbench_tps`.
  *
  * ratio = payments_per_s / pgbench_tps (issue 4's goal: at least 0.5). Afterwards the merchants'
@@ -24,6 +26,7 @@ import { Session } from 'node:inspector';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
+import pg from 'pg';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import type { RateLimiter } from '../src/identity/index.ts';
@@ -60,6 +63,21 @@ const SETUP_CONCURRENCY_MAX = 8;
 const PROGRESS_INTERVAL_MS = 5_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const NO_LIMITS: RateLimiter = { consume: async () => ({ ok: true }) };
+
+/**
+ * Counts every statement the server sends through `pg` (one round trip each: Kysely sends one
+ * statement per query) and every BEGIN, so the bench reports round trips per payment, a figure
+ * the host's load does not move. Installed on the prototype because the pool creates the clients.
+ */
+const statementCounter = { count: 0, transactions: 0, log: undefined as string[] | undefined };
+const clientQuery = pg.Client.prototype.query;
+pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
+  statementCounter.count++;
+  const text = typeof args[0] === 'string' ? args[0] : '';
+  if (/^\s*(begin|start transaction)\b/i.test(text)) statementCounter.transactions++;
+  statementCounter.log?.push(text.replace(/\s+/g, ' ').slice(0, 160));
+  return Reflect.apply(clientQuery, this, args);
+} as typeof clientQuery;
 
 interface PayClient {
   readonly index: number;
@@ -111,18 +129,31 @@ export async function payBench(options: BenchOptions, log: Log): Promise<BenchRe
           `pay: ${clients.length} clients, ${MERCHANTS} merchants, set up in ${secondsSince(setupStartMs)} s`,
         );
 
+        // RAMPART_BENCH_PAY_TWO_STEP=1: password-free payments as two requests (create, confirm),
+        // as before one-tap pay existed, to compare the two paths.
+        const twoStep = process.env.RAMPART_BENCH_PAY_TWO_STEP === '1';
         let next = 0;
         const merchantFor = () => merchantIds[next++ % merchantIds.length]!;
         await checkpoint(options.adminUrl);
         const profiler = await startProfiler(log);
+        // RAMPART_BENCH_PAY_SQL_LOG=<file>: the statements of the password-free phase, in order
+        // (run it with --clients 1 to read one payment's round trips).
+        const sqlLogPath = process.env.RAMPART_BENCH_PAY_SQL_LOG;
+        if (sqlLogPath) statementCounter.log = [];
+        const statementsBefore = statementCounter.count;
+        const transactionsBefore = statementCounter.transactions;
         const free = await runPhase({
           name: 'pay password-free',
           clients,
           seconds: options.seconds,
           log,
-          operation: (client) => pay({ baseUrl, client, merchantId: merchantFor() }),
+          operation: (client) => pay({ baseUrl, client, merchantId: merchantFor(), twoStep }),
         });
         await profiler?.stop();
+        const freeStatements = statementCounter.count - statementsBefore;
+        const freeTransactions = statementCounter.transactions - transactionsBefore;
+        if (sqlLogPath && statementCounter.log) writeFileSync(sqlLogPath, statementCounter.log.join('\n'));
+        statementCounter.log = undefined;
         await checkpoint(options.adminUrl);
         const pin = await runPhase({
           name: 'pay with password',
@@ -176,6 +207,7 @@ export async function payBench(options: BenchOptions, log: Log): Promise<BenchRe
           line: {
             bench: 'pay',
             payments_per_s: round(paymentsPerS, 1),
+            password_free_requests_per_payment: twoStep ? 2 : 1,
             pin_payments_per_s: round(pinPaymentsPerS, 1),
             p99_ms: round(free.latency.quantileMs(0.99), 1),
             pgbench_tps: round(pgbench.tps, 1),
@@ -190,12 +222,18 @@ export async function payBench(options: BenchOptions, log: Log): Promise<BenchRe
             // Of which in the kernel (socket reads and writes: ~37 statements and 2 requests).
             system_cpu_ms_per_payment: free.done === 0 ? null : round(free.systemCpuMs / free.done, 2),
             cpu_ms_per_pin_payment: pin.done === 0 ? null : round(pin.cpuMs / pin.done, 2),
+            // Load-independent: SQL statements (each one round trip to PostgreSQL) and commits.
+            sql_per_payment: free.done === 0 ? null : round(freeStatements / free.done, 2),
+            transactions_per_payment: free.done === 0 ? null : round(freeTransactions / free.done, 2),
             event_loop_utilization: round(free.loopUtilization, 3),
             payments: free.done,
             pin_payments: pin.done,
             failures: free.failureCount + pin.failureCount,
             balanced,
             clients: options.clients,
+            // One server process: the bench does not run `rampart serve --workers N`
+            // (docs/BENCHMARKS.md says why that would not change the conclusion on 2 cores).
+            workers: 1,
             merchants: MERCHANTS,
             seconds: options.seconds,
             pool_size: poolSizeMax,
@@ -310,22 +348,29 @@ async function signIn(input: { baseUrl: string; db: Kysely<Database>; client: Pa
   client.token = token;
 }
 
-/** One payment, two requests: 'paid', or what came back instead. */
+/**
+ * One payment: 'paid', or what came back instead. Password-free, it is one request (the wallet's
+ * one-tap pay, `payNow`) unless `twoStep`; with the payment password, two (create, confirm).
+ */
 async function pay(input: {
   baseUrl: string;
   client: PayClient;
   merchantId: string;
   paymentPassword?: string;
+  twoStep?: boolean;
 }): Promise<string> {
   const { baseUrl, client } = input;
   client.requests++;
+  const payNow = input.paymentPassword === undefined && input.twoStep !== true;
   const created = await call(baseUrl, client, 'POST', '/api/v1/payments/intents', {
     payee: { merchantId: input.merchantId },
     amount: { amountMinor: String(PAYMENT_MINOR), currency: 'CNY' },
     channel: 'balance',
     clientRequestId: `b${client.index}-${client.requests}`,
+    ...(payNow ? { payNow: true } : {}),
   });
   if (created.status !== 201) return `intent_${created.status}_${errorCode(created.body)}`;
+  if (payNow) return field(created.body, 'status') === 'succeeded' ? 'paid' : 'not_succeeded';
   const intentId = field(created.body, 'id');
   const confirmation = field(created.body, 'confirmation');
   if (input.paymentPassword === undefined && confirmation !== 'none') return `confirmation_${confirmation}`;

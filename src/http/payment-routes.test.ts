@@ -862,6 +862,88 @@ describe('payments', () => {
     assert.deepEqual(settings.usedToday, cny(25_000));
   });
 
+  test('one-tap pay (payNow): a password-free payment settles in one request; otherwise the intent waits; a refusal leaves no intent', async () => {
+    const payer = await newPayer('一键', 8_000n);
+    await stepUp(payer);
+    assert.equal((await call(payer, 'PUT', '/api/v1/me/password-free', { enabled: true })).statusCode, 200);
+    const payNow = (amountMinor: number, clientRequestId = nextRequestId()) =>
+      call(payer, 'POST', '/api/v1/payments/intents', {
+        payee: { phone: bob.phone },
+        amount: cny(amountMinor),
+        channel: 'balance',
+        clientRequestId,
+        payNow: true,
+      });
+
+    // A first payment to Bob needs the password: payNow only creates the intent.
+    const first = await payNow(1_000);
+    assert.equal(first.statusCode, 201, first.body);
+    assert.equal(first.json().status, 'awaiting_confirmation');
+    assert.equal(first.json().confirmation, 'payment_password');
+    assert.equal(first.json().transferId, null);
+    assert.equal(await balanceOf(payer), 8_000n, 'nothing moved before the confirmation');
+    const confirmed = await confirm(payer, first.json().id, { paymentPassword: payer.paymentPassword });
+    assert.equal(confirmed.statusCode, 200, confirmed.body);
+
+    // Bob again, password-free: one request, and the answer is the receipt.
+    const before = await transferCount();
+    const requestId = nextRequestId();
+    const paid = await payNow(5_000, requestId);
+    assert.equal(paid.statusCode, 201, paid.body);
+    const receipt = paid.json();
+    assert.equal(receipt.status, 'succeeded');
+    assert.equal(receipt.confirmation, 'none');
+    assert.equal(receipt.transferId, `pay:${receipt.id}`);
+    assert.equal(await ledgerTransfers(receipt.transferId), 1);
+    assert.equal(await balanceOf(payer), 2_000n);
+    const limits = (await call(payer, 'GET', '/api/v1/me/limits')).json();
+    const balanceLimits = limits.channels.find((c: { channel: string }) => c.channel === 'balance');
+    assert.deepEqual(receipt.allowanceLeftToday, balanceLimits.allowanceLeftToday);
+    assert.deepEqual((await call(payer, 'GET', '/api/v1/me/password-free')).json().usedToday, cny(5_000));
+    const audit = await store.db
+      .selectFrom('payment_audit')
+      .select(['type', 'details'])
+      .where('intent_id', '=', receipt.id)
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      audit.map((a) => a.type),
+      ['intent_created', 'intent_confirmed'],
+    );
+    assert.equal(audit[1]?.details.confirmedBy, 'none');
+    const notices = await store.db
+      .selectFrom('inbox_messages')
+      .select('template')
+      .where('user_id', '=', payer.userId)
+      .where('template', '=', 'payment_sent')
+      .execute();
+    assert.equal(notices.length, 2, 'a receipt notice for each payment');
+
+    // The same clientRequestId again: the same receipt, nothing posted twice.
+    const again = await payNow(5_000, requestId);
+    assert.equal(again.statusCode, 200, again.body);
+    assert.equal(again.json().id, receipt.id);
+    assert.equal(again.json().status, 'succeeded');
+    assert.equal(await transferCount(), before + 1);
+
+    // Password-free, but more than the balance: refused with its code, and since the intent and
+    // its settlement commit together, no intent is left behind, only the audit entry.
+    const refusedId = nextRequestId();
+    const refused = await payNow(3_000, refusedId);
+    assert.equal(refused.statusCode, 422, refused.body);
+    assert.equal(refused.json().error.code, 'insufficient_funds');
+    const leftBehind = await store.db
+      .selectFrom('payment_intents')
+      .select('id')
+      .where('payer_id', '=', payer.userId)
+      .where('client_request_id', '=', refusedId)
+      .execute();
+    assert.deepEqual(leftBehind, []);
+    assert.equal((await auditTypes(payer.userId)).at(-1), 'intent_refused');
+    assert.equal(await balanceOf(payer), 2_000n);
+    assert.equal(await transferCount(), before + 1);
+  });
+
   test('the risk hook: deny refuses the payment (review holds it: src/http/risk-routes.test.ts); the decision is recorded on every intent', async () => {
     const created = (await createIntent(alice, { payee: { phone: bob.phone }, amount: cny(100) })).json();
     const row = await store.db

@@ -14,13 +14,12 @@
  * published announcements of their segment not yet in it are added, each once (unique index).
  */
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Executor, Locale, NotificationTemplate } from '../identity/index.ts';
 import { assert, DomainError } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import { type NotificationCategory, TEMPLATE_CATEGORIES } from './categories.ts';
 import { NOTIFY_ERRORS } from './errors.ts';
-import { channelEnabled } from './preferences.ts';
 import { redactSecrets, renderNotification } from './templates.ts';
 
 /** Channels of one notice are enqueued within one transaction; a minute is far more than that. */
@@ -64,14 +63,6 @@ export async function keepInInbox(
   assert(cls !== undefined, `template ${input.template} has a category`);
   if (!cls.inbox) return;
   const noticeKey = noticeKeyOf(input.template, input.vars);
-  const earlier = await executor
-    .selectFrom('inbox_messages')
-    .select('id')
-    .where('user_id', '=', input.userId)
-    .where('notice_key', '=', noticeKey)
-    .where('created_at', '>=', new Date(nowMs - NOTICE_MERGE_WINDOW_MS))
-    .executeTakeFirst();
-  if (earlier) return;
   const texts = (locale: Locale) => {
     const rendered = renderNotification({
       template: input.template,
@@ -86,27 +77,32 @@ export async function keepInInbox(
   };
   const en = texts('en');
   const zh = texts('zh-CN');
-  const silenced =
-    !cls.critical &&
-    cls.category !== 'security' &&
-    !(await channelEnabled(executor, { userId: input.userId, category: cls.category, channel: 'in_app' }));
-  await executor
-    .insertInto('inbox_messages')
-    .values({
-      user_id: input.userId,
-      category: cls.category,
-      template: input.template,
-      critical: cls.critical,
-      notice_key: noticeKey,
-      announcement_id: null,
-      title_en: en.title,
-      body_en: en.body,
-      title_zh: zh.title,
-      body_zh: zh.body,
-      created_at: new Date(nowMs),
-      read_at: silenced ? new Date(nowMs) : null,
-    })
-    .execute();
+  const createdAt = new Date(nowMs);
+  // An in-app preference switched off (a row with enabled = false; no row means on, as in
+  // channelEnabled) keeps the message as already read. Critical and security notices ignore it.
+  const readAt =
+    cls.critical || cls.category === 'security'
+      ? sql`NULL::timestamptz`
+      : sql`CASE WHEN EXISTS (
+          SELECT 1 FROM notification_preferences
+          WHERE user_id = ${input.userId} AND category = ${cls.category} AND channel = 'in_app'
+            AND NOT enabled
+        ) THEN ${createdAt}::timestamptz END`;
+  // One statement (one round trip) instead of look-up, preference, insert: the row is inserted
+  // unless the same notice was kept within the merge window. The casts type the parameters,
+  // which a SELECT list would otherwise take as text.
+  await sql`
+    INSERT INTO inbox_messages (user_id, category, template, critical, notice_key, announcement_id,
+                                title_en, body_en, title_zh, body_zh, created_at, read_at)
+    SELECT ${input.userId}::text, ${cls.category}::text, ${input.template}::text,
+           ${cls.critical}::boolean, ${noticeKey}::text, NULL::bigint,
+           ${en.title}::text, ${en.body}::text, ${zh.title}::text, ${zh.body}::text,
+           ${createdAt}::timestamptz, ${readAt}
+    WHERE NOT EXISTS (
+      SELECT 1 FROM inbox_messages
+      WHERE user_id = ${input.userId} AND notice_key = ${noticeKey}
+        AND created_at >= ${new Date(nowMs - NOTICE_MERGE_WINDOW_MS)}::timestamptz
+    )`.execute(executor);
 }
 
 /** A notice is its template and its variables (in a fixed order). */

@@ -196,11 +196,16 @@ function formatTime(locale: Locale, iso: string): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+/** Built once: bigint.toLocaleString builds a new Intl.NumberFormat on every call, which was
+ *  2.3 % of the server's CPU in the pay bench (every payment renders a receipt). Immutable. */
+const ZH_GROUPING = new Intl.NumberFormat('zh-CN');
+const EN_GROUPING = new Intl.NumberFormat('en-US');
+
 /** Minor units as an amount people read: exact (bigint, never a float), grouped per locale with
  *  Intl; "¥1,234.50" in zh-CN, "CNY 1,234.50" in English. Two decimals, as for CNY. */
 export function formatAmount(locale: Locale, amountMinor: string, currency: string): string {
   const minor = BigInt(amountMinor);
-  const whole = (minor / 100n).toLocaleString(locale === 'zh-CN' ? 'zh-CN' : 'en-US');
+  const whole = (locale === 'zh-CN' ? ZH_GROUPING : EN_GROUPING).format(minor / 100n);
   const cents = (minor % 100n).toString().padStart(2, '0');
   if (locale === 'zh-CN' && currency === 'CNY') return `¥${whole}.${cents}`;
   return `${currency} ${whole}.${cents}`;

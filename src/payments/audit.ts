@@ -32,15 +32,30 @@ export async function recordPaymentAudit(
   nowMs: number,
   input: PaymentAuditInput,
 ): Promise<void> {
-  await executor
-    .insertInto('payment_audit')
-    .values({
+  await recordPaymentAudits(executor, nowMs, [input]);
+}
+
+/** Several entries in one multi-row INSERT (one round trip), in the order given. */
+export async function recordPaymentAudits(
+  executor: Executor,
+  nowMs: number,
+  inputs: readonly PaymentAuditInput[],
+): Promise<void> {
+  if (inputs.length === 0) return;
+  await paymentAuditInsert(executor, nowMs, inputs).execute();
+}
+
+/** The INSERT of recordPaymentAudits, to run as a CTE of another statement (at least one entry). */
+export function paymentAuditInsert(executor: Executor, nowMs: number, inputs: readonly PaymentAuditInput[]) {
+  const createdAt = new Date(nowMs);
+  return executor.insertInto('payment_audit').values(
+    inputs.map((input) => ({
       user_id: input.userId,
       intent_id: input.intentId ?? null,
       type: input.type,
       ip: input.ip ?? null,
       details: JSON.stringify(input.details ?? {}),
-      created_at: new Date(nowMs),
-    })
-    .execute();
+      created_at: createdAt,
+    })),
+  );
 }

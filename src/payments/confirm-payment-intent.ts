@@ -22,7 +22,12 @@ import { rejectionError } from '../ledger/index.ts';
 import { assert, COMMON_ERRORS, DomainError } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import { allowanceLeftTodayOf } from './allowance.ts';
-import { recordPaymentAudit } from './audit.ts';
+import {
+  type PaymentAuditInput,
+  paymentAuditInsert,
+  recordPaymentAudit,
+  recordPaymentAudits,
+} from './audit.ts';
 import { CONFIRM_ATTEMPTS_MAX } from './constants.ts';
 import type { PaymentsContext } from './context.ts';
 import { limitExceededError, PAYMENT_ERRORS } from './errors.ts';
@@ -36,6 +41,7 @@ import {
 import { noticePaymentMade } from './payment-receipts.ts';
 import { REVIEW_HOLD_LEDGER_GRACE_MS, reviewHoldTransferId } from './review.ts';
 import {
+  allowanceLeftToday,
   checkLimits,
   passwordFreeVerdict,
   paymentDayOf,
@@ -43,7 +49,7 @@ import {
   paymentTransferId,
   requiredConfirmation,
 } from './rules.ts';
-import { addUsage, loadChannelLimits, loadPasswordFree, lockUsage } from './settings-store.ts';
+import { addUsage, lockPayerSettings, usageIncrement } from './settings-store.ts';
 
 /** A confirmation waits at most this long for a row lock (another confirmation of the same
  *  payer, a freeze) before answering "busy, retry" instead of holding a connection. */
@@ -62,7 +68,7 @@ export interface ConfirmPaymentIntentInput {
   readonly origin: Located;
 }
 
-type ConfirmedBy =
+export type ConfirmedBy =
   | 'none'
   | 'payment_password'
   | 'passkey'
@@ -110,15 +116,24 @@ export async function confirmPaymentIntent(
       throw new DomainError(PAYMENT_ERRORS.WARNING_NOT_ACKNOWLEDGED);
     }
     const confirmedBy = await checkConfirmation(ctx, intent, input);
-    // Only needed to say what to present instead, should password-free no longer apply.
-    const hasPasskey = confirmedBy === 'none' && (await ctx.factors.passkeyCount(input.payerId)) > 0;
-    const row = await withRetries(() =>
-      db
-        .transaction()
-        .setIsolationLevel('read committed')
-        .execute((trx) => postPayment(ctx, trx, { intentId: intent.id, confirmedBy, hasPasskey, input })),
-    );
-    return await receipt(ctx, row, clock.nowMs());
+    const settled = await settleInTransaction(ctx, async (trx) => {
+      const locked = await trx
+        .selectFrom('payment_intents')
+        .selectAll()
+        .where('id', '=', intent.id)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      // A concurrent confirmation committed first: its receipt is this one's answer.
+      if (locked.status === 'succeeded' || locked.status === 'in_review' || locked.status === 'declined')
+        return { row: locked, allowanceLeftTodayMinor: undefined };
+      return settleIntent(ctx, trx, { intent: locked, confirmedBy, origin: input.origin });
+    });
+    return settled.allowanceLeftTodayMinor === undefined
+      ? await receipt(ctx, settled.row, clock.nowMs())
+      : toIntentView(settled.row, {
+          nowMs: clock.nowMs(),
+          allowanceLeftTodayMinor: settled.allowanceLeftTodayMinor,
+        });
   } catch (error) {
     if (error instanceof DomainError) {
       await recordPaymentAudit(db, clock.nowMs(), {
@@ -137,6 +152,53 @@ export async function confirmPaymentIntent(
       });
     }
     throw error;
+  }
+}
+
+/** A settled intent and, when this transaction settled it, what is left today (computed from
+ *  the totals the transaction locked, so the receipt needs no second read). */
+export interface Settled {
+  readonly row: IntentRow;
+  readonly allowanceLeftTodayMinor: bigint | undefined;
+}
+
+/**
+ * Runs `work` in one READ COMMITTED transaction whose row-lock waits end after
+ * CONFIRM_LOCK_TIMEOUT_MS (503 `unavailable`), retried on deadlock or serialization failure.
+ * Password-free having lapsed meanwhile is answered with what to present instead (the passkey
+ * count is read only then, after the transaction, on the pool).
+ */
+export async function settleInTransaction<T>(
+  ctx: PaymentsContext,
+  work: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  try {
+    return await withRetries(() =>
+      ctx.db
+        .transaction()
+        .setIsolationLevel('read committed')
+        .execute(async (trx) => {
+          await sql`SET LOCAL lock_timeout = ${sql.lit(`${CONFIRM_LOCK_TIMEOUT_MS}ms`)}`.execute(trx);
+          return work(trx);
+        }),
+    );
+  } catch (error) {
+    if (!(error instanceof PasswordFreeLapsed)) throw error;
+    const hasPasskey = (await ctx.factors.passkeyCount(error.payerId)) > 0;
+    throw new DomainError(PAYMENT_ERRORS.CONFIRMATION_REQUIRED, {
+      confirmation: requiredConfirmation({ passwordFree: false, hasPasskey }),
+      reason: error.reason,
+    });
+  }
+}
+
+/** Thrown inside the transaction (which rolls back), answered outside it. */
+class PasswordFreeLapsed extends Error {
+  constructor(
+    readonly payerId: string,
+    readonly reason: string,
+  ) {
+    super('password-free no longer applies');
   }
 }
 
@@ -249,33 +311,31 @@ async function checkStepUpConfirmation(
   return 'payment_password_and_sms';
 }
 
-async function postPayment(
+/**
+ * Settles an intent this transaction holds locked (FOR UPDATE, or inserted by it) while it is
+ * awaiting confirmation: locks the payer's row and today's totals, re-checks limits and, for a
+ * password-free confirmation, the password-free conditions, posts (or holds for review) one
+ * ledger transfer, adds to today's totals, marks the intent and writes the audit entries
+ * (`audit` first: one-tap pay passes its intent_created entry here) and the receipt notices.
+ */
+export async function settleIntent(
   ctx: PaymentsContext,
   trx: Transaction<Database>,
   input: {
-    intentId: string;
+    intent: IntentRow;
     confirmedBy: ConfirmedBy;
-    hasPasskey: boolean;
-    input: ConfirmPaymentIntentInput;
+    origin: Located;
+    audit?: readonly PaymentAuditInput[];
   },
-): Promise<IntentRow> {
+): Promise<Settled & { readonly allowanceLeftTodayMinor: bigint }> {
+  const { intent } = input;
   const nowMs = ctx.clock.nowMs();
-  await sql`SET LOCAL lock_timeout = ${sql.lit(`${CONFIRM_LOCK_TIMEOUT_MS}ms`)}`.execute(trx);
-  const intent = await trx
-    .selectFrom('payment_intents')
-    .selectAll()
-    .where('id', '=', input.intentId)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
-  // A concurrent confirmation committed first: its receipt is this one's answer.
-  if (intent.status === 'succeeded' || intent.status === 'in_review' || intent.status === 'declined')
-    return intent;
   if (intent.status !== 'awaiting_confirmation' || nowMs >= intent.expires_at.getTime()) {
     throw new DomainError(PAYMENT_ERRORS.INTENT_EXPIRED);
   }
   const payer = await trx
     .selectFrom('users')
-    .select('frozen_at')
+    .select(['frozen_at', 'display_name', 'locale'])
     .where('id', '=', intent.payer_id)
     .forShare()
     .executeTakeFirstOrThrow();
@@ -283,31 +343,26 @@ async function postPayment(
 
   const currency = currencyOf(intent);
   const day = paymentDayOf(nowMs);
-  const usage = await lockUsage(trx, intent.payer_id, day);
-  const limits = await loadChannelLimits(trx, intent.payer_id, intent.channel);
-  const limitCheck = checkLimits({
-    amountMinor: intent.amount_minor,
-    limits,
-    spentTodayMinor: usage.spentMinor[intent.channel],
+  const { usage, limits, passwordFree } = await lockPayerSettings(trx, {
+    userId: intent.payer_id,
+    day,
+    channel: intent.channel,
   });
+  const spentTodayMinor = usage.spentMinor[intent.channel];
+  const limitCheck = checkLimits({ amountMinor: intent.amount_minor, limits, spentTodayMinor });
   if (!limitCheck.ok) throw limitExceededError(limitCheck, currency);
 
   if (input.confirmedBy === 'none') {
     // Settings or today's password-free total may have changed since the intent was made.
     const verdict = passwordFreeVerdict({
-      settings: await loadPasswordFree(trx, intent.payer_id),
+      settings: passwordFree,
       amountMinor: intent.amount_minor,
       passwordFreeUsedTodayMinor: usage.passwordFreeMinor,
       // A 'none' intent was to a payee paid before; that cannot become untrue.
       paidBefore: true,
       risk: { decision: intent.risk_decision, level: intent.risk_level },
     });
-    if (!verdict.applies) {
-      throw new DomainError(PAYMENT_ERRORS.CONFIRMATION_REQUIRED, {
-        confirmation: requiredConfirmation({ passwordFree: false, hasPasskey: input.hasPasskey }),
-        reason: verdict.reason,
-      });
-    }
+    if (!verdict.applies) throw new PasswordFreeLapsed(intent.payer_id, verdict.reason);
   }
 
   if (intent.channel === 'credit_line') {
@@ -346,23 +401,52 @@ async function postPayment(
   // The intent row is locked and awaiting, so no transfer with its id can exist yet.
   assert(result.status === 'created', 'a payment transfer is created once, under the intent lock');
 
-  await addUsage(trx, {
+  const increment = {
     userId: intent.payer_id,
     day,
     channel: intent.channel,
     amountMinor: intent.amount_minor,
     passwordFree: input.confirmedBy === 'none',
-  });
-  if (inReview)
-    return holdForReview(ctx, trx, {
+  };
+  // This transaction holds today's totals locked, so they are now exactly spent + amount.
+  const allowanceLeftTodayMinor = allowanceLeftToday(limits, spentTodayMinor + intent.amount_minor);
+  if (inReview) {
+    await addUsage(trx, increment);
+    const held = await holdForReview(ctx, trx, {
       intent,
       confirmedBy: input.confirmedBy,
-      input: input.input,
+      origin: input.origin,
+      audit: input.audit ?? [],
       nowMs,
       reviewDeadlineMs,
       day,
     });
+    return { row: held, allowanceLeftTodayMinor };
+  }
+  // Today's totals, the intent and its audit entries in one statement (one round trip): the
+  // CTEs write other tables than the UPDATE, so none needs to see another's effect.
   const updated = await trx
+    .with('usage_added', () => usageIncrement(trx, increment))
+    .with('audited', () =>
+      paymentAuditInsert(trx, nowMs, [
+        ...(input.audit ?? []),
+        {
+          userId: intent.payer_id,
+          intentId: intent.id,
+          type: 'intent_confirmed',
+          ip: input.origin.ip,
+          details: {
+            transferId,
+            confirmedBy: input.confirmedBy,
+            amountMinor: intent.amount_minor.toString(),
+            currency,
+            channel: intent.channel,
+            day,
+            fraudWarningAcknowledged: intent.fraud_warning,
+          },
+        },
+      ]),
+    )
     .updateTable('payment_intents')
     .set({
       status: 'succeeded',
@@ -376,23 +460,8 @@ async function postPayment(
     .returningAll()
     .executeTakeFirst();
   assert(updated, 'the locked awaiting intent is updated');
-  await recordPaymentAudit(trx, nowMs, {
-    userId: intent.payer_id,
-    intentId: intent.id,
-    type: 'intent_confirmed',
-    ip: input.input.origin.ip,
-    details: {
-      transferId,
-      confirmedBy: input.confirmedBy,
-      amountMinor: intent.amount_minor.toString(),
-      currency,
-      channel: intent.channel,
-      day,
-      fraudWarningAcknowledged: intent.fraud_warning,
-    },
-  });
-  await noticePaymentMade(trx, ctx, { intent: updated, nowMs });
-  return updated;
+  await noticePaymentMade(trx, ctx, { intent: updated, nowMs, payer });
+  return { row: updated, allowanceLeftTodayMinor };
 }
 
 async function holdForReview(
@@ -401,7 +470,8 @@ async function holdForReview(
   input: {
     intent: IntentRow;
     confirmedBy: ConfirmedBy;
-    input: ConfirmPaymentIntentInput;
+    origin: Located;
+    audit: readonly PaymentAuditInput[];
     nowMs: number;
     reviewDeadlineMs: number;
     day: string;
@@ -442,21 +512,24 @@ async function holdForReview(
       until: new Date(input.reviewDeadlineMs).toISOString(),
     },
   });
-  await recordPaymentAudit(trx, nowMs, {
-    userId: intent.payer_id,
-    intentId: intent.id,
-    type: 'intent_held',
-    ip: input.input.origin.ip,
-    details: {
-      holdTransferId: holdId,
-      confirmedBy: input.confirmedBy,
-      amountMinor: intent.amount_minor.toString(),
-      currency,
-      channel: intent.channel,
-      day: input.day,
-      reviewDeadlineAt: new Date(input.reviewDeadlineMs).toISOString(),
+  await recordPaymentAudits(trx, nowMs, [
+    ...input.audit,
+    {
+      userId: intent.payer_id,
+      intentId: intent.id,
+      type: 'intent_held',
+      ip: input.origin.ip,
+      details: {
+        holdTransferId: holdId,
+        confirmedBy: input.confirmedBy,
+        amountMinor: intent.amount_minor.toString(),
+        currency,
+        channel: intent.channel,
+        day: input.day,
+        reviewDeadlineAt: new Date(input.reviewDeadlineMs).toISOString(),
+      },
     },
-  });
+  ]);
   return updated;
 }
 

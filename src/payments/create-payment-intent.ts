@@ -7,6 +7,7 @@
  * `clientRequestId` makes this idempotent per payer: the same id with the same request answers
  * the same intent; with a different request it is refused.
  */
+import type { Transaction } from 'kysely';
 import {
   IDENTITY_ERRORS,
   type Located,
@@ -16,8 +17,10 @@ import {
 } from '../identity/index.ts';
 import { balanceOf } from '../ledger/index.ts';
 import { assert, DomainError, type Money, newId } from '../shared/index.ts';
+import type { Database } from '../store/index.ts';
 import { allowanceLeftTodayOf } from './allowance.ts';
-import { recordPaymentAudit } from './audit.ts';
+import { type PaymentAuditInput, recordPaymentAudit } from './audit.ts';
+import { settleInTransaction, settleIntent } from './confirm-payment-intent.ts';
 import {
   AVAILABLE_CHANNELS,
   FRAUD_WARNING_FIRST_PAYEE_MIN_MINOR,
@@ -38,7 +41,7 @@ import {
   paymentDayOf,
   requiredConfirmation,
 } from './rules.ts';
-import { loadChannelLimits, loadPasswordFree, loadUsage } from './settings-store.ts';
+import { loadPayerSettings } from './settings-store.ts';
 
 export type PayeeInput = { readonly phone: string } | { readonly merchantId: string };
 
@@ -50,6 +53,12 @@ export interface CreatePaymentIntentInput {
   readonly note: string | null;
   readonly clientRequestId: string;
   readonly origin: Located;
+  /**
+   * One-tap pay: when the payment needs no confirmation (password-free), settle it in the same
+   * transaction that records the intent, so the answer is the receipt. Otherwise the intent
+   * waits for its confirmation as usual.
+   */
+  readonly payNow?: boolean | undefined;
 }
 
 export interface CreatedIntent {
@@ -110,12 +119,10 @@ async function createNew(
   nowMs: number,
 ): Promise<CreatedIntent> {
   const { db } = ctx;
-  const payer = await db
-    .selectFrom('users')
-    .select(['frozen_at'])
-    .where('id', '=', input.payerId)
-    .executeTakeFirstOrThrow();
-  if (payer.frozen_at) throw new DomainError(IDENTITY_ERRORS.ACCOUNT_FROZEN);
+  const day = paymentDayOf(nowMs);
+  // Frozen or not, limits, password-free settings and today's totals: one round trip.
+  const payer = await loadPayerSettings(db, { userId: input.payerId, day, channel: input.channel });
+  if (payer.frozen) throw new DomainError(IDENTITY_ERRORS.ACCOUNT_FROZEN);
   if (!AVAILABLE_CHANNELS.includes(input.channel) || (input.channel === 'credit_line' && !ctx.creditLine)) {
     throw new DomainError(PAYMENT_ERRORS.CHANNEL_NOT_AVAILABLE);
   }
@@ -134,9 +141,7 @@ async function createNew(
       : payerAccount.id;
 
   // Early limit check, so the payer hears of it before confirming; confirm checks again, locked.
-  const day = paymentDayOf(nowMs);
-  const limits = await loadChannelLimits(db, input.payerId, input.channel);
-  const usage = await loadUsage(db, input.payerId, day);
+  const { limits, usage } = payer;
   const spentTodayMinor = usage.spentMinor[input.channel];
   const limitCheck = checkLimits({ amountMinor: input.amount.amountMinor, limits, spentTodayMinor });
   if (!limitCheck.ok) throw limitExceededError(limitCheck, input.amount.currency);
@@ -211,7 +216,7 @@ async function createNew(
       })
     : { secondFactorRequired: false };
   const verdict = passwordFreeVerdict({
-    settings: await loadPasswordFree(db, input.payerId),
+    settings: payer.passwordFree,
     amountMinor: input.amount.amountMinor,
     passwordFreeUsedTodayMinor: usage.passwordFreeMinor,
     paidBefore,
@@ -233,8 +238,8 @@ async function createNew(
     (input.amount.amountMinor >= FRAUD_WARNING_FIRST_PAYEE_MIN_MINOR || risk.decision === 'challenge');
 
   const intentId = newId('pi');
-  const inserted = await db.transaction().execute(async (trx) => {
-    const row = await trx
+  const insertIntent = (trx: Transaction<Database>) =>
+    trx
       .insertInto('payment_intents')
       .values({
         id: intentId,
@@ -264,48 +269,81 @@ async function createNew(
       .onConflict((oc) => oc.columns(['payer_id', 'client_request_id']).doNothing())
       .returningAll()
       .executeTakeFirst();
-    if (!row) return undefined;
-    await recordPaymentAudit(trx, nowMs, {
-      userId: input.payerId,
-      intentId,
-      type: 'intent_created',
-      ip: input.origin.ip,
-      details: {
-        payeeKind: payee.kind,
-        payeeAccountId: payee.accountId,
-        amountMinor: input.amount.amountMinor.toString(),
-        currency: input.amount.currency,
-        channel: input.channel,
-        confirmation,
-        passwordFree: passwordFree ? 'applies' : verdict.applies ? 'security_lock' : verdict.reason,
-        secondFactorRequired: lock.secondFactorRequired,
-        riskDecision: risk.decision,
-        riskLevel: risk.level,
-        fraudWarning,
-      },
-    });
-    if (risk.decision === 'challenge') {
-      await noticeToAllChannels(trx, ctx, {
-        userId: input.payerId,
-        template: 'risk_challenge',
-        vars: { action: payee.kind === 'user' ? 'transfer' : 'payment', time: new Date(nowMs).toISOString() },
-      });
-    }
-    return row;
-  });
-  if (!inserted) {
-    // A concurrent request with the same clientRequestId won the insert: answer its intent.
-    const winner = await findByClientRequestId(ctx, input);
-    assert(winner, 'the intent that won a clientRequestId conflict exists');
-    return replay(ctx, winner, input, payeeRef, nowMs);
-  }
-  return {
-    intent: toIntentView(inserted, {
-      nowMs,
-      allowanceLeftTodayMinor: allowanceLeftToday(limits, spentTodayMinor),
-    }),
-    replayed: false,
+  const createdAudit: PaymentAuditInput = {
+    userId: input.payerId,
+    intentId,
+    type: 'intent_created',
+    ip: input.origin.ip,
+    details: {
+      payeeKind: payee.kind,
+      payeeAccountId: payee.accountId,
+      amountMinor: input.amount.amountMinor.toString(),
+      currency: input.amount.currency,
+      channel: input.channel,
+      confirmation,
+      passwordFree: passwordFree ? 'applies' : verdict.applies ? 'security_lock' : verdict.reason,
+      secondFactorRequired: lock.secondFactorRequired,
+      riskDecision: risk.decision,
+      riskLevel: risk.level,
+      fraudWarning,
+    },
   };
+
+  if (input.payNow === true && confirmation === 'none') {
+    // One-tap: the intent and its settlement commit together or not at all (a refusal leaves
+    // no intent, only its audit entry). The security lock was asked above at this same instant
+    // and wants no second factor, so its confirmation check would pass; the intent is this
+    // transaction's own row, so no other confirmation can hold it.
+    const settled = await settleInTransaction(ctx, async (trx) => {
+      const row = await insertIntent(trx);
+      if (!row) return undefined;
+      return settleIntent(ctx, trx, {
+        intent: row,
+        confirmedBy: 'none',
+        origin: input.origin,
+        audit: [createdAudit],
+      });
+    });
+    if (settled) {
+      return {
+        intent: toIntentView(settled.row, {
+          nowMs: ctx.clock.nowMs(),
+          allowanceLeftTodayMinor: settled.allowanceLeftTodayMinor,
+        }),
+        replayed: false,
+      };
+    }
+  } else {
+    const inserted = await db.transaction().execute(async (trx) => {
+      const row = await insertIntent(trx);
+      if (!row) return undefined;
+      await recordPaymentAudit(trx, nowMs, createdAudit);
+      if (risk.decision === 'challenge') {
+        await noticeToAllChannels(trx, ctx, {
+          userId: input.payerId,
+          template: 'risk_challenge',
+          vars: {
+            action: payee.kind === 'user' ? 'transfer' : 'payment',
+            time: new Date(nowMs).toISOString(),
+          },
+        });
+      }
+      return row;
+    });
+    if (inserted) {
+      return {
+        intent: toIntentView(inserted, {
+          nowMs,
+          allowanceLeftTodayMinor: allowanceLeftToday(limits, spentTodayMinor),
+        }),
+        replayed: false,
+      };
+    }
+  }
+  // A concurrent request with the same clientRequestId won the insert: answer its intent.
+  const winner = await findByClientRequestId(ctx, input);
+  assert(winner, 'the intent that won a clientRequestId conflict exists');
+  return replay(ctx, winner, input, payeeRef, nowMs);
 }
 
 function payeeRefOf(payee: PayeeInput): { kind: 'user' | 'merchant'; ref: string } {

@@ -15,15 +15,23 @@ const localeOf = (stored: string): Locale => (stored === 'en' ? 'en' : 'zh-CN');
 export async function noticePaymentMade(
   executor: Executor,
   ctx: Pick<PaymentsContext, 'notifier'>,
-  input: { readonly intent: IntentRow; readonly nowMs: number },
+  input: {
+    readonly intent: IntentRow;
+    readonly nowMs: number;
+    /** The payer's name and language when the caller read them already (the confirming
+     *  transaction does, with its lock on the payer's row): one round trip fewer. */
+    readonly payer?: { readonly display_name: string; readonly locale: string } | undefined;
+  },
 ): Promise<void> {
   const { intent } = input;
   const time = new Date(input.nowMs).toISOString();
-  const payer = await executor
-    .selectFrom('users')
-    .select(['display_name', 'locale'])
-    .where('id', '=', intent.payer_id)
-    .executeTakeFirstOrThrow();
+  const payer =
+    input.payer ??
+    (await executor
+      .selectFrom('users')
+      .select(['display_name', 'locale'])
+      .where('id', '=', intent.payer_id)
+      .executeTakeFirstOrThrow());
   const amount = { amountMinor: intent.amount_minor.toString(), currency: intent.currency.trim() };
   await ctx.notifier.enqueue(executor, {
     userId: intent.payer_id,

@@ -36,6 +36,8 @@ export function createPayments(deps: PaymentsDeps) {
       note: string | null;
       clientRequestId: string;
       origin: Located;
+      /** One-tap pay: settle at once when the payment needs no confirmation (password-free). */
+      payNow?: boolean | undefined;
     }) => createPaymentIntent(ctx, input),
 
     getIntent: (input: { payerId: string; intentId: string }) => getPaymentIntent(ctx, input),

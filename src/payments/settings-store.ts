@@ -3,7 +3,7 @@
  * platform maxima when no row exists), password-free settings (off with the default caps when no
  * row exists), and the per-day totals that limits are checked against.
  */
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Executor } from '../identity/index.ts';
 import type { Database } from '../store/index.ts';
 import {
@@ -65,7 +65,16 @@ export async function loadChannelLimits(
     .where('user_id', '=', userId)
     .where('channel', '=', channel)
     .executeTakeFirst();
-  if (row) return { perPaymentMinor: row.per_payment_minor, perDayMinor: row.per_day_minor };
+  return toChannelLimits(channel, row);
+}
+
+function toChannelLimits(
+  channel: PaymentChannel,
+  row: { per_payment_minor: bigint | null; per_day_minor: bigint | null } | undefined,
+): ChannelLimits {
+  if (row && row.per_payment_minor !== null && row.per_day_minor !== null) {
+    return { perPaymentMinor: row.per_payment_minor, perDayMinor: row.per_day_minor };
+  }
   const platform = PLATFORM_LIMITS_MINOR[channel];
   return { perPaymentMinor: platform.perPaymentMinor, perDayMinor: platform.perDayMinor };
 }
@@ -92,7 +101,15 @@ export async function loadPasswordFree(executor: Executor, userId: string): Prom
     .select(['enabled', 'per_payment_cap_minor', 'daily_cap_minor'])
     .where('user_id', '=', userId)
     .executeTakeFirst();
-  if (!row) {
+  return toPasswordFree(row);
+}
+
+function toPasswordFree(
+  row:
+    | { enabled: boolean | null; per_payment_cap_minor: bigint | null; daily_cap_minor: bigint | null }
+    | undefined,
+): PasswordFreeSettings {
+  if (!row || row.enabled === null || row.per_payment_cap_minor === null || row.daily_cap_minor === null) {
     return {
       enabled: false,
       perPaymentCapMinor: PASSWORD_FREE_DEFAULT_PER_PAYMENT_MINOR,
@@ -130,8 +147,18 @@ type UsageRow = {
   password_free_minor: bigint;
 };
 
-function toUsage(row: UsageRow | undefined): DailyUsage {
-  if (!row) return NO_USAGE;
+type NullableUsageRow = { [K in keyof UsageRow]: UsageRow[K] | null };
+
+function toUsage(row: NullableUsageRow | undefined): DailyUsage {
+  if (
+    !row ||
+    row.balance_minor === null ||
+    row.bank_card_minor === null ||
+    row.credit_line_minor === null ||
+    row.password_free_minor === null
+  ) {
+    return NO_USAGE;
+  }
   return {
     spentMinor: {
       balance: row.balance_minor,
@@ -181,11 +208,119 @@ export async function addUsage(
   trx: Transaction<Database>,
   input: { userId: string; day: string; channel: PaymentChannel; amountMinor: bigint; passwordFree: boolean },
 ): Promise<void> {
-  const column = sql.ref(USAGE_COLUMNS[input.channel]);
+  await usageIncrement(trx, input).execute();
+}
+
+/** The UPDATE that adds a payment to today's totals (on the row lockUsage/lockPayerSettings
+ *  locked): run alone by addUsage, or as a CTE of the statement that marks the intent settled. */
+export function usageIncrement(
+  executor: Executor,
+  input: { userId: string; day: string; channel: PaymentChannel; amountMinor: bigint; passwordFree: boolean },
+) {
+  const column = USAGE_COLUMNS[input.channel];
   const passwordFreeMinor = input.passwordFree ? input.amountMinor : 0n;
-  await sql`
-    UPDATE payment_daily_usage
-    SET ${column} = ${column} + ${input.amountMinor},
-        password_free_minor = password_free_minor + ${passwordFreeMinor}
-    WHERE user_id = ${input.userId} AND day = ${input.day}`.execute(trx);
+  return executor
+    .updateTable('payment_daily_usage')
+    .set(column, (eb) => eb(column, '+', input.amountMinor))
+    .set('password_free_minor', (eb) => eb('password_free_minor', '+', passwordFreeMinor))
+    .where('user_id', '=', input.userId)
+    .where('day', '=', input.day);
+}
+
+/** Everything a payment is checked against, read together (one round trip instead of four). */
+export interface PayerSettings {
+  readonly limits: ChannelLimits;
+  readonly passwordFree: PasswordFreeSettings;
+  readonly usage: DailyUsage;
+}
+
+/**
+ * At intent creation: whether the payer is frozen, the channel's limits, the password-free
+ * settings and today's totals, unlocked, in one statement (the rows are each optional: a missing
+ * row means the platform default, as in the single reads above).
+ */
+export async function loadPayerSettings(
+  executor: Executor,
+  input: { userId: string; day: string; channel: PaymentChannel },
+): Promise<PayerSettings & { readonly frozen: boolean }> {
+  const row = await executor
+    .selectFrom('users as u')
+    .leftJoin('payment_limits as l', (join) =>
+      join.onRef('l.user_id', '=', 'u.id').on('l.channel', '=', input.channel),
+    )
+    .leftJoin('payment_daily_usage as d', (join) =>
+      join.onRef('d.user_id', '=', 'u.id').on('d.day', '=', input.day),
+    )
+    .leftJoin('password_free_settings as p', 'p.user_id', 'u.id')
+    .select([
+      'u.frozen_at',
+      'l.per_payment_minor',
+      'l.per_day_minor',
+      'd.balance_minor',
+      'd.bank_card_minor',
+      'd.credit_line_minor',
+      'd.password_free_minor',
+      'p.enabled',
+      'p.per_payment_cap_minor',
+      'p.daily_cap_minor',
+    ])
+    .where('u.id', '=', input.userId)
+    .executeTakeFirstOrThrow();
+  return {
+    frozen: row.frozen_at !== null,
+    limits: toChannelLimits(input.channel, row),
+    passwordFree: toPasswordFree(row),
+    usage: toUsage(row),
+  };
+}
+
+/**
+ * In the confirming transaction: today's totals row-locked until the transaction ends (as
+ * lockUsage), with the channel's limits and the password-free settings, in one statement. The
+ * upsert's DO UPDATE takes the same row lock FOR UPDATE would, and under READ COMMITTED it
+ * returns the latest committed totals after waiting for a concurrent confirmation; it writes a
+ * new row version that addUsage then updates in place.
+ */
+export async function lockPayerSettings(
+  trx: Transaction<Database>,
+  input: { userId: string; day: string; channel: PaymentChannel },
+): Promise<PayerSettings> {
+  const row = await trx
+    .with('usage', (db) =>
+      db
+        .insertInto('payment_daily_usage')
+        .values({ user_id: input.userId, day: input.day })
+        .onConflict((oc) =>
+          oc.columns(['user_id', 'day']).doUpdateSet((eb) => ({ day: eb.ref('excluded.day') })),
+        )
+        .returning([
+          'user_id',
+          'balance_minor',
+          'bank_card_minor',
+          'credit_line_minor',
+          'password_free_minor',
+        ]),
+    )
+    .selectFrom('usage')
+    .leftJoin('payment_limits as l', (join) =>
+      join.onRef('l.user_id', '=', 'usage.user_id').on('l.channel', '=', input.channel),
+    )
+    .leftJoin('password_free_settings as p', 'p.user_id', 'usage.user_id')
+    .select([
+      'usage.balance_minor',
+      'usage.bank_card_minor',
+      'usage.credit_line_minor',
+      'usage.password_free_minor',
+      'l.per_payment_minor',
+      'l.per_day_minor',
+      'p.enabled',
+      'p.per_payment_cap_minor',
+      'p.daily_cap_minor',
+    ])
+    .executeTakeFirstOrThrow();
+  return {
+    limits: toChannelLimits(input.channel, row),
+    passwordFree: toPasswordFree(row),
+    usage: toUsage(row),
+  };
 }

@@ -74,6 +74,12 @@ export const paymentRoutes: FastifyPluginAsyncZod<{
               .string()
               .regex(CLIENT_ID_PATTERN, '1–64 letters, digits or _.:-')
               .describe('Idempotency key, per payer'),
+            payNow: z
+              .boolean()
+              .optional()
+              .describe(
+                'One-tap pay: when the payment needs no confirmation (password-free), it is settled in this call and the answer is its receipt (status succeeded); otherwise the intent waits for …/confirm as usual',
+              ),
           })
           .strict(),
         response: {
@@ -99,6 +105,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<{
         note: body.note ? body.note : null,
         clientRequestId: body.clientRequestId,
         origin: located(request),
+        payNow: body.payNow,
       });
       return reply.status(created.replayed ? 200 : 201).send(intentToWire(created.intent));
     },
