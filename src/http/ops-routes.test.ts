@@ -20,6 +20,7 @@ import {
   MANUAL_COOLDOWN_MS,
 } from '../recovery/index.ts';
 import { lastSentCode } from '../testing/outbox-codes.ts';
+import { createClientKit } from '../testing/wallet-clients.ts';
 import { openTestApp, TEST_OPERATOR_TOKEN, type TestApp } from '../testing/test-app.ts';
 
 let t: TestApp;
@@ -151,6 +152,18 @@ describe('operators', () => {
     assert.equal(forged.json().error.code, 'csrf_failed');
     const read = await t.app.inject({ method: 'GET', url: '/api/v1/ops/me', cookies: cookie });
     assert.equal(read.statusCode, 200, 'safe requests work with the cookie');
+    // An operator also signed in to the wallet in the same browser: the user's session cookie
+    // (without the user's CSRF header) must not break the console's own unsafe requests.
+    const wallet = await createClientKit(t, { phone: '+8613571', ip: '10.71.0' }).newClient(0n);
+    const both = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/ops/users/lookup',
+      cookies: { ...cookie, rampart_session: wallet.token },
+      headers: { 'x-rampart-ops': '1' },
+      payload: { phone: '13900139000' },
+    });
+    assert.equal(both.statusCode, 200, both.body);
+    assert.equal(both.json().items.length, 1);
   });
 
   test('lookup by phone or ID number is masked; the full number never leaves the server', async () => {
