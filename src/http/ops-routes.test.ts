@@ -20,8 +20,8 @@ import {
   MANUAL_COOLDOWN_MS,
 } from '../recovery/index.ts';
 import { lastSentCode } from '../testing/outbox-codes.ts';
-import { createClientKit } from '../testing/wallet-clients.ts';
 import { openTestApp, TEST_OPERATOR_TOKEN, type TestApp } from '../testing/test-app.ts';
+import { createClientKit } from '../testing/wallet-clients.ts';
 
 let t: TestApp;
 const documentsDir = `/tmp/rampart-ops-test-docs-${process.pid}`;
