@@ -134,6 +134,7 @@ async function payQr(client: Client, qrCode: string): Promise<string> {
   const resolved = await call(client, 'POST', '/api/v1/qr/resolve', { code: qrCode });
   assert.equal(resolved.statusCode, 200, resolved.body);
   assert.equal(resolved.json().payee.merchantId, 'mch_gw_test');
+  assert.equal(resolved.json().codeKind, 'order', 'an order code: no family card offered');
   const intent = await call(client, 'POST', '/api/v1/qr/pay', {
     code: qrCode,
     clientRequestId: nextOut('qrpay'),

@@ -5,7 +5,7 @@
  * server asks for, then the receipt. Amounts are typed in yuan and converted to minor units with
  * bigint arithmetic only (money.ts).
  */
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, type ReactNode, useId, useState } from 'react';
 import { ApiError } from './api.ts';
 import type { PaymentChannel, PaymentIntent } from './api-payments.ts';
 import {
@@ -159,9 +159,13 @@ function TransferForm({
 export function ChannelChoice({
   value,
   onChange,
+  more,
 }: {
-  readonly value: PaymentChannel;
+  /** null while one of the `more` choices is picked. */
+  readonly value: PaymentChannel | null;
   readonly onChange: (channel: PaymentChannel) => void;
+  /** Further radios of the same group (the QR page's family cards), given the group's name. */
+  readonly more?: (name: string) => ReactNode;
 }) {
   const { t } = useI18n();
   const name = useId();
@@ -180,6 +184,7 @@ export function ChannelChoice({
           <span>{t(`transfer.channel.${channel}`)}</span>
         </label>
       ))}
+      {more?.(name)}
     </fieldset>
   );
 }
