@@ -231,7 +231,7 @@ test('records, bill PDF and agreements in chromium: sign, debit, search, downloa
       assert.equal(await familyChoice.count(), 0);
       await check(merchantCode);
       // The owner shown masked, with what is left of this month's cap (100.00 − 5.00 above).
-      const label = (await familyChoice.textContent()) ?? '';
+      const label = (await familyChoice.evaluate((radio) => radio.closest('label')?.textContent)) ?? '';
       assert.match(label, /^Family card from \*+i \(.*\*.*\), CN¥95\.00 left this month$/);
       assert.doesNotMatch(label, /Bob|13900139000/);
       await familyChoice.check();
