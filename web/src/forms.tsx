@@ -247,3 +247,44 @@ export function SendCodeButton({
     </button>
   );
 }
+
+/**
+ * A form that runs one action when submitted: its fields (children), then the always-present
+ * error region, then the submit button whose aria-busy tracks the action. `status` goes between
+ * the error region and the button (a live region saying it worked).
+ */
+export function ActionForm({
+  action,
+  onSubmit,
+  errorTitle,
+  submitLabel,
+  buttonClassName = 'button button-primary',
+  status,
+  children,
+}: {
+  readonly action: Action;
+  readonly onSubmit: () => Promise<void>;
+  readonly errorTitle: string;
+  readonly submitLabel: string;
+  readonly buttonClassName?: string;
+  readonly status?: ReactNode;
+  readonly children: ReactNode;
+}) {
+  return (
+    <form
+      className="form"
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        void action.run(onSubmit);
+      }}
+    >
+      {children}
+      <ErrorRegion title={errorTitle} error={action.error} />
+      {status}
+      <button type="submit" className={buttonClassName} aria-busy={action.busy}>
+        {submitLabel}
+      </button>
+    </form>
+  );
+}
