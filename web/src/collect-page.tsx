@@ -29,7 +29,7 @@ import { ErrorRegion, Field, PaymentPasswordField, useAction } from './forms.tsx
 import { useI18n } from './i18n.ts';
 import { currencyExponent, formatMoney, parseMajorToMinor } from './money.ts';
 import { Link, ROUTES } from './router.tsx';
-import { ChannelChoice, ConfirmStep, PaymentErrorRegion, Receipt } from './transfer-page.tsx';
+import { ChannelChoice, ConfirmStep, PaymentErrorRegion, Receipt, ReceiptCard } from './transfer-page.tsx';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
 
 const CURRENCY = 'CNY';
@@ -324,28 +324,17 @@ function FamilyCardReceipt({
   readonly onAnother: () => void;
 }) {
   const { t, locale } = useI18n();
-  const headingRef = useFocusOnMount<HTMLHeadingElement>(true);
   return (
-    <section className="card transfer receipt">
-      <h1 ref={headingRef} tabIndex={-1}>
-        {t('transfer.receiptTitle')}
-      </h1>
-      <div role="status" className="live-region">
+    <ReceiptCard
+      onAnother={onAnother}
+      status={
         <p className="notice notice-success">
           {t('familyCard.paid', {
             amount: formatMoney(payment.amount, { locale }),
             merchant: payment.merchantName,
           })}
         </p>
-      </div>
-      <div className="actions">
-        <button type="button" className="button button-primary" onClick={onAnother}>
-          {t('transfer.another')}
-        </button>
-        <Link className="button" to={ROUTES.wallet}>
-          {t('transfer.backToWallet')}
-        </Link>
-      </div>
-    </section>
+      }
+    />
   );
 }

@@ -6,15 +6,7 @@
  * payment password) through `extra`.
  */
 import { type ReactNode, useId, useState } from 'react';
-import {
-  CodeField,
-  ErrorRegion,
-  Field,
-  retryAfterMs,
-  SendCodeButton,
-  useAction,
-  useCooldown,
-} from './forms.tsx';
+import { CodeField, ErrorRegion, Field, SendCodeButton, useAction, useCooldown } from './forms.tsx';
 import { type MessageKey, useI18n } from './i18n.ts';
 
 export interface FactorCodeTexts {
@@ -63,15 +55,8 @@ export function FactorCodeEntry<M extends string>({
 
   async function onSendCode() {
     await send.run(async () => {
-      try {
-        const { resendAfterMs } = await sendSmsCode();
-        setSent(true);
-        cooldown.start(resendAfterMs);
-      } catch (error) {
-        const waitMs = retryAfterMs(error);
-        if (waitMs !== null) cooldown.start(waitMs);
-        throw error;
-      }
+      await cooldown.timed(sendSmsCode);
+      setSent(true);
     });
   }
 

@@ -68,7 +68,14 @@ export function useAction(): Action {
 }
 
 /** Seconds to wait before another code may be sent (the server's 60 s cool-down). */
-export function useCooldown(): { readonly secondsLeft: number; readonly start: (ms: number) => void } {
+export interface Cooldown {
+  readonly secondsLeft: number;
+  readonly start: (ms: number) => void;
+  /** Runs a send: the cool-down starts from its answer, or from the server's wait on resend_too_soon. */
+  readonly timed: <T extends { readonly resendAfterMs: number }>(send: () => Promise<T>) => Promise<T>;
+}
+
+export function useCooldown(): Cooldown {
   const [untilMs, setUntilMs] = useState(0);
   const [nowMs, setNowMs] = useState(() => Date.now());
   useEffect(() => {
@@ -81,7 +88,21 @@ export function useCooldown(): { readonly secondsLeft: number; readonly start: (
     setNowMs(now);
     setUntilMs(now + Math.max(0, ms));
   }, []);
-  return { secondsLeft: Math.max(0, Math.ceil((untilMs - nowMs) / 1000)), start };
+  const timed = useCallback(
+    async <T extends { readonly resendAfterMs: number }>(send: () => Promise<T>): Promise<T> => {
+      try {
+        const answer = await send();
+        start(answer.resendAfterMs);
+        return answer;
+      } catch (error) {
+        const waitMs = retryAfterMs(error);
+        if (waitMs !== null) start(waitMs);
+        throw error;
+      }
+    },
+    [start],
+  );
+  return { secondsLeft: Math.max(0, Math.ceil((untilMs - nowMs) / 1000)), start, timed };
 }
 
 /** The wait the server asked for in a 429 resend_too_soon, or null for any other error. */

@@ -436,15 +436,12 @@ export function Receipt({
   readonly onAnother: () => void;
 }) {
   const { t, locale } = useI18n();
-  const headingRef = useFocusOnMount<HTMLHeadingElement>(true);
   const payeeName = intent.payee.kind === 'user' ? intent.payee.maskedName : intent.payee.name;
   return (
-    <section className="card transfer receipt">
-      <h1 ref={headingRef} tabIndex={-1}>
-        {t('transfer.receiptTitle')}
-      </h1>
-      <div role="status" className="live-region">
-        {intent.status === 'in_review' ? (
+    <ReceiptCard
+      onAnother={onAnother}
+      status={
+        intent.status === 'in_review' ? (
           <div className="notice" data-testid="held-for-review">
             <p>
               <strong>{t('transfer.heldTitle')}</strong>
@@ -458,8 +455,9 @@ export function Receipt({
           <p className="notice notice-success">
             {t('transfer.paid', { amount: formatMoney(intent.amount, { locale }), name: payeeName })}
           </p>
-        )}
-      </div>
+        )
+      }
+    >
       <dl className="facts">
         <div className="fact-wide">
           <dt>{t('transfer.payee')}</dt>
@@ -478,6 +476,34 @@ export function Receipt({
           <dd>{formatMoney(intent.allowanceLeftToday, { locale })}</dd>
         </div>
       </dl>
+    </ReceiptCard>
+  );
+}
+
+/**
+ * The frame of every receipt: the heading (focused, the page changed), what happened in a live
+ * region, the details (children), then pay again or back to the wallet.
+ */
+export function ReceiptCard({
+  status,
+  onAnother,
+  children,
+}: {
+  readonly status: ReactNode;
+  readonly onAnother: () => void;
+  readonly children?: ReactNode;
+}) {
+  const { t } = useI18n();
+  const headingRef = useFocusOnMount<HTMLHeadingElement>(true);
+  return (
+    <section className="card transfer receipt">
+      <h1 ref={headingRef} tabIndex={-1}>
+        {t('transfer.receiptTitle')}
+      </h1>
+      <div role="status" className="live-region">
+        {status}
+      </div>
+      {children}
       <div className="actions">
         <button type="button" className="button button-primary" onClick={onAnother}>
           {t('transfer.another')}

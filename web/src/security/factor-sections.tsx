@@ -139,7 +139,6 @@ function PasskeyItem({
   readonly onRemove: () => void;
 }) {
   const { t } = useI18n();
-  const { refresh } = useSecurityRefresh();
   const dateFormat = useDateTimeFormat();
   return (
     <NamedItem
@@ -158,10 +157,7 @@ function PasskeyItem({
       rename={{
         label: t('passkeys.renameLabel', { name: passkey.name }),
         lengthMax: PASSKEY_NAME_LENGTH_MAX,
-        onRename: async (name) => {
-          await renamePasskey(passkey.id, name);
-          refresh();
-        },
+        onRename: (name) => renamePasskey(passkey.id, name),
       }}
       remove={{
         label: t('common.remove'),

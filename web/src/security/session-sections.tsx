@@ -164,7 +164,6 @@ function DeviceItem({
   readonly onRemove: () => void;
 }) {
   const { t } = useI18n();
-  const { refresh } = useSecurityRefresh();
   const dateFormat = useDateTimeFormat();
   const place = placeOf({ city: device.lastCity, country: device.lastCountry, ip: device.lastIp });
   const software = [device.browser, device.os].filter(Boolean).join(' · ');
@@ -184,10 +183,7 @@ function DeviceItem({
       rename={{
         label: t('devices.renameLabel', { name: device.name }),
         lengthMax: DEVICE_NAME_LENGTH_MAX,
-        onRename: async (name) => {
-          await renameDevice(device.id, name);
-          refresh();
-        },
+        onRename: (name) => renameDevice(device.id, name),
       }}
       // Forgetting this device would end this very session: sign out does that.
       {...(device.current

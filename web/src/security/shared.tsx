@@ -344,7 +344,8 @@ export function NamedItem({
   readonly rename: {
     readonly label: string;
     readonly lengthMax: number;
-    readonly onRename: (name: string) => Promise<void>;
+    /** The list reloads after it. */
+    readonly onRename: (name: string) => Promise<unknown>;
   };
   /** Absent: the item cannot be removed here. */
   readonly remove?: {
@@ -356,6 +357,7 @@ export function NamedItem({
   };
 }) {
   const { t } = useI18n();
+  const { refresh } = useSecurityRefresh();
   return (
     <li className={className}>
       <div className="item-main">
@@ -369,7 +371,10 @@ export function NamedItem({
           label={rename.label}
           buttonName={t('common.renameNamed', { name })}
           lengthMax={rename.lengthMax}
-          onRename={rename.onRename}
+          onRename={async (newName) => {
+            await rename.onRename(newName);
+            refresh();
+          }}
         />
         {remove && (
           <ConfirmButton
