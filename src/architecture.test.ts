@@ -99,9 +99,22 @@ describe('architecture', () => {
     assert.deepEqual(bad, []);
   });
 
-  test('the web app imports no server code', () => {
+  test('the web app imports no server code (contracts/ is data both sides read)', () => {
     const webEdges = edges('web/src');
-    const bad = webEdges.filter((e) => !e.external && !e.to.startsWith('web/'));
+    const bad = webEdges.filter(
+      (e) => !e.external && !e.to.startsWith('web/') && !e.to.startsWith('contracts/'),
+    );
     assert.deepEqual(bad, []);
+    assert.ok(
+      webEdges.some((e) => e.to.startsWith('contracts/')),
+      'the scanner sees contracts/',
+    );
+  });
+
+  test('contracts/ imports nothing: it stays data, safe for the web app to read', () => {
+    assert.deepEqual(
+      edges('contracts').filter((e) => !e.to.startsWith('contracts/')),
+      [],
+    );
   });
 });

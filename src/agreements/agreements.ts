@@ -21,10 +21,10 @@ import {
   AGREEMENT_REQUEST_TTL_MS,
   AGREEMENTS_CURRENCY,
   AGREEMENTS_PER_USER_MAX,
-  LIST_ROWS_MAX,
 } from './constants.ts';
 import type { AgreementsContext } from './context.ts';
 import { AGREEMENT_ERRORS } from './errors.ts';
+import { newestPage, onlyView, usedInMonth } from './listing.ts';
 import {
   assessRisk,
   currencyOf,
@@ -96,20 +96,6 @@ function statusAt(row: AgreementRow, nowMs: number): AgreementStatus {
   return row.status;
 }
 
-async function usedInMonth(ctx: AgreementsContext, agreementIds: string[], month: string) {
-  const used = new Map<string, bigint>();
-  if (agreementIds.length === 0) return used;
-  const rows = await ctx.db
-    .selectFrom('agreement_debits')
-    .select(['agreement_id', (eb) => eb.fn.sum<string>('amount_minor').as('total')])
-    .where('agreement_id', 'in', agreementIds)
-    .where('month', '=', month)
-    .groupBy('agreement_id')
-    .execute();
-  for (const row of rows) used.set(row.agreement_id, BigInt(row.total));
-  return used;
-}
-
 async function toViews(ctx: AgreementsContext, rows: AgreementRow[]): Promise<AgreementView[]> {
   const nowMs = ctx.clock.nowMs();
   const merchantIds = [...new Set(rows.map((r) => r.merchant_id))];
@@ -119,9 +105,9 @@ async function toViews(ctx: AgreementsContext, rows: AgreementRow[]): Promise<Ag
       : await ctx.db.selectFrom('merchants').select(['id', 'name']).where('id', 'in', merchantIds).execute();
   const names = new Map(merchants.map((m) => [m.id, m.name]));
   const used = await usedInMonth(
-    ctx,
-    rows.map((r) => r.id),
-    monthOf(nowMs),
+    ctx.db,
+    { table: 'agreement_debits', key: 'agreement_id' },
+    { ids: rows.map((r) => r.id), month: monthOf(nowMs) },
   );
   return rows.map((row) => {
     const currency = currencyOf(row);
@@ -145,10 +131,8 @@ async function toViews(ctx: AgreementsContext, rows: AgreementRow[]): Promise<Ag
   });
 }
 
-async function toView(ctx: AgreementsContext, row: AgreementRow): Promise<AgreementView> {
-  const [view] = await toViews(ctx, [row]);
-  if (!view) throw new DomainError(AGREEMENT_ERRORS.AGREEMENT_NOT_FOUND);
-  return view;
+function toView(ctx: AgreementsContext, row: AgreementRow): Promise<AgreementView> {
+  return onlyView(toViews(ctx, [row]), AGREEMENT_ERRORS.AGREEMENT_NOT_FOUND);
 }
 
 function debitView(row: DebitRow): AgreementDebitView {
@@ -322,14 +306,10 @@ export async function getMerchantAgreement(
 }
 
 export async function listAgreements(ctx: AgreementsContext, userId: string): Promise<AgreementView[]> {
-  const rows = await ctx.db
-    .selectFrom('agreements')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(LIST_ROWS_MAX)
-    .execute();
+  const rows = await newestPage(ctx.db.selectFrom('agreements').selectAll().where('user_id', '=', userId), {
+    createdAt: 'created_at',
+    id: 'id',
+  }).execute();
   return toViews(ctx, rows);
 }
 
@@ -644,13 +624,9 @@ export async function listAgreementDebits(
   input: { userId: string; agreementId: string },
 ): Promise<AgreementDebitView[]> {
   await loadOwn(ctx, input.userId, input.agreementId);
-  const rows = await ctx.db
-    .selectFrom('agreement_debits')
-    .selectAll()
-    .where('agreement_id', '=', input.agreementId)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(LIST_ROWS_MAX)
-    .execute();
+  const rows = await newestPage(
+    ctx.db.selectFrom('agreement_debits').selectAll().where('agreement_id', '=', input.agreementId),
+    { createdAt: 'created_at', id: 'id' },
+  ).execute();
   return rows.map(debitView);
 }

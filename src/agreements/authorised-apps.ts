@@ -7,9 +7,10 @@ import type { Selectable } from 'kysely';
 import { DomainError, newId } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import { recordAgreementAudit } from './audit.ts';
-import { type AppScope, LIST_ROWS_MAX } from './constants.ts';
+import type { AppScope } from './constants.ts';
 import type { AgreementsContext } from './context.ts';
 import { AGREEMENT_ERRORS } from './errors.ts';
+import { newestPage } from './listing.ts';
 
 type AppRow = Selectable<Database['authorised_apps']>;
 
@@ -46,11 +47,7 @@ function liveApps(ctx: AgreementsContext, userId: string) {
 }
 
 export async function listApps(ctx: AgreementsContext, userId: string): Promise<AuthorisedAppView[]> {
-  const rows = await liveApps(ctx, userId)
-    .orderBy('a.granted_at', 'desc')
-    .orderBy('a.id', 'desc')
-    .limit(LIST_ROWS_MAX)
-    .execute();
+  const rows = await newestPage(liveApps(ctx, userId), { createdAt: 'a.granted_at', id: 'a.id' }).execute();
   return rows.map(toView);
 }
 

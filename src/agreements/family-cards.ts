@@ -19,10 +19,10 @@ import {
   AGREEMENTS_CURRENCY,
   FAMILY_CARD_MONTHLY_CAP_MAX_MINOR,
   FAMILY_CARDS_PER_OWNER_MAX,
-  LIST_ROWS_MAX,
 } from './constants.ts';
 import type { AgreementsContext } from './context.ts';
 import { AGREEMENT_ERRORS } from './errors.ts';
+import { newestPage, onlyView, usedInMonth } from './listing.ts';
 import {
   assessRisk,
   currencyOf,
@@ -72,19 +72,11 @@ async function toViews(ctx: AgreementsContext, userId: string, rows: CardRow[]):
     .where('id', 'in', otherIds)
     .execute();
   const byId = new Map(people.map((p) => [p.id, p]));
-  const month = monthOf(ctx.clock.nowMs());
-  const usage = await ctx.db
-    .selectFrom('family_card_payments')
-    .select(['card_id', (eb) => eb.fn.sum<string>('amount_minor').as('total')])
-    .where(
-      'card_id',
-      'in',
-      rows.map((r) => r.id),
-    )
-    .where('month', '=', month)
-    .groupBy('card_id')
-    .execute();
-  const used = new Map(usage.map((u) => [u.card_id, BigInt(u.total)]));
+  const used = await usedInMonth(
+    ctx.db,
+    { table: 'family_card_payments', key: 'card_id' },
+    { ids: rows.map((r) => r.id), month: monthOf(ctx.clock.nowMs()) },
+  );
   return rows.map((row) => {
     const role = row.owner_id === userId ? 'owner' : 'member';
     const other = byId.get(role === 'owner' ? row.member_id : row.owner_id);
@@ -107,10 +99,8 @@ async function toViews(ctx: AgreementsContext, userId: string, rows: CardRow[]):
   });
 }
 
-async function toView(ctx: AgreementsContext, userId: string, row: CardRow): Promise<FamilyCardView> {
-  const [view] = await toViews(ctx, userId, [row]);
-  if (!view) throw new DomainError(AGREEMENT_ERRORS.FAMILY_CARD_NOT_FOUND);
-  return view;
+function toView(ctx: AgreementsContext, userId: string, row: CardRow): Promise<FamilyCardView> {
+  return onlyView(toViews(ctx, userId, [row]), AGREEMENT_ERRORS.FAMILY_CARD_NOT_FOUND);
 }
 
 /** A card the caller owns or holds; anyone else's is as unknown as a missing one. */
@@ -277,14 +267,13 @@ export async function cancelFamilyCard(
 }
 
 export async function listFamilyCards(ctx: AgreementsContext, userId: string): Promise<FamilyCardView[]> {
-  const rows = await ctx.db
-    .selectFrom('family_cards')
-    .selectAll()
-    .where((eb) => eb.or([eb('owner_id', '=', userId), eb('member_id', '=', userId)]))
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(LIST_ROWS_MAX)
-    .execute();
+  const rows = await newestPage(
+    ctx.db
+      .selectFrom('family_cards')
+      .selectAll()
+      .where((eb) => eb.or([eb('owner_id', '=', userId), eb('member_id', '=', userId)])),
+    { createdAt: 'created_at', id: 'id' },
+  ).execute();
   return toViews(ctx, userId, rows);
 }
 
@@ -324,16 +313,15 @@ export async function listFamilyCardPayments(
   input: { userId: string; cardId: string },
 ): Promise<FamilyCardPaymentView[]> {
   await loadVisible(ctx, input.userId, input.cardId);
-  const rows = await ctx.db
-    .selectFrom('family_card_payments as p')
-    .innerJoin('merchants as m', 'm.id', 'p.merchant_id')
-    .selectAll('p')
-    .select('m.name as merchant_name')
-    .where('p.card_id', '=', input.cardId)
-    .orderBy('p.created_at', 'desc')
-    .orderBy('p.id', 'desc')
-    .limit(LIST_ROWS_MAX)
-    .execute();
+  const rows = await newestPage(
+    ctx.db
+      .selectFrom('family_card_payments as p')
+      .innerJoin('merchants as m', 'm.id', 'p.merchant_id')
+      .selectAll('p')
+      .select('m.name as merchant_name')
+      .where('p.card_id', '=', input.cardId),
+    { createdAt: 'p.created_at', id: 'p.id' },
+  ).execute();
   return rows.map((r) => paymentView(r, r.merchant_name));
 }
 

@@ -27,6 +27,7 @@ import { handleV3, type V3Request } from './v3.ts';
 import {
   confirmOrderPayment,
   describeOrder,
+  describeOrderFor,
   issuePayCode,
   payOrder,
   pendingBarcodePayments,
@@ -114,6 +115,7 @@ export function createGateway(deps: GatewayDeps) {
 
     /** Wallet: what an order QR code pays, and paying it through a payment intent. */
     describeOrder: (tradeNo: string) => describeOrder(ctx, tradeNo),
+    describeOrderFor: (input: { tradeNo: string; viewerId: string }) => describeOrderFor(ctx, input),
     payOrder: (input: {
       payerId: string;
       tradeNo: string;

@@ -29,7 +29,33 @@ export interface OrderForPayer {
   readonly expiresAt: Date;
 }
 
+/** A merchant order by its number, for a signed code's holder (the QR scanner) or the payer. */
 export async function describeOrder(ctx: GatewayContext, tradeNo: string): Promise<OrderForPayer> {
+  return (await loadOrder(ctx, tradeNo)).order;
+}
+
+/**
+ * The cashier page's view of an order. A trade number travels in links and screenshots, so it is
+ * not a secret: while the order is open and payable anyone signed in may see it (the cashier link
+ * works that way), and one created for a given buyer (alipay.trade.create's buyer_id) only that
+ * buyer, as payOrder allows; once paid, closed or past its deadline only its payer. Everyone else
+ * gets the unknown order's 404, so the answer does not reveal that it exists.
+ */
+export async function describeOrderFor(
+  ctx: GatewayContext,
+  input: { tradeNo: string; viewerId: string },
+): Promise<OrderForPayer> {
+  const { order, buyerUserId } = await loadOrder(ctx, input.tradeNo);
+  const payable = order.status === 'WAIT_BUYER_PAY' && ctx.clock.nowMs() < order.expiresAt.getTime();
+  const visible = buyerUserId === null ? payable : buyerUserId === input.viewerId;
+  if (!visible) throw new DomainError(GATEWAY_ERRORS.TRADE_NOT_FOUND);
+  return order;
+}
+
+async function loadOrder(
+  ctx: GatewayContext,
+  tradeNo: string,
+): Promise<{ order: OrderForPayer; buyerUserId: string | null }> {
   const row = await ctx.db
     .selectFrom('gateway_trades as t')
     .innerJoin('merchants as m', 'm.id', 't.merchant_id')
@@ -41,18 +67,22 @@ export async function describeOrder(ctx: GatewayContext, tradeNo: string): Promi
       't.total_minor',
       't.status',
       't.expires_at',
+      't.buyer_user_id',
     ])
     .where('t.trade_no', '=', tradeNo)
     .executeTakeFirst();
   if (!row) throw new DomainError(GATEWAY_ERRORS.TRADE_NOT_FOUND);
   return {
-    tradeNo: row.trade_no,
-    merchantId: row.merchant_id,
-    merchantName: row.name,
-    subject: row.subject,
-    amount: { amountMinor: row.total_minor, currency: 'CNY' },
-    status: row.status,
-    expiresAt: row.expires_at,
+    order: {
+      tradeNo: row.trade_no,
+      merchantId: row.merchant_id,
+      merchantName: row.name,
+      subject: row.subject,
+      amount: { amountMinor: row.total_minor, currency: 'CNY' },
+      status: row.status,
+      expiresAt: row.expires_at,
+    },
+    buyerUserId: row.buyer_user_id,
   };
 }
 

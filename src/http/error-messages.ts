@@ -34,7 +34,9 @@ export const ZH_CN_ERROR_MESSAGES: Readonly<Record<string, string>> = {
   trivial_payment_password: '支付密码太容易被猜到（重复或连续数字、生日或手机号）。',
   payment_password_same_as_login: '支付密码不能与登录密码相同。',
   invalid_email: '请输入有效的邮箱地址。',
-  invalid_code: '验证码错误或已过期。',
+  // Also the ledger's rejection of a transfer code (ledger/errors.ts), and a missing sign-up email code.
+  invalid_code:
+    '代码无效：验证码（短信、邮件、身份验证器或备用验证码）错误、未填写、已使用或已过期；或转账代码格式不符（须以小写字母开头，由小写字母、数字和下划线组成，最多 40 个字符）。',
   resend_too_soon: '请等待一分钟后再获取验证码。',
   sign_up_expired: '本次注册已过期，请重新开始。',
   login_locked: '密码错误次数过多，密码登录已锁定 15 分钟。',
@@ -53,6 +55,9 @@ export const ZH_CN_ERROR_MESSAGES: Readonly<Record<string, string>> = {
   totp_not_enrolled: '尚未设置身份验证器，请先开始绑定。',
   totp_already_enabled: '已设置身份验证器，请先移除再添加新的。',
   invalid_backup_code: '备用验证码错误或已使用。',
+  // one code for the security lock (protection) and account recovery
+  second_factor_required:
+    '此操作需要进一步验证身份：请使用所提供的方式之一（身份验证器验证码、通行密钥、备用验证码、短信验证码，或在找回账户时核验身份证件）验证后再试。',
   passkey_challenge_invalid: '此通行密钥请求已过期或已使用，请重新开始。',
   passkey_subject_mismatch: '此通行密钥确认是为其他操作（另一笔支付或用途）生成的。',
   passkey_verification_failed: '无法验证通行密钥的响应。',
@@ -65,7 +70,9 @@ export const ZH_CN_ERROR_MESSAGES: Readonly<Record<string, string>> = {
   // payments/errors.ts
   cannot_pay_self: '不能向自己付款。',
   payee_not_found: '没有与此收款方匹配的 Rampart 账户或商户。',
-  currency_mismatch: '金额的币种与您的钱包或收款方账户的币种不一致。',
+  // Also funding's, agreements' and the ledger's (a leg against an account of another currency).
+  currency_mismatch:
+    '币种不一致：金额、限额或额度的币种须与所涉账户（您的钱包、收款方、商户或账务账户）的币种相同，同一请求中的各金额也须为同一币种；支付限额、充值提现、代扣和亲情卡均以人民币（CNY）计。',
   channel_not_available: '此付款方式暂不可用，请使用余额付款。',
   invalid_amount: '金额须为大于零的整数最小单位（分），且不超过 10^15。',
   limit_exceeded: '此笔付款超过了您的支付限额。',
@@ -170,10 +177,8 @@ export const ZH_CN_ERROR_MESSAGES: Readonly<Record<string, string>> = {
   notification_not_found: '未找到该通知。',
   console_sign_in_failed: '应用 ID 或控制台令牌错误。',
   bill_link_invalid: '账单链接无效或已过期。',
-  // protection/errors.ts (second_factor_required is also recovery's, which offers other factors)
+  // protection/errors.ts
   payee_cooling_off: '您开启的安全锁会在冷静期内暂缓向新收款方付款，请稍后再试。',
-  second_factor_required:
-    '需要进一步验证身份：请使用身份验证器验证码、通行密钥或备用验证码等方式验证后再试。',
   invalid_time_zone: '无法识别的时区。',
   invalid_cooling_off: '冷静期须在 1 小时到 7 天之间。',
   invalid_night_window: '夜间时段的开始和结束须为一天中不同的时刻（HH:MM）。',

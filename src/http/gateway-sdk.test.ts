@@ -78,11 +78,19 @@ function operator(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: objec
   });
 }
 
-const [aliceDemo] = DEMO_USERS as [(typeof DEMO_USERS)[0]];
+const [aliceDemo, bobDemo] = DEMO_USERS as [(typeof DEMO_USERS)[0], (typeof DEMO_USERS)[0]];
 const alice: Client = {
   ...aliceDemo,
   phone: aliceDemo.phoneE164,
   ip: '10.60.0.1',
+  token: '',
+  deviceKey: undefined,
+};
+/** Another wallet user who learns the trade number (a shared link, a screenshot). */
+const bob: Client = {
+  ...bobDemo,
+  phone: bobDemo.phoneE164,
+  ip: '10.60.0.2',
   token: '',
   deviceKey: undefined,
 };
@@ -126,6 +134,7 @@ async function payQr(client: Client, qrCode: string): Promise<string> {
   const resolved = await call(client, 'POST', '/api/v1/qr/resolve', { code: qrCode });
   assert.equal(resolved.statusCode, 200, resolved.body);
   assert.equal(resolved.json().payee.merchantId, 'mch_gw_test');
+  assert.equal(resolved.json().codeKind, 'order', 'an order code: no family card offered');
   const intent = await call(client, 'POST', '/api/v1/qr/pay', {
     code: qrCode,
     clientRequestId: nextOut('qrpay'),
@@ -568,6 +577,9 @@ describe('alipay-sdk against the gateway (v2)', () => {
 
     const order = await call(alice, 'GET', `/api/v1/orders/${tradeNo}`);
     assert.equal(order.json().merchantName, 'Gateway Test Shop');
+    await signIn(bob);
+    const openToOthers = await call(bob, 'GET', `/api/v1/orders/${tradeNo}`);
+    assert.equal(openToOthers.statusCode, 200, 'an open order is visible to anyone with the cashier link');
     const early = await call(alice, 'POST', `/api/v1/orders/${tradeNo}/return`);
     assert.equal(early.statusCode, 404, 'no return before paying');
     const intent = await call(alice, 'POST', `/api/v1/orders/${tradeNo}/pay`, {
@@ -580,6 +592,14 @@ describe('alipay-sdk against the gateway (v2)', () => {
     assert.equal(paid.statusCode, 200, paid.body);
     const back = await call(alice, 'POST', `/api/v1/orders/${tradeNo}/return`);
     assert.equal(back.statusCode, 200, back.body);
+    // Once paid, the order is the payer's: anyone else gets exactly the unknown order's answer.
+    const mine = await call(alice, 'GET', `/api/v1/orders/${tradeNo}`);
+    assert.equal(mine.statusCode, 200, mine.body);
+    assert.equal(mine.json().status, 'TRADE_SUCCESS');
+    const paidToOthers = await call(bob, 'GET', `/api/v1/orders/${tradeNo}`);
+    const unknown = await call(bob, 'GET', `/api/v1/orders/${'9'.repeat(28)}`);
+    assert.equal(paidToOthers.statusCode, 404);
+    assert.equal(paidToOthers.body, unknown.body, 'a paid order and an unknown one read the same');
     const url = new URL(back.json().url);
     assert.equal(url.origin + url.pathname, 'https://shop.example/return');
     const params = Object.fromEntries(url.searchParams);

@@ -148,6 +148,7 @@ describe('qr codes', () => {
 
     const resolved = await resolve(alice, qr.code);
     assert.equal(resolved.statusCode, 200, resolved.body);
+    assert.equal(resolved.json().codeKind, 'merchant');
     assert.deepEqual(resolved.json().payee, {
       kind: 'merchant',
       merchantId: DEMO_MERCHANT.id,
@@ -201,6 +202,7 @@ describe('qr codes', () => {
     const resolved = await resolve(alice, qr.code);
     assert.equal(resolved.statusCode, 200, resolved.body);
     assert.deepEqual(resolved.json().payee, { kind: 'user', maskedName: maskName(bobDemo.displayName) });
+    assert.equal(resolved.json().codeKind, 'collect');
     assert.doesNotMatch(resolved.body, /13900139000|Bob/);
 
     const aliceBefore = await balanceOf(alice);

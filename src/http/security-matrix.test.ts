@@ -153,13 +153,10 @@ const SELF_SCOPED = new Set([
  * Cashier links: the trade number in a merchant's payment link is what lets any signed-in wallet
  * user view and pay an OPEN merchant order (Alipay's cashier works the same way). These routes
  * are covered by the gateway's own tests; here they are listed so the "another user" check does
- * not silently skip them.
+ * not silently skip them. `GET /api/v1/orders/:tradeNo` has a fixture instead: Alice's PAID order,
+ * which only she may read.
  */
-const CASHIER_LINK = new Set([
-  'GET /api/v1/orders/:tradeNo',
-  'POST /api/v1/orders/:tradeNo/pay',
-  'POST /api/v1/orders/:tradeNo/return',
-]);
+const CASHIER_LINK = new Set(['POST /api/v1/orders/:tradeNo/pay', 'POST /api/v1/orders/:tradeNo/return']);
 
 /** The victim's objects, by route: what another user tries to reach. Filled in `before`. */
 const fixtures = new Map<string, Record<string, string>>();
@@ -227,6 +224,43 @@ before(async () => {
   fixtures.set('POST /api/v1/payments/intents/:id/sms-code', { id: intentId });
   // The order-payment confirm path runs the same ownership check on a payment intent.
   fixtures.set('POST /api/v1/orders/payments/:intentId/confirm', { intentId });
+  // An order Alice paid (written as the gateway's settlement leaves it): its number is no secret,
+  // its details are hers.
+  const paidTradeNo = `2026${'0'.repeat(23)}1`;
+  await t.store.db
+    .insertInto('gateway_trades')
+    .values({
+      trade_no: paidTradeNo,
+      app_id: '2021000000000001',
+      merchant_id: 'mch_demo_coffee',
+      out_trade_no: 'matrix-paid-order',
+      method: 'alipay.trade.page.pay',
+      fingerprint: 'matrix',
+      subject: 'Alice private order',
+      body: null,
+      product_code: 'FAST_INSTANT_TRADE_PAY',
+      total_minor: 990n,
+      currency: 'CNY',
+      status: 'TRADE_SUCCESS',
+      notify_url: null,
+      return_url: null,
+      passback_params: null,
+      buyer_user_id: alice.userId,
+      buyer_account_id: null,
+      paid_intent_id: null,
+      qr_code: null,
+      expires_at: new Date(t.clock.nowMs() + 3_600_000),
+      created_at: new Date(t.clock.nowMs()),
+      paid_at: new Date(t.clock.nowMs()),
+      closed_at: null,
+    })
+    .execute();
+  fixtures.set('GET /api/v1/orders/:tradeNo', { tradeNo: paidTradeNo });
+  assert.equal(
+    (await asUser(alice, 'GET', `/api/v1/orders/${paidTradeNo}`)).statusCode,
+    200,
+    'the payer reads it',
+  );
   // An agreement a merchant asked Alice to sign (merchant side: the operator token).
   const agreement = await t.app.inject({
     method: 'POST',

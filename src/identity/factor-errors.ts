@@ -6,6 +6,17 @@
 import { defineErrors } from '../shared/index.ts';
 
 export const FACTOR_ERRORS = defineErrors({
+  /**
+   * One code for "give a second factor first", wherever it is asked: the security lock before a
+   * payment (protection) and account recovery (recovery). The answer's `details`, or the step the
+   * client is on, says which factors count there.
+   */
+  SECOND_FACTOR_REQUIRED: {
+    code: 'second_factor_required',
+    message:
+      'This needs a second factor: verify with one of those offered (an authenticator code, a passkey, a backup code, an SMS code or, in account recovery, an ID check), then try again.',
+    status: 403,
+  },
   INVALID_TOTP_CODE: {
     code: 'invalid_totp_code',
     message: 'The authenticator code is wrong or was already used; wait for the next code.',

@@ -4,40 +4,11 @@
  * engine and by operators.
  */
 import type { Kysely } from 'kysely';
+import { SECURITY_EVENT_TYPES } from '../../contracts/security-event-types.ts';
 import type { Database } from '../store/index.ts';
 import type { Executor } from './ports.ts';
 
-export const SECURITY_EVENT_TYPES = [
-  'sign_up',
-  'sign_in',
-  'sign_in_failed',
-  'sign_in_challenged',
-  'second_factor_failed',
-  'sign_out',
-  'session_ended',
-  'login_locked',
-  'login_unlocked',
-  'payment_password_failed',
-  'payment_locked',
-  'password_changed',
-  'payment_password_changed',
-  'phone_changed',
-  'email_changed',
-  'totp_enabled',
-  'totp_disabled',
-  'backup_codes_generated',
-  'backup_code_used',
-  'passkey_added',
-  'passkey_removed',
-  'device_renamed',
-  'device_removed',
-  'step_up',
-  'account_frozen',
-  'not_me_reported',
-  'account_unfrozen',
-  'password_reset',
-  'payment_password_reset',
-] as const;
+export { SECURITY_EVENT_TYPES };
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 
 export interface SecurityEventInput {

@@ -7,12 +7,6 @@ export const PROTECTION_ERRORS = defineErrors({
     message: 'Your security lock holds payments to a new payee for a cooling period; try again later.',
     status: 403,
   },
-  SECOND_FACTOR_REQUIRED: {
-    code: 'second_factor_required',
-    message:
-      'Your security lock needs a second factor: verify with an SMS code, your authenticator app, a backup code or a passkey, then confirm again.',
-    status: 403,
-  },
   INVALID_TIME_ZONE: { code: 'invalid_time_zone', message: 'Unknown time zone.', status: 400 },
   INVALID_COOLING_OFF: {
     code: 'invalid_cooling_off',

@@ -10,6 +10,7 @@
  *   last 5 minutes, on top of the payment password.
  */
 
+import { FACTOR_ERRORS } from '../identity/index.ts';
 import type { ConfirmationMethod } from '../payments/index.ts';
 import { DomainError } from '../shared/index.ts';
 import { SECOND_FACTOR_FRESH_MS, SECOND_FACTOR_METHODS } from './constants.ts';
@@ -70,7 +71,7 @@ export async function checkConfirmation(
   const reason = secondFactorReason(settings, { operation: input.operation, nowMs: input.nowMs });
   if (reason === null || input.method === 'passkey') return;
   if (input.sessionId && (await freshSecondFactor(ctx, input.userId, input.sessionId, input.nowMs))) return;
-  throw new DomainError(PROTECTION_ERRORS.SECOND_FACTOR_REQUIRED, {
+  throw new DomainError(FACTOR_ERRORS.SECOND_FACTOR_REQUIRED, {
     reason,
     methods: [...SECOND_FACTOR_METHODS],
   });

@@ -18,8 +18,8 @@ export function createQr(deps: QrDeps) {
     merchantCode: (input: { merchantId: string; amount: Money | null }) => issueMerchantCode(ctx, input),
     /** Who a code pays and how much; refuses forged, changed or expired codes. */
     resolve: async (code: string) => {
-      const { payee, amount, expiresAt } = await resolveQrCode(ctx, code);
-      return { payee, amount, expiresAt };
+      const { codeKind, payee, amount, expiresAt } = await resolveQrCode(ctx, code);
+      return { codeKind, payee, amount, expiresAt };
     },
     /** Creates a payment intent for the code's payee; confirm it like any intent. */
     pay: (input: PayByQrCodeInput) => payByQrCode(ctx, input),

@@ -23,6 +23,12 @@ export type QrPayee =
   | { readonly kind: 'user'; readonly maskedName: string };
 
 export interface ResolvedQrCode {
+  /**
+   * What the code is: a merchant's own code, a person's collect code, or one merchant order (the
+   * open API's precreate). A family card pays merchant codes only: paying an order moves its
+   * trade, which only the payment-intent path does (docs/agreements.md).
+   */
+  readonly codeKind: QrPayload['kind'];
   readonly payee: QrPayee;
   readonly amount: Money | null;
   readonly expiresAt: Date;
@@ -51,6 +57,7 @@ export async function resolveQrCode(ctx: QrContext, code: string): Promise<Resol
       .where('id', '=', order.merchantId)
       .executeTakeFirst();
     return {
+      codeKind: 'order',
       payee: {
         kind: 'merchant',
         merchantId: order.merchantId,
@@ -71,6 +78,7 @@ export async function resolveQrCode(ctx: QrContext, code: string): Promise<Resol
       .executeTakeFirst();
     if (!merchant) throw new DomainError(PAYMENT_ERRORS.PAYEE_NOT_FOUND);
     return {
+      codeKind: 'merchant',
       payee: {
         kind: 'merchant',
         merchantId: merchant.id,
@@ -90,6 +98,7 @@ export async function resolveQrCode(ctx: QrContext, code: string): Promise<Resol
     .executeTakeFirst();
   if (!user) throw new DomainError(PAYMENT_ERRORS.PAYEE_NOT_FOUND);
   return {
+    codeKind: 'collect',
     payee: { kind: 'user', maskedName: maskName(user.display_name) },
     amount: payload.amount,
     expiresAt,

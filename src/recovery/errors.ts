@@ -32,11 +32,6 @@ export const RECOVERY_ERRORS = defineErrors({
     message: 'This verification has expired, was already used or had too many tries; start again.',
     status: 400,
   },
-  SECOND_FACTOR_REQUIRED: {
-    code: 'second_factor_required',
-    message: 'Give a second factor: an authenticator code, a passkey, a backup code or an ID check.',
-    status: 400,
-  },
   HUMAN_CHECK_FAILED: {
     code: 'human_check_failed',
     message: 'The answer to the check is wrong; try a new one.',

@@ -19,7 +19,7 @@
  * across all its steps, 15 minutes per attempt, every step audited.
  */
 
-import { IDENTITY_ERRORS, type Located, normalizePhone } from '../identity/index.ts';
+import { FACTOR_ERRORS, IDENTITY_ERRORS, type Located, normalizePhone } from '../identity/index.ts';
 import { DomainError, newId, newSecretToken } from '../shared/index.ts';
 import { writeAudit } from './audit.ts';
 import type { RecoveryContext } from './context.ts';
@@ -293,7 +293,7 @@ export function createSelfService(ctx: RecoveryContext, identityData: IdentityDa
       origin: Located,
     ): Promise<void> {
       const row = await verifiedAttempt(input.attemptToken, 'forgot_login');
-      if (!input.factor) throw new DomainError(RECOVERY_ERRORS.SECOND_FACTOR_REQUIRED);
+      if (!input.factor) throw new DomainError(FACTOR_ERRORS.SECOND_FACTOR_REQUIRED);
       const hashes = await support.hashNewPasswords({
         userId: row.user_id,
         loginPassword: input.newPassword,
@@ -361,7 +361,7 @@ export function createSelfService(ctx: RecoveryContext, identityData: IdentityDa
         // Identity verification: SMS (done) + real name and ID number + a second factor that is
         // not the ID check (that would count the same proof twice).
         if (!input.factor || input.factor.method === 'id_check')
-          throw new DomainError(RECOVERY_ERRORS.SECOND_FACTOR_REQUIRED);
+          throw new DomainError(FACTOR_ERRORS.SECOND_FACTOR_REQUIRED);
         const idOk = await identityData.matches(userId, {
           realName: input.realName ?? '',
           idNumber: input.idNumber ?? '',

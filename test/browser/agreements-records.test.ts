@@ -7,7 +7,9 @@
 // to the report page, the month's bill lists it and its PDF link answers a real PDF; finally
 // Alice cancels the agreement in the Security Center through the confirm step, and the next
 // debit is refused with agreement_cancelled. Bob gives Alice a family card: she accepts it on its
-// page and pays the demo merchant 5.00 from Bob's wallet with her own payment password. Each of
+// page and pays the demo merchant 5.00 from Bob's wallet with her own payment password, then pays
+// the merchant's QR code with the card on the pay page (not offered for a person's code, nor once
+// Bob cancels the card). Each of
 // these pages passes axe-core's WCAG 2.1 A/AA rules (no serious or critical finding).
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
@@ -53,7 +55,7 @@ test('records, bill PDF and agreements in chromium: sign, debit, search, downloa
   const browser = await openBrowserSession(t);
   if (!browser) return;
   const { origin, page, pageErrors, platform } = browser;
-  const { agreements, identity, wallet } = platform.platform.modules;
+  const { agreements, identity, qr, wallet } = platform.platform.modules;
   const balanceOf = async (userId: string) => {
     const [account] = await wallet.getWalletAccounts(userId);
     assert(account, 'a wallet');
@@ -207,6 +209,51 @@ test('records, bill PDF and agreements in chromium: sign, debit, search, downloa
       await page.getByText('Left this month: CN¥95.00').waitFor();
       assert.deepEqual(await accessibilityProblems(page, 'main'), []);
       assert.equal(bobBefore - (await balanceOf(bob.id)), 500n);
+    });
+
+    await t.test("Alice pays a merchant's QR code with Bob's family card on the pay page", async () => {
+      const bob = await identity.findUserByPhone(BOB.phone);
+      assert(bob, 'the demo seed made Bob');
+      const merchantCode = (await qr.merchantCode({ merchantId: MERCHANT.id, amount: null })).code;
+      const bobsCode = (await qr.collectCode({ userId: bob.id, amount: null })).code;
+      const familyChoice = page.getByRole('radio', { name: /^Family card from / });
+      const check = async (code: string) => {
+        await page.getByLabel('Payment code').fill(code);
+        await Promise.all([
+          page.waitForResponse((r) => r.url().endsWith('/api/v1/qr/resolve')),
+          page.getByRole('button', { name: 'Check code' }).click(),
+        ]);
+        await page.getByRole('group', { name: 'Pay from' }).waitFor();
+      };
+      await page.goto(`${origin}/collect`);
+      // A person's code: a family card pays merchants only, so it is not offered.
+      await check(bobsCode);
+      assert.equal(await familyChoice.count(), 0);
+      await check(merchantCode);
+      // The owner shown masked, with what is left of this month's cap (100.00 − 5.00 above).
+      const label = (await familyChoice.evaluate((radio) => radio.closest('label')?.textContent)) ?? '';
+      assert.match(label, /^Family card from \*+i \(.*\*.*\), CN¥95\.00 left this month$/);
+      assert.doesNotMatch(label, /Bob|13900139000/);
+      await familyChoice.check();
+      await page.getByLabel('Amount (CNY)').fill('3.00');
+      await page.getByLabel('Your payment password').fill(ALICE.paymentPassword);
+      assert.deepEqual(await accessibilityProblems(page, 'main'), []);
+      const bobBefore = await balanceOf(bob.id);
+      const [paid] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/payments') && r.request().method() === 'POST'),
+        page.getByRole('button', { name: 'Pay', exact: true }).click(),
+      ]);
+      assert.equal(paid.status(), 201);
+      await page.getByText(`Paid CN¥3.00 to ${MERCHANT.name} from the family card.`).waitFor();
+      assert.equal(bobBefore - (await balanceOf(bob.id)), 300n, "the money is Bob's");
+      assert.deepEqual(await accessibilityProblems(page, 'main'), []);
+      // Bob cancels the card: the pay page no longer offers it (and the API refuses it for good).
+      const [card] = (await agreements.listFamilyCards(bob.id)).filter((c) => c.status === 'active');
+      assert(card, "Bob's card");
+      await agreements.cancelFamilyCard({ userId: bob.id, cardId: card.id });
+      await page.getByRole('button', { name: 'Make another transfer' }).click();
+      await check(merchantCode);
+      assert.equal(await familyChoice.count(), 0);
     });
 
     await t.test('the Security Center cancels the agreement in one confirmed step; debits stop', async () => {

@@ -173,6 +173,17 @@ export async function reviewAgreement(id: string): Promise<Agreement> {
   return agreement(await request({ method: 'POST', path: `/api/v1/me/agreements/${enc(id)}/review` }));
 }
 
+/** What is left of a family card's cap this calendar month. */
+export function familyCardLeft(card: FamilyCard): WireMoney {
+  const leftMinor = BigInt(card.monthlyCap.amountMinor) - BigInt(card.usedThisMonth.amountMinor);
+  return { amountMinor: (leftMinor > 0n ? leftMinor : 0n).toString(), currency: card.monthlyCap.currency };
+}
+
+/** The cards the signed-in user holds and may pay with now (accepted, not cancelled or suspended). */
+export async function fetchUsableFamilyCards(signal?: AbortSignal): Promise<readonly FamilyCard[]> {
+  return (await fetchFamilyCards(signal)).filter((c) => c.role === 'member' && c.status === 'active');
+}
+
 export async function fetchFamilyCards(signal?: AbortSignal): Promise<readonly FamilyCard[]> {
   const body = record(await request({ method: 'GET', path: '/api/v1/me/family-cards', signal }), 'body');
   return array(body, 'cards', 'body').map(familyCard);

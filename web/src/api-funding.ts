@@ -106,9 +106,13 @@ export async function fetchCollectCode(signal?: AbortSignal): Promise<CollectCod
 }
 
 export interface ResolvedCode {
+  /** A merchant's own code, a person's collect code, or one merchant order. */
+  readonly codeKind: 'merchant' | 'collect' | 'order';
   /** A merchant's verified name, or a person's masked name. */
   readonly payeeName: string;
   readonly merchant: boolean;
+  /** The merchant's id (a family card pays it by id), null for a person. */
+  readonly merchantId: string | null;
   readonly amount: WireMoney | null;
   /** Issue 9: for a merchant, whether Rampart checked the name, and whether it is new. */
   readonly verified: boolean;
@@ -119,9 +123,12 @@ export async function resolveCode(code: string): Promise<ResolvedCode> {
   const body = record(await request({ method: 'POST', path: '/api/v1/qr/resolve', body: { code } }), 'body');
   const payee = record(body.payee, 'payee');
   const merchant = string(payee, 'kind', 'payee') === 'merchant';
+  const codeKind = string(body, 'codeKind', 'body');
   return {
+    codeKind: codeKind === 'merchant' || codeKind === 'order' ? codeKind : 'collect',
     payeeName: merchant ? string(payee, 'name', 'payee') : string(payee, 'maskedName', 'payee'),
     merchant,
+    merchantId: merchant ? string(payee, 'merchantId', 'payee') : null,
     amount: body.amount === null || body.amount === undefined ? null : wireMoney(body.amount, 'amount'),
     verified: merchant && payee.verified === true,
     isNew: merchant && payee.isNew === true,

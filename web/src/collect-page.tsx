@@ -2,9 +2,19 @@
  * Collect & scan (docs/qr.md): my collect-money code (the server's SVG and its text, with a copy
  * button), and "Pay by code": a pasted code is resolved first — who will be paid (a merchant's
  * verified name or a person's masked name) and any fixed amount — then paid through the same
- * confirmation step as a transfer.
+ * confirmation step as a transfer. A family-card member may pay a merchant's own code with the
+ * card instead (issue 4 points 3 and 9): the owner's money, the card's monthly cap, the member's
+ * payment password, through the family-card payment API. Order codes and people are not offered
+ * the card (an order is settled only through a payment intent; a card pays merchants only).
  */
 import { type FormEvent, useEffect, useId, useState } from 'react';
+import {
+  type FamilyCard,
+  type FamilyCardPayment,
+  familyCardLeft,
+  fetchUsableFamilyCards,
+  payWithFamilyCard,
+} from './api-agreements.ts';
 import {
   type CollectCode,
   fetchCollectCode,
@@ -15,11 +25,11 @@ import {
 } from './api-funding.ts';
 import type { PaymentChannel, PaymentIntent } from './api-payments.ts';
 import { newClientRequestId } from './api-payments.ts';
-import { ErrorRegion, Field, useAction } from './forms.tsx';
+import { ErrorRegion, Field, PaymentPasswordField, useAction } from './forms.tsx';
 import { useI18n } from './i18n.ts';
 import { currencyExponent, formatMoney, parseMajorToMinor } from './money.ts';
 import { Link, ROUTES } from './router.tsx';
-import { ChannelChoice, ConfirmStep, PaymentErrorRegion, Receipt } from './transfer-page.tsx';
+import { ChannelChoice, ConfirmStep, PaymentErrorRegion, Receipt, ReceiptCard } from './transfer-page.tsx';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
 
 const CURRENCY = 'CNY';
@@ -29,7 +39,11 @@ const CODE_INPUT_MAX = 2048;
 type Step =
   | { readonly phase: 'main' }
   | { readonly phase: 'confirm'; readonly intent: PaymentIntent }
-  | { readonly phase: 'receipt'; readonly intent: PaymentIntent };
+  | { readonly phase: 'receipt'; readonly intent: PaymentIntent }
+  | { readonly phase: 'family-receipt'; readonly payment: FamilyCardPayment };
+
+/** How the payer funds a code payment: one of their channels, or a family card they hold. */
+type Funding = { readonly channel: PaymentChannel } | { readonly card: FamilyCard };
 
 export function CollectPage({ focusHeading }: { readonly focusHeading: boolean }) {
   const { t } = useI18n();
@@ -47,10 +61,16 @@ export function CollectPage({ focusHeading }: { readonly focusHeading: boolean }
   if (step.phase === 'receipt') {
     return <Receipt intent={step.intent} onAnother={() => setStep({ phase: 'main' })} />;
   }
+  if (step.phase === 'family-receipt') {
+    return <FamilyCardReceipt payment={step.payment} onAnother={() => setStep({ phase: 'main' })} />;
+  }
   return (
     <>
       <MyCode focusHeading={focusHeading} />
-      <PayByCode onIntent={(intent) => setStep({ phase: 'confirm', intent })} />
+      <PayByCode
+        onIntent={(intent) => setStep({ phase: 'confirm', intent })}
+        onFamilyCardPaid={(payment) => setStep({ phase: 'family-receipt', payment })}
+      />
       <p>
         <Link to={ROUTES.wallet}>{t('transfer.backToWallet')}</Link>
       </p>
@@ -115,21 +135,38 @@ function MyCode({ focusHeading }: { readonly focusHeading: boolean }) {
   );
 }
 
-function PayByCode({ onIntent }: { readonly onIntent: (intent: PaymentIntent) => void }) {
+function PayByCode({
+  onIntent,
+  onFamilyCardPaid,
+}: {
+  readonly onIntent: (intent: PaymentIntent) => void;
+  readonly onFamilyCardPaid: (payment: FamilyCardPayment) => void;
+}) {
   const { t, locale } = useI18n();
   const ids = useId();
   const [code, setCode] = useState('');
   const [resolved, setResolved] = useState<ResolvedCode | null>(null);
   const [amount, setAmount] = useState('');
   const [amountProblem, setAmountProblem] = useState(false);
-  const [channel, setChannel] = useState<PaymentChannel>('balance');
+  const [funding, setFunding] = useState<Funding>({ channel: 'balance' });
+  const [familyCards, setFamilyCards] = useState<readonly FamilyCard[]>([]);
+  const [paymentPassword, setPaymentPassword] = useState('');
+  // One id per family-card payment attempt: a retry after a lost answer is the same payment.
+  const [familyRequestId, setFamilyRequestId] = useState(newClientRequestId);
   const resolve = useAction();
   const pay = useAction();
 
   async function onResolve(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setResolved(null);
-    await resolve.run(async () => setResolved(await resolveCode(code.trim())));
+    setFunding({ channel: 'balance' });
+    await resolve.run(async () => {
+      const found = await resolveCode(code.trim());
+      // Only a merchant's own code can be paid with a family card. Without the list (it failed
+      // to load) the payer still pays from their own channels, so a failure here is not shown.
+      setFamilyCards(found.codeKind === 'merchant' ? await fetchUsableFamilyCards().catch(() => []) : []);
+      setResolved(found);
+    });
   }
 
   async function onPay(event: FormEvent<HTMLFormElement>) {
@@ -145,6 +182,24 @@ function PayByCode({ onIntent }: { readonly onIntent: (intent: PaymentIntent) =>
       money = { amountMinor: amountMinor.toString(), currency: CURRENCY };
     }
     const chosen = money;
+    if ('card' in funding) {
+      const { card } = funding;
+      const merchantId = resolved.merchantId;
+      if (merchantId === null) return;
+      await pay.run(async () => {
+        const payment = await payWithFamilyCard(card.id, {
+          merchantId,
+          amount: chosen,
+          paymentPassword,
+          clientRequestId: familyRequestId,
+        });
+        setPaymentPassword('');
+        setFamilyRequestId(newClientRequestId());
+        onFamilyCardPaid(payment);
+      });
+      return;
+    }
+    const { channel } = funding;
     await pay.run(async () => {
       onIntent(
         await payByCode({
@@ -210,17 +265,76 @@ function PayByCode({ onIntent }: { readonly onIntent: (intent: PaymentIntent) =>
               onChange={(event) => {
                 setAmount(event.target.value);
                 setAmountProblem(false);
+                setFamilyRequestId(newClientRequestId());
               }}
               problem={amountProblem ? t('transfer.amountInvalid') : undefined}
             />
           )}
-          <ChannelChoice value={channel} onChange={setChannel} />
+          <ChannelChoice
+            value={'channel' in funding ? funding.channel : null}
+            onChange={(channel) => setFunding({ channel })}
+            more={(name) =>
+              familyCards.map((card) => (
+                <label key={card.id} className="choice">
+                  <input
+                    type="radio"
+                    name={name}
+                    value={card.id}
+                    checked={'card' in funding && funding.card.id === card.id}
+                    onChange={() => {
+                      setFunding({ card });
+                      setFamilyRequestId(newClientRequestId());
+                    }}
+                  />
+                  <span>
+                    {t('collect.familyCard', {
+                      name: card.counterpartName,
+                      phone: card.counterpartPhone,
+                      left: formatMoney(familyCardLeft(card), { locale }),
+                    })}
+                  </span>
+                </label>
+              ))
+            }
+          />
+          {'card' in funding && (
+            <PaymentPasswordField
+              label={t('familyCard.password')}
+              hint={t('collect.familyCardHint')}
+              value={paymentPassword}
+              onValue={setPaymentPassword}
+            />
+          )}
           <PaymentErrorRegion title={t('transfer.failed')} error={pay.error} />
           <button type="submit" className="button button-primary button-block" aria-busy={pay.busy}>
-            {pay.busy ? t('transfer.checking') : t('transfer.next')}
+            {pay.busy ? t('transfer.checking') : 'card' in funding ? t('familyCard.pay') : t('transfer.next')}
           </button>
         </form>
       )}
     </section>
+  );
+}
+
+/** A family-card payment is done in one call (no intent to confirm): what was paid, to whom. */
+function FamilyCardReceipt({
+  payment,
+  onAnother,
+}: {
+  readonly payment: FamilyCardPayment;
+  readonly onAnother: () => void;
+}) {
+  const { t, locale } = useI18n();
+  return (
+    <ReceiptCard
+      onAnother={onAnother}
+      status={
+        <p className="notice notice-success">
+          {t('familyCard.paid', {
+            amount: formatMoney(payment.amount, { locale }),
+            merchant: payment.merchantName,
+          })}
+        </p>
+      }
+    />
   );
 }

@@ -8,6 +8,7 @@ import {
   acceptFamilyCard,
   type FamilyCard,
   type FamilyCardPayment,
+  familyCardLeft,
   fetchFamilyCardPayments,
   fetchFamilyCards,
   payWithFamilyCard,
@@ -95,19 +96,7 @@ export function FamilyCardPage({
               <ErrorRegion title={t('familyCard.acceptFailed')} error={accept.error} />
             </>
           )}
-          <p>
-            {t('familyCard.left', {
-              left: formatMoney(
-                {
-                  amountMinor: (
-                    BigInt(card.monthlyCap.amountMinor) - BigInt(card.usedThisMonth.amountMinor)
-                  ).toString(),
-                  currency: card.monthlyCap.currency,
-                },
-                { locale },
-              ),
-            })}
-          </p>
+          <p>{t('familyCard.left', { left: formatMoney(familyCardLeft(card), { locale }) })}</p>
           {card.role === 'member' && card.status === 'active' && <PayForm card={card} onPaid={reload} />}
           <h2>{t('familyCard.uses')}</h2>
           {uses.length === 0 ? (

@@ -68,7 +68,14 @@ export function useAction(): Action {
 }
 
 /** Seconds to wait before another code may be sent (the server's 60 s cool-down). */
-export function useCooldown(): { readonly secondsLeft: number; readonly start: (ms: number) => void } {
+export interface Cooldown {
+  readonly secondsLeft: number;
+  readonly start: (ms: number) => void;
+  /** Runs a send: the cool-down starts from its answer, or from the server's wait on resend_too_soon. */
+  readonly timed: <T extends { readonly resendAfterMs: number }>(send: () => Promise<T>) => Promise<T>;
+}
+
+export function useCooldown(): Cooldown {
   const [untilMs, setUntilMs] = useState(0);
   const [nowMs, setNowMs] = useState(() => Date.now());
   useEffect(() => {
@@ -81,7 +88,21 @@ export function useCooldown(): { readonly secondsLeft: number; readonly start: (
     setNowMs(now);
     setUntilMs(now + Math.max(0, ms));
   }, []);
-  return { secondsLeft: Math.max(0, Math.ceil((untilMs - nowMs) / 1000)), start };
+  const timed = useCallback(
+    async <T extends { readonly resendAfterMs: number }>(send: () => Promise<T>): Promise<T> => {
+      try {
+        const answer = await send();
+        start(answer.resendAfterMs);
+        return answer;
+      } catch (error) {
+        const waitMs = retryAfterMs(error);
+        if (waitMs !== null) start(waitMs);
+        throw error;
+      }
+    },
+    [start],
+  );
+  return { secondsLeft: Math.max(0, Math.ceil((untilMs - nowMs) / 1000)), start, timed };
 }
 
 /** The wait the server asked for in a 429 resend_too_soon, or null for any other error. */
@@ -245,5 +266,50 @@ export function SendCodeButton({
     >
       {text}
     </button>
+  );
+}
+
+/**
+ * A form that runs one action when submitted: its fields (children), then the always-present
+ * error region, then the submit button whose aria-busy tracks the action. `status` goes between
+ * the error region and the button (a live region saying it worked).
+ */
+export function ActionForm({
+  action,
+  onSubmit,
+  errorTitle,
+  submitLabel,
+  buttonClassName = 'button button-primary',
+  status,
+  secondaryActions,
+  children,
+}: {
+  readonly action: Action;
+  readonly onSubmit: () => Promise<void>;
+  readonly errorTitle: string;
+  readonly submitLabel: string;
+  readonly buttonClassName?: string;
+  readonly status?: ReactNode;
+  /** Other buttons of the same form (e.g. "sign in with a passkey"), after the submit button. */
+  readonly secondaryActions?: ReactNode;
+  readonly children: ReactNode;
+}) {
+  return (
+    <form
+      className="form"
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        void action.run(onSubmit);
+      }}
+    >
+      {children}
+      <ErrorRegion title={errorTitle} error={action.error} />
+      {status}
+      <button type="submit" className={buttonClassName} aria-busy={action.busy}>
+        {submitLabel}
+      </button>
+      {secondaryActions}
+    </form>
   );
 }

@@ -3,6 +3,7 @@
 // types, challenge reasons, server reason codes) all exist.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { SECURITY_EVENT_TYPES } from '../../contracts/security-event-types.ts';
 import { isMessageKey, LOCALES, messageKeys, translate } from './i18n.ts';
 
 function placeholders(text: string): string[] {
@@ -23,36 +24,7 @@ test('every message has a text in every language, with the same placeholders', (
 });
 
 test('every security event type, challenge reason and password reason code has a readable name', () => {
-  // src/identity/security-events.ts SECURITY_EVENT_TYPES, copied: web/ imports no server code.
-  const eventTypes = [
-    'sign_up',
-    'sign_in',
-    'sign_in_failed',
-    'sign_in_challenged',
-    'second_factor_failed',
-    'sign_out',
-    'session_ended',
-    'login_locked',
-    'login_unlocked',
-    'payment_password_failed',
-    'payment_locked',
-    'password_changed',
-    'payment_password_changed',
-    'phone_changed',
-    'email_changed',
-    'totp_enabled',
-    'totp_disabled',
-    'backup_codes_generated',
-    'backup_code_used',
-    'passkey_added',
-    'passkey_removed',
-    'device_renamed',
-    'device_removed',
-    'step_up',
-    'account_frozen',
-    'not_me_reported',
-  ];
-  for (const type of eventTypes) assert(isMessageKey(`event.${type}`), `event.${type}`);
+  for (const type of SECURITY_EVENT_TYPES) assert(isMessageKey(`event.${type}`), `event.${type}`);
   for (const reason of ['new_device', 'new_country', 'impossible_travel', 'two_factor_enabled']) {
     assert(isMessageKey(`challenge.reason.${reason}`), `challenge.reason.${reason}`);
     assert(isMessageKey(`challenge.reasonShort.${reason}`), `challenge.reasonShort.${reason}`);

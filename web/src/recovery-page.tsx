@@ -5,7 +5,7 @@
  * page says "if this number has an account…" for the same reason. /recovery/cancel is the
  * one-click cancel of an approved manual recovery.
  */
-import { type FormEvent, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import {
   cancelManualRecovery,
   completeUnfreeze,
@@ -20,7 +20,15 @@ import {
   submitManualRecovery,
   verifyRecoveryCode,
 } from './api-recovery.ts';
-import { CodeField, digitsOnly, ErrorRegion, Field, PAYMENT_PASSWORD_LENGTH, useAction } from './forms.tsx';
+import {
+  ActionForm,
+  CodeField,
+  digitsOnly,
+  ErrorRegion,
+  Field,
+  PAYMENT_PASSWORD_LENGTH,
+  useAction,
+} from './forms.tsx';
 import { type MessageKey, useI18n } from './i18n.ts';
 import { PasskeyFactorHint, passkeyFactor } from './recovery-passkey-factor.tsx';
 import { Link, ROUTES } from './router.tsx';
@@ -85,13 +93,11 @@ function SelfServiceFlow({ kind }: { readonly kind: RecoveryKind }) {
   }
   if (!attempt) {
     return (
-      <form
-        className="form"
-        noValidate
-        onSubmit={(e: FormEvent) => {
-          e.preventDefault();
-          void action.run(async () => setAttempt(await startRecovery(kind, phone)));
-        }}
+      <ActionForm
+        action={action}
+        onSubmit={async () => setAttempt(await startRecovery(kind, phone))}
+        errorTitle={t('recovery.sendCode')}
+        submitLabel={action.busy ? t('recovery.sending') : t('recovery.sendCode')}
       >
         <Field
           label={t('recovery.phone')}
@@ -101,36 +107,26 @@ function SelfServiceFlow({ kind }: { readonly kind: RecoveryKind }) {
           onChange={(e) => setPhone(e.target.value)}
           required
         />
-        <ErrorRegion title={t('recovery.sendCode')} error={action.error} />
-        <button type="submit" className="button button-primary" aria-busy={action.busy}>
-          {action.busy ? t('recovery.sending') : t('recovery.sendCode')}
-        </button>
-      </form>
+      </ActionForm>
     );
   }
   if (!methods) {
     return (
-      <form
-        className="form"
-        noValidate
-        onSubmit={(e: FormEvent) => {
-          e.preventDefault();
-          void action.run(async () => {
-            const m = await verifyRecoveryCode(kind, attempt.attemptToken, code);
-            if (kind === 'freeze') setDone(true);
-            else setMethods(m);
-          });
+      <ActionForm
+        action={action}
+        onSubmit={async () => {
+          const m = await verifyRecoveryCode(kind, attempt.attemptToken, code);
+          if (kind === 'freeze') setDone(true);
+          else setMethods(m);
         }}
+        errorTitle={t('recovery.verify')}
+        submitLabel={action.busy ? t('recovery.verifying') : t('recovery.verify')}
       >
         <div role="status">
           <p className="notice">{t('recovery.sent')}</p>
         </div>
         <CodeField label={t('recovery.code')} value={code} onValue={setCode} />
-        <ErrorRegion title={t('recovery.verify')} error={action.error} />
-        <button type="submit" className="button button-primary" aria-busy={action.busy}>
-          {action.busy ? t('recovery.verifying') : t('recovery.verify')}
-        </button>
-      </form>
+      </ActionForm>
     );
   }
   return (
@@ -206,13 +202,11 @@ function FinishForm({
   }
 
   return (
-    <form
-      className="form"
-      noValidate
-      onSubmit={(e: FormEvent) => {
-        e.preventDefault();
-        void action.run(submit);
-      }}
+    <ActionForm
+      action={action}
+      onSubmit={submit}
+      errorTitle={t('recovery.submit')}
+      submitLabel={action.busy ? t('recovery.submitting') : t('recovery.submit')}
     >
       {approved && <p className="notice">{t('recovery.operatorApproved')}</p>}
       {needsFactor && factorChoices.length === 0 && (
@@ -287,11 +281,7 @@ function FinishForm({
           onChange={(e) => setNewPaymentPassword(digitsOnly(e.target.value, PAYMENT_PASSWORD_LENGTH))}
         />
       )}
-      <ErrorRegion title={t('recovery.submit')} error={action.error} />
-      <button type="submit" className="button button-primary" aria-busy={action.busy}>
-        {action.busy ? t('recovery.submitting') : t('recovery.submit')}
-      </button>
-    </form>
+    </ActionForm>
   );
 }
 
@@ -304,16 +294,20 @@ function FreezeByIdForm() {
   const [idNumber, setIdNumber] = useState('');
   const [done, setDone] = useState(false);
   return (
-    <form
-      className="form"
-      noValidate
-      onSubmit={(e: FormEvent) => {
-        e.preventDefault();
-        void action.run(async () => {
-          await freezeById({ phone, realName, idNumber });
-          setDone(true);
-        });
+    <ActionForm
+      action={action}
+      onSubmit={async () => {
+        await freezeById({ phone, realName, idNumber });
+        setDone(true);
       }}
+      errorTitle={t('recovery.byIdTitle')}
+      submitLabel={t('recovery.kind.freeze')}
+      buttonClassName="button button-danger"
+      status={
+        <div role="status" className="live-region">
+          {done && <p className="notice notice-success">{t('recovery.byIdDone')}</p>}
+        </div>
+      }
     >
       <h2>{t('recovery.byIdTitle')}</h2>
       <Field
@@ -329,14 +323,7 @@ function FreezeByIdForm() {
         value={idNumber}
         onChange={(e) => setIdNumber(e.target.value)}
       />
-      <ErrorRegion title={t('recovery.byIdTitle')} error={action.error} />
-      <div role="status" className="live-region">
-        {done && <p className="notice notice-success">{t('recovery.byIdDone')}</p>}
-      </div>
-      <button type="submit" className="button button-danger" aria-busy={action.busy}>
-        {t('recovery.kind.freeze')}
-      </button>
-    </form>
+    </ActionForm>
   );
 }
 
@@ -363,23 +350,21 @@ function ManualForm() {
     );
   }
   return (
-    <form
-      className="form"
-      noValidate
-      onSubmit={(e: FormEvent) => {
-        e.preventDefault();
-        void submit.run(async () => {
-          const form = new FormData();
-          form.set('oldPhone', oldPhone);
-          form.set('newPhone', newPhone);
-          form.set('newPhoneCode', code);
-          form.set('realName', realName);
-          form.set('idNumber', idNumber);
-          form.set('rememberedTransactions', remembered);
-          for (const file of Array.from(files ?? [])) form.append('document', file, file.name);
-          setStatusToken(await submitManualRecovery(form));
-        });
+    <ActionForm
+      action={submit}
+      onSubmit={async () => {
+        const form = new FormData();
+        form.set('oldPhone', oldPhone);
+        form.set('newPhone', newPhone);
+        form.set('newPhoneCode', code);
+        form.set('realName', realName);
+        form.set('idNumber', idNumber);
+        form.set('rememberedTransactions', remembered);
+        for (const file of Array.from(files ?? [])) form.append('document', file, file.name);
+        setStatusToken(await submitManualRecovery(form));
       }}
+      errorTitle={t('recovery.submit')}
+      submitLabel={submit.busy ? t('recovery.submitting') : t('recovery.submit')}
     >
       <p>{t('manual.lead')}</p>
       <Field
@@ -432,11 +417,7 @@ function ManualForm() {
           onChange={(e) => setFiles(e.target.files)}
         />
       </div>
-      <ErrorRegion title={t('recovery.submit')} error={submit.error} />
-      <button type="submit" className="button button-primary" aria-busy={submit.busy}>
-        {submit.busy ? t('recovery.submitting') : t('recovery.submit')}
-      </button>
-    </form>
+    </ActionForm>
   );
 }
 

@@ -8,15 +8,8 @@ import type { User } from './api.ts';
 import { ApiError } from './api.ts';
 import type { SecondFactorMethod, SignInChallenge } from './api-auth.ts';
 import { sendSignInCode, signInPasskeyOptions, verifySignIn } from './api-auth.ts';
-import {
-  CodeField,
-  ErrorRegion,
-  Field,
-  retryAfterMs,
-  SendCodeButton,
-  useAction,
-  useCooldown,
-} from './forms.tsx';
+import { FactorCodeEntry } from './factor-code-entry.tsx';
+import { ErrorRegion, useAction } from './forms.tsx';
 import { isMessageKey, type MessageKey, useI18n } from './i18n.ts';
 import { signWithPasskey } from './passkey.ts';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
@@ -47,29 +40,12 @@ export function SecondFactorStep({
     methods.includes('totp') ? 'totp' : (methods[0] ?? 'sms'),
   );
   const [code, setCode] = useState('');
-  const [sent, setSent] = useState(false);
-  const send = useAction();
   const verify = useAction();
-  const cooldown = useCooldown();
 
   function choose(next: SecondFactorMethod) {
     setMethod(next);
     setCode('');
     verify.clearError();
-  }
-
-  async function onSendCode() {
-    await send.run(async () => {
-      try {
-        const { resendAfterMs } = await sendSignInCode(challenge.challengeToken);
-        setSent(true);
-        cooldown.start(resendAfterMs);
-      } catch (error) {
-        const waitMs = retryAfterMs(error);
-        if (waitMs !== null) cooldown.start(waitMs);
-        throw error;
-      }
-    });
   }
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -100,55 +76,25 @@ export function SecondFactorStep({
         })}
       </ul>
       <form className="form" onSubmit={onSubmit} aria-busy={verify.busy}>
-        {methods.length > 1 && (
-          <fieldset className="choices">
-            <legend>{t('challenge.chooseMethod')}</legend>
-            {methods.map((m) => (
-              <label key={m} className="choice">
-                <input
-                  type="radio"
-                  name={`${ids}-method`}
-                  value={m}
-                  checked={method === m}
-                  onChange={() => choose(m)}
-                />
-                <span>{t(METHOD_LABELS[m])}</span>
-              </label>
-            ))}
-          </fieldset>
-        )}
-        {method === 'sms' && (
-          <>
-            <p className="hint">{t('challenge.smsLead')}</p>
-            <SendCodeButton
-              sent={sent}
-              busy={send.busy}
-              secondsLeft={cooldown.secondsLeft}
-              onSend={onSendCode}
-            />
-            <ErrorRegion title={t('code.sendFailed')} error={send.error} />
-            <div role="status" className="live-region">
-              {sent && <p className="hint">{t('challenge.smsSent')}</p>}
-            </div>
-            <CodeField label={t('challenge.smsCode')} value={code} onValue={setCode} />
-          </>
-        )}
-        {method === 'totp' && <CodeField label={t('challenge.totpCode')} value={code} onValue={setCode} />}
-        {method === 'backup_code' && (
-          <Field
-            label={t('challenge.backupCode')}
-            hint={t('stepUp.backupCodeHint')}
-            type="text"
-            autoComplete="off"
-            autoCapitalize="none"
-            spellCheck={false}
-            required
-            maxLength={32}
-            value={code}
-            onChange={(event) => setCode(event.target.value)}
-          />
-        )}
-        {method === 'passkey' && <p className="hint">{t('challenge.passkeyLead')}</p>}
+        <FactorCodeEntry
+          methods={methods}
+          method={method}
+          onChoose={choose}
+          methodLabels={METHOD_LABELS}
+          hideSingleChoice
+          code={code}
+          onCode={setCode}
+          sendSmsCode={() => sendSignInCode(challenge.challengeToken)}
+          texts={{
+            chooseMethod: 'challenge.chooseMethod',
+            smsLead: t('challenge.smsLead'),
+            smsCode: 'challenge.smsCode',
+            smsSent: 'challenge.smsSent',
+            totpCode: 'challenge.totpCode',
+            backupCode: 'challenge.backupCode',
+            passkeyLead: 'challenge.passkeyLead',
+          }}
+        />
         <ErrorRegion title={t('challenge.failed')} error={verify.error} />
         <button type="submit" className="button button-primary button-block" aria-busy={verify.busy}>
           {verify.busy

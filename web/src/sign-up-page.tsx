@@ -14,7 +14,6 @@ import {
   ErrorRegion,
   Field,
   PaymentPasswordField,
-  retryAfterMs,
   SendCodeButton,
   useAction,
   useCooldown,
@@ -194,13 +193,7 @@ function DetailsStep({
     const action = channel === 'sms' ? smsResend : emailResend;
     const cooldown = channel === 'sms' ? smsCooldown : emailCooldown;
     await action.run(async () => {
-      try {
-        cooldown.start((await resendSignUpCode({ signUpId: started.signUpId, channel })).resendAfterMs);
-      } catch (error) {
-        const waitMs = retryAfterMs(error);
-        if (waitMs !== null) cooldown.start(waitMs);
-        throw error;
-      }
+      await cooldown.timed(() => resendSignUpCode({ signUpId: started.signUpId, channel }));
     });
   }
 

@@ -21,17 +21,8 @@ import { ApiError, isSecondFactorRequired, isStepUpRequired } from './api.ts';
 import type { SecurityOverview, StepUpMethod } from './api-security.ts';
 import { fetchSecurityOverview, sendStepUpCode, stepUp, stepUpPasskeyOptions } from './api-security.ts';
 import { DevInboxPanel } from './dev-inbox-panel.tsx';
-import {
-  CancelledError,
-  CodeField,
-  ErrorRegion,
-  Field,
-  PaymentPasswordField,
-  retryAfterMs,
-  SendCodeButton,
-  useAction,
-  useCooldown,
-} from './forms.tsx';
+import { FactorCodeEntry } from './factor-code-entry.tsx';
+import { CancelledError, ErrorRegion, PaymentPasswordField, useAction } from './forms.tsx';
 import type { MessageKey } from './i18n.ts';
 import { useI18n } from './i18n.ts';
 import { signWithPasskey } from './passkey.ts';
@@ -133,9 +124,6 @@ function StepUpDialog({
   const [method, setMethod] = useState<StepUpMethod | null>(null);
   const load = useAction();
   const submit = useAction();
-  const send = useAction();
-  const cooldown = useCooldown();
-  const [sent, setSent] = useState(false);
   const [code, setCode] = useState('');
   const [paymentPassword, setPaymentPassword] = useState('');
 
@@ -164,20 +152,6 @@ function StepUpDialog({
     setMethod(next);
     setCode('');
     submit.clearError();
-  }
-
-  async function onSendCode() {
-    await send.run(async () => {
-      try {
-        const { resendAfterMs } = await sendStepUpCode();
-        setSent(true);
-        cooldown.start(resendAfterMs);
-      } catch (error) {
-        const waitMs = retryAfterMs(error);
-        if (waitMs !== null) cooldown.start(waitMs);
-        throw error;
-      }
-    });
   }
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -222,58 +196,35 @@ function StepUpDialog({
         </>
       ) : (
         <form className="form" onSubmit={onSubmit} aria-busy={submit.busy}>
-          <fieldset className="choices">
-            <legend>{t('stepUp.chooseMethod')}</legend>
-            {methods.map((m) => (
-              <label key={m} className="choice">
-                <input
-                  type="radio"
-                  name={`${ids}-method`}
-                  value={m}
-                  checked={method === m}
-                  onChange={() => choose(m)}
+          <FactorCodeEntry
+            methods={methods}
+            method={method}
+            onChoose={choose}
+            methodLabels={METHOD_LABELS}
+            code={code}
+            onCode={setCode}
+            sendSmsCode={sendStepUpCode}
+            texts={{
+              chooseMethod: 'stepUp.chooseMethod',
+              smsLead: t('stepUp.smsTo', { phone: overview.phone }),
+              smsCode: 'stepUp.smsCode',
+              totpCode: 'stepUp.totpCode',
+              backupCode: 'stepUp.backupCode',
+              passkeyLead: 'stepUp.passkeyHint',
+            }}
+            extra={
+              method === 'payment_password' && (
+                <PaymentPasswordField
+                  label={t('stepUp.paymentPassword')}
+                  value={paymentPassword}
+                  onValue={setPaymentPassword}
+                  problem={
+                    attemptsLeft !== null ? t('stepUp.attemptsLeft', { count: attemptsLeft }) : undefined
+                  }
                 />
-                <span>{t(METHOD_LABELS[m])}</span>
-              </label>
-            ))}
-          </fieldset>
-          {method === 'payment_password' && (
-            <PaymentPasswordField
-              label={t('stepUp.paymentPassword')}
-              value={paymentPassword}
-              onValue={setPaymentPassword}
-              problem={attemptsLeft !== null ? t('stepUp.attemptsLeft', { count: attemptsLeft }) : undefined}
-            />
-          )}
-          {method === 'sms' && (
-            <>
-              <p className="hint">{t('stepUp.smsTo', { phone: overview.phone })}</p>
-              <SendCodeButton
-                sent={sent}
-                busy={send.busy}
-                secondsLeft={cooldown.secondsLeft}
-                onSend={onSendCode}
-              />
-              <ErrorRegion title={t('code.sendFailed')} error={send.error} />
-              <CodeField label={t('stepUp.smsCode')} value={code} onValue={setCode} />
-            </>
-          )}
-          {method === 'totp' && <CodeField label={t('stepUp.totpCode')} value={code} onValue={setCode} />}
-          {method === 'backup_code' && (
-            <Field
-              label={t('stepUp.backupCode')}
-              hint={t('stepUp.backupCodeHint')}
-              type="text"
-              autoComplete="off"
-              autoCapitalize="none"
-              spellCheck={false}
-              required
-              maxLength={32}
-              value={code}
-              onChange={(event) => setCode(event.target.value)}
-            />
-          )}
-          {method === 'passkey' && <p className="hint">{t('stepUp.passkeyHint')}</p>}
+              )
+            }
+          />
           <ErrorRegion title={t('stepUp.failed')} error={submit.error} />
           <div className="actions">
             <button type="submit" className="button button-primary" aria-busy={submit.busy}>

@@ -5,7 +5,7 @@
  * server asks for, then the receipt. Amounts are typed in yuan and converted to minor units with
  * bigint arithmetic only (money.ts).
  */
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, type ReactNode, useId, useState } from 'react';
 import { ApiError } from './api.ts';
 import type { PaymentChannel, PaymentIntent } from './api-payments.ts';
 import {
@@ -159,9 +159,13 @@ function TransferForm({
 export function ChannelChoice({
   value,
   onChange,
+  more,
 }: {
-  readonly value: PaymentChannel;
+  /** null while one of the `more` choices is picked. */
+  readonly value: PaymentChannel | null;
   readonly onChange: (channel: PaymentChannel) => void;
+  /** Further radios of the same group (the QR page's family cards), given the group's name. */
+  readonly more?: (name: string) => ReactNode;
 }) {
   const { t } = useI18n();
   const name = useId();
@@ -180,6 +184,7 @@ export function ChannelChoice({
           <span>{t(`transfer.channel.${channel}`)}</span>
         </label>
       ))}
+      {more?.(name)}
     </fieldset>
   );
 }
@@ -431,15 +436,12 @@ export function Receipt({
   readonly onAnother: () => void;
 }) {
   const { t, locale } = useI18n();
-  const headingRef = useFocusOnMount<HTMLHeadingElement>(true);
   const payeeName = intent.payee.kind === 'user' ? intent.payee.maskedName : intent.payee.name;
   return (
-    <section className="card transfer receipt">
-      <h1 ref={headingRef} tabIndex={-1}>
-        {t('transfer.receiptTitle')}
-      </h1>
-      <div role="status" className="live-region">
-        {intent.status === 'in_review' ? (
+    <ReceiptCard
+      onAnother={onAnother}
+      status={
+        intent.status === 'in_review' ? (
           <div className="notice" data-testid="held-for-review">
             <p>
               <strong>{t('transfer.heldTitle')}</strong>
@@ -453,8 +455,9 @@ export function Receipt({
           <p className="notice notice-success">
             {t('transfer.paid', { amount: formatMoney(intent.amount, { locale }), name: payeeName })}
           </p>
-        )}
-      </div>
+        )
+      }
+    >
       <dl className="facts">
         <div className="fact-wide">
           <dt>{t('transfer.payee')}</dt>
@@ -473,6 +476,34 @@ export function Receipt({
           <dd>{formatMoney(intent.allowanceLeftToday, { locale })}</dd>
         </div>
       </dl>
+    </ReceiptCard>
+  );
+}
+
+/**
+ * The frame of every receipt: the heading (focused, the page changed), what happened in a live
+ * region, the details (children), then pay again or back to the wallet.
+ */
+export function ReceiptCard({
+  status,
+  onAnother,
+  children,
+}: {
+  readonly status: ReactNode;
+  readonly onAnother: () => void;
+  readonly children?: ReactNode;
+}) {
+  const { t } = useI18n();
+  const headingRef = useFocusOnMount<HTMLHeadingElement>(true);
+  return (
+    <section className="card transfer receipt">
+      <h1 ref={headingRef} tabIndex={-1}>
+        {t('transfer.receiptTitle')}
+      </h1>
+      <div role="status" className="live-region">
+        {status}
+      </div>
+      {children}
       <div className="actions">
         <button type="button" className="button button-primary" onClick={onAnother}>
           {t('transfer.another')}

@@ -432,7 +432,8 @@ export const gatewayRoutes: FastifyPluginAsyncZod<{
       preHandler: user,
       schema: {
         tags,
-        summary: 'A merchant order to pay (the cashier page)',
+        summary:
+          'A merchant order to pay (the cashier page): open ones to anyone signed in, others to their payer only',
         params: z.object({ tradeNo: z.string().regex(/^[0-9]{28}$/) }),
         response: {
           200: z.object({
@@ -449,7 +450,10 @@ export const gatewayRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request) => {
-      const order = await gateway.describeOrder(request.params.tradeNo);
+      const order = await gateway.describeOrderFor({
+        tradeNo: request.params.tradeNo,
+        viewerId: sessionOf(request).user.id,
+      });
       return {
         tradeNo: order.tradeNo,
         merchantName: order.merchantName,

@@ -35,6 +35,11 @@ const payeeSchema = z.discriminatedUnion('kind', [
 ]);
 
 const resolvedSchema = z.object({
+  codeKind: z
+    .enum(['merchant', 'collect', 'order'])
+    .describe(
+      "A merchant's code, a person's collect code, or one merchant order; a family card pays merchant codes",
+    ),
   payee: payeeSchema,
   amount: moneySchema.nullable(),
   expiresAt: z.string(),
@@ -124,6 +129,7 @@ export const qrRoutes: FastifyPluginAsyncZod<{
     async (request) => {
       const resolved = await qr.resolve(request.body.code);
       return {
+        codeKind: resolved.codeKind,
         payee: resolved.payee,
         amount: resolved.amount ? money(resolved.amount.amountMinor, resolved.amount.currency) : null,
         expiresAt: resolved.expiresAt.toISOString(),

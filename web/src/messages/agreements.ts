@@ -102,6 +102,8 @@ export const agreementMessages = defineMessages(
     'familyCard.payFailed': 'Payment failed',
     'familyCard.paid': 'Paid {amount} to {merchant} from the family card.',
     'familyCard.left': 'Left this month: {left}',
+    'collect.familyCard': 'Family card from {name} ({phone}), {left} left this month',
+    'collect.familyCardHint': "The card owner's money; confirm with your own payment password.",
     'familyCard.uses': 'Uses',
     'familyCard.noUses': 'No uses yet.',
 
@@ -264,6 +266,8 @@ export const agreementMessages = defineMessages(
     'familyCard.payFailed': '付款失败',
     'familyCard.paid': '已用亲情卡向 {merchant} 付款 {amount}。',
     'familyCard.left': '本月剩余：{left}',
+    'collect.familyCard': '{name}（{phone}）给您的亲情卡，本月剩余 {left}',
+    'collect.familyCardHint': '使用亲情卡主人的资金；请输入您自己的支付密码确认。',
     'familyCard.uses': '使用记录',
     'familyCard.noUses': '还没有使用记录。',
 

@@ -4,10 +4,10 @@
  * unfreeze), manual recoveries (documents, approve/reject), loss claims (approve/reject, four
  * eyes), the audit log. Everything shown is what the server already masked.
  */
-import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
+import { useCallback, useEffect, useId, useState } from 'react';
 import type { JsonRecord } from '../api.ts';
 import { ErrorNotice } from '../error-notice.tsx';
-import { ErrorRegion, Field, useAction } from '../forms.tsx';
+import { ActionForm, ErrorRegion, Field, useAction } from '../forms.tsx';
 import { useI18n } from '../i18n.ts';
 import { formatMoney } from '../money.ts';
 import { Link, navigate, useLocation } from '../router.tsx';
@@ -82,17 +82,29 @@ function OpsSignIn({ onSignedIn }: { readonly onSignedIn: (operator: Operator) =
   return (
     <section className="card" aria-labelledby="ops-sign-in">
       <h1 id="ops-sign-in">{t('ops.signInTitle')}</h1>
-      <form
-        className="form"
-        noValidate
-        onSubmit={(e: FormEvent) => {
-          e.preventDefault();
-          void action.run(async () => {
-            const result = await opsRequest('POST', '/api/v1/ops/sign-in', { username, password, code });
-            onSignedIn(toOperator(result.operator));
-            navigate('/ops/users');
-          });
+      <ActionForm
+        action={action}
+        onSubmit={async () => {
+          const result = await opsRequest('POST', '/api/v1/ops/sign-in', { username, password, code });
+          onSignedIn(toOperator(result.operator));
+          navigate('/ops/users');
         }}
+        errorTitle={t('ops.signInTitle')}
+        submitLabel={action.busy ? t('ops.signingIn') : t('ops.signIn')}
+        secondaryActions={
+          <button
+            type="button"
+            className="button"
+            onClick={() =>
+              void action.run(async () => {
+                onSignedIn(await signInWithPasskey(username, password));
+                navigate('/ops/users');
+              })
+            }
+          >
+            {t('ops.signInPasskey')}
+          </button>
+        }
       >
         <Field
           label={t('ops.username')}
@@ -114,23 +126,7 @@ function OpsSignIn({ onSignedIn }: { readonly onSignedIn: (operator: Operator) =
           value={code}
           onChange={(e) => setCode(e.target.value)}
         />
-        <ErrorRegion title={t('ops.signInTitle')} error={action.error} />
-        <button type="submit" className="button button-primary" aria-busy={action.busy}>
-          {action.busy ? t('ops.signingIn') : t('ops.signIn')}
-        </button>
-        <button
-          type="button"
-          className="button"
-          onClick={() =>
-            void action.run(async () => {
-              onSignedIn(await signInWithPasskey(username, password));
-              navigate('/ops/users');
-            })
-          }
-        >
-          {t('ops.signInPasskey')}
-        </button>
-      </form>
+      </ActionForm>
     </section>
   );
 }
@@ -179,16 +175,14 @@ function UserLookup() {
   return (
     <section className="card" aria-labelledby="ops-lookup">
       <h1 id="ops-lookup">{t('ops.lookupTitle')}</h1>
-      <form
-        className="form"
-        noValidate
-        onSubmit={(e: FormEvent) => {
-          e.preventDefault();
-          void action.run(async () => {
-            const body = phone ? { phone } : { idNumber };
-            setFound(list((await opsRequest('POST', '/api/v1/ops/users/lookup', body)).items));
-          });
+      <ActionForm
+        action={action}
+        onSubmit={async () => {
+          const body = phone ? { phone } : { idNumber };
+          setFound(list((await opsRequest('POST', '/api/v1/ops/users/lookup', body)).items));
         }}
+        errorTitle={t('ops.lookupTitle')}
+        submitLabel={t('ops.lookup')}
       >
         <Field
           label={t('ops.lookupPhone')}
@@ -202,11 +196,7 @@ function UserLookup() {
           maxLength={18}
           onChange={(e) => setIdNumber(e.target.value)}
         />
-        <ErrorRegion title={t('ops.lookupTitle')} error={action.error} />
-        <button type="submit" className="button button-primary" aria-busy={action.busy}>
-          {t('ops.lookup')}
-        </button>
-      </form>
+      </ActionForm>
       <div role="status" className="live-region">
         {found && found.length === 0 && <p>{t('ops.noUser')}</p>}
       </div>

@@ -17,7 +17,6 @@ import {
   CodeField,
   ErrorRegion,
   Field,
-  retryAfterMs,
   SendCodeButton,
   StatusRegion,
   useAction,
@@ -75,15 +74,8 @@ function ContactChange({
     setDone(null);
     const target = normalize(address);
     await send.run(async () => {
-      try {
-        const { resendAfterMs } = await withStepUp(() => start(target));
-        setPending(target);
-        cooldown.start(resendAfterMs);
-      } catch (error) {
-        const waitMs = retryAfterMs(error);
-        if (waitMs !== null) cooldown.start(waitMs);
-        throw error;
-      }
+      await cooldown.timed(() => withStepUp(() => start(target)));
+      setPending(target);
     });
   }
 

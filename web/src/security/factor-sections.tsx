@@ -21,11 +21,12 @@ import { createPasskey } from '../passkey.ts';
 import { useStepUp } from '../step-up-dialog.tsx';
 import {
   ConfirmButton,
-  LoadState,
-  RenameControl,
+  NamedItem,
+  RemovableList,
   SectionCard,
   useDateTimeFormat,
   useLoad,
+  useRemoval,
   useSecurityRefresh,
 } from './shared.tsx';
 
@@ -64,13 +65,15 @@ export function PasskeysSection() {
   const { refresh } = useSecurityRefresh();
   const passkeys = useLoad(fetchPasskeys);
   const [name, setName] = useState(() => suggestPasskeyName(navigator.userAgent));
-  const [done, setDone] = useState<string | null>(null);
   const add = useAction();
-  const remove = useAction();
+  const removal = useRemoval<Passkey>({
+    remove: (passkey) => withStepUp(() => removePasskey(passkey.id)),
+    removedMessage: (passkey) => t('passkeys.removed', { name: passkey.name }),
+  });
 
   async function onAdd(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    setDone(null);
+    removal.setDone(null);
     const trimmed = name.trim();
     const ok = await add.run(async () => {
       const { ceremonyId, options } = await withStepUp(passkeyRegistrationOptions);
@@ -78,22 +81,12 @@ export function PasskeysSection() {
       await addPasskey({ ceremonyId, response, name: trimmed });
     });
     if (ok) {
-      setDone(t('passkeys.added', { name: trimmed }));
+      removal.setDone(t('passkeys.added', { name: trimmed }));
       setName(suggestPasskeyName(navigator.userAgent));
       refresh();
     }
   }
 
-  async function onRemove(passkey: Passkey) {
-    setDone(null);
-    const ok = await remove.run(() => withStepUp(() => removePasskey(passkey.id)));
-    if (ok) {
-      setDone(t('passkeys.removed', { name: passkey.name }));
-      refresh();
-    }
-  }
-
-  const list = passkeys.data ?? [];
   return (
     <SectionCard
       anchor="passkeys"
@@ -101,23 +94,21 @@ export function PasskeysSection() {
       lead={t('passkeys.lead')}
       busy={passkeys.phase === 'loading'}
     >
-      <LoadState loaded={passkeys} />
-      {passkeys.data !== null &&
-        (list.length === 0 ? (
-          <p className="empty">{t('passkeys.empty')}</p>
-        ) : (
-          <ul className="item-list" aria-label={t('passkeys.listLabel')}>
-            {list.map((passkey) => (
-              <PasskeyItem
-                key={passkey.id}
-                passkey={passkey}
-                busy={remove.busy}
-                onRemove={() => void onRemove(passkey)}
-              />
-            ))}
-          </ul>
-        ))}
-      <ErrorRegion title={t('passkeys.removeFailed')} error={remove.error} />
+      <RemovableList
+        loaded={passkeys}
+        listLabel={t('passkeys.listLabel')}
+        emptyText={t('passkeys.empty')}
+        removeFailedTitle={t('passkeys.removeFailed')}
+        removeError={removal.action.error}
+        renderItem={(passkey) => (
+          <PasskeyItem
+            key={passkey.id}
+            passkey={passkey}
+            busy={removal.action.busy}
+            onRemove={() => void removal.onRemove(passkey)}
+          />
+        )}
+      />
       <form className="form add-form" onSubmit={onAdd} aria-busy={add.busy}>
         <Field
           label={t('passkeys.name')}
@@ -129,7 +120,7 @@ export function PasskeysSection() {
           onChange={(event) => setName(event.target.value)}
         />
         <ErrorRegion title={t('passkeys.addFailed')} error={add.error} />
-        <StatusRegion message={done} />
+        <StatusRegion message={removal.done} />
         <button type="submit" className="button button-primary" aria-busy={add.busy}>
           {add.busy ? t('passkeys.adding') : t('passkeys.add')}
         </button>
@@ -148,42 +139,34 @@ function PasskeyItem({
   readonly onRemove: () => void;
 }) {
   const { t } = useI18n();
-  const { refresh } = useSecurityRefresh();
   const dateFormat = useDateTimeFormat();
   return (
-    <li className="item passkey-item">
-      <div className="item-main">
-        <span className="item-name">{passkey.name}</span>
-        {passkey.backedUp && <span className="tag">{t('passkeys.synced')}</span>}
-      </div>
-      <p className="item-meta">
-        {t('passkeys.created', { date: dateFormat.format(passkey.createdAt) })}
-        {' · '}
-        {passkey.lastUsedAt
-          ? t('passkeys.lastUsed', { date: dateFormat.format(passkey.lastUsedAt) })
-          : t('passkeys.neverUsed')}
-      </p>
-      <div className="item-actions">
-        <RenameControl
-          currentName={passkey.name}
-          label={t('passkeys.renameLabel', { name: passkey.name })}
-          buttonName={t('common.renameNamed', { name: passkey.name })}
-          lengthMax={PASSKEY_NAME_LENGTH_MAX}
-          onRename={async (name) => {
-            await renamePasskey(passkey.id, name);
-            refresh();
-          }}
-        />
-        <ConfirmButton
-          label={t('common.remove')}
-          name={t('common.removeNamed', { name: passkey.name })}
-          question={t('passkeys.removeQuestion', { name: passkey.name })}
-          confirmLabel={t('common.remove')}
-          busy={busy}
-          onConfirm={onRemove}
-        />
-      </div>
-    </li>
+    <NamedItem
+      className="item passkey-item"
+      name={passkey.name}
+      tags={passkey.backedUp && <span className="tag">{t('passkeys.synced')}</span>}
+      meta={
+        <>
+          {t('passkeys.created', { date: dateFormat.format(passkey.createdAt) })}
+          {' · '}
+          {passkey.lastUsedAt
+            ? t('passkeys.lastUsed', { date: dateFormat.format(passkey.lastUsedAt) })
+            : t('passkeys.neverUsed')}
+        </>
+      }
+      rename={{
+        label: t('passkeys.renameLabel', { name: passkey.name }),
+        lengthMax: PASSKEY_NAME_LENGTH_MAX,
+        onRename: (name) => renamePasskey(passkey.id, name),
+      }}
+      remove={{
+        label: t('common.remove'),
+        name: t('common.removeNamed', { name: passkey.name }),
+        question: t('passkeys.removeQuestion', { name: passkey.name }),
+        busy,
+        onConfirm: onRemove,
+      }}
+    />
   );
 }
 

@@ -15,11 +15,13 @@ import { useI18n } from '../i18n.ts';
 import {
   ConfirmButton,
   LoadState,
+  NamedItem,
   placeOf,
-  RenameControl,
+  RemovableList,
   SectionCard,
   useDateTimeFormat,
   useLoad,
+  useRemoval,
   useSecurityRefresh,
 } from './shared.tsx';
 
@@ -120,21 +122,12 @@ export function SessionsSection() {
 
 export function DevicesSection() {
   const { t } = useI18n();
-  const { refresh } = useSecurityRefresh();
   const devices = useLoad(fetchDevices);
-  const remove = useAction();
-  const [done, setDone] = useState<string | null>(null);
+  const removal = useRemoval<DeviceView>({
+    remove: (device) => removeDevice(device.id),
+    removedMessage: (device) => t('devices.removed', { name: device.name }),
+  });
 
-  async function onRemove(device: DeviceView) {
-    setDone(null);
-    const ok = await remove.run(() => removeDevice(device.id));
-    if (ok) {
-      setDone(t('devices.removed', { name: device.name }));
-      refresh();
-    }
-  }
-
-  const list = devices.data ?? [];
   return (
     <SectionCard
       anchor="devices"
@@ -142,21 +135,21 @@ export function DevicesSection() {
       lead={t('devices.lead')}
       busy={devices.phase === 'loading'}
     >
-      <LoadState loaded={devices} />
-      {list.length > 0 && (
-        <ul className="item-list" aria-label={t('devices.listLabel')}>
-          {list.map((device) => (
-            <DeviceItem
-              key={device.id}
-              device={device}
-              busy={remove.busy}
-              onRemove={() => void onRemove(device)}
-            />
-          ))}
-        </ul>
-      )}
-      <ErrorRegion title={t('devices.removeFailed')} error={remove.error} />
-      <StatusRegion message={done} />
+      <RemovableList
+        loaded={devices}
+        listLabel={t('devices.listLabel')}
+        removeFailedTitle={t('devices.removeFailed')}
+        removeError={removal.action.error}
+        renderItem={(device) => (
+          <DeviceItem
+            key={device.id}
+            device={device}
+            busy={removal.action.busy}
+            onRemove={() => void removal.onRemove(device)}
+          />
+        )}
+      />
+      <StatusRegion message={removal.done} />
     </SectionCard>
   );
 }
@@ -171,46 +164,39 @@ function DeviceItem({
   readonly onRemove: () => void;
 }) {
   const { t } = useI18n();
-  const { refresh } = useSecurityRefresh();
   const dateFormat = useDateTimeFormat();
   const place = placeOf({ city: device.lastCity, country: device.lastCountry, ip: device.lastIp });
   const software = [device.browser, device.os].filter(Boolean).join(' · ');
   return (
-    <li className="item">
-      <div className="item-main">
-        <span className="item-name">{device.name}</span>
-        {device.current && <span className="tag tag-posted">{t('devices.current')}</span>}
-      </div>
-      <p className="item-meta">
-        {software && `${software} · `}
-        {place && `${place} · `}
-        {t('sessions.lastActive', { date: dateFormat.format(device.lastSeenAt) })}
-        {' · '}
-        {t('devices.firstSeen', { date: dateFormat.format(device.firstSeenAt) })}
-      </p>
-      <div className="item-actions">
-        <RenameControl
-          currentName={device.name}
-          label={t('devices.renameLabel', { name: device.name })}
-          buttonName={t('common.renameNamed', { name: device.name })}
-          lengthMax={DEVICE_NAME_LENGTH_MAX}
-          onRename={async (name) => {
-            await renameDevice(device.id, name);
-            refresh();
-          }}
-        />
-        {/* Forgetting this device would end this very session: sign out does that. */}
-        {!device.current && (
-          <ConfirmButton
-            label={t('devices.remove')}
-            name={t('devices.removeNamed', { name: device.name })}
-            question={t('devices.removeQuestion', { name: device.name })}
-            confirmLabel={t('devices.remove')}
-            busy={busy}
-            onConfirm={onRemove}
-          />
-        )}
-      </div>
-    </li>
+    <NamedItem
+      name={device.name}
+      tags={device.current && <span className="tag tag-posted">{t('devices.current')}</span>}
+      meta={
+        <>
+          {software && `${software} · `}
+          {place && `${place} · `}
+          {t('sessions.lastActive', { date: dateFormat.format(device.lastSeenAt) })}
+          {' · '}
+          {t('devices.firstSeen', { date: dateFormat.format(device.firstSeenAt) })}
+        </>
+      }
+      rename={{
+        label: t('devices.renameLabel', { name: device.name }),
+        lengthMax: DEVICE_NAME_LENGTH_MAX,
+        onRename: (name) => renameDevice(device.id, name),
+      }}
+      // Forgetting this device would end this very session: sign out does that.
+      {...(device.current
+        ? {}
+        : {
+            remove: {
+              label: t('devices.remove'),
+              name: t('devices.removeNamed', { name: device.name }),
+              question: t('devices.removeQuestion', { name: device.name }),
+              busy,
+              onConfirm: onRemove,
+            },
+          })}
+    />
   );
 }

@@ -268,3 +268,125 @@ export function placeOf(input: {
   const place = [input.city, input.country].filter(Boolean).join(', ');
   return place || input.ip;
 }
+
+/** Removing one item of a list: the action, the "removed …" message, and a reload after. */
+export function useRemoval<T>({
+  remove,
+  removedMessage,
+}: {
+  readonly remove: (item: T) => Promise<unknown>;
+  readonly removedMessage: (item: T) => string;
+}) {
+  const { refresh } = useSecurityRefresh();
+  const action = useAction();
+  const [done, setDone] = useState<string | null>(null);
+  async function onRemove(item: T) {
+    setDone(null);
+    const ok = await action.run(async () => {
+      await remove(item);
+    });
+    if (ok) {
+      setDone(removedMessage(item));
+      refresh();
+    }
+  }
+  return { action, done, setDone, onRemove };
+}
+
+/**
+ * The person's things, each renamed and removed in place (passkeys, devices): the loading
+ * state, the labelled list (or, once loaded and empty, `emptyText`), and the removal's error.
+ */
+export function RemovableList<T extends { readonly id: string }>({
+  loaded,
+  listLabel,
+  emptyText,
+  removeFailedTitle,
+  removeError,
+  renderItem,
+}: {
+  readonly loaded: Loaded<readonly T[]> & { readonly retry: () => void };
+  readonly listLabel: string;
+  readonly emptyText?: string;
+  readonly removeFailedTitle: string;
+  readonly removeError: unknown;
+  readonly renderItem: (item: T) => ReactNode;
+}) {
+  const list = loaded.data ?? [];
+  return (
+    <>
+      <LoadState loaded={loaded} />
+      {list.length > 0 ? (
+        <ul className="item-list" aria-label={listLabel}>
+          {list.map(renderItem)}
+        </ul>
+      ) : (
+        loaded.data !== null && emptyText !== undefined && <p className="empty">{emptyText}</p>
+      )}
+      <ErrorRegion title={removeFailedTitle} error={removeError} />
+    </>
+  );
+}
+
+/** One item of a RemovableList: its name and tags, a line of facts, rename and (maybe) remove. */
+export function NamedItem({
+  className = 'item',
+  name,
+  tags,
+  meta,
+  rename,
+  remove,
+}: {
+  readonly className?: string;
+  readonly name: string;
+  readonly tags?: ReactNode;
+  readonly meta: ReactNode;
+  readonly rename: {
+    readonly label: string;
+    readonly lengthMax: number;
+    /** The list reloads after it. */
+    readonly onRename: (name: string) => Promise<unknown>;
+  };
+  /** Absent: the item cannot be removed here. */
+  readonly remove?: {
+    readonly label: string;
+    readonly name: string;
+    readonly question: string;
+    readonly busy: boolean;
+    readonly onConfirm: () => void;
+  };
+}) {
+  const { t } = useI18n();
+  const { refresh } = useSecurityRefresh();
+  return (
+    <li className={className}>
+      <div className="item-main">
+        <span className="item-name">{name}</span>
+        {tags}
+      </div>
+      <p className="item-meta">{meta}</p>
+      <div className="item-actions">
+        <RenameControl
+          currentName={name}
+          label={rename.label}
+          buttonName={t('common.renameNamed', { name })}
+          lengthMax={rename.lengthMax}
+          onRename={async (newName) => {
+            await rename.onRename(newName);
+            refresh();
+          }}
+        />
+        {remove && (
+          <ConfirmButton
+            label={remove.label}
+            name={remove.name}
+            question={remove.question}
+            confirmLabel={remove.label}
+            busy={remove.busy}
+            onConfirm={remove.onConfirm}
+          />
+        )}
+      </div>
+    </li>
+  );
+}
