@@ -478,6 +478,7 @@ describe('risk coverage: security changes, withdrawals, new payees', () => {
     const held = await withdraw(user, cardId, 22_200);
     assert.equal(held.statusCode, 201, held.body);
     assert.equal(held.json().status, 'pending');
+    assert.ok(held.json().inReviewUntil, 'the user sees it is in review');
     assert.equal(await available(user), 1_000_000n - 22_200n, 'the money is held');
     assert.ok((await templatesOf(user.userId)).includes('payment_held'));
     await settleAll();

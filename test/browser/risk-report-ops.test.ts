@@ -95,7 +95,10 @@ test('report a payment, then handle the case and the rules in the operator conso
     await t.test(
       'the operator console lists the report; a note and "not fraud" land in the trail',
       async () => {
-        // The risk console is part of the operators' console: a risk analyst's own account.
+        // The risk console is part of the operators' console: a risk analyst's own account. Alice
+        // signs out of this browser first: the user session's CSRF check would refuse the
+        // console's unsafe calls otherwise (src/http/csrf-guard.ts).
+        await page.context().clearCookies();
         await page.goto(`${origin}/ops`);
         await page.getByRole('heading', { level: 1, name: 'Operator sign-in' }).waitFor();
         await page.getByLabel('User name').fill('demo-analyst');

@@ -94,6 +94,8 @@ const coreEn = {
   'cards.withdraw': 'Withdraw',
   'cards.fundingFailed': 'The bank operation was not started',
   'cards.status.pending': 'pending, waiting for the bank…',
+  'cards.status.inReview':
+    'held for a security review: the money stays in your account until our team decides (by {until}). Anyone asking you to withdraw or pay as customer service or police is a scammer.',
   'cards.status.succeeded': 'succeeded',
   'cards.status.failed': 'failed ({reason})',
   'cards.stillPending': 'The bank has not answered yet; check your activity later.',
@@ -657,6 +659,8 @@ const coreZhCN: Readonly<Record<keyof typeof coreEn, string>> = {
   'cards.withdraw': '提现',
   'cards.fundingFailed': '未能发起银行操作',
   'cards.status.pending': '处理中，等待银行结果…',
+  'cards.status.inReview':
+    '安全审核中：资金暂时冻结在您的账户中，最晚 {until} 前处理。凡自称客服、公检法要求您提现或转账的都是诈骗。',
   'cards.status.succeeded': '成功',
   'cards.status.failed': '失败（{reason}）',
   'cards.stillPending': '银行尚未答复，请稍后在动态中查看。',
