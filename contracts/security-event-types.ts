@@ -36,4 +36,5 @@ export const SECURITY_EVENT_TYPES = [
   'account_unfrozen',
   'password_reset',
   'payment_password_reset',
+  'security_change_refused',
 ] as const;

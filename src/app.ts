@@ -241,12 +241,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     identity: deps.identity,
     operatorToken: config.operatorToken,
   });
-  await app.register(riskRoutes, { engine: deps.riskEngine, operatorToken: config.operatorToken });
+  // Issue 7's operator accounts and roles guard the risk console too; actions are audited.
+  await app.register(riskRoutes, {
+    engine: deps.riskEngine,
+    operatorToken: config.operatorToken,
+    operators: deps.recovery.operators,
+    audit: deps.recovery,
+  });
   await app.register(caseRoutes, {
     cases: deps.cases,
     identity: deps.identity,
     operatorToken: config.operatorToken,
     operators: deps.recovery.operators,
+    audit: deps.recovery,
   });
 
   const webRoot = resolve(config.webDistDir);

@@ -12,8 +12,11 @@ import { buildApp } from './app.ts';
 import {
   createCases,
   createEnginePaymentRiskHook,
+  createEngineSecurityChangeRisk,
   createEngineSignInRisk,
+  createEngineWithdrawalRisk,
   createHoldQueue,
+  createWithdrawalHoldQueue,
 } from './cases/index.ts';
 import { type Config, loadConfig, riskFeatureStateOf } from './config.ts';
 import { CREDIT_RUN_INTERVAL_MS, createCredit } from './credit/index.ts';
@@ -178,11 +181,13 @@ export function createModules(
       publicUrl: publicUrl.origin,
     },
     signInRisk: createEngineSignInRisk({ db, clock, engine: riskEngine }),
+    securityChangeRisk: createEngineSecurityChangeRisk({ db, clock, engine: riskEngine }),
   });
   const wallet = createWallet({ db, ledger });
   const credit = createCredit({ db, clock, ledger, wallet, notifier });
   const lock = createSecurityLock({ db, clock, notifier });
-  const paymentRiskHook = options.riskHook ?? createEnginePaymentRiskHook({ db, clock, engine: riskEngine });
+  const paymentRiskHook =
+    options.riskHook ?? createEnginePaymentRiskHook({ db, clock, engine: riskEngine, identity });
   const payments = createPayments({
     db,
     clock,
@@ -213,7 +218,6 @@ export function createModules(
     lock,
     agreements: options.agreements ?? agreementsReviewOf(agreements),
   });
-  const cases = createCases({ db, clock, payments, identity, engine: riskEngine });
   const funding = createFunding({
     db,
     clock,
@@ -224,7 +228,14 @@ export function createModules(
     connector: options.bankConnector ?? createSimulatedBankConnector(),
     cardHmacKey: deriveCardHmacKey(options.masterKey),
     lock,
+    risk: {
+      port: createEngineWithdrawalRisk({ db, clock, engine: riskEngine }),
+      reviewQueue: createWithdrawalHoldQueue(clock),
+      reviewDeadlineMs: config.riskReviewDeadlineMs,
+      notifier,
+    },
   });
+  const cases = createCases({ db, clock, payments, funding, identity, engine: riskEngine });
   const qrSigningKey = deriveQrSigningKey(options.masterKey);
   const gateway = createGateway({
     db,

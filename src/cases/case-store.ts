@@ -27,6 +27,8 @@ export async function openCase(
     reporterId?: string | null;
     eventId?: string | null;
     intentId?: string | null;
+    /** A withdrawal_hold's funding operation. */
+    operationId?: string | null;
     transferId?: string | null;
     payeeKey?: string | null;
     reason: string;
@@ -47,6 +49,7 @@ export async function openCase(
       reporter_id: input.reporterId ?? null,
       event_id: input.eventId ?? null,
       intent_id: input.intentId ?? null,
+      operation_id: input.operationId ?? null,
       transfer_id: input.transferId ?? null,
       payee_key: input.payeeKey ?? null,
       reason: input.reason,

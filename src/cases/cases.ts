@@ -6,6 +6,7 @@
  * labels on the recorded decision (FeatureSource.label).
  */
 import type { Kysely } from 'kysely';
+import type { Funding, HeldWithdrawal, WithdrawalReviewQueue } from '../funding/index.ts';
 import { type Executor, type Identity, maskPhone, normalizePhone } from '../identity/index.ts';
 import type { HeldPayment, PaymentReviewQueue, Payments, ResolvedHold } from '../payments/index.ts';
 import type { RiskEngine } from '../risk/index.ts';
@@ -37,6 +38,8 @@ export interface CasesDeps {
     readonly findUserByPhone: Identity['findUserByPhone'];
   };
   readonly engine: Pick<RiskEngine, 'label' | 'lists'>;
+  /** Issue 5: withdrawals held for review (approve, reject, deadline). */
+  readonly funding?: Pick<Funding, 'resolveReview' | 'overdueReviews'> | undefined;
 }
 
 export interface CaseView {
@@ -47,6 +50,7 @@ export interface CaseView {
   readonly reporterId: string | null;
   readonly eventId: string | null;
   readonly intentId: string | null;
+  readonly operationId: string | null;
   readonly transferId: string | null;
   readonly payeeKey: string | null;
   readonly reason: string;
@@ -92,6 +96,7 @@ export function toCaseView(row: CaseRow): CaseView {
     reporterId: row.reporter_id,
     eventId: row.event_id,
     intentId: row.intent_id,
+    operationId: row.operation_id,
     transferId: row.transfer_id,
     payeeKey: row.payee_key,
     reason: row.reason,
@@ -123,6 +128,30 @@ export function createHoldQueue(clock: Clock): PaymentReviewQueue {
           reasons: payment.reasons,
         },
         deadlineAt: payment.deadlineAt,
+        actor: 'risk_engine',
+        nowMs: clock.nowMs(),
+      });
+    },
+  };
+}
+
+/** The port funding writes held withdrawals to (main.ts passes it to createFunding): each opens a
+ *  withdrawal_hold case in the transaction that makes the hold. */
+export function createWithdrawalHoldQueue(clock: Clock): WithdrawalReviewQueue {
+  return {
+    async held(executor: Executor, withdrawal: HeldWithdrawal): Promise<void> {
+      await openCase(executor, {
+        kind: 'withdrawal_hold',
+        userId: withdrawal.userId,
+        eventId: withdrawal.riskEventId,
+        operationId: withdrawal.operationId,
+        reason: withdrawal.reasons[0] ?? 'review',
+        details: {
+          amountMinor: withdrawal.amount.amountMinor.toString(),
+          currency: withdrawal.amount.currency,
+          reasons: withdrawal.reasons,
+        },
+        deadlineAt: withdrawal.deadlineAt,
         actor: 'risk_engine',
         nowMs: clock.nowMs(),
       });
@@ -181,6 +210,7 @@ export function createCases(deps: CasesDeps) {
     note: string | null;
   }) {
     const row = await findCase(input.caseId);
+    if (row.kind === 'withdrawal_hold') return resolveWithdrawalHold({ ...input, row });
     if (row.kind !== 'payment_hold' || !row.intent_id)
       throw new DomainError(CASE_ERRORS.ACTION_NOT_APPLICABLE);
     if (row.status !== 'open') throw new DomainError(CASE_ERRORS.CASE_CLOSED);
@@ -194,6 +224,55 @@ export function createCases(deps: CasesDeps) {
     // Approved: the operator found it genuine; rejected: judged fraudulent (docs/risk.md).
     if (resolved.outcome !== 'expired') await labelCase(row, !input.approve);
     return resolved;
+  }
+
+  /** The same for a held withdrawal: funding voids or releases it, the case closes with it. */
+  async function resolveWithdrawalHold(input: {
+    row: CaseRow;
+    approve: boolean;
+    actor: string;
+    note: string | null;
+  }) {
+    const { row } = input;
+    if (!deps.funding || !row.operation_id) throw new DomainError(CASE_ERRORS.ACTION_NOT_APPLICABLE);
+    if (row.status !== 'open') throw new DomainError(CASE_ERRORS.CASE_CLOSED);
+    const resolved = await deps.funding.resolveReview({
+      operationId: row.operation_id,
+      outcome: input.approve ? 'approved' : 'rejected',
+      onResolved: (trx, result) =>
+        closeWithdrawalCase(trx, {
+          caseId: row.id,
+          outcome: result.outcome,
+          status: result.status,
+          actor: input.actor,
+          note: input.note,
+        }),
+    });
+    await labelCase(row, !input.approve);
+    return resolved;
+  }
+
+  async function closeWithdrawalCase(
+    trx: Executor,
+    input: {
+      caseId: string;
+      outcome: 'approved' | 'rejected' | 'expired';
+      status: string;
+      actor: string;
+      note: string | null;
+    },
+  ): Promise<void> {
+    const nowMs = clock.nowMs();
+    const row = await lockOpenCase(trx, input.caseId);
+    await recordCaseAction(trx, {
+      caseId: row.id,
+      action: input.outcome,
+      actor: input.actor,
+      note: input.note,
+      details: { operationId: row.operation_id, operationStatus: input.status },
+      nowMs,
+    });
+    await closeCase(trx, { caseId: row.id, resolution: input.outcome, nowMs });
   }
 
   async function closeHoldCase(
@@ -396,7 +475,8 @@ export function createCases(deps: CasesDeps) {
     }): Promise<void> {
       const row = await db.transaction().execute(async (trx) => {
         const locked = await lockOpenCase(trx, input.caseId);
-        if (locked.kind === 'payment_hold') throw new DomainError(CASE_ERRORS.ACTION_NOT_APPLICABLE); // reject it instead
+        if (locked.kind === 'payment_hold' || locked.kind === 'withdrawal_hold')
+          throw new DomainError(CASE_ERRORS.ACTION_NOT_APPLICABLE); // reject it instead
         await recordCaseAction(trx, {
           caseId: locked.id,
           action: 'confirmed_fraud',
@@ -428,7 +508,8 @@ export function createCases(deps: CasesDeps) {
     async clear(input: { caseId: string; actor: string; note: string | null }): Promise<void> {
       const row = await db.transaction().execute(async (trx) => {
         const locked = await lockOpenCase(trx, input.caseId);
-        if (locked.kind === 'payment_hold') throw new DomainError(CASE_ERRORS.ACTION_NOT_APPLICABLE); // approve it instead
+        if (locked.kind === 'payment_hold' || locked.kind === 'withdrawal_hold')
+          throw new DomainError(CASE_ERRORS.ACTION_NOT_APPLICABLE); // approve it instead
         await recordCaseAction(trx, {
           caseId: locked.id,
           action: 'cleared',
@@ -567,6 +648,36 @@ export function createCases(deps: CasesDeps) {
         } catch (error) {
           // Resolved meanwhile by an operator: nothing to expire.
           if (!(error instanceof DomainError && error.code === 'hold_already_resolved')) throw error;
+        }
+      }
+      for (const operationId of (await deps.funding?.overdueReviews()) ?? []) {
+        const open = await db
+          .selectFrom('risk_cases')
+          .select('id')
+          .where('operation_id', '=', operationId)
+          .where('kind', '=', 'withdrawal_hold')
+          .where('status', '=', 'open')
+          .executeTakeFirst();
+        try {
+          await deps.funding?.resolveReview({
+            operationId,
+            outcome: 'expired',
+            onResolved: async (trx, result) => {
+              if (open) {
+                await closeWithdrawalCase(trx, {
+                  caseId: open.id,
+                  outcome: 'expired',
+                  status: result.status,
+                  actor: 'review_deadline',
+                  note: null,
+                });
+              }
+            },
+          });
+          expired++;
+        } catch (error) {
+          // Decided meanwhile by an operator: nothing to expire.
+          if (!(error instanceof DomainError && error.code === 'withdrawal_not_in_review')) throw error;
         }
       }
       return expired;

@@ -10,7 +10,7 @@ export const CASE_NOTE_CHARS_MAX = 1_000;
 export const REPORTS_PER_DAY_MAX = 10;
 export const DAY_MS = 24 * 3600_000;
 
-export const CASE_KINDS = ['payment_hold', 'user_report', 'alert'] as const;
+export const CASE_KINDS = ['payment_hold', 'withdrawal_hold', 'user_report', 'alert'] as const;
 export type CaseKind = (typeof CASE_KINDS)[number];
 
 export const REPORT_REASONS = ['scam', 'unauthorised', 'fake_customer_service', 'mule', 'other'] as const;
@@ -29,3 +29,10 @@ export const CASE_ACTIONS = [
   'expired',
 ] as const;
 export type CaseAction = (typeof CASE_ACTIONS)[number];
+
+/** Issue 5: a device first signed in on less than this long ago is "new" for the events that
+ *  follow sign-in (security changes, withdrawals, new payees): a takeover acts within hours. */
+export const NEW_DEVICE_WINDOW_MS = 24 * 3600_000;
+/** Issue 5: money moved within this long of a password/phone/factor change is the takeover
+ *  pattern (change the password, then drain). */
+export const RECENT_SECURITY_CHANGE_MS = 24 * 3600_000;

@@ -6,6 +6,7 @@ export {
   type CaseView,
   createCases,
   createHoldQueue,
+  createWithdrawalHoldQueue,
 } from './cases.ts';
 export {
   CASE_ACTIONS,
@@ -19,4 +20,6 @@ export {
 } from './constants.ts';
 export { CASE_ERRORS } from './errors.ts';
 export { createEnginePaymentRiskHook, paymentRiskEvent, riskLevelOf } from './payment-risk-hook.ts';
+export { createEngineSecurityChangeRisk } from './security-change-risk-port.ts';
 export { createEngineSignInRisk } from './sign-in-risk-port.ts';
+export { createEngineWithdrawalRisk } from './withdrawal-risk-port.ts';

@@ -5,11 +5,13 @@
  */
 
 import type { Kysely } from 'kysely';
+import type { Identity } from '../identity/index.ts';
 import type { PaymentRiskInput, RiskAssessment, RiskHook, RiskLevel } from '../payments/index.ts';
 import type { RiskEngine, RiskEvent, RiskResult } from '../risk/index.ts';
 import { type Clock, newId } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import { openCase } from './case-store.ts';
+import { deviceAndChangeFacts } from './event-facts.ts';
 
 export function paymentRiskEvent(input: PaymentRiskInput, eventId: string): RiskEvent {
   const detail: Record<string, string> = {
@@ -41,32 +43,93 @@ export function riskLevelOf(result: Pick<RiskResult, 'decision' | 'outcome'>): R
   return result.decision === 'challenge' ? 'medium' : 'high';
 }
 
+const DECISION_ORDER = ['allow', 'challenge', 'review', 'deny'] as const;
+
+function stronger(a: RiskResult['decision'], b: RiskResult['decision']): RiskResult['decision'] {
+  return DECISION_ORDER.indexOf(a) >= DECISION_ORDER.indexOf(b) ? a : b;
+}
+
+/** The first payment to a payee is also its own `new_payee` event (issue 5 point 1), scored
+ *  before the payment with the device and recent-change facts; its decision counts with the
+ *  payment's (the stronger wins). */
+export function newPayeeRiskEvent(
+  input: PaymentRiskInput,
+  eventId: string,
+  facts: Record<string, string>,
+): RiskEvent {
+  const payment = paymentRiskEvent(input, eventId);
+  return {
+    ...payment,
+    kind: 'new_payee',
+    detail: { ...facts, paymentKind: payment.kind, channel: input.channel },
+  };
+}
+
 /** A payment the engine froze the account over also becomes an alert case. */
 export function createEnginePaymentRiskHook(deps: {
   db: Kysely<Database>;
   clock: Clock;
   engine: Pick<RiskEngine, 'assess'>;
+  /** The device and recent-change facts of new_payee events; without it none are scored. */
+  identity?: {
+    readonly devices: Pick<Identity['devices'], 'firstSeenAt'>;
+    readonly lastSecurityChangeAt: Identity['lastSecurityChangeAt'];
+  };
 }): RiskHook {
+  async function assessNewPayee(input: PaymentRiskInput): Promise<RiskResult | null> {
+    if (!input.firstTimePayee || !deps.identity) return null;
+    const firstSeen = await deps.identity.devices.firstSeenAt(input.payerId, input.origin.deviceKey);
+    const lastChange = await deps.identity.lastSecurityChangeAt(input.payerId);
+    const facts = await deviceAndChangeFacts(deps.db, {
+      userId: input.payerId,
+      nowMs: input.nowMs,
+      deviceFirstSeenAtMs: firstSeen?.getTime() ?? null,
+      lastSecurityChangeAtMs: lastChange?.getTime() ?? null,
+    });
+    return deps.engine.assess(newPayeeRiskEvent(input, newId('rev'), facts));
+  }
+
   return {
     async assess(input: PaymentRiskInput): Promise<RiskAssessment> {
-      const result = await deps.engine.assess(paymentRiskEvent(input, newId('rev')));
-      if (result.freeze) {
+      const newPayee = await assessNewPayee(input);
+      // A refused new payee is the answer: the payment is not scored (it will not happen).
+      const result =
+        newPayee?.decision === 'deny'
+          ? newPayee
+          : await deps.engine.assess(paymentRiskEvent(input, newId('rev')));
+      const decision = newPayee ? stronger(result.decision, newPayee.decision) : result.decision;
+      const freeze = result.freeze || newPayee?.freeze === true;
+      const reasons =
+        newPayee && newPayee !== result
+          ? [...new Set([...newPayee.reasons, ...result.reasons])]
+          : result.reasons;
+      if (freeze) {
         await openCase(deps.db, {
           kind: 'alert',
           userId: input.payerId,
           eventId: result.eventId,
-          reason: result.reasons[0] ?? 'risk_freeze',
-          details: { event: 'payment', decision: result.decision, reasons: result.reasons, frozen: true },
+          reason: reasons[0] ?? 'risk_freeze',
+          details: {
+            event: 'payment',
+            decision,
+            reasons,
+            frozen: true,
+            ...(newPayee ? { newPayeeEventId: newPayee.eventId } : {}),
+          },
           actor: 'risk_engine',
           nowMs: deps.clock.nowMs(),
         });
       }
+      const outcome =
+        result.outcome === 'decided' && newPayee && newPayee.outcome !== 'decided'
+          ? newPayee.outcome
+          : result.outcome;
       return {
-        decision: result.decision,
-        level: riskLevelOf(result),
-        reasons: result.reasons,
+        decision,
+        level: riskLevelOf({ decision, outcome }),
+        reasons,
         eventId: result.eventId,
-        freeze: result.freeze,
+        freeze,
       };
     },
   };

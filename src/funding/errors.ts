@@ -36,4 +36,16 @@ export const FUNDING_ERRORS = defineErrors({
     message: 'The amount is above your bank-card limit.',
     status: 422,
   },
+  // Issue 5: the risk engine refused the withdrawal (docs/risk.md, "Withdrawals").
+  WITHDRAWAL_DECLINED: {
+    code: 'withdrawal_declined',
+    message:
+      'This withdrawal was stopped to protect your account. We sent you a notice; contact customer service if it was you.',
+    status: 403,
+  },
+  WITHDRAWAL_NOT_IN_REVIEW: {
+    code: 'withdrawal_not_in_review',
+    message: 'This withdrawal is not waiting for a review.',
+    status: 409,
+  },
 });

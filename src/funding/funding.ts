@@ -2,11 +2,17 @@
  * The funding module's public surface (issue 4 point 1), built by `createFunding`; no
  * module-level state. docs/funding.md describes the design and the API.
  */
-import type { Located } from '../identity/index.ts';
+import type { Executor, Located } from '../identity/index.ts';
 import type { Money } from '../shared/index.ts';
 import { linkCard, listCards, removeCard } from './cards.ts';
 import type { FundingDeps } from './context.ts';
 import { getOperation } from './operations.ts';
+import {
+  overdueWithdrawalReviews,
+  type ResolvedWithdrawal,
+  resolveWithdrawalReview,
+  type WithdrawalReviewOutcome,
+} from './resolve-withdrawal-review.ts';
 import { settleDue } from './settle-due.ts';
 import { startFundingOperation } from './start-funding-operation.ts';
 
@@ -42,6 +48,14 @@ export function createFunding(deps: FundingDeps) {
     }) => startFundingOperation(ctx, { ...input, kind: 'withdrawal' }),
 
     getOperation: (input: { userId: string; operationId: string }) => getOperation(ctx, input),
+
+    /** Issue 5: an operator's decision on a withdrawal held for review (src/cases calls it). */
+    resolveReview: (input: {
+      operationId: string;
+      outcome: WithdrawalReviewOutcome;
+      onResolved?: (trx: Executor, result: ResolvedWithdrawal) => Promise<void>;
+    }) => resolveWithdrawalReview(ctx, input),
+    overdueReviews: () => overdueWithdrawalReviews(ctx),
 
     /** Settles the operations whose bank answer is due (timer in main.ts; tests call it). */
     settleDue: () => settleDue(ctx),

@@ -20,3 +20,10 @@ export type { FundingDeps } from './context.ts';
 export { FUNDING_ERRORS } from './errors.ts';
 export { createFunding, type Funding } from './funding.ts';
 export type { FundingKind, FundingOperationView, FundingStatus } from './operations.ts';
+export type { ResolvedWithdrawal, WithdrawalReviewOutcome } from './resolve-withdrawal-review.ts';
+export type {
+  HeldWithdrawal,
+  WithdrawalReviewQueue,
+  WithdrawalRiskInput,
+  WithdrawalRiskPort,
+} from './risk-port.ts';

@@ -19,6 +19,8 @@ export interface FundingOperationView {
   readonly holdTransferId: string;
   readonly createdAt: Date;
   readonly settledAt: Date | null;
+  /** Issue 5: a withdrawal held for a risk review until an operator decides, or this deadline. */
+  readonly inReviewUntil: Date | null;
 }
 
 export type FundingOperationRow = Selectable<Database['funding_operations']>;
@@ -36,6 +38,7 @@ export function toOperationView(row: FundingOperationRow, last4: string): Fundin
     holdTransferId: row.hold_transfer_id,
     createdAt: row.created_at,
     settledAt: row.settled_at,
+    inReviewUntil: row.review_deadline_at,
   };
 }
 

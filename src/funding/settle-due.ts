@@ -4,8 +4,11 @@
  * and on an answer posts (succeeded) or voids (failed: the money returns) the hold — the hold's
  * resolution and the operation's new state in one transaction.
  */
+
+import type { Transaction } from 'kysely';
 import { releaseWithdrawalUsage } from '../payments/index.ts';
 import { assert, isCurrency } from '../shared/index.ts';
+import type { Database } from '../store/index.ts';
 import type { BankInstruction, BankOutcome } from './bank-connector.ts';
 import { CONNECTOR_ATTEMPTS_MAX, CONNECTOR_RETRY_MS, SETTLE_PER_RUN_MAX } from './constants.ts';
 import type { FundingContext } from './context.ts';
@@ -22,7 +25,8 @@ async function loadInstruction(
     .select(['c.token', 'c.last4'])
     .where('o.id', '=', operationId)
     .executeTakeFirst();
-  if (row?.status !== 'pending') return undefined;
+  // Held for a risk review (issue 5): the bank hears of it only once an operator approves.
+  if (row?.status !== 'pending' || row.review_deadline_at !== null) return undefined;
   const currency: string = row.currency;
   assert(isCurrency(currency), 'operation currency known');
   return {
@@ -62,7 +66,6 @@ async function resolve(ctx: FundingContext, operationId: string, outcome: BankOu
       .execute();
     return;
   }
-  const nowMs = ctx.clock.nowMs();
   await ctx.db
     .transaction()
     .setIsolationLevel('read committed')
@@ -75,50 +78,65 @@ async function resolve(ctx: FundingContext, operationId: string, outcome: BankOu
         .forUpdate()
         .executeTakeFirstOrThrow();
       if (row.status !== 'pending') return;
-      const post = outcome.status === 'succeeded';
-      const resolveId = `${row.hold_transfer_id}:${post ? 'post' : 'void'}`;
-      const [result] = await ctx.ledger.createTransfersInTransaction(trx, [
-        {
-          id: resolveId,
-          kind: post ? 'post_pending' : 'void_pending',
-          pendingId: row.hold_transfer_id,
-          code: row.kind,
-        },
-      ]);
-      assert(result !== undefined, 'one result per transfer');
-      let status: 'succeeded' | 'failed' = post ? 'succeeded' : 'failed';
-      let failureReason: string | null = outcome.status === 'failed' ? outcome.reason : null;
-      let resolveTransferId: string | null = resolveId;
-      if (result.status === 'rejected') {
-        // Only a lapsed hold can be refused here (the ledger's sweep voided it after
-        // FUNDING_HOLD_TIMEOUT_MS): the money is back where it started, so the operation failed.
-        assert(
-          result.reason === 'pending_transfer_expired' || result.reason === 'pending_transfer_already_voided',
-          'a pending funding hold resolves',
-        );
-        status = 'failed';
-        failureReason = 'hold_expired';
-        resolveTransferId = null;
-      }
-      await trx
-        .updateTable('funding_operations')
-        .set({
-          status,
-          failure_reason: failureReason,
-          resolve_transfer_id: resolveTransferId,
-          settled_at: new Date(nowMs),
-        })
-        .where('id', '=', operationId)
-        .execute();
-      // A failed withdrawal moved no money: its amount no longer counts in that day's allowance.
-      if (status === 'failed' && row.kind === 'withdrawal') {
-        await releaseWithdrawalUsage(trx, {
-          userId: row.user_id,
-          amountMinor: row.amount_minor,
-          chargedAtMs: row.created_at.getTime(),
-        });
-      }
+      await settleLocked(ctx, trx, row, outcome);
     });
+}
+
+/** Posts or voids a pending operation's hold and records its final state, in `trx`, the row
+ *  already locked and pending (settlement and issue 5's review decisions share it). */
+export async function settleLocked(
+  ctx: FundingContext,
+  trx: Transaction<Database>,
+  row: FundingOperationRow,
+  outcome: { status: 'succeeded' } | { status: 'failed'; reason: string },
+): Promise<'succeeded' | 'failed'> {
+  const nowMs = ctx.clock.nowMs();
+  const operationId = row.id;
+  const post = outcome.status === 'succeeded';
+  const resolveId = `${row.hold_transfer_id}:${post ? 'post' : 'void'}`;
+  const [result] = await ctx.ledger.createTransfersInTransaction(trx, [
+    {
+      id: resolveId,
+      kind: post ? 'post_pending' : 'void_pending',
+      pendingId: row.hold_transfer_id,
+      code: row.kind,
+    },
+  ]);
+  assert(result !== undefined, 'one result per transfer');
+  let status: 'succeeded' | 'failed' = post ? 'succeeded' : 'failed';
+  let failureReason: string | null = outcome.status === 'failed' ? outcome.reason : null;
+  let resolveTransferId: string | null = resolveId;
+  if (result.status === 'rejected') {
+    // Only a lapsed hold can be refused here (the ledger's sweep voided it after
+    // FUNDING_HOLD_TIMEOUT_MS): the money is back where it started, so the operation failed.
+    assert(
+      result.reason === 'pending_transfer_expired' || result.reason === 'pending_transfer_already_voided',
+      'a pending funding hold resolves',
+    );
+    status = 'failed';
+    failureReason = 'hold_expired';
+    resolveTransferId = null;
+  }
+  await trx
+    .updateTable('funding_operations')
+    .set({
+      status,
+      failure_reason: failureReason,
+      resolve_transfer_id: resolveTransferId,
+      settled_at: new Date(nowMs),
+      review_deadline_at: null,
+    })
+    .where('id', '=', operationId)
+    .execute();
+  // A failed withdrawal moved no money: its amount no longer counts in that day's allowance.
+  if (status === 'failed' && row.kind === 'withdrawal') {
+    await releaseWithdrawalUsage(trx, {
+      userId: row.user_id,
+      amountMinor: row.amount_minor,
+      chargedAtMs: row.created_at.getTime(),
+    });
+  }
+  return status;
 }
 
 /** A connector error: ask again later; after CONNECTOR_ATTEMPTS_MAX, fail and void the hold. */
@@ -146,6 +164,7 @@ export async function settleDue(ctx: FundingContext): Promise<number> {
     .selectFrom('funding_operations')
     .select('id')
     .where('status', '=', 'pending')
+    .where('review_deadline_at', 'is', null)
     .where('next_check_at', '<=', new Date(nowMs))
     .orderBy('next_check_at')
     .limit(SETTLE_PER_RUN_MAX)

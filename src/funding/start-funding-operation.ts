@@ -4,9 +4,11 @@
  * or voids the hold when the bank's answer is due, so nothing depends on this process staying up.
  */
 import type { Located } from '../identity/index.ts';
-import { IDENTITY_ERRORS } from '../identity/index.ts';
+import { IDENTITY_ERRORS, noticeToAllChannels } from '../identity/index.ts';
+import { balanceOf } from '../ledger/index.ts';
 import { chargeWithdrawalUsage } from '../payments/index.ts';
 import { DomainError, type Money, newId } from '../shared/index.ts';
+import { assessWithdrawal, type WithdrawalVerdict } from './assess-withdrawal.ts';
 import { FUNDING_CURRENCY, FUNDING_HOLD_TIMEOUT_MS } from './constants.ts';
 import type { FundingContext } from './context.ts';
 import { FUNDING_ERRORS } from './errors.ts';
@@ -69,6 +71,20 @@ export async function startFundingOperation(
   const operationId = newId('fop');
   const holdTransferId = `fund:${operationId}`;
   const nowMs = ctx.clock.nowMs();
+  // Issue 5: scored before the hold; a refusal throws here and nothing is written.
+  const verdict: WithdrawalVerdict =
+    input.kind === 'withdrawal'
+      ? await assessWithdrawal(ctx, {
+          userId: input.userId,
+          operationId,
+          amount: input.amount,
+          card: { id: card.id, token: card.token },
+          balanceMinor: balanceOf(wallet).availableMinor,
+          sessionId: input.sessionId,
+          origin: input.origin,
+          nowMs,
+        })
+      : { held: false, riskEventId: null };
   const [debitAccountId, creditAccountId] =
     input.kind === 'withdrawal' ? [wallet.id, bank.id] : [bank.id, wallet.id];
 
@@ -118,7 +134,10 @@ export async function startFundingOperation(
             id: holdTransferId,
             kind: 'pending',
             code: input.kind === 'withdrawal' ? 'withdrawal' : 'top_up',
-            timeoutMs: FUNDING_HOLD_TIMEOUT_MS,
+            // A held withdrawal waits for the review before the bank's own time starts.
+            timeoutMs: verdict.held
+              ? verdict.deadlineAt.getTime() - nowMs + FUNDING_HOLD_TIMEOUT_MS
+              : FUNDING_HOLD_TIMEOUT_MS,
             legs: [
               {
                 debitAccountId,
@@ -133,7 +152,7 @@ export async function startFundingOperation(
           if (result.reason === 'exceeds_credits') throw new DomainError(FUNDING_ERRORS.INSUFFICIENT_FUNDS);
           throw new DomainError(FUNDING_ERRORS.INVALID_AMOUNT, { reason: result.reason });
         }
-        return trx
+        const inserted = await trx
           .insertInto('funding_operations')
           .values({
             id: operationId,
@@ -146,16 +165,45 @@ export async function startFundingOperation(
             currency: input.amount.currency,
             hold_transfer_id: holdTransferId,
             status: 'pending',
-            next_check_at: new Date(nowMs),
+            // Held for review: settleDue leaves it alone until an operator approves it.
+            next_check_at: verdict.held ? verdict.deadlineAt : new Date(nowMs),
             created_at: new Date(nowMs),
+            review_deadline_at: verdict.held ? verdict.deadlineAt : null,
+            risk_event_id: verdict.riskEventId,
           })
           .returningAll()
           .executeTakeFirstOrThrow();
+        if (verdict.held && ctx.risk) {
+          // The case opens in the hold's transaction: a held withdrawal always has its case.
+          await ctx.risk.reviewQueue.held(trx, {
+            operationId,
+            userId: input.userId,
+            amount: input.amount,
+            reasons: verdict.reasons,
+            riskEventId: verdict.riskEventId,
+            deadlineAt: verdict.deadlineAt,
+          });
+          await noticeToAllChannels(
+            trx,
+            { notifier: ctx.risk.notifier },
+            {
+              userId: input.userId,
+              template: 'payment_held',
+              vars: {
+                amountMinor: input.amount.amountMinor.toString(),
+                currency: input.amount.currency,
+                until: verdict.deadlineAt.toISOString(),
+              },
+            },
+          );
+        }
+        return inserted;
       });
   }
 
   // Ask the bank now; if it cannot be reached, settleDue() asks again (the row is due already).
-  await submitToBank(ctx, row.id).catch(() => undefined);
+  // A withdrawal held for review goes to the bank only once an operator approves it.
+  if (!verdict.held) await submitToBank(ctx, row.id).catch(() => undefined);
   const view = await ctx.db
     .selectFrom('funding_operations')
     .selectAll()

@@ -5,15 +5,21 @@
  * event and a notice to every bound channel (so a hijacker's change is seen by the owner).
  */
 import { DomainError } from '../shared/index.ts';
+import { freezeAccount } from './alerts.ts';
 import type { IdentityContext, Located } from './context.ts';
 import { IDENTITY_ERRORS } from './errors.ts';
 import { noticeToAllChannels } from './notices.ts';
 import { assertLoginPassword, assertPaymentPassword } from './password-policy.ts';
 import { hashSecret, verifySecret } from './passwords.ts';
 import { normalizePhone } from './phone.ts';
-import type { Executor, Locale } from './ports.ts';
+import type { Executor, Locale, SecurityChange } from './ports.ts';
 import { enforceRateLimit } from './rate-limits.ts';
-import { recordSecurityEvent } from './security-events.ts';
+import {
+  hasSecondFactorStepUpSince,
+  lastSecurityChangeAt,
+  recordSecurityEvent,
+  SECOND_FACTOR_STEP_UP_METHODS,
+} from './security-events.ts';
 import type { createSessions, SessionContext } from './sessions.ts';
 import { type SecondFactorMethod, verifySecondFactor } from './sign-in.ts';
 import { normalizeEmail } from './sign-up.ts';
@@ -24,6 +30,10 @@ export const PAYMENT_FAILURES_MAX = 3;
 export const PAYMENT_LOCK_MS = 3 * 3600_000;
 
 export type StepUpMethod = SecondFactorMethod | 'payment_password';
+
+/** A risk challenge on a security change is met by a second-factor step-up this recent: the
+ *  step-up freshness of issue 3 ("no older than 5 minutes"). */
+export const RISK_STEP_UP_FRESH_MS = 5 * 60_000;
 
 export interface SecurityOverview {
   readonly phone: string;
@@ -130,8 +140,92 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
     });
   }
 
+  /**
+   * Issue 5 point 1: asks the risk engine about a security change before it takes effect (the
+   * route's fresh step-up already passed). allow → go on; challenge → go on only if this session
+   * stepped up with a second factor (not the payment password) in the last 5 minutes, else
+   * `risk_second_factor_required`; review → refused with "contact customer service" (nothing to
+   * hold; the engine's side opens a case); deny → refused, and on the strongest signals the
+   * account is frozen. Every refusal is a security event and a notice on every channel.
+   */
+  async function guardChange(
+    session: SessionContext,
+    change: SecurityChange,
+    origin: Located,
+  ): Promise<void> {
+    if (!ctx.securityChangeRisk) return;
+    const nowMs = clock.nowMs();
+    const userId = session.user.id;
+    // The session's own device (bound at sign-in), not what this request claims: leaving the
+    // device header out must not make a change look like it comes from a long-known device.
+    const device = session.deviceId
+      ? await db
+          .selectFrom('devices')
+          .select('first_seen_at')
+          .where('id', '=', session.deviceId)
+          .where('user_id', '=', userId)
+          .executeTakeFirst()
+      : undefined;
+    const risk = await ctx.securityChangeRisk.assess({
+      userId,
+      change,
+      sessionId: session.sessionId,
+      ip: origin.ip,
+      deviceKey: origin.deviceKey,
+      country: origin.location?.country ?? null,
+      deviceFirstSeenAtMs: device?.first_seen_at.getTime() ?? null,
+      lastSecurityChangeAtMs: (await lastSecurityChangeAt(db, userId))?.getTime() ?? null,
+      nowMs,
+    });
+    if (risk.decision === 'allow') return;
+    if (risk.decision === 'challenge' && !risk.freeze) {
+      const stepped = await hasSecondFactorStepUpSince(db, {
+        userId,
+        sessionId: session.sessionId,
+        sinceMs: nowMs - RISK_STEP_UP_FRESH_MS,
+      });
+      if (stepped) return;
+      await noticeToAllChannels(db, ctx, {
+        userId,
+        template: 'risk_challenge',
+        vars: { action: 'security_change', time: new Date(nowMs).toISOString() },
+      });
+      throw new DomainError(IDENTITY_ERRORS.RISK_SECOND_FACTOR_REQUIRED, {
+        change,
+        methods: [...SECOND_FACTOR_STEP_UP_METHODS],
+      });
+    }
+    const review = risk.decision === 'review' && !risk.freeze;
+    await db.transaction().execute(async (trx) => {
+      await recordSecurityEvent(trx, nowMs, {
+        userId,
+        type: 'security_change_refused',
+        sessionId: session.sessionId,
+        ip: origin.ip,
+        country: origin.location?.country,
+        city: origin.location?.city,
+        details: {
+          change,
+          decision: risk.decision,
+          risk: risk.reasons.join(',').slice(0, 200),
+          riskEventId: risk.eventId,
+        },
+      });
+      await noticeToAllChannels(trx, ctx, {
+        userId,
+        template: 'risk_declined',
+        vars: { action: 'security_change', time: new Date(nowMs).toISOString() },
+      });
+      if (risk.freeze) await freezeAccount(trx, ctx, { userId, reason: 'risk', origin });
+    });
+    throw new DomainError(
+      review ? IDENTITY_ERRORS.SECURITY_CHANGE_REVIEW : IDENTITY_ERRORS.SECURITY_CHANGE_DENIED,
+    );
+  }
+
   return {
     verifyPaymentPassword,
+    guardChange,
 
     async overview(userId: string): Promise<SecurityOverview> {
       const user = await db
@@ -274,6 +368,7 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
 
     async changePassword(session: SessionContext, newPassword: string, origin: Located): Promise<void> {
       assertLoginPassword(newPassword, { phoneE164: session.user.phoneE164 });
+      await guardChange(session, 'password', origin);
       const hash = await hashSecret(newPassword);
       await db.transaction().execute(async (trx) => {
         await trx
@@ -298,6 +393,7 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
         .where('id', '=', session.user.id)
         .executeTakeFirstOrThrow();
       assertPaymentPassword(newPaymentPassword, { birthDate: user.birth_date, phoneE164: user.phone_e164 });
+      await guardChange(session, 'payment_password', origin);
       const hash = await hashSecret(ctx.secrets.pepperPaymentPassword(newPaymentPassword));
       await db.transaction().execute(async (trx) => {
         await trx
@@ -340,6 +436,8 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
     ): Promise<void> {
       const phone = normalizePhone(input.phone);
       if (!phone) throw new DomainError(IDENTITY_ERRORS.INVALID_PHONE);
+      // Asked before the code is used up, so a challenge costs the user no new code.
+      await guardChange(session, 'phone', origin);
       await ctx.codes.verify(clock.nowMs(), {
         purpose: 'change_phone',
         destination: phone,
@@ -398,6 +496,8 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
     ): Promise<void> {
       const email = normalizeEmail(input.email);
       if (!email) throw new DomainError(IDENTITY_ERRORS.INVALID_EMAIL);
+      // Asked before the code is used up, so a challenge costs the user no new code.
+      await guardChange(session, 'email', origin);
       await ctx.codes.verify(clock.nowMs(), {
         purpose: 'change_email',
         destination: email,

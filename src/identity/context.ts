@@ -3,7 +3,15 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import type { OneTimeCodes } from './one-time-codes.ts';
-import type { GeoLocation, GeoLocator, Locale, Notifier, RateLimiter, SignInRiskPort } from './ports.ts';
+import type {
+  GeoLocation,
+  GeoLocator,
+  Locale,
+  Notifier,
+  RateLimiter,
+  SecurityChangeRiskPort,
+  SignInRiskPort,
+} from './ports.ts';
 import type { IdentitySecrets } from './secrets.ts';
 
 /** What sign-in and step-up need from the second factors (totp.ts, backup-codes.ts, passkeys.ts). */
@@ -52,6 +60,8 @@ export interface IdentityContext {
   readonly config: IdentityConfig;
   /** Issue 5: the risk engine's decision on sign-ins; absent, identity's own checks decide. */
   readonly signInRisk?: SignInRiskPort | undefined;
+  /** Issue 5: the risk engine's decision on security changes; absent, the step-up decides. */
+  readonly securityChangeRisk?: SecurityChangeRiskPort | undefined;
 }
 
 /** Where a request comes from, as the HTTP edge saw it. */

@@ -116,6 +116,12 @@ export function createDevices(ctx: IdentityContext) {
       return (await findDevice(db, userId, deviceKey)) !== undefined;
     },
 
+    /** When the user first signed in on this device, or null for a device never seen (issue 5:
+     *  "a new device" for events after sign-in is one first seen recently). */
+    async firstSeenAt(userId: string, deviceKey: string | undefined): Promise<Date | null> {
+      return (await findDevice(db, userId, deviceKey))?.first_seen_at ?? null;
+    },
+
     async list(userId: string): Promise<Device[]> {
       const rows = await db
         .selectFrom('devices')

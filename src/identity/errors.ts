@@ -90,6 +90,25 @@ export const IDENTITY_ERRORS = defineErrors({
       'This sign-in was stopped to protect the account. We sent the owner a notice; contact customer service.',
     status: 403,
   },
+  // Issue 5: the risk engine on a security change (docs/risk.md, "Security changes").
+  RISK_SECOND_FACTOR_REQUIRED: {
+    code: 'risk_second_factor_required',
+    message:
+      'This change needs an extra check: verify again with an SMS code, your authenticator app, a backup code or a passkey (not the payment password), then retry.',
+    status: 403,
+  },
+  SECURITY_CHANGE_DENIED: {
+    code: 'security_change_denied',
+    message:
+      'This change was stopped to protect the account. We sent the owner a notice; contact customer service.',
+    status: 403,
+  },
+  SECURITY_CHANGE_REVIEW: {
+    code: 'security_change_review',
+    message:
+      'This change needs a check by our security team and was not made. Please contact customer service.',
+    status: 403,
+  },
   LINK_INVALID: { code: 'link_invalid', message: 'This link has expired or was already used.', status: 400 },
   SESSION_NOT_FOUND: { code: 'session_not_found', message: 'No such session.', status: 404 },
   DEVICE_NOT_FOUND: { code: 'device_not_found', message: 'No such device.', status: 404 },

@@ -9,7 +9,7 @@ import { checkPaymentPassword } from './password-policy.ts';
 import { hashSecret } from './passwords.ts';
 import { normalizePhone } from './phone.ts';
 import { createRecoverySupport } from './recovery-support.ts';
-import { listSecurityEvents } from './security-events.ts';
+import { lastSecurityChangeAt, listSecurityEvents } from './security-events.ts';
 import { createSessions, type User } from './sessions.ts';
 import { createSignIn } from './sign-in.ts';
 import { createSignUp } from './sign-up.ts';
@@ -41,6 +41,8 @@ export function createIdentity(deps: IdentityDeps) {
     recoverySupport: createRecoverySupport(ctx),
     listSecurityEvents: (input: { userId: string; limit: number; beforeId?: bigint | undefined }) =>
       listSecurityEvents(db, input),
+    /** Issue 5: when the user last changed a password, phone, e-mail or removed a factor. */
+    lastSecurityChangeAt: (userId: string) => lastSecurityChangeAt(db, userId),
 
     /** Creates a user directly, phone already verified (demo seed, operator tooling). */
     async createUser(input: {

@@ -25,13 +25,17 @@ export type {
   RateLimitBucket,
   RateLimiter,
   RateLimitResult,
+  SecurityChange,
+  SecurityChangeRiskPort,
   SignInRiskPort,
 } from './ports.ts';
-export { NOTIFICATION_TEMPLATES, RATE_LIMIT_BUCKETS } from './ports.ts';
+export { NOTIFICATION_TEMPLATES, RATE_LIMIT_BUCKETS, SECURITY_CHANGES } from './ports.ts';
 export type { FreezeReason, RecoverySupport } from './recovery-support.ts';
 export { createSecondFactors, type SecondFactors, toSecondFactorChecks } from './second-factors.ts';
 export { createIdentitySecrets, type IdentitySecrets } from './secrets.ts';
 export {
+  hasSecondFactorStepUpSince,
+  SECOND_FACTOR_STEP_UP_METHODS,
   SECURITY_EVENT_TYPES,
   SECURITY_EVENTS_PAGE_MAX,
   type SecurityEvent,

@@ -98,3 +98,48 @@ export interface SignInRiskPort {
     readonly reasons: readonly string[];
   }>;
 }
+
+/**
+ * Issue 5 point 1: the security changes the risk engine scores before they take effect. Identity
+ * asks for its own (passwords, phone, e-mail); payments' limit raise and password-free, the
+ * factor removals and the security lock are asked through `security.guardChange` by their callers.
+ */
+export const SECURITY_CHANGES = [
+  'password',
+  'payment_password',
+  'phone',
+  'email',
+  'totp_removed',
+  'passkey_removed',
+  'limits_raised',
+  'password_free_on',
+  'security_lock_off',
+] as const;
+export type SecurityChange = (typeof SECURITY_CHANGES)[number];
+
+/**
+ * The risk engine's say on a security change (main.ts connects it; absent, the step-up the route
+ * already requires decides alone). challenge → a fresh second-factor step-up (not the payment
+ * password) must exist in this session; review → refused, "contact customer service", a case
+ * opens; deny → refused; freeze → refused and the account frozen.
+ */
+export interface SecurityChangeRiskPort {
+  assess(input: {
+    readonly userId: string;
+    readonly change: SecurityChange;
+    readonly sessionId: string;
+    readonly ip: string;
+    readonly deviceKey: string | undefined;
+    readonly country: string | null;
+    /** When the user first signed in on this device; null: a device never seen (API client). */
+    readonly deviceFirstSeenAtMs: number | null;
+    /** The last password/phone/e-mail change or factor removal before this one, if any. */
+    readonly lastSecurityChangeAtMs: number | null;
+    readonly nowMs: number;
+  }): Promise<{
+    readonly decision: 'allow' | 'challenge' | 'review' | 'deny';
+    readonly freeze: boolean;
+    readonly reasons: readonly string[];
+    readonly eventId: string;
+  }>;
+}

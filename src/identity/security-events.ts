@@ -82,3 +82,53 @@ export async function listSecurityEvents(
     createdAt: row.created_at,
   }));
 }
+
+/** The step-up methods that are a second factor (everything but the payment password). */
+export const SECOND_FACTOR_STEP_UP_METHODS = ['sms', 'totp', 'backup_code', 'passkey'] as const;
+
+/** Whether this session re-authenticated with a second factor (not the payment password) since
+ *  `sinceMs`. Every step-up is a security event with its method (account-security.ts), so this
+ *  reads them; the security lock (src/protection) and the risk engine's challenge both use it. */
+export async function hasSecondFactorStepUpSince(
+  executor: Executor,
+  input: { userId: string; sessionId: string; sinceMs: number },
+): Promise<boolean> {
+  const events = await executor
+    .selectFrom('security_events')
+    .select(['details'])
+    .where('user_id', '=', input.userId)
+    .where('session_id', '=', input.sessionId)
+    .where('type', '=', 'step_up')
+    .where('created_at', '>=', new Date(input.sinceMs))
+    .orderBy('id', 'desc')
+    .limit(10)
+    .execute();
+  const methods: readonly string[] = SECOND_FACTOR_STEP_UP_METHODS;
+  return events.some((e) => typeof e.details.method === 'string' && methods.includes(e.details.method));
+}
+
+/** The security events that change who can get into the account or move its money. */
+export const ACCOUNT_TAKEOVER_CHANGES: readonly SecurityEventType[] = [
+  'password_changed',
+  'payment_password_changed',
+  'phone_changed',
+  'email_changed',
+  'totp_disabled',
+  'passkey_removed',
+  'password_reset',
+  'payment_password_reset',
+];
+
+/** When the user last changed a password, the phone, the e-mail or removed a factor (issue 5:
+ *  money moved right after such a change is the takeover pattern), or null. */
+export async function lastSecurityChangeAt(executor: Executor, userId: string): Promise<Date | null> {
+  const row = await executor
+    .selectFrom('security_events')
+    .select('created_at')
+    .where('user_id', '=', userId)
+    .where('type', 'in', ACCOUNT_TAKEOVER_CHANGES)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.created_at ?? null;
+}

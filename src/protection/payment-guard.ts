@@ -10,7 +10,7 @@
  *   last 5 minutes, on top of the payment password.
  */
 
-import { FACTOR_ERRORS } from '../identity/index.ts';
+import { FACTOR_ERRORS, hasSecondFactorStepUpSince } from '../identity/index.ts';
 import type { ConfirmationMethod } from '../payments/index.ts';
 import { DomainError } from '../shared/index.ts';
 import { SECOND_FACTOR_FRESH_MS, SECOND_FACTOR_METHODS } from './constants.ts';
@@ -77,24 +77,13 @@ export async function checkConfirmation(
   });
 }
 
-/** A step-up by a second factor (not the payment password) in this session, recently enough.
- *  Identity records every step-up with its method as a security event. */
-async function freshSecondFactor(
+/** A step-up by a second factor (not the payment password) in this session, recently enough
+ *  (identity's check, shared with the risk engine's challenge of security changes). */
+function freshSecondFactor(
   ctx: SecurityLockContext,
   userId: string,
   sessionId: string,
   nowMs: number,
 ): Promise<boolean> {
-  const events = await ctx.db
-    .selectFrom('security_events')
-    .select(['details'])
-    .where('user_id', '=', userId)
-    .where('session_id', '=', sessionId)
-    .where('type', '=', 'step_up')
-    .where('created_at', '>=', new Date(nowMs - SECOND_FACTOR_FRESH_MS))
-    .orderBy('id', 'desc')
-    .limit(10)
-    .execute();
-  const methods: readonly string[] = SECOND_FACTOR_METHODS;
-  return events.some((e) => typeof e.details.method === 'string' && methods.includes(e.details.method));
+  return hasSecondFactorStepUpSince(ctx.db, { userId, sessionId, sinceMs: nowMs - SECOND_FACTOR_FRESH_MS });
 }

@@ -33,15 +33,19 @@ export const OPERATOR_PERMISSIONS = [
   'claims.decide',
   'cases.read',
   'cases.decide',
+  // Issue 5: the risk rule set, backtests and allow/block lists (read; save and edit).
+  'rules.read',
+  'rules.edit',
   'audit.read',
   'operators.manage',
 ] as const;
 export type OperatorPermission = (typeof OPERATOR_PERMISSIONS)[number];
 
-/** Who may do what. Agents serve customers; risk analysts work cases and money; supervisors
- *  may do everything; auditors only read (and are the only non-supervisors who read the log). */
+/** Who may do what. Agents serve customers (and see risk cases, to answer the customer);
+ *  risk analysts work cases, money and the risk rules; supervisors may do everything; auditors
+ *  only read (and are the only non-supervisors who read the log). */
 export const ROLE_PERMISSIONS: Readonly<Record<OperatorRole, readonly OperatorPermission[]>> = {
-  agent: ['users.read', 'users.freeze', 'recoveries.read', 'recoveries.decide', 'claims.read'],
+  agent: ['users.read', 'users.freeze', 'recoveries.read', 'recoveries.decide', 'claims.read', 'cases.read'],
   risk_analyst: [
     'users.read',
     'users.freeze',
@@ -51,9 +55,11 @@ export const ROLE_PERMISSIONS: Readonly<Record<OperatorRole, readonly OperatorPe
     'claims.decide',
     'cases.read',
     'cases.decide',
+    'rules.read',
+    'rules.edit',
   ],
   supervisor: OPERATOR_PERMISSIONS,
-  auditor: ['users.read', 'recoveries.read', 'claims.read', 'cases.read', 'audit.read'],
+  auditor: ['users.read', 'recoveries.read', 'claims.read', 'cases.read', 'rules.read', 'audit.read'],
 };
 
 export function mayDo(role: OperatorRole, permission: OperatorPermission): boolean {

@@ -12,7 +12,7 @@ import type { Payments } from '../payments/index.ts';
 import type { Clock } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import type { Wallet } from '../wallet/index.ts';
-import { listAudit } from './audit.ts';
+import { type Actor, listAudit, writeAudit } from './audit.ts';
 import { createClaims } from './claims.ts';
 import type { RecoveryConfig, RecoveryContext } from './context.ts';
 import { seedRecoveryDemo } from './demo.ts';
@@ -94,6 +94,15 @@ export function createRecovery(deps: RecoveryDeps) {
     operators,
     ops: createOps(ctx, identityData, selfService),
     listAudit: (input: Parameters<typeof listAudit>[1]) => listAudit(deps.db, input),
+    /** An operator action of another module (issue 5's rules, lists and cases) into the same
+     *  audit log, after that action committed. */
+    recordOperatorAction: (input: {
+      actor: Extract<Actor, { kind: 'operator' }>;
+      action: string;
+      userId?: string | null;
+      subjectId?: string | null;
+      details?: Record<string, string | number | boolean | null>;
+    }) => writeAudit(deps.db, deps.clock.nowMs(), input),
     report: (input?: Parameters<typeof recoveryReport>[1]) => recoveryReport(deps.db, input),
     /** Cool-downs that ended: called by main.ts on an interval; safe in many processes. */
     runDue: (nowMs: number) => manual.runDue(nowMs),

@@ -111,6 +111,61 @@ export const DEFAULT_RULE_SET: RuleSetBody = {
       outcome: 'challenge',
       reason: 'security_change_new_device',
     },
+    // Issue 5 point 1: events after sign-in (security changes, withdrawals, new payees). Their
+    // `detail` carries newDevice (first signed in on less than 24 h ago, or never) and
+    // recentSecurityChange (a password, phone, e-mail change or a factor removed in the last 24 h).
+    {
+      id: 'security_change_fresh_device',
+      description:
+        'A security change (password, phone, factor removed, limit raised, password-free on, lock off) from a device first used in the last 24 h: step up with a second factor.',
+      kinds: ['security_change'],
+      when: { field: 'detail.newDevice', op: '==', value: 'true' },
+      outcome: 'challenge',
+      reason: 'security_change_fresh_device',
+    },
+    {
+      id: 'factor_removed_after_change_fresh_device',
+      description:
+        'A fresh device removing a factor or changing the phone right after another security change: the takeover sequence; refused, customer service checks.',
+      kinds: ['security_change'],
+      when: {
+        all: [
+          { field: 'detail.newDevice', op: '==', value: 'true' },
+          { field: 'detail.recentSecurityChange', op: '==', value: 'true' },
+          { field: 'detail.change', op: 'in', value: ['phone', 'totp_removed', 'passkey_removed'] },
+        ],
+      },
+      outcome: 'review',
+      reason: 'takeover_sequence',
+    },
+    {
+      id: 'withdrawal_drain_after_security_change',
+      description:
+        'Withdrawing 80 % or more of the balance within 24 h of a password/phone change or factor removal: hold for review.',
+      kinds: ['withdrawal'],
+      when: {
+        all: [
+          { field: 'detail.recentSecurityChange', op: '==', value: 'true' },
+          { field: 'balanceShare', op: '>=', value: 0.8 },
+        ],
+      },
+      outcome: 'review',
+      reason: 'drain_after_security_change',
+    },
+    {
+      id: 'new_payee_fresh_device_after_change',
+      description:
+        'Paying someone new from a device first used in the last 24 h, within 24 h of a password/phone change or factor removal: step up (takeover).',
+      kinds: ['new_payee'],
+      when: {
+        all: [
+          { field: 'detail.newDevice', op: '==', value: 'true' },
+          { field: 'detail.recentSecurityChange', op: '==', value: 'true' },
+        ],
+      },
+      outcome: 'challenge',
+      reason: 'new_payee_fresh_device',
+    },
     {
       id: 'night_large_new_payee',
       description:

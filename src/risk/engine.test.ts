@@ -191,7 +191,7 @@ describe('decisions', () => {
 
 describe('failures', () => {
   test('a failure inside the engine follows the fail mode: payment fails closed, sign-in fails open, both recorded and logged', async () => {
-    scorer.failNext('extract');
+    scorer.failNext('score');
     const pay = event();
     const closed = await engine.assess(pay);
     assert.equal(closed.decision, 'deny');
@@ -199,7 +199,8 @@ describe('failures', () => {
     assert.deepEqual(closed.reasons, ['engine_error_fail_closed']);
     assert.equal((await recorded(pay.eventId)).outcome, 'engine_error');
 
-    scorer.failNext('score');
+    // The model scores payments only (MODEL_KINDS): a sign-in fails in the features.
+    scorer.failNext('extract');
     const signIn = event({ kind: 'sign_in', amountMinor: undefined, payeeKey: undefined });
     const open = await engine.assess(signIn);
     assert.equal(open.decision, 'allow');

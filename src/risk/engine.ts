@@ -66,6 +66,10 @@ export const DEFAULT_FAIL_MODE: Readonly<Record<RiskEventKind, FailMode>> = Obje
 
 export const RULES_RELOAD_CHECK_MS = 1_000;
 
+/** The kinds the model scores: it was trained on payments (docs/risk.md). Sign-ins, withdrawals,
+ *  new payees and security changes are decided by rules and lists alone. */
+export const MODEL_KINDS: readonly RiskEventKind[] = ['payment', 'transfer'];
+
 export interface RiskLog {
   warn(details: Record<string, unknown>, message: string): void;
   error(details: Record<string, unknown>, message: string): void;
@@ -209,7 +213,9 @@ export function createRiskEngine(deps: RiskEngineDeps) {
       };
     }
     const featureValues = await features.extract(event);
-    const scored = model ? model.score(featureValues) : null;
+    // The model is a payment model: other kinds are decided by rules and lists, and their record
+    // says so (score and model version null).
+    const scored = model && MODEL_KINDS.includes(event.kind) ? model.score(featureValues) : null;
     const score = scored ? scored.probability : null;
     if (score !== null && !(score >= 0 && score <= 1)) throw new Error(`model returned probability ${score}`);
     const ruleHits = [
@@ -238,7 +244,7 @@ export function createRiskEngine(deps: RiskEngineDeps) {
       reasons,
       featureValues,
       ruleHits,
-      modelVersion: scored?.modelVersion ?? model?.version ?? null,
+      modelVersion: scored?.modelVersion ?? null,
       ruleSetVersion: rules.version,
     };
   }

@@ -368,6 +368,9 @@ export interface FundingOperationsTable {
   resolve_transfer_id: Nullable<string>;
   created_at: Timestamp;
   settled_at: Nullable<Date>;
+  /** Issue 5: held for a risk review until an operator decides or this deadline passes. */
+  review_deadline_at: Defaulted<Date | null>;
+  risk_event_id: Defaulted<string | null>;
 }
 
 export interface CreditLinesTable {
@@ -855,7 +858,7 @@ export interface RiskListsTable {
 
 export interface RiskCasesTable {
   id: string;
-  kind: 'payment_hold' | 'user_report' | 'alert';
+  kind: 'payment_hold' | 'withdrawal_hold' | 'user_report' | 'alert';
   status: 'open' | 'closed';
   user_id: string | null;
   reporter_id: Defaulted<string | null>;
@@ -871,6 +874,8 @@ export interface RiskCasesTable {
   deadline_at: Defaulted<Date | null>;
   created_at: Timestamp;
   closed_at: Defaulted<Date | null>;
+  /** A withdrawal_hold's funding operation (0016-risk-coverage). */
+  operation_id: Defaulted<string | null>;
 }
 
 export interface RiskCaseActionsTable {

@@ -22,6 +22,7 @@ import * as messagesMigration from './migrations/0012-messages.ts';
 import * as scaleOutMigration from './migrations/0013-scale-out.ts';
 import * as riskEventsMigration from './migrations/0014-risk-events.ts';
 import * as operatorPasskeysMigration from './migrations/0015-operator-passkeys.ts';
+import * as riskCoverageMigration from './migrations/0016-risk-coverage.ts';
 import { PgliteDurability } from './pglite-durability.ts';
 import type { Database } from './schema.ts';
 
@@ -178,6 +179,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-scale-out': scaleOutMigration,
   '0014-risk-events': riskEventsMigration,
   '0015-operator-passkeys': operatorPasskeysMigration,
+  '0016-risk-coverage': riskCoverageMigration,
 };
 
 class InCodeMigrations implements MigrationProvider {

@@ -2,12 +2,13 @@
 // the built app; chromium signs Alice in (SMS challenge from the developer inbox), she pays Bob
 // 3.00 through the API with her own session, opens /report?transfer=<id> as the records page
 // links it, and reports the payment: a case number is shown. Then the operator console
-// (/ops/cases, opened with the operator token) lists that report, shows it with its audit trail,
+// (/ops/cases, inside /ops signed in as the demo risk analyst) lists that report, shows it with its audit trail,
 // records a note and closes it as not fraud — each action appearing in the trail. Finally the rules
 // editor refuses a broken rule set and shows the rule index, path and reason, with the version in
 // force unchanged.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Secret, TOTP } from 'otpauth';
 import type { APIRequestContext } from 'playwright-core';
 import { openBrowserSession, readCode } from './harness.ts';
 
@@ -18,7 +19,11 @@ const ALICE = {
   paymentPassword: '258036',
 };
 const BOB_PHONE = '+8613900139000';
-const OPERATOR_TOKEN = 'browser-test-operator-token-0123456789abcdef';
+// src/recovery/demo.ts: the public demo operators' credentials.
+const OPERATOR_PASSWORD = 'demo-operator-2026';
+const ANALYST_SECRET = 'JBSWY3DPEHPK3PXPANALYSTANALYSTAN';
+const totp = (secret: string) =>
+  new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate();
 
 async function csrfHeader(api: APIRequestContext): Promise<Record<string, string>> {
   const { cookies } = await api.storageState();
@@ -29,7 +34,6 @@ async function csrfHeader(api: APIRequestContext): Promise<Record<string, string
 test('report a payment, then handle the case and the rules in the operator console', {
   timeout: 180_000,
 }, async (t) => {
-  process.env.RAMPART_OPERATOR_TOKEN = OPERATOR_TOKEN;
   const browser = await openBrowserSession(t);
   if (!browser) return;
   const { origin, page, pageErrors } = browser;
@@ -91,14 +95,17 @@ test('report a payment, then handle the case and the rules in the operator conso
     await t.test(
       'the operator console lists the report; a note and "not fraud" land in the trail',
       async () => {
-        await page.goto(`${origin}/ops/cases`);
-        await page.getByRole('heading', { level: 1, name: 'Risk console' }).waitFor();
-        await page.getByLabel('Operator token').fill('wrong-token-wrong-token-wrong-token');
-        await page.getByRole('button', { name: 'Open console' }).click();
-        await page.getByRole('alert').filter({ hasText: 'unauthenticated' }).waitFor();
-        await page.getByLabel('Operator token').fill(OPERATOR_TOKEN);
-        await page.getByLabel('Your operator name (for the audit trail)').fill('carol.ops');
-        await page.getByRole('button', { name: 'Open console' }).click();
+        // The risk console is part of the operators' console: a risk analyst's own account. Alice
+        // signs out of this browser first: the user session's CSRF check would refuse the
+        // console's unsafe calls otherwise (src/http/csrf-guard.ts).
+        await page.context().clearCookies();
+        await page.goto(`${origin}/ops`);
+        await page.getByRole('heading', { level: 1, name: 'Operator sign-in' }).waitFor();
+        await page.getByLabel('User name').fill('demo-analyst');
+        await page.getByLabel('Password').fill(OPERATOR_PASSWORD);
+        await page.getByLabel('Authenticator code').fill(totp(ANALYST_SECRET));
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+        await page.getByRole('link', { name: 'Cases' }).click();
         await page.getByRole('heading', { level: 1, name: 'Cases' }).waitFor();
         const row = page.getByTestId('case-row').filter({ hasText: 'fake_customer_service' });
         await row.getByRole('link', { name: 'User report' }).click();
@@ -109,11 +116,11 @@ test('report a payment, then handle the case and the rules in the operator conso
         await page.getByRole('button', { name: 'Add note' }).click();
         await page
           .getByTestId('case-trail')
-          .filter({ hasText: 'noted · operator:carol.ops · Called Alice' })
+          .filter({ hasText: 'noted · operator:demo-analyst · Called Alice' })
           .waitFor();
         await page.getByRole('button', { name: 'Not fraud' }).click();
         await page.getByTestId('case-status').filter({ hasText: 'closed (not_fraud)' }).waitFor();
-        await page.getByTestId('case-trail').filter({ hasText: 'cleared · operator:carol.ops' }).waitFor();
+        await page.getByTestId('case-trail').filter({ hasText: 'cleared · operator:demo-analyst' }).waitFor();
       },
     );
 

@@ -24,6 +24,8 @@ export interface FundingOperation {
   readonly cardMasked: string;
   readonly amount: WireMoney;
   readonly failureReason: string | null;
+  /** A withdrawal the risk engine held for review: not sent to the bank until approved. */
+  readonly inReviewUntil: string | null;
 }
 
 function optionalText(value: unknown): string | null {
@@ -51,6 +53,8 @@ function operation(value: unknown): FundingOperation {
     cardMasked: string(cardObject, 'masked', 'operation.card'),
     amount: wireMoney(object.amount, 'operation.amount'),
     failureReason: nullableString(object, 'failureReason', 'operation'),
+    // Issue 5: a withdrawal held for a risk review (absent from older servers: not in review).
+    inReviewUntil: typeof object.inReviewUntil === 'string' ? object.inReviewUntil : null,
   };
 }
 

@@ -1,10 +1,10 @@
 /**
  * Issue 5 from the browser: the user's report (session cookie, like every user call) and the
- * operator console's calls, which carry the operator token as a bearer header. The token lives in
- * this tab's sessionStorage only: the operator API has one shared token until operator accounts
- * with roles arrive (docs/risk.md).
+ * risk console's calls, made with the operator's own account (issue 7's /ops sign-in: role and
+ * audit trail are the operator's; docs/risk.md).
  */
 import { ApiError, badResponse, isRecord, type JsonRecord, record, request, string } from './api.ts';
+import { OPS_CSRF_HEADER } from './ops/api-ops.ts';
 
 export const REPORT_REASONS = ['scam', 'unauthorised', 'fake_customer_service', 'mule', 'other'] as const;
 export type ReportReason = (typeof REPORT_REASONS)[number];
@@ -26,42 +26,17 @@ export async function sendPaymentSmsCode(intentId: string): Promise<void> {
   });
 }
 
-const TOKEN_KEY = 'rampart_operator_token';
-const NAME_KEY = 'rampart_operator_name';
-
-export interface OperatorCredentials {
-  readonly token: string;
-  readonly name: string;
-}
-
-export function loadOperator(): OperatorCredentials | null {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  return token ? { token, name: sessionStorage.getItem(NAME_KEY) ?? '' } : null;
-}
-
-export function saveOperator(credentials: OperatorCredentials | null): void {
-  if (credentials) {
-    sessionStorage.setItem(TOKEN_KEY, credentials.token);
-    sessionStorage.setItem(NAME_KEY, credentials.name);
-  } else {
-    sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(NAME_KEY);
-  }
-}
-
-/** One operator call: JSON in and out, bearer token, coded errors as ApiError. */
+/** One operator call: JSON in and out, coded errors as ApiError. It rides on the operator's
+ *  console session (the HttpOnly `rampart_ops` cookie of /ops sign-in) and sends the console's
+ *  CSRF header on unsafe methods, like ops/api-ops.ts. */
 export async function operatorCall(
-  credentials: OperatorCredentials,
   method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
   signal?: AbortSignal,
 ): Promise<JsonRecord> {
-  const headers: Record<string, string> = {
-    accept: 'application/json',
-    authorization: `Bearer ${credentials.token}`,
-  };
-  if (credentials.name) headers['x-operator-name'] = credentials.name;
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (method !== 'GET') headers[OPS_CSRF_HEADER] = '1';
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
@@ -69,7 +44,7 @@ export async function operatorCall(
       method,
       headers,
       body: body === undefined ? null : JSON.stringify(body),
-      credentials: 'omit',
+      credentials: 'same-origin',
       cache: 'no-store',
       signal: signal ?? null,
     });

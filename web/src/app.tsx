@@ -18,7 +18,6 @@ import { MerchantPage } from './merchant-page.tsx';
 import { NotMePage } from './not-me-page.tsx';
 import { NotificationCentrePage } from './notification-centre-page.tsx';
 import { OpsApp } from './ops/ops-app.tsx';
-import { OPS_ROUTES, OpsConsole } from './ops-console.tsx';
 import { PayCodePage } from './pay-code-page.tsx';
 import { RecordsPage } from './records-page.tsx';
 import { RecoveryCancelPage, RecoveryPage } from './recovery-page.tsx';
@@ -38,12 +37,6 @@ type Session =
   | { readonly state: 'signed-out' }
   | { readonly state: 'signed-in'; readonly user: User };
 
-/** The risk console (cases, rules) authenticates with the operator token, not a user session;
- *  the rest of /ops is the operators' console with its own sign-in (ops/ops-app.tsx). */
-function isRiskOpsPath(pathname: string): boolean {
-  return Object.values(OPS_ROUTES).some((path) => pathname === path || pathname.startsWith(`${path}/`));
-}
-
 /** Pages only for people who are signed out; a signed-in visit goes to the wallet. */
 const SIGNED_OUT_PATHS: ReadonlySet<string> = new Set([ROUTES.signIn, ROUTES.signUp]);
 
@@ -54,7 +47,6 @@ function pageTitleKey(pathname: string, session: Session['state']): MessageKey |
   if (pathname === ROUTES.emergency && session === 'signed-in') return 'emergency.title';
   if (pathname === ROUTES.console) return 'console.title';
   if (pathname === ROUTES.merchant) return 'merchant.title';
-  if (isRiskOpsPath(pathname)) return 'riskOps.title';
   if (session !== 'signed-in') return pathname === ROUTES.signUp ? 'signUp.title' : 'signIn.title';
   if (pathname === ROUTES.security) return 'security.title';
   if (pathname === ROUTES.transfer) return 'transfer.title';
@@ -156,16 +148,14 @@ export function App() {
   }, [signingOut, showSignIn]);
 
   const onConsole = location.pathname === ROUTES.console;
-  const onRiskOps = isRiskOpsPath(location.pathname);
   // Pages that need no session: the alert link, account help and the recovery cancel link.
   const onNotMe =
     location.pathname === ROUTES.notMe ||
     location.pathname === ROUTES.recovery ||
-    location.pathname === ROUTES.recoveryCancel ||
-    onRiskOps;
+    location.pathname === ROUTES.recoveryCancel;
   useAccountLocale(session.state === 'signed-in');
-  if (!onRiskOps && (location.pathname === ROUTES.ops || location.pathname.startsWith(`${ROUTES.ops}/`)))
-    return <OpsApp />;
+  // The operators' console, the risk pages included (issue 7's accounts and roles).
+  if (location.pathname === ROUTES.ops || location.pathname.startsWith(`${ROUTES.ops}/`)) return <OpsApp />;
   // The merchant console signs in on its own (app id + console token), like the not-me page.
   const onMerchant = location.pathname === ROUTES.merchant;
   const signedIn = session.state === 'signed-in' && !onNotMe && !onConsole;
@@ -227,9 +217,7 @@ export function App() {
                 <ErrorNotice title={t('wallet.signOut')} error={signOutError} />
               )}
             </div>
-            {onRiskOps ? (
-              <OpsConsole pathname={location.pathname} focusHeading={viewChanged} />
-            ) : onConsole ? (
+            {onConsole ? (
               <ConsolePage focusHeading={viewChanged} />
             ) : onNotMe ? (
               location.pathname === ROUTES.recovery ? (

@@ -168,7 +168,9 @@ function FundingForm({ cards }: { readonly cards: readonly Card[] }) {
     const controller = new AbortController();
     polling.current = controller;
     let current = first;
-    for (let attempt = 0; current.status === 'pending' && attempt < POLL_ATTEMPTS_MAX; attempt++) {
+    // A withdrawal held for review waits for an operator, not the bank: nothing to poll for.
+    const waiting = (o: FundingOperation) => o.status === 'pending' && o.inReviewUntil === null;
+    for (let attempt = 0; waiting(current) && attempt < POLL_ATTEMPTS_MAX; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
       if (controller.signal.aborted) return;
       try {
@@ -180,7 +182,7 @@ function FundingForm({ cards }: { readonly cards: readonly Card[] }) {
       if (controller.signal.aborted) return;
       setOperation(current);
     }
-    if (current.status === 'pending') setGaveUp(true);
+    if (waiting(current)) setGaveUp(true);
   }
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -289,9 +291,13 @@ function FundingForm({ cards }: { readonly cards: readonly Card[] }) {
               ? t('cards.status.succeeded')
               : operation.status === 'failed'
                 ? t('cards.status.failed', { reason: operation.failureReason ?? '' })
-                : operation.status === 'pending'
-                  ? t('cards.status.pending')
-                  : operation.status}
+                : operation.status === 'pending' && operation.inReviewUntil !== null
+                  ? t('cards.status.inReview', {
+                      until: new Date(operation.inReviewUntil).toLocaleString(locale),
+                    })
+                  : operation.status === 'pending'
+                    ? t('cards.status.pending')
+                    : operation.status}
           </p>
         )}
         {gaveUp && <p className="hint">{t('cards.stillPending')}</p>}

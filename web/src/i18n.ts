@@ -94,6 +94,8 @@ const coreEn = {
   'cards.withdraw': 'Withdraw',
   'cards.fundingFailed': 'The bank operation was not started',
   'cards.status.pending': 'pending, waiting for the bank…',
+  'cards.status.inReview':
+    'held for a security review: the money stays in your account until our team decides (by {until}). Anyone asking you to withdraw or pay as customer service or police is a scammer.',
   'cards.status.succeeded': 'succeeded',
   'cards.status.failed': 'failed ({reason})',
   'cards.stillPending': 'The bank has not answered yet; check your activity later.',
@@ -517,6 +519,7 @@ const coreEn = {
   'event.device_removed': 'Device forgotten',
   'event.step_up': 'Identity confirmed',
   'event.account_frozen': 'Account frozen',
+  'event.security_change_refused': 'Security change stopped by risk control',
   'event.not_me_reported': '“This wasn’t me” reported',
   'event.account_unfrozen': 'Account unfrozen',
   'event.password_reset': 'Login password reset (account recovery)',
@@ -660,6 +663,8 @@ const coreZhCN: Readonly<Record<keyof typeof coreEn, string>> = {
   'cards.withdraw': '提现',
   'cards.fundingFailed': '未能发起银行操作',
   'cards.status.pending': '处理中，等待银行结果…',
+  'cards.status.inReview':
+    '安全审核中：资金暂时冻结在您的账户中，最晚 {until} 前处理。凡自称客服、公检法要求您提现或转账的都是诈骗。',
   'cards.status.succeeded': '成功',
   'cards.status.failed': '失败（{reason}）',
   'cards.stillPending': '银行尚未答复，请稍后在动态中查看。',
@@ -1070,6 +1075,7 @@ const coreZhCN: Readonly<Record<keyof typeof coreEn, string>> = {
   'event.device_removed': '移除设备',
   'event.step_up': '确认身份',
   'event.account_frozen': '账户已冻结',
+  'event.security_change_refused': '安全设置变更已被风控拦截',
   'event.not_me_reported': '报告“不是我本人”',
   'event.account_unfrozen': '账户已解冻',
   'event.password_reset': '登录密码已重置（找回账户）',

@@ -1,19 +1,19 @@
 /**
  * The operator's risk console (issue 5): `/ops/cases` (list and filter), `/ops/cases/<id>` (one
  * case: payment, risk decision, audit trail, and the actions), `/ops/rules` (the rule set as JSON
- * with validation errors shown per rule, save, backtest). It speaks to the operator API with the
- * operator token (api-risk.ts); it needs no user session.
+ * with validation errors shown per rule, save, backtest). They run inside the operators' console
+ * (issue 7's accounts and roles) and speak to the operator API with its session (api-risk.ts).
  */
-import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, isRecord, type JsonRecord } from './api.ts';
-import { loadOperator, type OperatorCredentials, operatorCall, saveOperator } from './api-risk.ts';
+import { operatorCall } from './api-risk.ts';
 import { ErrorRegion, Field, StatusRegion } from './forms.tsx';
 import { type MessageKey, useI18n } from './i18n.ts';
 import { formatMoney } from './money.ts';
 import { Link } from './router.tsx';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
 
-/** Like forms.tsx's useAction, but a 401 here is a wrong operator token, shown as an error (not
+/** Like forms.tsx's useAction, but a 401 here is the operator's session, shown as an error (not
  *  the user's session expiring). */
 function useOpsAction() {
   const [busy, setBusy] = useState(false);
@@ -38,6 +38,8 @@ function useOpsAction() {
 
 export const OPS_ROUTES = { cases: '/ops/cases', rules: '/ops/rules' } as const;
 
+/** The risk pages inside the operators' console (ops/ops-app.tsx), which has signed the
+ *  operator in and shows the nav; the server checks the role on every call. */
 export function OpsConsole({
   pathname,
   focusHeading,
@@ -45,122 +47,37 @@ export function OpsConsole({
   readonly pathname: string;
   readonly focusHeading: boolean;
 }) {
-  const { t } = useI18n();
-  const [operator, setOperator] = useState<OperatorCredentials | null>(() => loadOperator());
-  if (!operator) return <OperatorSignIn onSignedIn={setOperator} focusHeading={focusHeading} />;
   const caseId = pathname.startsWith(`${OPS_ROUTES.cases}/`)
     ? decodeURIComponent(pathname.slice(OPS_ROUTES.cases.length + 1))
     : null;
-  return (
-    <>
-      <nav className="tabs" aria-label={t('riskOps.title')}>
-        <Link className="tab" to={OPS_ROUTES.cases}>
-          {t('riskOps.cases')}
-        </Link>
-        <Link className="tab" to={OPS_ROUTES.rules}>
-          {t('riskOps.rules')}
-        </Link>
-        <button
-          type="button"
-          className="button button-quiet"
-          onClick={() => {
-            saveOperator(null);
-            setOperator(null);
-          }}
-        >
-          {t('riskOps.signOut')}
-        </button>
-      </nav>
-      {pathname === OPS_ROUTES.rules ? (
-        <RulesPage operator={operator} focusHeading={focusHeading} />
-      ) : caseId ? (
-        <CasePage key={caseId} operator={operator} caseId={caseId} focusHeading={focusHeading} />
-      ) : (
-        <CasesPage operator={operator} focusHeading={focusHeading} />
-      )}
-    </>
-  );
+  if (pathname === OPS_ROUTES.rules) return <RulesPage focusHeading={focusHeading} />;
+  if (caseId) return <CasePage key={caseId} caseId={caseId} focusHeading={focusHeading} />;
+  return <CasesPage focusHeading={focusHeading} />;
 }
 
-function OperatorSignIn({
-  onSignedIn,
-  focusHeading,
-}: {
-  readonly onSignedIn: (c: OperatorCredentials) => void;
-  readonly focusHeading: boolean;
-}) {
-  const { t } = useI18n();
-  const headingRef = useFocusOnMount<HTMLHeadingElement>(focusHeading);
-  const [token, setToken] = useState('');
-  const [name, setName] = useState('');
-  const check = useOpsAction();
-  function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    void check.run(async () => {
-      const credentials = { token: token.trim(), name: name.trim() };
-      await operatorCall(credentials, 'GET', '/api/v1/operator/cases?limit=1');
-      saveOperator(credentials);
-      onSignedIn(credentials);
-    });
-  }
-  return (
-    <section className="card">
-      <h1 ref={headingRef} tabIndex={-1}>
-        {t('riskOps.title')}
-      </h1>
-      <form className="form" onSubmit={onSubmit} aria-busy={check.busy}>
-        <Field
-          label={t('riskOps.token')}
-          type="password"
-          autoComplete="off"
-          required
-          hint={t('riskOps.tokenHint')}
-          value={token}
-          onChange={(e) => setToken(e.target.value)}
-        />
-        <Field
-          label={t('riskOps.name')}
-          autoComplete="off"
-          pattern="[A-Za-z0-9_.@-]{1,64}"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-        />
-        <ErrorRegion title={t('riskOps.loadFailed')} error={check.error} />
-        <button type="submit" className="button button-primary">
-          {t('riskOps.signIn')}
-        </button>
-      </form>
-    </section>
-  );
-}
-
-function useOperatorData(operator: OperatorCredentials, path: string, version: number) {
+function useOperatorData(path: string, version: number) {
   const [data, setData] = useState<JsonRecord | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     void version;
     const controller = new AbortController();
     setError(null);
-    operatorCall(operator, 'GET', path, undefined, controller.signal).then(setData, (caught: unknown) => {
+    operatorCall('GET', path, undefined, controller.signal).then(setData, (caught: unknown) => {
       if (!controller.signal.aborted) setError(caught);
     });
     return () => controller.abort();
-  }, [operator, path, version]);
+  }, [path, version]);
   return { data, error };
 }
 
 const text = (value: unknown): string =>
   typeof value === 'string' ? value : value === null || value === undefined ? '—' : JSON.stringify(value);
 const time = (value: unknown): string => (typeof value === 'string' ? new Date(value).toLocaleString() : '—');
+/** Held money (a payment or a withdrawal): approved or rejected, never cleared. */
+const isHold = (kind: unknown): boolean => kind === 'payment_hold' || kind === 'withdrawal_hold';
 const kindKey = (kind: unknown) => `riskOps.kind.${String(kind)}` as MessageKey;
 
-function CasesPage({
-  operator,
-  focusHeading,
-}: {
-  readonly operator: OperatorCredentials;
-  readonly focusHeading: boolean;
-}) {
+function CasesPage({ focusHeading }: { readonly focusHeading: boolean }) {
   const { t } = useI18n();
   const ids = useId();
   const headingRef = useFocusOnMount<HTMLHeadingElement>(focusHeading);
@@ -171,7 +88,7 @@ function CasesPage({
     ...(status ? { status } : {}),
     ...(kind ? { kind } : {}),
   });
-  const { data, error } = useOperatorData(operator, `/api/v1/operator/cases?${query}`, 0);
+  const { data, error } = useOperatorData(`/api/v1/operator/cases?${query}`, 0);
   const cases = Array.isArray(data?.cases) ? data.cases.filter(isRecord) : [];
   return (
     <section className="card" aria-labelledby={`${ids}-title`}>
@@ -191,7 +108,7 @@ function CasesPage({
           <label htmlFor={`${ids}-kind`}>{t('riskOps.filterKind')}</label>
           <select id={`${ids}-kind`} value={kind} onChange={(e) => setKind(e.target.value)}>
             <option value="">{t('riskOps.any')}</option>
-            {['payment_hold', 'user_report', 'alert'].map((k) => (
+            {['payment_hold', 'withdrawal_hold', 'user_report', 'alert'].map((k) => (
               <option key={k} value={k}>
                 {t(kindKey(k))}
               </option>
@@ -235,24 +152,12 @@ function CasesPage({
   );
 }
 
-function CasePage({
-  operator,
-  caseId,
-  focusHeading,
-}: {
-  readonly operator: OperatorCredentials;
-  readonly caseId: string;
-  readonly focusHeading: boolean;
-}) {
+function CasePage({ caseId, focusHeading }: { readonly caseId: string; readonly focusHeading: boolean }) {
   const { t, locale } = useI18n();
   const ids = useId();
   const headingRef = useFocusOnMount<HTMLHeadingElement>(focusHeading);
   const [version, setVersion] = useState(0);
-  const { data, error } = useOperatorData(
-    operator,
-    `/api/v1/operator/cases/${encodeURIComponent(caseId)}`,
-    version,
-  );
+  const { data, error } = useOperatorData(`/api/v1/operator/cases/${encodeURIComponent(caseId)}`, version);
   const [note, setNote] = useState('');
   const [assignee, setAssignee] = useState('');
   const [blockPayee, setBlockPayee] = useState(false);
@@ -268,21 +173,16 @@ function CasePage({
     (action: string, body: object = {}) => {
       setDone(null);
       void act.run(async () => {
-        await operatorCall(
-          operator,
-          'POST',
-          `/api/v1/operator/cases/${encodeURIComponent(caseId)}/${action}`,
-          {
-            ...body,
-            ...(note.trim() && action !== 'assign' && action !== 'note' ? { note: note.trim() } : {}),
-          },
-        );
+        await operatorCall('POST', `/api/v1/operator/cases/${encodeURIComponent(caseId)}/${action}`, {
+          ...body,
+          ...(note.trim() && action !== 'assign' && action !== 'note' ? { note: note.trim() } : {}),
+        });
         setNote('');
         setDone(t('riskOps.done'));
         setVersion((v) => v + 1);
       });
     },
-    [act, operator, caseId, note, t],
+    [act, caseId, note, t],
   );
 
   return (
@@ -374,7 +274,7 @@ function CasePage({
             >
               {t('riskOps.addNote')}
             </button>
-            {open && c.kind === 'payment_hold' && (
+            {open && isHold(c.kind) && (
               <>
                 <button type="button" className="button button-primary" onClick={() => run('approve')}>
                   {t('riskOps.approve')}
@@ -384,7 +284,7 @@ function CasePage({
                 </button>
               </>
             )}
-            {open && c.kind !== 'payment_hold' && (
+            {open && !isHold(c.kind) && (
               <>
                 <button type="button" className="button" onClick={() => run('confirm-fraud', { blockPayee })}>
                   {t('riskOps.confirmFraud')}
@@ -405,7 +305,7 @@ function CasePage({
               </button>
             )}
           </div>
-          {open && c.kind !== 'payment_hold' && c.payeeKey !== null && (
+          {open && !isHold(c.kind) && c.payeeKey !== null && (
             <label className="checkbox">
               <input type="checkbox" checked={blockPayee} onChange={(e) => setBlockPayee(e.target.checked)} />{' '}
               {t('riskOps.blockPayee')}
@@ -468,18 +368,12 @@ function ruleErrorsOf(error: unknown): RuleError[] | null {
     : [];
 }
 
-function RulesPage({
-  operator,
-  focusHeading,
-}: {
-  readonly operator: OperatorCredentials;
-  readonly focusHeading: boolean;
-}) {
+function RulesPage({ focusHeading }: { readonly focusHeading: boolean }) {
   const { t } = useI18n();
   const ids = useId();
   const headingRef = useFocusOnMount<HTMLHeadingElement>(focusHeading);
   const [version, setVersion] = useState(0);
-  const { data, error } = useOperatorData(operator, '/api/v1/operator/risk/rules', version);
+  const { data, error } = useOperatorData('/api/v1/operator/risk/rules', version);
   const active = isRecord(data?.active) ? data.active : null;
   const [draft, setDraft] = useState<string | null>(null);
   const [errors, setErrors] = useState<RuleError[] | null>(null);
@@ -506,7 +400,7 @@ function RulesPage({
     void act.run(async () => {
       try {
         if (kind === 'validate') {
-          const result = await operatorCall(operator, 'POST', '/api/v1/operator/risk/rules/validate', {
+          const result = await operatorCall('POST', '/api/v1/operator/risk/rules/validate', {
             body,
           });
           const list = Array.isArray(result.errors) ? result.errors.filter(isRecord) : [];
@@ -520,12 +414,12 @@ function RulesPage({
               })),
             );
         } else if (kind === 'save') {
-          const saved = await operatorCall(operator, 'POST', '/api/v1/operator/risk/rules', { body });
+          const saved = await operatorCall('POST', '/api/v1/operator/risk/rules', { body });
           setMessage(t('riskOps.saved', { version: text(saved.version) }));
           setDraft(null);
           setVersion((v) => v + 1);
         } else {
-          setReport(await operatorCall(operator, 'POST', '/api/v1/operator/risk/backtest', { body }));
+          setReport(await operatorCall('POST', '/api/v1/operator/risk/backtest', { body }));
         }
       } catch (caught) {
         const ruleErrors = ruleErrorsOf(caught);

@@ -17,7 +17,7 @@ import {
 import type { Identity } from '../../identity/index.ts';
 import { type OperatorAuthenticator, requireOperator, requireUser, sessionOf } from '../auth.ts';
 import { errorSchema } from '../wire.ts';
-import { operatorName } from './operator-name.ts';
+import { auditOperatorAction, type OperatorAuditLog, operatorName } from './operator-name.ts';
 
 const caseSchema = z.object({
   id: z.string(),
@@ -27,6 +27,7 @@ const caseSchema = z.object({
   reporterId: z.string().nullable(),
   eventId: z.string().nullable(),
   intentId: z.string().nullable(),
+  operationId: z.string().nullable().describe('A held withdrawal: its funding operation'),
   transferId: z.string().nullable(),
   payeeKey: z.string().nullable(),
   reason: z.string(),
@@ -58,12 +59,30 @@ export const caseRoutes: FastifyPluginAsyncZod<{
   cases: Cases;
   identity: Identity;
   operatorToken: string | undefined;
-  /** Operator accounts (src/recovery): a risk analyst works the queue with their own session. */
+  /** Issue 7's operator sessions; absent, only the static token (the bootstrap supervisor). */
   operators?: OperatorAuthenticator | undefined;
-}> = async (app, { cases, identity, operatorToken, operators }) => {
-  // Reading the queue needs cases.read; every action on a case needs cases.decide (ROLE_PERMISSIONS).
+  audit?: OperatorAuditLog | undefined;
+}> = async (app, { cases, identity, operatorToken, operators, audit }) => {
+  // Agents, risk analysts, supervisors and auditors see cases; analysts and supervisors act.
   const reader = requireOperator(operatorToken, { operators, permission: 'cases.read' });
   const operator = requireOperator(operatorToken, { operators, permission: 'cases.decide' });
+  // Every case action that succeeded is also in the operators' audit log (issue 7), written
+  // before the answer leaves; the case's own trail has it from the action's transaction.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const action = /^\/api\/v1\/operator\/cases\/:id\/([a-z-]+)$/.exec(request.routeOptions.url ?? '')?.[1];
+    if (request.method === 'POST' && action && reply.statusCode === 200) {
+      const params: unknown = request.params;
+      const caseId =
+        typeof params === 'object' && params !== null && 'id' in params && typeof params.id === 'string'
+          ? params.id
+          : null;
+      await auditOperatorAction(request, audit, {
+        action: `risk_case_${action.replace('-', '_')}`,
+        subjectId: caseId,
+      });
+    }
+    return payload;
+  });
   const user = requireUser(identity);
   const tags = ['cases (operator)'];
 
@@ -246,8 +265,11 @@ export const caseRoutes: FastifyPluginAsyncZod<{
   );
 
   for (const [path, summary] of [
-    ['approve', 'Approve a held payment: the hold is posted and the payee paid'],
-    ['reject', 'Reject a held payment: the hold is voided and the money back with the payer; labelled fraud'],
+    ['approve', 'Approve a held payment (posted, payee paid) or withdrawal (sent to the bank)'],
+    [
+      'reject',
+      'Reject a held payment or withdrawal: the hold is voided and the money back with the payer; labelled fraud',
+    ],
   ] as const) {
     app.post(
       `/api/v1/operator/cases/:id/${path}`,
@@ -262,7 +284,9 @@ export const caseRoutes: FastifyPluginAsyncZod<{
           note: request.body?.note ?? null,
         };
         const resolved = path === 'approve' ? await cases.approve(input) : await cases.reject(input);
-        return { ok: true as const, outcome: resolved.outcome, transferId: resolved.transferId };
+        // A held withdrawal has no transfer yet when approved: the bank settles it later.
+        const transferId = 'transferId' in resolved ? resolved.transferId : null;
+        return { ok: true as const, outcome: resolved.outcome, transferId };
       },
     );
   }

@@ -11,8 +11,8 @@ import type {
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Identity, PasskeyView } from '../../identity/index.ts';
-import { requireStepUp, requireUser, sessionOf } from '../auth.ts';
+import type { Identity, PasskeyView, SecurityChange } from '../../identity/index.ts';
+import { originOf, requireStepUp, requireUser, sessionOf } from '../auth.ts';
 import { errorSchema, labelSchema } from '../wire.ts';
 
 /** Who made a change, for the security event. */
@@ -59,7 +59,8 @@ export interface FactorServices {
 }
 
 export interface FactorRoutesOptions {
-  readonly identity: Pick<Identity, 'authenticate'>;
+  readonly identity: Pick<Identity, 'authenticate'> &
+    Partial<{ readonly security: Pick<Identity['security'], 'guardChange'>; locate: Identity['locate'] }>;
   readonly factors: FactorServices;
   /** The application clock, for step-up freshness. */
   readonly nowMs: () => number;
@@ -139,6 +140,11 @@ export const factorRoutes: FastifyPluginAsyncZod<FactorRoutesOptions> = async (
 ) => {
   const signedIn = requireUser(identity);
   const steppedUp = [signedIn, requireStepUp(nowMs)];
+  /** Issue 5: removing a factor is scored by the risk engine first (identity's guardChange). */
+  const guard = async (request: FastifyRequest, change: SecurityChange): Promise<void> => {
+    if (!identity.security || !identity.locate) return;
+    await identity.security.guardChange(sessionOf(request), change, identity.locate(originOf(request)));
+  };
 
   app.post(
     '/api/v1/me/totp/enroll',
@@ -189,6 +195,7 @@ export const factorRoutes: FastifyPluginAsyncZod<FactorRoutesOptions> = async (
       },
     },
     async (request, reply) => {
+      await guard(request, 'totp_removed');
       await factors.totp.disable(sessionOf(request).user.id, changeContext(request));
       return reply.status(204).send(null);
     },
@@ -317,6 +324,7 @@ export const factorRoutes: FastifyPluginAsyncZod<FactorRoutesOptions> = async (
       },
     },
     async (request, reply) => {
+      await guard(request, 'passkey_removed');
       await factors.passkeys.remove(sessionOf(request).user.id, request.params.id, changeContext(request));
       return reply.status(204).send(null);
     },

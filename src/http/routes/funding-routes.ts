@@ -45,6 +45,10 @@ const operationSchema = z.object({
   holdTransferId: z.string().describe('The pending ledger transfer'),
   createdAt: z.string(),
   settledAt: z.string().nullable(),
+  inReviewUntil: z
+    .string()
+    .nullable()
+    .describe('A withdrawal held for a risk review: not sent to the bank until approved or this time'),
 });
 
 const clientRequestIdSchema = z
@@ -62,6 +66,7 @@ function operationToWire(view: FundingOperationView): z.infer<typeof operationSc
     amount: money(view.amount.amountMinor, view.amount.currency),
     createdAt: view.createdAt.toISOString(),
     settledAt: view.settledAt?.toISOString() ?? null,
+    inReviewUntil: view.inReviewUntil?.toISOString() ?? null,
   };
 }
 

@@ -275,7 +275,11 @@ export const paymentRoutes: FastifyPluginAsyncZod<{
         channel: request.params.channel,
         perPayment: parseMoney(request.body.perPayment),
         perDay: parseMoney(request.body.perDay),
-        requireStepUp: () => stepUp(request),
+        // Issue 5: a raise is a security change the risk engine scores after the step-up.
+        requireStepUp: async () => {
+          await stepUp(request);
+          await identity.security.guardChange(sessionOf(request), 'limits_raised', located(request));
+        },
         origin: located(request),
       });
       return channelLimitsToWire(view);
@@ -319,7 +323,11 @@ export const paymentRoutes: FastifyPluginAsyncZod<{
           enabled: request.body.enabled,
           perPaymentCap: request.body.perPaymentCap ? parseMoney(request.body.perPaymentCap) : undefined,
           dailyCap: request.body.dailyCap ? parseMoney(request.body.dailyCap) : undefined,
-          requireStepUp: () => stepUp(request),
+          // Issue 5: turning it on (or raising a cap) is scored by the risk engine after the step-up.
+          requireStepUp: async () => {
+            await stepUp(request);
+            await identity.security.guardChange(sessionOf(request), 'password_free_on', located(request));
+          },
           origin: located(request),
         }),
       ),

@@ -12,7 +12,7 @@ import {
   type SecurityLockView,
 } from '../../protection/index.ts';
 import type { Clock } from '../../shared/index.ts';
-import { requireStepUp, requireUser, sessionOf } from '../auth.ts';
+import { originOf, requireStepUp, requireUser, sessionOf } from '../auth.ts';
 import { errorSchema } from '../wire.ts';
 
 const lockSchema = z.object({
@@ -94,7 +94,17 @@ export const protectionRoutes: FastifyPluginAsyncZod<{
           enabled: request.body.enabled,
           coolingOffHours: request.body.coolingOffHours,
           night: request.body.night,
-          requireStepUp: () => stepUp(request),
+          // Issue 5: turning the lock off is a security change the risk engine scores.
+          requireStepUp: async () => {
+            await stepUp(request);
+            if (!request.body.enabled) {
+              await identity.security.guardChange(
+                sessionOf(request),
+                'security_lock_off',
+                identity.locate(originOf(request)),
+              );
+            }
+          },
         }),
       ),
   );

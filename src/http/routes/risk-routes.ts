@@ -2,7 +2,9 @@
  * The operator's risk API (issue 5 point 3): the rule set in force and its history, saving a new
  * version (validated; a refused set answers 422 `rule_set_invalid` with every error's rule index,
  * path and reason, and the version in force stays), dry-run validation, backtests, and the
- * allow/block lists. Guarded by the operator token (requireOperator).
+ * allow/block lists. Issue 7's operator accounts and roles guard it (requireOperator): reading
+ * needs `rules.read` (risk analysts, supervisors, auditors), saving rules and editing lists
+ * `rules.edit` (risk analysts, supervisors); every change is written to the audit log.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -16,9 +18,9 @@ import {
   type StoredRuleSet,
 } from '../../risk/index.ts';
 import { COMMON_ERRORS, DomainError } from '../../shared/index.ts';
-import { requireOperator } from '../auth.ts';
+import { type OperatorAuthenticator, requireOperator } from '../auth.ts';
 import { errorSchema } from '../wire.ts';
-import { operatorName } from './operator-name.ts';
+import { auditOperatorAction, type OperatorAuditLog, operatorName } from './operator-name.ts';
 
 const BACKTEST_WINDOW_DEFAULT_MS = 7 * 24 * 3600_000;
 /** A backtest looks back at most this far: recorded decisions are bounded per run anyway. */
@@ -55,8 +57,18 @@ const listEntrySchema = z.object({
 export const riskRoutes: FastifyPluginAsyncZod<{
   engine: RiskEngine;
   operatorToken: string | undefined;
-}> = async (app, { engine, operatorToken }) => {
-  app.addHook('preHandler', requireOperator(operatorToken));
+  /** Issue 7's operator sessions; absent, only the static token (the bootstrap supervisor). */
+  operators?: OperatorAuthenticator | undefined;
+  audit?: OperatorAuditLog | undefined;
+}> = async (app, { engine, operatorToken, operators, audit }) => {
+  const read = requireOperator(operatorToken, { operators, permission: 'rules.read' });
+  const edit = requireOperator(operatorToken, { operators, permission: 'rules.edit' });
+  // Validation and backtests change nothing: reading is enough.
+  const readOnlyPosts = new Set(['/api/v1/operator/risk/rules/validate', '/api/v1/operator/risk/backtest']);
+  app.addHook('preHandler', async (request) => {
+    const readOnly = request.method === 'GET' || readOnlyPosts.has(request.routeOptions.url ?? '');
+    await (readOnly ? read(request) : edit(request));
+  });
   const tags = ['risk (operator)'];
 
   app.get(
@@ -153,6 +165,11 @@ export const riskRoutes: FastifyPluginAsyncZod<{
         createdBy: operatorName(request),
       });
       request.log.info({ ruleSetVersion: saved.version, by: saved.createdBy }, 'risk rule set saved');
+      await auditOperatorAction(request, audit, {
+        action: 'risk_rules_saved',
+        subjectId: String(saved.version),
+        details: { version: saved.version },
+      });
       return reply.status(201).send(ruleSetView(saved));
     },
   );
@@ -221,6 +238,11 @@ export const riskRoutes: FastifyPluginAsyncZod<{
     },
     async (request, reply) => {
       const entry = await engine.lists.add({ ...request.body, createdBy: operatorName(request) });
+      await auditOperatorAction(request, audit, {
+        action: 'risk_list_added',
+        subjectId: entry.id,
+        details: { list: entry.list, subject: entry.subject },
+      });
       return reply.status(201).send({ ...entry, createdAt: entry.createdAt.toISOString() });
     },
   );
@@ -237,6 +259,10 @@ export const riskRoutes: FastifyPluginAsyncZod<{
     },
     async (request, reply) => {
       await engine.lists.remove(request.params.id);
+      await auditOperatorAction(request, audit, {
+        action: 'risk_list_removed',
+        subjectId: request.params.id,
+      });
       return reply.status(204).send(null);
     },
   );

@@ -16,7 +16,8 @@ export const OPS_NAV: readonly OpsNavItem[] = [
   { path: '/ops/recoveries', label: 'ops.nav.recoveries', permission: 'recoveries.read' },
   { path: '/ops/claims', label: 'ops.nav.claims', permission: 'claims.read' },
   { path: '/ops/audit', label: 'ops.nav.audit', permission: 'audit.read' },
-  // The risk console (issue 5) signs in with the operator token for now (docs/risk.md).
+  // The risk console (issue 5): cases for agents, analysts, supervisors and auditors; the rule
+  // set for analysts, supervisors and auditors (docs/risk.md).
   { path: '/ops/cases', label: 'riskOps.cases', permission: 'cases.read' },
-  { path: '/ops/rules', label: 'riskOps.rules', permission: 'cases.read' },
+  { path: '/ops/rules', label: 'riskOps.rules', permission: 'rules.read' },
 ];

@@ -10,6 +10,7 @@ import { ErrorNotice } from '../error-notice.tsx';
 import { ActionForm, ErrorRegion, Field, useAction } from '../forms.tsx';
 import { useI18n } from '../i18n.ts';
 import { formatMoney } from '../money.ts';
+import { OpsConsole } from '../ops-console.tsx';
 import { Link, navigate, useLocation } from '../router.tsx';
 import { list, type Operator, opsRequest, toOperator } from './api-ops.ts';
 import { OPS_NAV } from './nav.ts';
@@ -147,6 +148,8 @@ function OpsPage({ pathname, operator }: { readonly pathname: string; readonly o
   if (item.path === '/ops/recoveries') return <Recoveries operator={operator} />;
   if (item.path === '/ops/claims') return <Claims operator={operator} />;
   if (item.path === '/ops/audit') return <Audit />;
+  if (item.path === '/ops/cases' || item.path === '/ops/rules')
+    return <OpsConsole pathname={pathname} focusHeading={false} />;
   return null;
 }
 
