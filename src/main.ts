@@ -32,7 +32,7 @@ import {
   deriveCardHmacKey,
   SETTLE_INTERVAL_MS,
 } from './funding/index.ts';
-import { createGateway, deriveGatewaySealingKey } from './gateway/index.ts';
+import { agreementChangeNotifier, createGateway, deriveGatewaySealingKey } from './gateway/index.ts';
 import { createGeoLocator } from './geo/index.ts';
 import {
   createIdentity,
@@ -132,6 +132,8 @@ export function createModules(
     /** Open API: deliver notifications as soon as their change commits (server, bench). Tests
      *  that step a manual clock leave it off and call runDue themselves. */
     gatewayDeliverOnCommit?: boolean;
+    /** notify_url / return_url may resolve to internal addresses (tests, the demo). Default: off. */
+    gatewayAllowPrivateCallbacks?: boolean;
   },
 ) {
   const { db } = store;
@@ -200,6 +202,8 @@ export function createModules(
     identity,
     riskHook: paymentRiskHook,
     notifier,
+    // Open-API agreements notify their merchant (dut_user_sign / unsign) in the change's transaction.
+    changes: agreementChangeNotifier(),
   });
   const checkUp = createCheckUp({
     clock,
@@ -243,6 +247,8 @@ export function createModules(
     publicUrl: publicUrl.origin,
     defaultFeeRateBp: config.gatewayFeeRateBp,
     deliverOnCommit: options.gatewayDeliverOnCommit ?? false,
+    agreements,
+    allowPrivateCallbacks: options.gatewayAllowPrivateCallbacks ?? false,
   });
   const qr = createQr({
     db,
@@ -389,6 +395,8 @@ export async function openPlatform(
     masterKey: loadMasterKey(config),
     devMode: isDevMode(config, options.demo ?? false),
     gatewayDeliverOnCommit: true,
+    // The demo's merchant app listens on this machine: explicitly allowed there, refused otherwise.
+    gatewayAllowPrivateCallbacks: config.gatewayAllowPrivateCallbacks ?? options.demo ?? false,
     risk,
     ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
   });

@@ -4,6 +4,7 @@
  */
 import type { Located } from '../identity/index.ts';
 import type { PaymentChannel } from '../payments/index.ts';
+import { claimAgreementSign } from './agreement-api.ts';
 import {
   approveMerchant,
   createApp,
@@ -128,6 +129,8 @@ export function createGateway(deps: GatewayDeps) {
       origin: Located;
     }) => confirmOrderPayment(ctx, input),
     issuePayCode: (userId: string) => issuePayCode(ctx, userId),
+    /** The signing page: an alipay.user.agreement.page.sign request becomes this user's agreement. */
+    claimAgreementSign: (input: { signId: string; userId: string }) => claimAgreementSign(ctx, input),
     pendingBarcodePayments: (userId: string) => pendingBarcodePayments(ctx, userId),
 
     /** Bills. */

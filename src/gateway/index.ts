@@ -1,3 +1,4 @@
+export { agreementChangeNotifier, capsOfPeriodRule } from './agreement-api.ts';
 export { formatYuan, parseYuan } from './amounts.ts';
 export type { CreatedApp, MerchantView, PlatformKeyView } from './apps.ts';
 export type { BillType } from './bills.ts';
@@ -13,5 +14,6 @@ export type { GatewayDeps } from './context.ts';
 export { ALIPAY_ERRORS, GATEWAY_ERRORS } from './errors.ts';
 export { createGateway, type Gateway } from './gateway.ts';
 export { type ReconcileReport, reconcile } from './reconcile.ts';
+export { isInternalAddress, judgeCallbackUrl } from './safe-url.ts';
 export { deriveGatewaySealingKey, generateRsaKeyPair, pemBody, signContent } from './signing.ts';
 export { V3_ROUTE_PATHS } from './v3.ts';

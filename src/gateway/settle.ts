@@ -98,43 +98,33 @@ async function expireIntents(trx: Trx, ids: readonly string[]): Promise<void> {
     .execute();
 }
 
-/** The trade (locked, WAIT_BUYER_PAY) is paid by this succeeded intent. */
-async function markPaid(
+/** Who paid a trade and with what: a payment intent, or an agreement debit (intentId null). */
+export interface TradePayment {
+  readonly payerId: string;
+  readonly payerAccountId: string;
+  readonly amountMinor: bigint;
+  readonly intentId: string | null;
+  readonly paidAt: Date;
+}
+
+/**
+ * The trade (locked, WAIT_BUYER_PAY) is paid: the fee moves to the fees account, the trade
+ * becomes TRADE_SUCCESS and the merchant's notification is written, in the caller's transaction.
+ */
+export async function markTradePaid(
   ctx: GatewayContext,
   trx: Trx,
-  trade: TradeRow,
-  intent: IntentRow,
-  nowMs: number,
-  feesId: string,
+  input: { trade: TradeRow; payment: TradePayment; nowMs: number; feesId: string },
 ): Promise<TradeRow> {
-  assert(
-    trade.status === 'WAIT_BUYER_PAY' && intent.status === 'succeeded',
-    'a waiting trade paid by a succeeded intent',
-  );
-  assert(intent.amount_minor === trade.total_minor, 'the intent was made for the trade amount');
+  const { trade, payment, nowMs, feesId } = input;
+  assert(trade.status === 'WAIT_BUYER_PAY', 'only a waiting trade is paid');
+  assert(payment.amountMinor === trade.total_minor, 'the payment was made for the trade amount');
   const merchant = await trx
     .selectFrom('gateway_merchants')
     .select('fee_rate_bp')
     .where('merchant_id', '=', trade.merchant_id)
     .executeTakeFirstOrThrow();
   const feeMinor = feeOf(trade.total_minor, merchant.fee_rate_bp);
-  // Other open attempts: expire them first (before touching accounts: lock order).
-  const others = await trx
-    .selectFrom('gateway_trade_attempts')
-    .select('intent_id')
-    .where('trade_no', '=', trade.trade_no)
-    .where('state', '=', 'open')
-    .where('intent_id', '<>', intent.id)
-    .execute();
-  const otherIntents = await lockIntents(
-    trx,
-    others.map((o) => o.intent_id),
-  );
-  await expireIntents(
-    trx,
-    otherIntents.filter((i) => i.status === 'awaiting_confirmation').map((i) => i.id),
-  );
-  // Succeeded others stay open: the next runDue returns their money (a duplicate payment).
   if (feeMinor > 0n) {
     const [result] = await ctx.ledger.createTransfersInTransaction(trx, [
       {
@@ -158,21 +148,91 @@ async function markPaid(
     .updateTable('gateway_trades')
     .set({
       status: 'TRADE_SUCCESS',
-      buyer_user_id: intent.payer_id,
-      buyer_account_id: intent.payer_account_id,
-      paid_intent_id: intent.id,
-      paid_at: intent.confirmed_at ?? new Date(nowMs),
+      buyer_user_id: payment.payerId,
+      buyer_account_id: payment.payerAccountId,
+      paid_intent_id: payment.intentId,
+      paid_at: payment.paidAt,
       fee_minor: feeMinor,
     })
     .where('trade_no', '=', trade.trade_no)
     .returningAll()
     .executeTakeFirstOrThrow();
+  await enqueueNotification(trx, paid, { nowMs });
+  return paid;
+}
+
+/** The money of a payment that came too late for its trade (paid or closed) goes straight back. */
+export async function returnToPayer(
+  ctx: GatewayContext,
+  trx: Trx,
+  input: { transferId: string; merchantId: string; payerAccountId: string; amountMinor: bigint },
+): Promise<void> {
+  const [result] = await ctx.ledger.createTransfersInTransaction(trx, [
+    {
+      id: input.transferId,
+      kind: 'posted',
+      code: 'gateway_duplicate_refund',
+      legs: [
+        {
+          debitAccountId: await settlementAccountOf(trx, input.merchantId),
+          creditAccountId: input.payerAccountId,
+          amountMinor: input.amountMinor,
+          currency: 'CNY',
+        },
+      ],
+    },
+  ]);
+  assert(result, 'one result');
+  if (result.status === 'rejected') throw new DomainError(rejectionError(result.reason));
+}
+
+/** The trade (locked, WAIT_BUYER_PAY) is paid by this succeeded intent. */
+async function markPaid(
+  ctx: GatewayContext,
+  trx: Trx,
+  trade: TradeRow,
+  intent: IntentRow,
+  nowMs: number,
+  feesId: string,
+): Promise<TradeRow> {
+  assert(
+    trade.status === 'WAIT_BUYER_PAY' && intent.status === 'succeeded',
+    'a waiting trade paid by a succeeded intent',
+  );
+  // Other open attempts: expire them first (before touching accounts: lock order).
+  const others = await trx
+    .selectFrom('gateway_trade_attempts')
+    .select('intent_id')
+    .where('trade_no', '=', trade.trade_no)
+    .where('state', '=', 'open')
+    .where('intent_id', '<>', intent.id)
+    .execute();
+  const otherIntents = await lockIntents(
+    trx,
+    others.map((o) => o.intent_id),
+  );
+  await expireIntents(
+    trx,
+    otherIntents.filter((i) => i.status === 'awaiting_confirmation').map((i) => i.id),
+  );
+  // Succeeded others stay open: the next runDue returns their money (a duplicate payment).
+  const paid = await markTradePaid(ctx, trx, {
+    trade,
+    payment: {
+      payerId: intent.payer_id,
+      payerAccountId: intent.payer_account_id,
+      amountMinor: intent.amount_minor,
+      intentId: intent.id,
+      paidAt: intent.confirmed_at ?? new Date(nowMs),
+    },
+    nowMs,
+    feesId,
+  });
   await trx
     .updateTable('gateway_trade_attempts')
     .set({ state: 'settled' })
     .where('intent_id', '=', intent.id)
     .execute();
-  await enqueueNotification(trx, paid, { nowMs });
   return paid;
 }
 
@@ -183,23 +243,12 @@ async function refundDuplicate(
   trade: TradeRow,
   intent: IntentRow,
 ): Promise<void> {
-  const [result] = await ctx.ledger.createTransfersInTransaction(trx, [
-    {
-      id: `gwdup:${intent.id}`,
-      kind: 'posted',
-      code: 'gateway_duplicate_refund',
-      legs: [
-        {
-          debitAccountId: await settlementAccountOf(trx, trade.merchant_id),
-          creditAccountId: intent.payer_account_id,
-          amountMinor: intent.amount_minor,
-          currency: 'CNY',
-        },
-      ],
-    },
-  ]);
-  assert(result, 'one result');
-  if (result.status === 'rejected') throw new DomainError(rejectionError(result.reason));
+  await returnToPayer(ctx, trx, {
+    transferId: `gwdup:${intent.id}`,
+    merchantId: trade.merchant_id,
+    payerAccountId: intent.payer_account_id,
+    amountMinor: intent.amount_minor,
+  });
   await trx
     .updateTable('gateway_trade_attempts')
     .set({ state: 'duplicate_refunded' })

@@ -20,6 +20,7 @@ import * as openApiMigration from './migrations/0010-open-api.ts';
 import * as recoveryMigration from './migrations/0011-recovery.ts';
 import * as messagesMigration from './migrations/0012-messages.ts';
 import * as scaleOutMigration from './migrations/0013-scale-out.ts';
+import * as gatewayAgreementsMigration from './migrations/0014-gateway-agreements.ts';
 import { PgliteDurability } from './pglite-durability.ts';
 import type { Database } from './schema.ts';
 
@@ -174,6 +175,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-open-api': openApiMigration,
   '0008-risk': riskMigration,
   '0013-scale-out': scaleOutMigration,
+  '0014-gateway-agreements': gatewayAgreementsMigration,
 };
 
 class InCodeMigrations implements MigrationProvider {

@@ -30,6 +30,8 @@ export async function openTestApp(
     rateLimiter?: RateLimiter;
     /** Where manual-recovery documents are stored (a temporary folder per test). */
     documentsDir?: string;
+    /** The open API's SSRF guard: tests' merchants listen on 127.0.0.1, so allowed unless false. */
+    allowPrivateCallbacks?: boolean;
   } = {},
 ): Promise<TestApp> {
   const store = await openTestStore();
@@ -42,6 +44,7 @@ export async function openTestApp(
     masterKey: randomBytes(32),
     devMode: true,
     publicUrl: new URL(TEST_PUBLIC_URL),
+    gatewayAllowPrivateCallbacks: options.allowPrivateCallbacks ?? true,
     ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
     ...(options.documentsDir ? { documentsDir: options.documentsDir } : {}),
   });
