@@ -134,6 +134,8 @@ export function createModules(
     gatewayDeliverOnCommit?: boolean;
     /** notify_url / return_url may resolve to internal addresses (tests, the demo). Default: off. */
     gatewayAllowPrivateCallbacks?: boolean;
+    /** Replaces DNS for notify_url hosts (tests of the SSRF guard). */
+    gatewayResolveHost?: (host: string) => Promise<string[]>;
   },
 ) {
   const { db } = store;
@@ -249,6 +251,7 @@ export function createModules(
     deliverOnCommit: options.gatewayDeliverOnCommit ?? false,
     agreements,
     allowPrivateCallbacks: options.gatewayAllowPrivateCallbacks ?? false,
+    resolveHost: options.gatewayResolveHost,
   });
   const qr = createQr({
     db,

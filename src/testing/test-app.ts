@@ -32,6 +32,8 @@ export async function openTestApp(
     documentsDir?: string;
     /** The open API's SSRF guard: tests' merchants listen on 127.0.0.1, so allowed unless false. */
     allowPrivateCallbacks?: boolean;
+    /** Replaces DNS for notify_url hosts. */
+    resolveHost?: (host: string) => Promise<string[]>;
   } = {},
 ): Promise<TestApp> {
   const store = await openTestStore();
@@ -45,6 +47,7 @@ export async function openTestApp(
     devMode: true,
     publicUrl: new URL(TEST_PUBLIC_URL),
     gatewayAllowPrivateCallbacks: options.allowPrivateCallbacks ?? true,
+    ...(options.resolveHost ? { gatewayResolveHost: options.resolveHost } : {}),
     ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
     ...(options.documentsDir ? { documentsDir: options.documentsDir } : {}),
   });
