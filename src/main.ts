@@ -32,7 +32,12 @@ import {
   deriveCardHmacKey,
   SETTLE_INTERVAL_MS,
 } from './funding/index.ts';
-import { agreementChangeNotifier, createGateway, deriveGatewaySealingKey } from './gateway/index.ts';
+import {
+  agreementChangeNotifier,
+  createGateway,
+  deriveGatewaySealingKey,
+  GATEWAY_FINISH_INTERVAL_MS,
+} from './gateway/index.ts';
 import { createGeoLocator } from './geo/index.ts';
 import {
   createIdentity,
@@ -252,6 +257,7 @@ export function createModules(
     agreements,
     allowPrivateCallbacks: options.gatewayAllowPrivateCallbacks ?? false,
     resolveHost: options.gatewayResolveHost,
+    refundableMonths: config.gatewayRefundableMonths,
   });
   const qr = createQr({
     db,
@@ -542,6 +548,12 @@ export async function startPlatform(
     name: 'gateway.run-due',
     intervalMs: config.gatewayDueIntervalMs,
     run: (nowMs) => platform.modules.gateway.runDue(nowMs),
+  });
+  // Open API: paid trades past the refundable period become TRADE_FINISHED (docs/gateway.md).
+  jobs.register({
+    name: 'gateway.finish-trades',
+    intervalMs: GATEWAY_FINISH_INTERVAL_MS,
+    run: (nowMs) => platform.modules.gateway.finishDue(nowMs),
   });
   // Issue 5: payments held for review past their deadline are voided and their cases closed.
   jobs.register({

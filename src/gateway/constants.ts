@@ -92,3 +92,5 @@ export const REFUNDABLE_PERIOD_DEFAULT_MONTHS = 3;
 export const REFUNDABLE_PERIOD_MAX_MONTHS = 36;
 /** Trades one finishing pass moves at most (bounded work per run). */
 export const FINISH_BATCH_MAX = 200;
+/** How often the finishing job looks for trades past their period (a minute late is harmless). */
+export const GATEWAY_FINISH_INTERVAL_MS = 60_000;

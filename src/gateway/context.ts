@@ -48,6 +48,8 @@ export interface GatewayDeps {
    * Off in production: such URLs are refused at creation and at delivery (safe-url.ts).
    */
   readonly allowPrivateCallbacks: boolean;
+  /** Months after payment during which a trade may be refunded; then TRADE_FINISHED (finish-trades.ts). */
+  readonly refundableMonths: number;
   /** Resolves a host name to addresses (tests replace DNS); default node:dns lookup. */
   readonly resolveHost?: ((host: string) => Promise<string[]>) | undefined;
   /**

@@ -21,6 +21,7 @@ import { type BillType, buildBill, downloadBill } from './bills.ts';
 import { cashierReturnUrl, openCashier, PAGE_METHODS } from './cashier.ts';
 import { createConsole } from './console.ts';
 import type { GatewayContext, GatewayDeps } from './context.ts';
+import { finishDueTrades } from './finish-trades.ts';
 import { deliverDueNotifications, resendNotification } from './notifications.ts';
 import { runDue } from './run-due.ts';
 import { handleV2 } from './v2.ts';
@@ -85,6 +86,8 @@ export function createGateway(deps: GatewayDeps) {
     handleV3: (request: V3Request) => handleV3(ctx, request),
     /** Timeouts, settlement of confirmed intents, notifications; safe from several processes. */
     runDue: (nowMs: number) => runDue(ctx, nowMs),
+    /** Paid trades past the refundable period → TRADE_FINISHED (the `gateway.finish-trades` job). */
+    finishDue: (nowMs: number) => finishDueTrades(ctx, nowMs),
     /** Delivers due notifications only (tests, the console's resend). */
     deliverNotifications: (nowMs: number) => deliverDueNotifications(ctx, ctx.signingKeyOf, nowMs),
 
