@@ -200,6 +200,8 @@ export function createModules(
     reviewDeadlineMs: config.riskReviewDeadlineMs,
     creditLine: { accountForSpending: credit.accountForSpending },
     guard: lock.paymentGuard,
+    // The gateway is built after payments (it uses payments); the listener reaches it at call time.
+    merchantPayments: { committed: (payment) => gateway.merchantPaymentListener.committed(payment) },
   });
   const agreements = createAgreements({
     db,

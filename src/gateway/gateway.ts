@@ -24,6 +24,7 @@ import type { GatewayContext, GatewayDeps } from './context.ts';
 import { finishDueTrades } from './finish-trades.ts';
 import { deliverDueNotifications, resendNotification } from './notifications.ts';
 import { runDue } from './run-due.ts';
+import { settleAttempt } from './settle.ts';
 import { handleV2 } from './v2.ts';
 import { handleV3, type V3Request } from './v3.ts';
 import {
@@ -74,6 +75,17 @@ export function createGateway(deps: GatewayDeps) {
   };
   const ctx: GatewayContext = { ...base, signingKeyOf, committed };
   return {
+    /**
+     * payments' MerchantPaymentListener: a committed merchant payment that pays a trade settles it
+     * (and its notification goes out) now, not at the next runDue tick. Background work; runDue
+     * remains the durable path. Only when deliverOnCommit is on (tests step a manual clock).
+     */
+    merchantPaymentListener: {
+      committed: ({ intentId }: { intentId: string; merchantId: string }) => {
+        if (!deps.deliverOnCommit) return;
+        void settleAttempt(ctx, intentId).catch(() => undefined);
+      },
+    },
     /** POST/GET /gateway.do: raw parameters → the signed answer text. */
     handleV2: (input: { params: Readonly<Record<string, unknown>>; clientIp: string }) =>
       handleV2(ctx, input),

@@ -118,6 +118,7 @@ export async function confirmPaymentIntent(
         .setIsolationLevel('read committed')
         .execute((trx) => postPayment(ctx, trx, { intentId: intent.id, confirmedBy, hasPasskey, input })),
     );
+    tellMerchantSide(ctx, row);
     return await receipt(ctx, row, clock.nowMs());
   } catch (error) {
     if (error instanceof DomainError) {
@@ -137,6 +138,19 @@ export async function confirmPaymentIntent(
       });
     }
     throw error;
+  }
+}
+
+/** After the commit: a succeeded merchant payment wakes the merchant side (best effort). */
+export function tellMerchantSide(
+  ctx: PaymentsContext,
+  row: { id: string; status: string; payee_kind: string; payee_merchant_id: string | null },
+): void {
+  if (row.status !== 'succeeded' || row.payee_kind !== 'merchant' || !row.payee_merchant_id) return;
+  try {
+    ctx.merchantPayments?.committed({ intentId: row.id, merchantId: row.payee_merchant_id });
+  } catch {
+    // The listener's failure never changes the payer's answer; its poller catches up.
   }
 }
 

@@ -21,7 +21,7 @@ export type { ChannelLimitsView, PaymentLimitsView } from './get-payment-limits.
 export type { IntentStatus, PayeeView, PaymentIntentView } from './intents.ts';
 export { maskName } from './mask-name.ts';
 export { createPayments, type Payments } from './payments.ts';
-export type { ConfirmationMethod, CreditLinePort, PaymentGuard } from './ports.ts';
+export type { ConfirmationMethod, CreditLinePort, MerchantPaymentListener, PaymentGuard } from './ports.ts';
 export type { HoldResolution, ResolvedHold } from './resolve-held-payment.ts';
 export { type HeldPayment, type PaymentReviewQueue, reviewHoldTransferId } from './review.ts';
 export {

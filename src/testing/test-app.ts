@@ -34,6 +34,8 @@ export async function openTestApp(
     allowPrivateCallbacks?: boolean;
     /** Replaces DNS for notify_url hosts. */
     resolveHost?: (host: string) => Promise<string[]>;
+    /** The gateway delivers (and settles on payments' commit hook) at once, as the server does. */
+    gatewayDeliverOnCommit?: boolean;
   } = {},
 ): Promise<TestApp> {
   const store = await openTestStore();
@@ -48,6 +50,7 @@ export async function openTestApp(
     publicUrl: new URL(TEST_PUBLIC_URL),
     gatewayAllowPrivateCallbacks: options.allowPrivateCallbacks ?? true,
     ...(options.resolveHost ? { gatewayResolveHost: options.resolveHost } : {}),
+    gatewayDeliverOnCommit: options.gatewayDeliverOnCommit ?? false,
     ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
     ...(options.documentsDir ? { documentsDir: options.documentsDir } : {}),
   });
