@@ -12,7 +12,10 @@ export interface GatewayDeps {
   readonly clock: Clock;
   readonly ledger: Pick<Ledger, 'createTransfersInTransaction' | 'systemAccount' | 'createAccount'>;
   /** A wallet user pays a trade through an ordinary payment intent: limits, confirmation, risk. */
-  readonly payments: Pick<Payments, 'createIntent' | 'confirmIntent'>;
+  readonly payments: Pick<
+    Payments,
+    'createIntent' | 'confirmIntent' | 'lockIntentsInTransaction' | 'expireAwaitingInTransaction'
+  >;
   readonly identity: Pick<Identity, 'locate'>;
   /** From deriveGatewaySealingKey(masterKey): seals the platform's private keys at rest. */
   readonly sealingKey: Buffer;

@@ -10,6 +10,7 @@
  */
 import type { Transaction } from 'kysely';
 import { rejectionError } from '../ledger/index.ts';
+import type { MerchantSideIntent } from '../payments/index.ts';
 import { assert, DomainError } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import type { GatewayContext } from './context.ts';
@@ -59,37 +60,16 @@ async function settlementAccountOf(trx: Trx, merchantId: string): Promise<string
   return merchant.settlement_account_id;
 }
 
-type IntentRow = {
-  id: string;
-  status: string;
-  payer_id: string;
-  payer_account_id: string;
-  amount_minor: bigint;
-  confirmed_at: Date | null;
-  expires_at: Date;
-};
+type IntentRow = MerchantSideIntent;
 
-async function lockIntents(trx: Trx, ids: readonly string[]): Promise<IntentRow[]> {
-  if (ids.length === 0) return [];
-  // Payments owns these rows; the gateway only reads them and expires awaiting ones for a closed
-  // trade (the same transition payments makes when an intent times out), under the same lock.
-  return trx
-    .selectFrom('payment_intents')
-    .select(['id', 'status', 'payer_id', 'payer_account_id', 'amount_minor', 'confirmed_at', 'expires_at'])
-    .where('id', 'in', [...ids].sort())
-    .orderBy('id')
-    .forUpdate()
-    .execute();
+/** Payments owns intents: it locks them (and expires awaiting ones) in this transaction. */
+function lockIntents(ctx: GatewayContext, trx: Trx, ids: readonly string[]): Promise<IntentRow[]> {
+  return ctx.payments.lockIntentsInTransaction(trx, ids);
 }
 
-async function expireIntents(trx: Trx, ids: readonly string[]): Promise<void> {
+async function expireIntents(ctx: GatewayContext, trx: Trx, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await trx
-    .updateTable('payment_intents')
-    .set({ status: 'expired' })
-    .where('id', 'in', ids)
-    .where('status', '=', 'awaiting_confirmation')
-    .execute();
+  await ctx.payments.expireAwaitingInTransaction(trx, ids);
   await trx
     .updateTable('gateway_trade_attempts')
     .set({ state: 'void' })
@@ -208,10 +188,12 @@ async function markPaid(
     .where('intent_id', '<>', intent.id)
     .execute();
   const otherIntents = await lockIntents(
+    ctx,
     trx,
     others.map((o) => o.intent_id),
   );
   await expireIntents(
+    ctx,
     trx,
     otherIntents.filter((i) => i.status === 'awaiting_confirmation').map((i) => i.id),
   );
@@ -219,11 +201,11 @@ async function markPaid(
   const paid = await markTradePaid(ctx, trx, {
     trade,
     payment: {
-      payerId: intent.payer_id,
-      payerAccountId: intent.payer_account_id,
-      amountMinor: intent.amount_minor,
+      payerId: intent.payerId,
+      payerAccountId: intent.payerAccountId,
+      amountMinor: intent.amountMinor,
       intentId: intent.id,
-      paidAt: intent.confirmed_at ?? new Date(nowMs),
+      paidAt: intent.confirmedAt ?? new Date(nowMs),
     },
     nowMs,
     feesId,
@@ -246,8 +228,8 @@ async function refundDuplicate(
   await returnToPayer(ctx, trx, {
     transferId: `gwdup:${intent.id}`,
     merchantId: trade.merchant_id,
-    payerAccountId: intent.payer_account_id,
-    amountMinor: intent.amount_minor,
+    payerAccountId: intent.payerAccountId,
+    amountMinor: intent.amountMinor,
   });
   await trx
     .updateTable('gateway_trade_attempts')
@@ -278,7 +260,7 @@ export async function settleAttempt(ctx: GatewayContext, intentId: string): Prom
       .forUpdate()
       .executeTakeFirstOrThrow();
     if (attempt.state !== 'open') return attempt.state;
-    const [intent] = await lockIntents(trx, [intentId]);
+    const [intent] = await lockIntents(ctx, trx, [intentId]);
     assert(intent, 'an attempt names an existing intent');
     if (intent.status === 'succeeded') {
       if (trade.status === 'WAIT_BUYER_PAY') {
@@ -288,8 +270,8 @@ export async function settleAttempt(ctx: GatewayContext, intentId: string): Prom
       await refundDuplicate(ctx, trx, trade, intent);
       return 'duplicate_refunded';
     }
-    if (intent.status === 'expired' || nowMs >= intent.expires_at.getTime()) {
-      await expireIntents(trx, [intentId]);
+    if (intent.status === 'expired' || nowMs >= intent.expiresAt.getTime()) {
+      await expireIntents(ctx, trx, [intentId]);
       return 'void';
     }
     return 'open';
@@ -320,12 +302,14 @@ export async function closeWaitingTrade(
     .where('state', '=', 'open')
     .execute();
   const intents = await lockIntents(
+    ctx,
     trx,
     open.map((o) => o.intent_id),
   );
   const succeeded = intents.find((i) => i.status === 'succeeded');
   if (succeeded) return { outcome: 'paid', trade: await markPaid(ctx, trx, trade, succeeded, nowMs, feesId) };
   await expireIntents(
+    ctx,
     trx,
     intents.map((i) => i.id),
   );
