@@ -101,6 +101,8 @@ export async function gatewayBench(options: BenchOptions, log: Log): Promise<Ben
       devMode: false,
       rateLimiter: NO_LIMITS,
       gatewayDeliverOnCommit: true,
+      // The bench's merchant servers listen on 127.0.0.1: the SSRF guard is explicitly relaxed.
+      gatewayAllowPrivateCallbacks: true,
     });
     const app = await buildApp({ config, clock: systemClock, ping: store.ping, ...modules, demo: false });
     let running: Promise<unknown> | undefined;

@@ -62,6 +62,17 @@ const schema = z.object({
   gatewayFeeRateBp: z.coerce.number().int().min(0).max(1000).default(60),
   /** Open API: how often runDue closes timed-out trades and delivers notifications. */
   gatewayDueIntervalMs: z.coerce.number().int().min(50).default(250),
+  /**
+   * Open API: notify_url / return_url may point at loopback, private, link-local or metadata
+   * addresses (SSRF guard off). Unset: off, except in demo mode (its merchant is on 127.0.0.1).
+   */
+  gatewayAllowPrivateCallbacks: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  /** Open API: months after payment during which a trade can be refunded, then TRADE_FINISHED
+   *  (Alipay's default contract: 3). */
+  gatewayRefundableMonths: z.coerce.number().int().min(1).max(36).default(3),
   /** Issue 5: model-probability thresholds of the risk engine (0..1, ascending). */
   riskChallengeAt: z.coerce.number().min(0).max(1).default(0.3),
   riskReviewAt: z.coerce.number().min(0).max(1).default(0.6),
@@ -141,6 +152,8 @@ export function loadConfig(
     deliveryIntervalMs: env.RAMPART_DELIVERY_INTERVAL_MS,
     gatewayFeeRateBp: env.RAMPART_GATEWAY_FEE_BP,
     gatewayDueIntervalMs: env.RAMPART_GATEWAY_DUE_INTERVAL_MS,
+    gatewayAllowPrivateCallbacks: env.RAMPART_GATEWAY_ALLOW_PRIVATE_CALLBACKS || undefined,
+    gatewayRefundableMonths: env.RAMPART_GATEWAY_REFUNDABLE_MONTHS,
     riskChallengeAt: env.RAMPART_RISK_CHALLENGE_AT,
     riskReviewAt: env.RAMPART_RISK_REVIEW_AT,
     riskDenyAt: env.RAMPART_RISK_DENY_AT,

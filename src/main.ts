@@ -35,7 +35,12 @@ import {
   deriveCardHmacKey,
   SETTLE_INTERVAL_MS,
 } from './funding/index.ts';
-import { createGateway, deriveGatewaySealingKey } from './gateway/index.ts';
+import {
+  agreementChangeNotifier,
+  createGateway,
+  deriveGatewaySealingKey,
+  GATEWAY_FINISH_INTERVAL_MS,
+} from './gateway/index.ts';
 import { createGeoLocator } from './geo/index.ts';
 import {
   createIdentity,
@@ -140,6 +145,10 @@ export function createModules(
     /** Open API: deliver notifications as soon as their change commits (server, bench). Tests
      *  that step a manual clock leave it off and call runDue themselves. */
     gatewayDeliverOnCommit?: boolean;
+    /** notify_url / return_url may resolve to internal addresses (tests, the demo). Default: off. */
+    gatewayAllowPrivateCallbacks?: boolean;
+    /** Replaces DNS for notify_url hosts (tests of the SSRF guard). */
+    gatewayResolveHost?: (host: string) => Promise<string[]>;
   },
 ) {
   const { db } = store;
@@ -201,6 +210,8 @@ export function createModules(
     reviewDeadlineMs: config.riskReviewDeadlineMs,
     creditLine: { accountForSpending: credit.accountForSpending },
     guard: lock.paymentGuard,
+    // The gateway is built after payments (it uses payments); the listener reaches it at call time.
+    merchantPayments: { committed: (payment) => gateway.merchantPaymentListener.committed(payment) },
   });
   const agreements = createAgreements({
     db,
@@ -210,6 +221,8 @@ export function createModules(
     identity,
     riskHook: paymentRiskHook,
     notifier,
+    // Open-API agreements notify their merchant (dut_user_sign / unsign) in the change's transaction.
+    changes: agreementChangeNotifier(),
   });
   const checkUp = createCheckUp({
     clock,
@@ -259,6 +272,10 @@ export function createModules(
     publicUrl: publicUrl.origin,
     defaultFeeRateBp: config.gatewayFeeRateBp,
     deliverOnCommit: options.gatewayDeliverOnCommit ?? false,
+    agreements,
+    allowPrivateCallbacks: options.gatewayAllowPrivateCallbacks ?? false,
+    resolveHost: options.gatewayResolveHost,
+    refundableMonths: config.gatewayRefundableMonths,
   });
   const qr = createQr({
     db,
@@ -460,6 +477,8 @@ export async function openPlatform(
     masterKey: loadMasterKey(config),
     devMode: isDevMode(config, options.demo ?? false),
     gatewayDeliverOnCommit: true,
+    // The demo's merchant app listens on this machine: explicitly allowed there, refused otherwise.
+    gatewayAllowPrivateCallbacks: config.gatewayAllowPrivateCallbacks ?? options.demo ?? false,
     risk,
     ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
   });
@@ -605,6 +624,12 @@ export async function startPlatform(
     name: 'gateway.run-due',
     intervalMs: config.gatewayDueIntervalMs,
     run: (nowMs) => platform.modules.gateway.runDue(nowMs),
+  });
+  // Open API: paid trades past the refundable period become TRADE_FINISHED (docs/gateway.md).
+  jobs.register({
+    name: 'gateway.finish-trades',
+    intervalMs: GATEWAY_FINISH_INTERVAL_MS,
+    run: (nowMs) => platform.modules.gateway.finishDue(nowMs),
   });
   // Issue 5: payments held for review past their deadline are voided and their cases closed.
   jobs.register({

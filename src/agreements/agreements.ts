@@ -60,6 +60,9 @@ export interface AgreementView {
   readonly reviewedAt: Date | null;
 }
 
+/** The merchant's view also names the user (the open API's alipay_user_id / buyer_id). */
+export type MerchantAgreementView = AgreementView & { readonly userId: string };
+
 export interface AgreementDebitView {
   readonly id: string;
   readonly agreementId: string;
@@ -294,7 +297,7 @@ export async function getAgreement(
 export async function getMerchantAgreement(
   ctx: AgreementsContext,
   input: { merchantId: string; agreementId?: string | undefined; externalAgreementNo?: string | undefined },
-): Promise<AgreementView> {
+): Promise<MerchantAgreementView> {
   let query = ctx.db.selectFrom('agreements').selectAll().where('merchant_id', '=', input.merchantId);
   if (input.agreementId !== undefined) query = query.where('id', '=', input.agreementId);
   else if (input.externalAgreementNo !== undefined)
@@ -302,7 +305,27 @@ export async function getMerchantAgreement(
   else throw new DomainError(AGREEMENT_ERRORS.AGREEMENT_NOT_FOUND);
   const row = await query.executeTakeFirst();
   if (!row) throw new DomainError(AGREEMENT_ERRORS.AGREEMENT_NOT_FOUND);
-  return toView(ctx, row);
+  return { ...(await toView(ctx, row)), userId: row.user_id };
+}
+
+/** A debit of the merchant's agreement by its idempotency key, or undefined (the open API's
+ *  recovery after a crash between the debit and the trade's settlement). */
+export async function getMerchantDebit(
+  ctx: AgreementsContext,
+  input: { merchantId: string; agreementId: string; idempotencyKey: string },
+): Promise<(AgreementDebitView & { payerAccountId: string }) | undefined> {
+  const row = await ctx.db
+    .selectFrom('agreement_debits as d')
+    .innerJoin('agreements as a', 'a.id', 'd.agreement_id')
+    .selectAll('d')
+    .select('a.user_id')
+    .where('d.agreement_id', '=', input.agreementId)
+    .where('a.merchant_id', '=', input.merchantId)
+    .where('d.idempotency_key', '=', input.idempotencyKey)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const payer = await ctx.wallet.openWallet(row.user_id, currencyOf(row));
+  return { ...debitView(row), payerAccountId: payer.id };
 }
 
 export async function listAgreements(ctx: AgreementsContext, userId: string): Promise<AgreementView[]> {
@@ -354,6 +377,14 @@ export async function confirmAgreement(
         monthlyCap: { amountMinor: updated.monthly_cap_minor, currency: currencyOf(updated) },
         nowMs,
       });
+      await ctx.changes?.changed(trx, {
+        kind: 'signed',
+        agreementId: updated.id,
+        merchantId: updated.merchant_id,
+        userId: input.userId,
+        by: 'user',
+        atMs: nowMs,
+      });
     }
     return updated;
   });
@@ -381,7 +412,7 @@ export async function cancelAgreement(
       .where('id', '=', input.agreementId)
       .where('user_id', '=', input.userId)
       .where('status', '<>', 'cancelled')
-      .returning('id')
+      .returning(['id', 'merchant_id'])
       .executeTakeFirst();
     if (cancelled) {
       await recordAgreementAudit(trx, nowMs, {
@@ -390,6 +421,14 @@ export async function cancelAgreement(
         type: 'agreement_cancelled',
         ip: input.ip,
         details: { by: 'user' },
+      });
+      await ctx.changes?.changed(trx, {
+        kind: 'cancelled',
+        agreementId: cancelled.id,
+        merchantId: cancelled.merchant_id,
+        userId: input.userId,
+        by: 'user',
+        atMs: nowMs,
       });
     }
   });
@@ -402,22 +441,33 @@ export async function cancelMerchantAgreement(
   input: { merchantId: string; agreementId: string },
 ): Promise<AgreementView> {
   const nowMs = ctx.clock.nowMs();
-  const cancelled = await ctx.db
-    .updateTable('agreements')
-    .set({ status: 'cancelled', cancelled_at: new Date(nowMs), cancelled_by: 'merchant' })
-    .where('id', '=', input.agreementId)
-    .where('merchant_id', '=', input.merchantId)
-    .where('status', '<>', 'cancelled')
-    .returning(['id', 'user_id'])
-    .executeTakeFirst();
-  if (cancelled) {
-    await recordAgreementAudit(ctx.db, nowMs, {
-      userId: cancelled.user_id,
-      subjectId: cancelled.id,
-      type: 'agreement_cancelled',
-      details: { by: 'merchant' },
-    });
-  }
+  // One transaction: the cancel, its audit and the listener's notification stand or fall together.
+  await ctx.db.transaction().execute(async (trx) => {
+    const cancelled = await trx
+      .updateTable('agreements')
+      .set({ status: 'cancelled', cancelled_at: new Date(nowMs), cancelled_by: 'merchant' })
+      .where('id', '=', input.agreementId)
+      .where('merchant_id', '=', input.merchantId)
+      .where('status', '<>', 'cancelled')
+      .returning(['id', 'user_id'])
+      .executeTakeFirst();
+    if (cancelled) {
+      await recordAgreementAudit(trx, nowMs, {
+        userId: cancelled.user_id,
+        subjectId: cancelled.id,
+        type: 'agreement_cancelled',
+        details: { by: 'merchant' },
+      });
+      await ctx.changes?.changed(trx, {
+        kind: 'cancelled',
+        agreementId: cancelled.id,
+        merchantId: input.merchantId,
+        userId: cancelled.user_id,
+        by: 'merchant',
+        atMs: nowMs,
+      });
+    }
+  });
   return getMerchantAgreement(ctx, input);
 }
 
@@ -459,7 +509,7 @@ export async function suspendAllAgreements(ctx: AgreementsContext, userId: strin
 export async function debitAgreement(
   ctx: AgreementsContext,
   input: DebitInput,
-): Promise<{ debit: AgreementDebitView; created: boolean }> {
+): Promise<{ debit: AgreementDebitView; created: boolean; payerAccountId: string }> {
   if (input.amount.amountMinor <= 0n) throw new DomainError(AGREEMENT_ERRORS.INVALID_AMOUNT);
   const agreement = await ctx.db
     .selectFrom('agreements')
@@ -493,9 +543,12 @@ async function decideDebit(
   ctx: AgreementsContext,
   input: DebitInput,
   agreement: AgreementRow,
-): Promise<{ debit: AgreementDebitView; created: boolean }> {
+): Promise<{ debit: AgreementDebitView; created: boolean; payerAccountId: string }> {
   const replay = await findDebit(ctx, input);
-  if (replay) return { debit: replay, created: false };
+  if (replay) {
+    const payer = await ctx.wallet.openWallet(agreement.user_id, replay.amount.currency);
+    return { debit: replay, created: false, payerAccountId: payer.id };
+  }
   const currency = currencyOf(agreement);
   if (input.amount.currency !== currency) throw new DomainError(AGREEMENT_ERRORS.CURRENCY_MISMATCH);
   const merchant = await loadMerchant(ctx, input.merchantId);
@@ -601,7 +654,7 @@ async function decideDebit(
   if (view.amount.amountMinor !== input.amount.amountMinor) {
     throw new DomainError(AGREEMENT_ERRORS.IDEMPOTENCY_KEY_REUSED);
   }
-  return { debit: view, created: debit.created };
+  return { debit: view, created: debit.created, payerAccountId: payerAccount.id };
 }
 
 async function findDebit(ctx: AgreementsContext, input: DebitInput): Promise<AgreementDebitView | undefined> {

@@ -1,5 +1,5 @@
 /** What every use case of this module receives: built once by createAgreements, never a global. */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Identity, Notifier } from '../identity/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import type { RiskHook } from '../payments/index.ts';
@@ -19,6 +19,25 @@ export interface AgreementsDeps {
   readonly riskHook: RiskHook;
   /** Signed, debited, offered and used notices (notices.ts), queued in the change's transaction. */
   readonly notifier: Notifier;
+  /**
+   * Told of a signature or a cancellation inside the change's own transaction, so whatever the
+   * listener writes (the open API's dut_user_sign / dut_user_unsign notification) commits or rolls
+   * back with it. Optional: none when the gateway is not wired.
+   */
+  readonly changes?: AgreementChangePort | undefined;
+}
+
+export interface AgreementChange {
+  readonly kind: 'signed' | 'cancelled';
+  readonly agreementId: string;
+  readonly merchantId: string;
+  readonly userId: string;
+  readonly by: 'user' | 'merchant';
+  readonly atMs: number;
+}
+
+export interface AgreementChangePort {
+  changed(trx: Transaction<Database>, change: AgreementChange): Promise<void>;
 }
 
 export type AgreementsContext = AgreementsDeps;

@@ -5,6 +5,7 @@ export {
   capsValid,
   type DebitInput,
   debitWithinCaps,
+  type MerchantAgreementView,
   type RequestAgreementInput,
 } from './agreements.ts';
 export { AGREEMENT_AUDIT_TYPES, type AgreementAuditType } from './audit.ts';
@@ -18,7 +19,7 @@ export {
   type AppScope,
   FAMILY_CARD_MONTHLY_CAP_MAX_MINOR,
 } from './constants.ts';
-export type { AgreementsDeps } from './context.ts';
+export type { AgreementChange, AgreementChangePort, AgreementsDeps } from './context.ts';
 export { AGREEMENT_ERRORS } from './errors.ts';
 export type { FamilyCardPaymentView, FamilyCardStatus, FamilyCardView } from './family-cards.ts';
 export { type Agreements, createAgreements } from './module.ts';

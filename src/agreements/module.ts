@@ -12,6 +12,7 @@ import {
   debitAgreement,
   getAgreement,
   getMerchantAgreement,
+  getMerchantDebit,
   listAgreementDebits,
   listAgreements,
   markAgreementReviewed,
@@ -47,6 +48,8 @@ export function createAgreements(deps: AgreementsDeps) {
     }) => getMerchantAgreement(ctx, input),
     cancelByMerchant: (input: { merchantId: string; agreementId: string }) =>
       cancelMerchantAgreement(ctx, input),
+    getMerchantDebit: (input: { merchantId: string; agreementId: string; idempotencyKey: string }) =>
+      getMerchantDebit(ctx, input),
     // The user's side.
     getAgreement: (input: { userId: string; agreementId: string }) => getAgreement(ctx, input),
     listAgreements: (userId: string) => listAgreements(ctx, userId),

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { DomainError } from '../shared/index.ts';
+import { AGREEMENT_SIGN_METHOD, openAgreementSign } from './agreement-api.ts';
 import { formatBeijing, formatYuan } from './amounts.ts';
 import { requireApp } from './apps.ts';
 import { parseBiz } from './biz.ts';
@@ -17,10 +18,15 @@ import { signNotification } from './signing.ts';
 import { openTrade, orderSchema, refreshTrade } from './trades.ts';
 import { authenticateV2 } from './v2.ts';
 
-export const PAGE_METHODS: readonly string[] = ['alipay.trade.page.pay', 'alipay.trade.wap.pay'];
+export const PAGE_METHODS: readonly string[] = [
+  'alipay.trade.page.pay',
+  'alipay.trade.wap.pay',
+  AGREEMENT_SIGN_METHOD,
+];
 
+/** Where the browser goes: the cashier (a trade) or the agreement signing page. */
 export type CashierOpening =
-  | { readonly ok: true; readonly tradeNo: string }
+  | { readonly ok: true; readonly location: string }
   | { readonly ok: false; readonly subCode: string; readonly subMsg: string };
 
 export async function openCashier(
@@ -37,13 +43,14 @@ export async function openCashier(
   if ('error' in auth) return { ok: false, subCode: auth.error.subCode, subMsg: auth.error.subMsg };
   try {
     const biz: unknown = JSON.parse(params.biz_content ?? '{}');
+    const call = { app: auth.app, method, params, biz, clientIp: input.clientIp };
+    if (method === AGREEMENT_SIGN_METHOD) {
+      const { signId } = await openAgreementSign(ctx, call);
+      return { ok: true, location: `/agreements/sign?request=${encodeURIComponent(signId)}` };
+    }
     const order = parseBiz(orderSchema.extend({ product_code: z.string().max(64).optional() }), biz);
-    const { trade } = await openTrade(
-      ctx,
-      { app: auth.app, method, params, biz, clientIp: input.clientIp },
-      { kind: 'page', order },
-    );
-    return { ok: true, tradeNo: trade.trade_no };
+    const { trade } = await openTrade(ctx, call, { kind: 'page', order });
+    return { ok: true, location: `/cashier/${trade.trade_no}` };
   } catch (error) {
     if (error instanceof AlipayError)
       return { ok: false, subCode: error.error.subCode, subMsg: error.subMsg };

@@ -72,19 +72,23 @@ export function createConsole(ctx: GatewayContext) {
         .orderBy('created_at', 'desc')
         .limit(CONSOLE_PAGE_MAX)
         .execute();
-      return rows.map((n) => ({
-        id: n.id,
-        notifyId: n.notify_id,
-        tradeNo: n.trade_no,
-        tradeStatus: (typeof n.fields === 'string' ? JSON.parse(n.fields) : n.fields).trade_status ?? '',
-        url: n.url,
-        status: n.status,
-        attempts: n.attempts,
-        nextAttemptAt: n.status === 'pending' ? n.next_attempt_at.toISOString() : null,
-        lastError: n.last_error,
-        createdAt: n.created_at.toISOString(),
-        deliveredAt: n.delivered_at?.toISOString() ?? null,
-      }));
+      return rows.map((n) => {
+        const fields: Record<string, string> = typeof n.fields === 'string' ? JSON.parse(n.fields) : n.fields;
+        // An agreement's notification (dut_user_sign / unsign) names the agreement and its status.
+        return {
+          id: n.id,
+          notifyId: n.notify_id,
+          tradeNo: n.trade_no ?? fields.agreement_no ?? '',
+          tradeStatus: fields.trade_status ?? fields.status ?? '',
+          url: n.url,
+          status: n.status,
+          attempts: n.attempts,
+          nextAttemptAt: n.status === 'pending' ? n.next_attempt_at.toISOString() : null,
+          lastError: n.last_error,
+          createdAt: n.created_at.toISOString(),
+          deliveredAt: n.delivered_at?.toISOString() ?? null,
+        };
+      });
     },
   };
 }

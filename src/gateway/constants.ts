@@ -71,3 +71,26 @@ export const BILL_ROWS_MAX = 100_000;
 
 /** The trade number: yyyyMMdd + 20 digits (28 chars, like Alipay's). */
 export const TRADE_NO_RANDOM_DIGITS = 20;
+
+/** alipay.trade.pay with an agreement: 商家扣款 (GENERAL_WITHHOLDING) and 周期扣款 (CYCLE_PAY_AUTH). */
+export const AGREEMENT_PAY_PRODUCT_CODES = ['GENERAL_WITHHOLDING', 'CYCLE_PAY_AUTH'] as const;
+/** page.sign without these fields: Alipay's cycle-pay product and a neutral scene. */
+export const DEFAULT_PERSONAL_PRODUCT_CODE = 'CYCLE_PAY_AUTH_P';
+export const DEFAULT_SIGN_SCENE = 'INDUSTRY|DEFAULT';
+/** Alipay's "valid until" of an agreement with no end date (its notifications carry this value). */
+export const AGREEMENT_INVALID_TIME = '2115-02-01 00:00:00';
+/** An agreement trade still open after this was left by a process that died between the debit
+ *  and the settlement (a live call finishes within the debit's 5 s lock timeout): runDue takes it. */
+export const AGREEMENT_TRADE_GRACE_MS = 30_000;
+
+/**
+ * Refundable period: a paid trade becomes TRADE_FINISHED (no more refunds, notification sent)
+ * this many months after payment. Alipay's default contract: three months ("如三个月可退款").
+ * Configurable (RAMPART_GATEWAY_REFUNDABLE_MONTHS), 1–36 months.
+ */
+export const REFUNDABLE_PERIOD_DEFAULT_MONTHS = 3;
+export const REFUNDABLE_PERIOD_MAX_MONTHS = 36;
+/** Trades one finishing pass moves at most (bounded work per run). */
+export const FINISH_BATCH_MAX = 200;
+/** How often the finishing job looks for trades past their period (a minute late is harmless). */
+export const GATEWAY_FINISH_INTERVAL_MS = 60_000;

@@ -67,6 +67,24 @@ export const ALIPAY_ERRORS = Object.freeze({
   PAYMENT_AMOUNT_LIMIT: e('40004', 'ACQ.BUYER_PAYMENT_AMOUNT_DAY_LIMIT_ERROR', '买家付款日限额超限'),
   PAYMENT_FAIL: e('40004', 'ACQ.PAYMENT_FAIL', '支付失败'),
   BILL_NOT_EXIST: e('40004', 'isp.bill_not_exist', '账单不存在'),
+  // Agreements (alipay.user.agreement.*, and alipay.trade.pay with agreement_params).
+  USER_AGREEMENT_NOT_EXIST: e('40004', 'USER_AGREEMENT_NOT_EXIST', '用户协议不存在'),
+  AGREEMENT_NO_REUSED: e('40004', 'INVALID_PARAMETER', '商户签约号已用于不同的签约条件'),
+  AGREEMENT_NOT_EXIST: e('40004', 'ACQ.AGREEMENT_NOT_EXIST', '用户协议不存在'),
+  AGREEMENT_INVALID: e('40004', 'ACQ.AGREEMENT_INVALID', '用户协议失效'),
+  AGREEMENT_STATUS_NOT_NORMAL: e('40004', 'ACQ.AGREEMENT_STATUS_NOT_NORMAL', '用户协议状态非NORMAL'),
+  CYCLE_PAY_SINGLE_FEE_EXCEED: e(
+    '40004',
+    'ACQ.CYCLE_PAY_SINGLE_FEE_EXCEED',
+    '周期扣款的单笔金额超过签约时限制',
+  ),
+  CYCLE_PAY_TOTAL_FEE_EXCEED: e(
+    '40004',
+    'ACQ.CYCLE_PAY_TOTAL_FEE_EXCEED',
+    '周期扣款的累计金额超过签约时限制',
+  ),
+  // notify_url / return_url pointing inside the platform's network (SSRF).
+  INVALID_NOTIFY_URL: e('40004', 'ACQ.INVALID_PARAMETER', '参数无效: notify_url 不能指向内网地址'),
   SYSTEM_ERROR: e('20000', 'isp.unknow-error', '系统繁忙'),
 });
 
@@ -107,6 +125,11 @@ export const GATEWAY_ERRORS = defineErrors({
   TRADE_NOT_FOUND: { code: 'trade_not_found', message: 'No such order.', status: 404 },
   TRADE_NOT_PAYABLE: { code: 'trade_not_payable', message: 'This order can no longer be paid.', status: 409 },
   NOTIFICATION_NOT_FOUND: { code: 'notification_not_found', message: 'No such notification.', status: 404 },
+  AGREEMENT_REQUEST_NOT_FOUND: {
+    code: 'agreement_request_not_found',
+    message: 'This agreement request does not exist, has expired or belongs to someone else.',
+    status: 404,
+  },
   CONSOLE_SIGN_IN_FAILED: {
     code: 'console_sign_in_failed',
     message: 'The app id or the console token is wrong.',

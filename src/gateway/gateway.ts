@@ -4,6 +4,7 @@
  */
 import type { Located } from '../identity/index.ts';
 import type { PaymentChannel } from '../payments/index.ts';
+import { claimAgreementSign } from './agreement-api.ts';
 import {
   approveMerchant,
   createApp,
@@ -20,8 +21,10 @@ import { type BillType, buildBill, downloadBill } from './bills.ts';
 import { cashierReturnUrl, openCashier, PAGE_METHODS } from './cashier.ts';
 import { createConsole } from './console.ts';
 import type { GatewayContext, GatewayDeps } from './context.ts';
+import { finishDueTrades } from './finish-trades.ts';
 import { deliverDueNotifications, resendNotification } from './notifications.ts';
 import { runDue } from './run-due.ts';
+import { settleAttempt } from './settle.ts';
 import { handleV2 } from './v2.ts';
 import { handleV3, type V3Request } from './v3.ts';
 import {
@@ -73,6 +76,17 @@ export function createGateway(deps: GatewayDeps) {
   };
   const ctx: GatewayContext = { ...base, signingKeyOf, committed };
   return {
+    /**
+     * payments' MerchantPaymentListener: a committed merchant payment that pays a trade settles it
+     * (and its notification goes out) now, not at the next runDue tick. Background work; runDue
+     * remains the durable path. Only when deliverOnCommit is on (tests step a manual clock).
+     */
+    merchantPaymentListener: {
+      committed: ({ intentId }: { intentId: string; merchantId: string }) => {
+        if (!deps.deliverOnCommit) return;
+        void settleAttempt(ctx, intentId).catch(() => undefined);
+      },
+    },
     /** POST/GET /gateway.do: raw parameters → the signed answer text. */
     handleV2: (input: { params: Readonly<Record<string, unknown>>; clientIp: string }) =>
       handleV2(ctx, input),
@@ -85,6 +99,8 @@ export function createGateway(deps: GatewayDeps) {
     handleV3: (request: V3Request) => handleV3(ctx, request),
     /** Timeouts, settlement of confirmed intents, notifications; safe from several processes. */
     runDue: (nowMs: number) => runDue(ctx, nowMs),
+    /** Paid trades past the refundable period → TRADE_FINISHED (the `gateway.finish-trades` job). */
+    finishDue: (nowMs: number) => finishDueTrades(ctx, nowMs),
     /** Delivers due notifications only (tests, the console's resend). */
     deliverNotifications: (nowMs: number) => deliverDueNotifications(ctx, ctx.signingKeyOf, nowMs),
 
@@ -130,6 +146,8 @@ export function createGateway(deps: GatewayDeps) {
       origin: Located;
     }) => confirmOrderPayment(ctx, input),
     issuePayCode: (userId: string) => issuePayCode(ctx, userId),
+    /** The signing page: an alipay.user.agreement.page.sign request becomes this user's agreement. */
+    claimAgreementSign: (input: { signId: string; userId: string }) => claimAgreementSign(ctx, input),
     pendingBarcodePayments: (userId: string) => pendingBarcodePayments(ctx, userId),
 
     /** Bills. */

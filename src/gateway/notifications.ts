@@ -6,6 +6,9 @@
  * with the same notify_id; a process that dies mid-attempt leaves a claim that expires.
  */
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
 import type { Transaction } from 'kysely';
 import { newId } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
@@ -18,6 +21,7 @@ import {
   NOTIFY_TIMEOUT_MS,
 } from './constants.ts';
 import type { GatewayContext } from './context.ts';
+import { judgeCallbackUrl } from './safe-url.ts';
 import { signNotification } from './signing.ts';
 import type { TradeRow } from './trade-view.ts';
 
@@ -94,23 +98,69 @@ export async function enqueueNotification(
     .execute();
 }
 
-/** The default transport: form POST, no redirects followed (Alipay's rule), bounded time. */
-export async function postForm(
+/**
+ * The default transport: form POST, no redirects followed (Alipay's rule), bounded time. When
+ * `addresses` is given the connection goes to those (already judged) addresses and does not
+ * resolve the name again, so a DNS answer that changed since the check cannot redirect it.
+ */
+export function postForm(
   url: string,
   body: string,
   timeoutMs: number,
+  addresses?: readonly string[],
 ): Promise<{ status: number; text: string }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-    body,
-    redirect: 'manual',
-    signal: AbortSignal.timeout(timeoutMs),
+  const target = new URL(url);
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const pinned = addresses?.[0];
+  return new Promise((resolve, reject) => {
+    const request = send(
+      target,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+          'content-length': Buffer.byteLength(body),
+        },
+        timeout: timeoutMs,
+        ...(pinned && addresses
+          ? {
+              lookup: ((_host: string, options: { all?: boolean }, callback: PinnedLookupCallback) => {
+                if (options?.all)
+                  callback(
+                    null,
+                    addresses.map((address) => ({ address, family: isIP(address) })),
+                  );
+                else callback(null, pinned, isIP(pinned));
+              }) as unknown as LookupFunction,
+            }
+          : {}),
+      },
+      (response) => {
+        // Only the first bytes matter ("success"); a huge answer is not read into memory.
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          if (text.length < 64) text += chunk;
+          else response.destroy();
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: text.slice(0, 64) }));
+        response.on('close', () => resolve({ status: response.statusCode ?? 0, text: text.slice(0, 64) }));
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () =>
+      request.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })),
+    );
+    request.on('error', reject);
+    request.end(body);
   });
-  // Only the first bytes matter ("success"); a huge answer is not read into memory.
-  const text = (await response.text()).slice(0, 64);
-  return { status: response.status, text };
 }
+
+type PinnedLookupCallback = (
+  error: Error | null,
+  address: string | { address: string; family: number }[],
+  family?: number,
+) => void;
 
 /** Claims due notifications: rows whose attempt is due and whose claim (if any) has lapsed. */
 async function claimDue(ctx: GatewayContext, nowMs: number, onlyId?: string) {
@@ -156,9 +206,15 @@ export async function deliverDueNotifications(
       let outcome: string;
       let ok = false;
       try {
+        // SSRF: judged again at each attempt (DNS may have changed since the order was made).
+        const verdict = await judgeCallbackUrl(row.url, {
+          allowPrivate: ctx.allowPrivateCallbacks,
+          ...(ctx.resolveHost ? { resolve: ctx.resolveHost } : {}),
+        });
+        if (!verdict.ok) throw Object.assign(new Error(verdict.reason), { name: verdict.reason });
         const sign = signNotification(fields, await signingKeyOf(row.app_id));
         const body = new URLSearchParams({ ...fields, sign }).toString();
-        const answer = await post(row.url, body, NOTIFY_TIMEOUT_MS);
+        const answer = await post(row.url, body, NOTIFY_TIMEOUT_MS, verdict.addresses);
         // The merchant prints "success"; a trailing newline from println is tolerated.
         ok = answer.status === 200 && answer.text.trim() === 'success';
         outcome = ok ? 'success' : `http ${answer.status}: ${answer.text.slice(0, 40)}`;

@@ -12,6 +12,7 @@ import { parseBiz, text, yuanField } from './biz.ts';
 import { OUT_REQUEST_NO_PATTERN } from './constants.ts';
 import type { GatewayContext } from './context.ts';
 import { ALIPAY_ERRORS, AlipayError } from './errors.ts';
+import { refundable } from './finish-trades.ts';
 import { enqueueNotification } from './notifications.ts';
 import { feeBackOf, lockTrade } from './settle.ts';
 import type { Call } from './trades.ts';
@@ -75,6 +76,15 @@ async function applyRefundInTransaction(
     if (trade.status === 'TRADE_FINISHED') throw new AlipayError(ALIPAY_ERRORS.TRADE_HAS_FINISHED);
     if (trade.status === 'TRADE_CLOSED') throw new AlipayError(ALIPAY_ERRORS.TRADE_HAS_CLOSE);
     assert(trade.buyer_account_id !== null && trade.paid_at !== null, 'a paid trade names its buyer account');
+    // The refundable period ended: finished, whether or not the job has moved the trade yet.
+    if (
+      !refundable({
+        paidAtMs: trade.paid_at.getTime(),
+        nowMs: ctx.clock.nowMs(),
+        refundableMonths: ctx.refundableMonths,
+      })
+    )
+      throw new AlipayError(ALIPAY_ERRORS.TRADE_HAS_FINISHED);
     const amountMinor =
       input.amountMinor === 'remainder' ? trade.total_minor - trade.refunded_minor : input.amountMinor;
     if (amountMinor <= 0n || trade.refunded_minor + amountMinor > trade.total_minor) {

@@ -7,6 +7,8 @@
  * 3. deliver due notifications (notifications.ts);
  * 4. forget v3 nonces older than the timestamp window.
  */
+
+import { settleOpenAgreementTrades } from './agreement-api.ts';
 import { DUE_BATCH_MAX, V3_TIMESTAMP_WINDOW_MS } from './constants.ts';
 import type { GatewayContext } from './context.ts';
 import { deliverDueNotifications } from './notifications.ts';
@@ -37,6 +39,8 @@ export async function runDue(ctx: GatewayContext, nowMs: number): Promise<RunDue
     const outcome = await settleAttempt(ctx, attempt.intent_id);
     if (outcome === 'settled') settled++;
   }
+  // 1b. Agreement debits whose trade was left unsettled (the process died in between).
+  settled += await settleOpenAgreementTrades(ctx, nowMs);
 
   // 2. Unpaid trades past their deadline: each closed in its own transaction, skipping trades
   // another process holds.

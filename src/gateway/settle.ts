@@ -10,6 +10,7 @@
  */
 import type { Transaction } from 'kysely';
 import { rejectionError } from '../ledger/index.ts';
+import type { MerchantSideIntent } from '../payments/index.ts';
 import { assert, DomainError } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import type { GatewayContext } from './context.ts';
@@ -59,37 +60,16 @@ async function settlementAccountOf(trx: Trx, merchantId: string): Promise<string
   return merchant.settlement_account_id;
 }
 
-type IntentRow = {
-  id: string;
-  status: string;
-  payer_id: string;
-  payer_account_id: string;
-  amount_minor: bigint;
-  confirmed_at: Date | null;
-  expires_at: Date;
-};
+type IntentRow = MerchantSideIntent;
 
-async function lockIntents(trx: Trx, ids: readonly string[]): Promise<IntentRow[]> {
-  if (ids.length === 0) return [];
-  // Payments owns these rows; the gateway only reads them and expires awaiting ones for a closed
-  // trade (the same transition payments makes when an intent times out), under the same lock.
-  return trx
-    .selectFrom('payment_intents')
-    .select(['id', 'status', 'payer_id', 'payer_account_id', 'amount_minor', 'confirmed_at', 'expires_at'])
-    .where('id', 'in', [...ids].sort())
-    .orderBy('id')
-    .forUpdate()
-    .execute();
+/** Payments owns intents: it locks them (and expires awaiting ones) in this transaction. */
+function lockIntents(ctx: GatewayContext, trx: Trx, ids: readonly string[]): Promise<IntentRow[]> {
+  return ctx.payments.lockIntentsInTransaction(trx, ids);
 }
 
-async function expireIntents(trx: Trx, ids: readonly string[]): Promise<void> {
+async function expireIntents(ctx: GatewayContext, trx: Trx, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await trx
-    .updateTable('payment_intents')
-    .set({ status: 'expired' })
-    .where('id', 'in', ids)
-    .where('status', '=', 'awaiting_confirmation')
-    .execute();
+  await ctx.payments.expireAwaitingInTransaction(trx, ids);
   await trx
     .updateTable('gateway_trade_attempts')
     .set({ state: 'void' })
@@ -98,43 +78,33 @@ async function expireIntents(trx: Trx, ids: readonly string[]): Promise<void> {
     .execute();
 }
 
-/** The trade (locked, WAIT_BUYER_PAY) is paid by this succeeded intent. */
-async function markPaid(
+/** Who paid a trade and with what: a payment intent, or an agreement debit (intentId null). */
+export interface TradePayment {
+  readonly payerId: string;
+  readonly payerAccountId: string;
+  readonly amountMinor: bigint;
+  readonly intentId: string | null;
+  readonly paidAt: Date;
+}
+
+/**
+ * The trade (locked, WAIT_BUYER_PAY) is paid: the fee moves to the fees account, the trade
+ * becomes TRADE_SUCCESS and the merchant's notification is written, in the caller's transaction.
+ */
+export async function markTradePaid(
   ctx: GatewayContext,
   trx: Trx,
-  trade: TradeRow,
-  intent: IntentRow,
-  nowMs: number,
-  feesId: string,
+  input: { trade: TradeRow; payment: TradePayment; nowMs: number; feesId: string },
 ): Promise<TradeRow> {
-  assert(
-    trade.status === 'WAIT_BUYER_PAY' && intent.status === 'succeeded',
-    'a waiting trade paid by a succeeded intent',
-  );
-  assert(intent.amount_minor === trade.total_minor, 'the intent was made for the trade amount');
+  const { trade, payment, nowMs, feesId } = input;
+  assert(trade.status === 'WAIT_BUYER_PAY', 'only a waiting trade is paid');
+  assert(payment.amountMinor === trade.total_minor, 'the payment was made for the trade amount');
   const merchant = await trx
     .selectFrom('gateway_merchants')
     .select('fee_rate_bp')
     .where('merchant_id', '=', trade.merchant_id)
     .executeTakeFirstOrThrow();
   const feeMinor = feeOf(trade.total_minor, merchant.fee_rate_bp);
-  // Other open attempts: expire them first (before touching accounts: lock order).
-  const others = await trx
-    .selectFrom('gateway_trade_attempts')
-    .select('intent_id')
-    .where('trade_no', '=', trade.trade_no)
-    .where('state', '=', 'open')
-    .where('intent_id', '<>', intent.id)
-    .execute();
-  const otherIntents = await lockIntents(
-    trx,
-    others.map((o) => o.intent_id),
-  );
-  await expireIntents(
-    trx,
-    otherIntents.filter((i) => i.status === 'awaiting_confirmation').map((i) => i.id),
-  );
-  // Succeeded others stay open: the next runDue returns their money (a duplicate payment).
   if (feeMinor > 0n) {
     const [result] = await ctx.ledger.createTransfersInTransaction(trx, [
       {
@@ -158,21 +128,93 @@ async function markPaid(
     .updateTable('gateway_trades')
     .set({
       status: 'TRADE_SUCCESS',
-      buyer_user_id: intent.payer_id,
-      buyer_account_id: intent.payer_account_id,
-      paid_intent_id: intent.id,
-      paid_at: intent.confirmed_at ?? new Date(nowMs),
+      buyer_user_id: payment.payerId,
+      buyer_account_id: payment.payerAccountId,
+      paid_intent_id: payment.intentId,
+      paid_at: payment.paidAt,
       fee_minor: feeMinor,
     })
     .where('trade_no', '=', trade.trade_no)
     .returningAll()
     .executeTakeFirstOrThrow();
+  await enqueueNotification(trx, paid, { nowMs });
+  return paid;
+}
+
+/** The money of a payment that came too late for its trade (paid or closed) goes straight back. */
+export async function returnToPayer(
+  ctx: GatewayContext,
+  trx: Trx,
+  input: { transferId: string; merchantId: string; payerAccountId: string; amountMinor: bigint },
+): Promise<void> {
+  const [result] = await ctx.ledger.createTransfersInTransaction(trx, [
+    {
+      id: input.transferId,
+      kind: 'posted',
+      code: 'gateway_duplicate_refund',
+      legs: [
+        {
+          debitAccountId: await settlementAccountOf(trx, input.merchantId),
+          creditAccountId: input.payerAccountId,
+          amountMinor: input.amountMinor,
+          currency: 'CNY',
+        },
+      ],
+    },
+  ]);
+  assert(result, 'one result');
+  if (result.status === 'rejected') throw new DomainError(rejectionError(result.reason));
+}
+
+/** The trade (locked, WAIT_BUYER_PAY) is paid by this succeeded intent. */
+async function markPaid(
+  ctx: GatewayContext,
+  trx: Trx,
+  trade: TradeRow,
+  intent: IntentRow,
+  nowMs: number,
+  feesId: string,
+): Promise<TradeRow> {
+  assert(
+    trade.status === 'WAIT_BUYER_PAY' && intent.status === 'succeeded',
+    'a waiting trade paid by a succeeded intent',
+  );
+  // Other open attempts: expire them first (before touching accounts: lock order).
+  const others = await trx
+    .selectFrom('gateway_trade_attempts')
+    .select('intent_id')
+    .where('trade_no', '=', trade.trade_no)
+    .where('state', '=', 'open')
+    .where('intent_id', '<>', intent.id)
+    .execute();
+  const otherIntents = await lockIntents(
+    ctx,
+    trx,
+    others.map((o) => o.intent_id),
+  );
+  await expireIntents(
+    ctx,
+    trx,
+    otherIntents.filter((i) => i.status === 'awaiting_confirmation').map((i) => i.id),
+  );
+  // Succeeded others stay open: the next runDue returns their money (a duplicate payment).
+  const paid = await markTradePaid(ctx, trx, {
+    trade,
+    payment: {
+      payerId: intent.payerId,
+      payerAccountId: intent.payerAccountId,
+      amountMinor: intent.amountMinor,
+      intentId: intent.id,
+      paidAt: intent.confirmedAt ?? new Date(nowMs),
+    },
+    nowMs,
+    feesId,
+  });
   await trx
     .updateTable('gateway_trade_attempts')
     .set({ state: 'settled' })
     .where('intent_id', '=', intent.id)
     .execute();
-  await enqueueNotification(trx, paid, { nowMs });
   return paid;
 }
 
@@ -183,23 +225,12 @@ async function refundDuplicate(
   trade: TradeRow,
   intent: IntentRow,
 ): Promise<void> {
-  const [result] = await ctx.ledger.createTransfersInTransaction(trx, [
-    {
-      id: `gwdup:${intent.id}`,
-      kind: 'posted',
-      code: 'gateway_duplicate_refund',
-      legs: [
-        {
-          debitAccountId: await settlementAccountOf(trx, trade.merchant_id),
-          creditAccountId: intent.payer_account_id,
-          amountMinor: intent.amount_minor,
-          currency: 'CNY',
-        },
-      ],
-    },
-  ]);
-  assert(result, 'one result');
-  if (result.status === 'rejected') throw new DomainError(rejectionError(result.reason));
+  await returnToPayer(ctx, trx, {
+    transferId: `gwdup:${intent.id}`,
+    merchantId: trade.merchant_id,
+    payerAccountId: intent.payerAccountId,
+    amountMinor: intent.amountMinor,
+  });
   await trx
     .updateTable('gateway_trade_attempts')
     .set({ state: 'duplicate_refunded' })
@@ -229,7 +260,7 @@ export async function settleAttempt(ctx: GatewayContext, intentId: string): Prom
       .forUpdate()
       .executeTakeFirstOrThrow();
     if (attempt.state !== 'open') return attempt.state;
-    const [intent] = await lockIntents(trx, [intentId]);
+    const [intent] = await lockIntents(ctx, trx, [intentId]);
     assert(intent, 'an attempt names an existing intent');
     if (intent.status === 'succeeded') {
       if (trade.status === 'WAIT_BUYER_PAY') {
@@ -239,8 +270,8 @@ export async function settleAttempt(ctx: GatewayContext, intentId: string): Prom
       await refundDuplicate(ctx, trx, trade, intent);
       return 'duplicate_refunded';
     }
-    if (intent.status === 'expired' || nowMs >= intent.expires_at.getTime()) {
-      await expireIntents(trx, [intentId]);
+    if (intent.status === 'expired' || nowMs >= intent.expiresAt.getTime()) {
+      await expireIntents(ctx, trx, [intentId]);
       return 'void';
     }
     return 'open';
@@ -271,12 +302,14 @@ export async function closeWaitingTrade(
     .where('state', '=', 'open')
     .execute();
   const intents = await lockIntents(
+    ctx,
     trx,
     open.map((o) => o.intent_id),
   );
   const succeeded = intents.find((i) => i.status === 'succeeded');
   if (succeeded) return { outcome: 'paid', trade: await markPaid(ctx, trx, trade, succeeded, nowMs, feesId) };
   await expireIntents(
+    ctx,
     trx,
     intents.map((i) => i.id),
   );

@@ -16,11 +16,11 @@ import {
   SUBJECT_LENGTH_MAX,
   TIMEOUT_MAX_MS,
   TRADE_NO_RANDOM_DIGITS,
-  URL_LENGTH_MAX,
 } from './constants.ts';
 import type { GatewayContext } from './context.ts';
 import { ALIPAY_ERRORS, AlipayError } from './errors.ts';
 import { refundWholeRemainder } from './refunds.ts';
+import { checkCallbackUrl } from './safe-url.ts';
 import { closeWaitingTrade, settleAttempt } from './settle.ts';
 import { type TradeRow, tradeQueryFields } from './trade-view.ts';
 
@@ -75,15 +75,6 @@ function deadline(kind: TradeKind, order: OrderFields, nowMs: number): number {
   return nowMs + (kind === 'page' ? PAGE_PAY_TIMEOUT_MS : FACE_TO_FACE_TIMEOUT_MS);
 }
 
-function urlParam(params: Readonly<Record<string, string>>, key: string): string | null {
-  const value = params[key];
-  if (value === undefined || value === '') return null;
-  if (value.length > URL_LENGTH_MAX || !/^https?:\/\//.test(value)) {
-    throw new AlipayError(ALIPAY_ERRORS.INVALID_PARAMETER, `参数无效: ${key}`);
-  }
-  return value;
-}
-
 /** A re-submitted out_trade_no: the same trade, or Alipay's refusal. */
 function checkExisting(existing: TradeRow, fingerprint: string): TradeRow {
   if (existing.status === 'TRADE_SUCCESS' || existing.status === 'TRADE_FINISHED') {
@@ -116,8 +107,8 @@ export async function openTrade(
   const nowMs = ctx.clock.nowMs();
   const totalMinor = yuanField('total_amount', order.total_amount);
   const fingerprint = fingerprintOf(kind, order, totalMinor);
-  const notifyUrl = urlParam(call.params, 'notify_url');
-  const returnUrl = urlParam(call.params, 'return_url');
+  const notifyUrl = await checkCallbackUrl(ctx, call.params, 'notify_url');
+  const returnUrl = await checkCallbackUrl(ctx, call.params, 'return_url');
   const existing = await findByOutTradeNo(ctx, call.app.merchant_id, order.out_trade_no);
   if (existing) return { trade: checkExisting(existing, fingerprint), created: false };
   const expiresAtMs = deadline(kind, order, nowMs);

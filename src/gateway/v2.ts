@@ -6,6 +6,7 @@
  * the same signed envelope; only a request whose app cannot be known is answered unsigned.
  */
 import { isIP } from 'node:net';
+import { agreementPay, isAgreementPay, queryAgreement, unsignAgreement } from './agreement-api.ts';
 import { parseWallTime } from './amounts.ts';
 import { type AppRow, appUsable, loadApp } from './apps.ts';
 import { billDownloadUrl } from './bills.ts';
@@ -30,13 +31,17 @@ const ok =
 export const V2_METHODS: Readonly<Record<string, Handler>> = Object.freeze({
   'alipay.trade.create': ok(createTrade),
   'alipay.trade.precreate': ok(precreateTrade),
-  'alipay.trade.pay': barcodePay,
+  // The user's pay code, or (agreement_params) a debit of the user's auto-debit agreement.
+  'alipay.trade.pay': (ctx, call) =>
+    isAgreementPay(call.biz) ? agreementPay(ctx, call) : barcodePay(ctx, call),
   'alipay.trade.query': ok(queryTrade),
   'alipay.trade.close': ok(closeTrade),
   'alipay.trade.cancel': ok(cancelTrade),
   'alipay.trade.refund': ok(refundTrade),
   'alipay.trade.fastpay.refund.query': ok(queryRefund),
   'alipay.data.dataservice.bill.downloadurl.query': ok(billDownloadUrl),
+  'alipay.user.agreement.query': ok(queryAgreement),
+  'alipay.user.agreement.unsign': ok(unsignAgreement),
 });
 
 export interface V2Answer {

@@ -50,6 +50,8 @@ const V3_PATHS: Readonly<Record<string, { method: string; verbs: readonly string
     method: 'alipay.trade.fastpay.refund.query',
     verbs: ['GET', 'POST'],
   },
+  '/v3/alipay/user/agreement/query': { method: 'alipay.user.agreement.query', verbs: ['GET', 'POST'] },
+  '/v3/alipay/user/agreement/unsign': { method: 'alipay.user.agreement.unsign', verbs: ['POST'] },
   '/v3/alipay/data/dataservice/bill/downloadurl/query': {
     method: 'alipay.data.dataservice.bill.downloadurl.query',
     verbs: ['GET'],

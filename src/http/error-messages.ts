@@ -182,6 +182,7 @@ export const ZH_CN_ERROR_MESSAGES: Readonly<Record<string, string>> = {
   trade_not_payable: '此订单已无法支付。',
   notification_not_found: '未找到该通知。',
   console_sign_in_failed: '应用 ID 或控制台令牌错误。',
+  agreement_request_not_found: '此签约请求不存在、已过期或属于他人。',
   bill_link_invalid: '账单链接无效或已过期。',
   // protection/errors.ts
   payee_cooling_off: '您开启的安全锁会在冷静期内暂缓向新收款方付款，请稍后再试。',

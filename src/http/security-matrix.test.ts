@@ -156,7 +156,13 @@ const SELF_SCOPED = new Set([
  * not silently skip them. `GET /api/v1/orders/:tradeNo` has a fixture instead: Alice's PAID order,
  * which only she may read.
  */
-const CASHIER_LINK = new Set(['POST /api/v1/orders/:tradeNo/pay', 'POST /api/v1/orders/:tradeNo/return']);
+const CASHIER_LINK = new Set([
+  'POST /api/v1/orders/:tradeNo/pay',
+  'POST /api/v1/orders/:tradeNo/return',
+  // A merchant's agreement signing link (page.sign): the first signed-in user who opens it owns
+  // the request; anyone else then gets 404 (src/http/gateway-agreements.test.ts proves it).
+  'POST /api/v1/agreement-requests/:id/claim',
+]);
 
 /** The victim's objects, by route: what another user tries to reach. Filled in `before`. */
 const fixtures = new Map<string, Record<string, string>>();

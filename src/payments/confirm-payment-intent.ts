@@ -128,6 +128,7 @@ export async function confirmPaymentIntent(
         return { row: locked, allowanceLeftTodayMinor: undefined };
       return settleIntent(ctx, trx, { intent: locked, confirmedBy, origin: input.origin });
     });
+    tellMerchantSide(ctx, settled.row);
     return settled.allowanceLeftTodayMinor === undefined
       ? await receipt(ctx, settled.row, clock.nowMs())
       : toIntentView(settled.row, {
@@ -199,6 +200,19 @@ class PasswordFreeLapsed extends Error {
     readonly reason: string,
   ) {
     super('password-free no longer applies');
+  }
+}
+
+/** After the commit: a succeeded merchant payment wakes the merchant side (best effort). */
+export function tellMerchantSide(
+  ctx: PaymentsContext,
+  row: { id: string; status: string; payee_kind: string; payee_merchant_id: string | null },
+): void {
+  if (row.status !== 'succeeded' || row.payee_kind !== 'merchant' || !row.payee_merchant_id) return;
+  try {
+    ctx.merchantPayments?.committed({ intentId: row.id, merchantId: row.payee_merchant_id });
+  } catch {
+    // The listener's failure never changes the payer's answer; its poller catches up.
   }
 }
 

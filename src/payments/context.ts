@@ -5,7 +5,7 @@ import type { Ledger } from '../ledger/index.ts';
 import type { Clock } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import type { Wallet } from '../wallet/index.ts';
-import type { CreditLinePort, PaymentGuard } from './ports.ts';
+import type { CreditLinePort, MerchantPaymentListener, PaymentGuard } from './ports.ts';
 import type { PaymentReviewQueue } from './review.ts';
 import type { RiskHook } from './risk-hook.ts';
 
@@ -32,6 +32,8 @@ export interface PaymentsDeps {
   readonly creditLine?: CreditLinePort | undefined;
   /** The security lock; without it no lock applies. */
   readonly guard?: PaymentGuard | undefined;
+  /** Told after a merchant payment commits (the open API settles its trade at once). */
+  readonly merchantPayments?: MerchantPaymentListener | undefined;
   /** Issue 5: where payments held for review are queued for operators, and how long they wait. */
   readonly reviewQueue: PaymentReviewQueue;
   readonly reviewDeadlineMs: number;

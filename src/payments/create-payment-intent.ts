@@ -20,7 +20,7 @@ import { assert, DomainError, type Money, newId } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import { allowanceLeftTodayOf } from './allowance.ts';
 import { type PaymentAuditInput, recordPaymentAudit } from './audit.ts';
-import { settleInTransaction, settleIntent } from './confirm-payment-intent.ts';
+import { settleInTransaction, settleIntent, tellMerchantSide } from './confirm-payment-intent.ts';
 import {
   AVAILABLE_CHANNELS,
   FRAUD_WARNING_FIRST_PAYEE_MIN_MINOR,
@@ -305,6 +305,7 @@ async function createNew(
       });
     });
     if (settled) {
+      tellMerchantSide(ctx, settled.row);
       return {
         intent: toIntentView(settled.row, {
           nowMs: ctx.clock.nowMs(),

@@ -20,8 +20,9 @@ export type { PasswordFreeView } from './get-password-free.ts';
 export type { ChannelLimitsView, PaymentLimitsView } from './get-payment-limits.ts';
 export type { IntentStatus, PayeeView, PaymentIntentView } from './intents.ts';
 export { maskName } from './mask-name.ts';
+export type { MerchantSideIntent } from './merchant-side.ts';
 export { createPayments, type Payments } from './payments.ts';
-export type { ConfirmationMethod, CreditLinePort, PaymentGuard } from './ports.ts';
+export type { ConfirmationMethod, CreditLinePort, MerchantPaymentListener, PaymentGuard } from './ports.ts';
 export type { HoldResolution, ResolvedHold } from './resolve-held-payment.ts';
 export { type HeldPayment, type PaymentReviewQueue, reviewHoldTransferId } from './review.ts';
 export {

@@ -11,6 +11,7 @@ import { createPaymentIntent, type PayeeInput } from './create-payment-intent.ts
 import { getPasswordFree } from './get-password-free.ts';
 import { getPaymentIntent } from './get-payment-intent.ts';
 import { getPaymentLimits } from './get-payment-limits.ts';
+import { expireAwaitingInTransaction, lockIntentsInTransaction } from './merchant-side.ts';
 import {
   type HoldResolution,
   overdueReviews,
@@ -21,7 +22,6 @@ import { sendPaymentCode } from './send-payment-code.ts';
 import { setPasswordFree } from './set-password-free.ts';
 import { setPaymentLimits } from './set-payment-limits.ts';
 import { startPasskeyConfirmation } from './start-passkey-confirmation.ts';
-
 export type Payments = ReturnType<typeof createPayments>;
 
 export function createPayments(deps: PaymentsDeps) {
@@ -69,6 +69,11 @@ export function createPayments(deps: PaymentsDeps) {
       actor: string;
       onResolved?: (trx: Executor, resolved: ResolvedHold) => Promise<void>;
     }) => resolveHeldPayment(ctx, input),
+
+    /** The merchant side (src/gateway): intents of its orders, locked and expired in its transaction. */
+    lockIntentsInTransaction: (trx: Executor, ids: readonly string[]) => lockIntentsInTransaction(trx, ids),
+    expireAwaitingInTransaction: (trx: Executor, ids: readonly string[]) =>
+      expireAwaitingInTransaction(trx, ids),
 
     /** Held payments past their review deadline (a bounded batch). */
     overdueReviews: () => overdueReviews(ctx),

@@ -38,3 +38,14 @@ export interface PaymentGuard {
     nowMs: number;
   }): Promise<void>;
 }
+
+/**
+ * Told after a payment to a merchant has committed (succeeded, or approved after review), so the
+ * merchant side (the open API's trade: settle, notify) runs at once instead of at its next poll.
+ * Called after the commit, never inside the transaction; it must not throw or block (the
+ * listener does its work in the background): the gateway's outbox and runDue stay the durable,
+ * at-least-once path, this only shortens the wait.
+ */
+export interface MerchantPaymentListener {
+  committed(input: { intentId: string; merchantId: string }): void;
+}

@@ -11,6 +11,7 @@ import { type Executor, noticeToAllChannels } from '../identity/index.ts';
 import { assert, DomainError } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import { recordPaymentAudit } from './audit.ts';
+import { tellMerchantSide } from './confirm-payment-intent.ts';
 import type { PaymentsContext } from './context.ts';
 import { PAYMENT_ERRORS } from './errors.ts';
 import { currencyOf, type IntentRow } from './intents.ts';
@@ -37,7 +38,8 @@ export async function resolveHeldPayment(
     onResolved?: (trx: Executor, resolved: ResolvedHold) => Promise<void>;
   },
 ): Promise<ResolvedHold> {
-  return ctx.db
+  let merchantId: string | null = null;
+  const resolved = await ctx.db
     .transaction()
     .setIsolationLevel('read committed')
     .execute(async (trx) => {
@@ -97,8 +99,17 @@ export async function resolveHeldPayment(
         riskEventId: intent.risk_event_id,
       };
       await input.onResolved?.(trx, resolved);
+      merchantId = intent.payee_kind === 'merchant' ? intent.payee_merchant_id : null;
       return resolved;
     });
+  // After the commit: an approved merchant payment wakes the merchant side (best effort).
+  tellMerchantSide(ctx, {
+    id: resolved.intentId,
+    status: resolved.status,
+    payee_kind: merchantId ? 'merchant' : 'user',
+    payee_merchant_id: merchantId,
+  });
+  return resolved;
 }
 
 async function noticeResolved(

@@ -747,6 +747,36 @@ export interface GatewayTradesTable {
   created_at: Timestamp;
   paid_at: Nullable<Date>;
   closed_at: Nullable<Date>;
+  /** 0014: when the refundable period ended and the trade became TRADE_FINISHED. */
+  finished_at: Nullable<Date>;
+}
+
+/** 0014: an alipay.user.agreement.page.sign request waiting for a signed-in user to claim it. */
+export interface GatewayAgreementSignsTable {
+  id: string;
+  app_id: string;
+  merchant_id: string;
+  external_agreement_no: string;
+  personal_product_code: string;
+  sign_scene: string;
+  purpose: string;
+  per_debit_cap_minor: bigint;
+  monthly_cap_minor: bigint;
+  notify_url: Nullable<string>;
+  return_url: Nullable<string>;
+  user_id: Nullable<string>;
+  agreement_id: Nullable<string>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+/** 0014: a trade paid by an agreement debit (idempotency key: the trade_no). */
+export interface GatewayAgreementTradesTable {
+  trade_no: string;
+  agreement_id: string;
+  state: 'open' | 'settled' | 'duplicate_refunded' | 'void';
+  debit_id: Nullable<string>;
+  created_at: Timestamp;
 }
 
 export interface GatewayTradeAttemptsTable {
@@ -771,7 +801,9 @@ export interface GatewayNotificationsTable {
   id: string;
   notify_id: string;
   app_id: string;
-  trade_no: string;
+  /** 0014: null for an agreement's notification (agreement_id set instead). */
+  trade_no: Nullable<string>;
+  agreement_id: Nullable<string>;
   url: string;
   fields: ColumnType<Record<string, string>, string, string>;
   status: 'pending' | 'delivered' | 'failed';
@@ -985,6 +1017,8 @@ export interface Database {
   gateway_platform_keys: GatewayPlatformKeysTable;
   gateway_trades: GatewayTradesTable;
   gateway_trade_attempts: GatewayTradeAttemptsTable;
+  gateway_agreement_signs: GatewayAgreementSignsTable;
+  gateway_agreement_trades: GatewayAgreementTradesTable;
   gateway_refunds: GatewayRefundsTable;
   gateway_notifications: GatewayNotificationsTable;
   gateway_notify_attempts: GatewayNotifyAttemptsTable;

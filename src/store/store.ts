@@ -23,6 +23,7 @@ import * as scaleOutMigration from './migrations/0013-scale-out.ts';
 import * as riskEventsMigration from './migrations/0014-risk-events.ts';
 import * as operatorPasskeysMigration from './migrations/0015-operator-passkeys.ts';
 import * as riskCoverageMigration from './migrations/0016-risk-coverage.ts';
+import * as gatewayAgreementsMigration from './migrations/0017-gateway-agreements.ts';
 import { PgliteDurability } from './pglite-durability.ts';
 import type { Database } from './schema.ts';
 
@@ -180,6 +181,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-risk-events': riskEventsMigration,
   '0015-operator-passkeys': operatorPasskeysMigration,
   '0016-risk-coverage': riskCoverageMigration,
+  '0017-gateway-agreements': gatewayAgreementsMigration,
 };
 
 class InCodeMigrations implements MigrationProvider {

@@ -52,8 +52,11 @@ export interface GatewayTestbed {
   close(): Promise<void>;
 }
 
-export async function openGatewayTestbed(merchantId = 'mch_gw_test'): Promise<GatewayTestbed> {
-  const t = await openTestApp();
+export async function openGatewayTestbed(
+  merchantId = 'mch_gw_test',
+  appOptions: Parameters<typeof openTestApp>[0] = {},
+): Promise<GatewayTestbed> {
+  const t = await openTestApp(appOptions);
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   const received: Record<string, string>[] = [];

@@ -30,6 +30,12 @@ export async function openTestApp(
     rateLimiter?: RateLimiter;
     /** Where manual-recovery documents are stored (a temporary folder per test). */
     documentsDir?: string;
+    /** The open API's SSRF guard: tests' merchants listen on 127.0.0.1, so allowed unless false. */
+    allowPrivateCallbacks?: boolean;
+    /** Replaces DNS for notify_url hosts. */
+    resolveHost?: (host: string) => Promise<string[]>;
+    /** The gateway delivers (and settles on payments' commit hook) at once, as the server does. */
+    gatewayDeliverOnCommit?: boolean;
   } = {},
 ): Promise<TestApp> {
   const store = await openTestStore();
@@ -42,6 +48,9 @@ export async function openTestApp(
     masterKey: randomBytes(32),
     devMode: true,
     publicUrl: new URL(TEST_PUBLIC_URL),
+    gatewayAllowPrivateCallbacks: options.allowPrivateCallbacks ?? true,
+    ...(options.resolveHost ? { gatewayResolveHost: options.resolveHost } : {}),
+    gatewayDeliverOnCommit: options.gatewayDeliverOnCommit ?? false,
     ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
     ...(options.documentsDir ? { documentsDir: options.documentsDir } : {}),
   });

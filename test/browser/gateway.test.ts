@@ -139,6 +139,44 @@ test('pay code and merchant console in chromium', { timeout: 180_000 }, async (t
       },
     );
 
+    await t.test(
+      'agreement signing link (page.sign): Alice lands on the signing page, reads the caps, signs with her payment password',
+      async () => {
+        const externalAgreementNo = `browser_agr_${Date.now()}`;
+        const link = sdk.pageExecute('alipay.user.agreement.page.sign', 'GET', {
+          bizContent: {
+            personalProductCode: 'CYCLE_PAY_AUTH_P',
+            signScene: 'INDUSTRY|DIGITAL_MEDIA',
+            externalAgreementNo,
+            periodRuleParams: { periodType: 'MONTH', period: 1, singleAmount: '30.00' },
+          },
+        });
+        await Promise.all([
+          page.waitForResponse((r) => r.url().includes('/api/v1/agreement-requests/')),
+          page.goto(link),
+        ]);
+        await page.getByRole('heading', { level: 1, name: 'Sign an auto-debit agreement' }).waitFor();
+        const statement = page.getByTestId('agreement-statement');
+        await statement.getByText('Browser Bakery asks to take money', { exact: false }).waitFor();
+        await statement
+          .getByText('at most CN¥30.00 at a time and at most CN¥30.00', { exact: false })
+          .waitFor();
+        await page.getByLabel('Payment password').fill(ALICE.paymentPassword);
+        const [signed] = await Promise.all([
+          page.waitForResponse((r) => r.url().endsWith('/confirm')),
+          page.getByRole('button', { name: 'Sign agreement' }).click(),
+        ]);
+        assert.equal(signed.status(), 200);
+        await page.getByText('Signed. Browser Bakery may now debit within these caps.').waitFor();
+        const query = (await sdk.exec(
+          'alipay.user.agreement.query',
+          { bizContent: { externalAgreementNo } },
+          { validateSign: true },
+        )) as Record<string, unknown>;
+        assert.equal(query.status, 'NORMAL');
+      },
+    );
+
     await t.test('the merchant signs in to the console and sees the paid order', async () => {
       await page.goto(`${origin}/merchant`);
       await page.getByRole('heading', { level: 1, name: 'Merchant console' }).waitFor();

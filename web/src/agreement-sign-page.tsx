@@ -4,7 +4,13 @@
  * per month, and that cancelling is one step; then signs with the payment password, or declines.
  */
 import { type FormEvent, useEffect, useId, useState } from 'react';
-import { type Agreement, cancelAgreement, confirmAgreement, fetchAgreement } from './api-agreements.ts';
+import {
+  type Agreement,
+  cancelAgreement,
+  claimAgreementRequest,
+  confirmAgreement,
+  fetchAgreement,
+} from './api-agreements.ts';
 import { ErrorRegion, PaymentPasswordField, StatusRegion, useAction } from './forms.tsx';
 import { isMessageKey, useI18n } from './i18n.ts';
 import { formatMoney } from './money.ts';
@@ -23,13 +29,22 @@ export function AgreementSignPage({
   const ids = useId();
   const headingRef = useFocusOnMount<HTMLHeadingElement>(focusHeading);
   const dateFormat = useDateTimeFormat();
-  const id = new URLSearchParams(search).get('id');
+  const query = new URLSearchParams(search);
+  // A merchant's signing link (open API page.sign) names a request, which becomes an agreement.
+  const requestId = query.get('request');
+  const [claimedId, setClaimedId] = useState<string | null>(null);
+  const id = query.get('id') ?? claimedId;
   const [agreement, setAgreement] = useState<Agreement | null>(null);
   const [pin, setPin] = useState('');
   const [done, setDone] = useState<string | null>(null);
   const load = useAction();
   const sign = useAction();
   const decline = useAction();
+
+  useEffect(() => {
+    if (requestId === null || claimedId !== null) return;
+    void load.run(async () => setClaimedId(await claimAgreementRequest(requestId)));
+  }, [requestId, claimedId, load.run]);
 
   useEffect(() => {
     if (id === null) return;
@@ -54,7 +69,7 @@ export function AgreementSignPage({
       <h1 id={`${ids}-title`} ref={headingRef} tabIndex={-1}>
         {t('sign.title')}
       </h1>
-      {id === null && <p>{t('sign.missing')}</p>}
+      {id === null && requestId === null && <p>{t('sign.missing')}</p>}
       <ErrorRegion title={t('agreements.loadFailed')} error={load.error} />
       {agreement === null && load.busy && <p className="loading">{t('app.loading')}</p>}
       {agreement !== null && (

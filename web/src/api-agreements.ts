@@ -154,6 +154,15 @@ export async function fetchAgreement(id: string, signal?: AbortSignal): Promise<
   return agreement(body.agreement);
 }
 
+/** A merchant's signing link (alipay.user.agreement.page.sign): becomes the caller's pending agreement. */
+export async function claimAgreementRequest(requestId: string): Promise<string> {
+  const body = record(
+    await request({ method: 'POST', path: `/api/v1/agreement-requests/${enc(requestId)}/claim`, body: {} }),
+    'body',
+  );
+  return string(body, 'agreementId', 'body');
+}
+
 export async function confirmAgreement(id: string, paymentPassword: string): Promise<Agreement> {
   return agreement(
     await request({

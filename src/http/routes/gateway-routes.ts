@@ -50,7 +50,7 @@ export const gatewayWireRoutes: FastifyPluginAsync<{ gateway: Gateway }> = async
   /** page.pay / wap.pay (the SDK's pageExecute, GET link or POST form): to the wallet's cashier. */
   const cashier = async (request: FastifyRequest, reply: FastifyReply, params: Record<string, unknown>) => {
     const opened = await gateway.openCashier({ params, clientIp: request.ip });
-    if (opened.ok) return reply.redirect(`/cashier/${opened.tradeNo}`, 303);
+    if (opened.ok) return reply.redirect(opened.location, 303);
     const text = `${opened.subCode}: ${opened.subMsg}`.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
     return reply
       .status(400)
@@ -482,6 +482,23 @@ export const gatewayRoutes: FastifyPluginAsyncZod<{
         userId: sessionOf(request).user.id,
       }),
     }),
+  );
+
+  app.post(
+    '/api/v1/agreement-requests/:id/claim',
+    {
+      preHandler: user,
+      schema: {
+        tags,
+        summary:
+          "Open a merchant's agreement signing link (alipay.user.agreement.page.sign): it becomes the " +
+          "caller's pending agreement, signed with the payment password at /api/v1/me/agreements/:id/confirm",
+        params: z.object({ id: z.string().regex(/^gws_[A-Za-z0-9_-]{1,60}$/) }),
+        response: { 200: z.object({ agreementId: z.string() }), 401: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) =>
+      gateway.claimAgreementSign({ signId: request.params.id, userId: sessionOf(request).user.id }),
   );
 
   app.post(
