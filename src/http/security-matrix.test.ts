@@ -559,7 +559,8 @@ describe('authorisation matrix (every registered route)', () => {
 /** Operator routes that take operator sessions with roles (the others: the bootstrap token only). */
 const takesRoles = (r: RegisteredRoute) =>
   (r.url.startsWith('/api/v1/ops/') && !PUBLIC.has(`${r.method} ${r.url}`)) ||
-  r.url.startsWith('/api/v1/operator/cases');
+  r.url.startsWith('/api/v1/operator/cases') ||
+  r.url.startsWith('/api/v1/operator/risk/');
 
 /**
  * What each operator-session route needs (the spec this test holds the routes to); null: any
@@ -577,8 +578,22 @@ const OPS_ROUTE_PERMISSION: Readonly<Record<string, OperatorPermission | null>> 
   'POST /api/v1/operator/cases/:id/unfreeze': 'cases.decide',
   'POST /api/v1/operator/cases/:id/confirm-fraud': 'cases.decide',
   'POST /api/v1/operator/cases/:id/clear': 'cases.decide',
+  // The rule set and lists: analysts and supervisors edit, auditors read (validate and backtest
+  // change nothing, so reading is enough).
+  'GET /api/v1/operator/risk/rules': 'rules.read',
+  'GET /api/v1/operator/risk/rules/history': 'rules.read',
+  'POST /api/v1/operator/risk/rules/validate': 'rules.read',
+  'POST /api/v1/operator/risk/backtest': 'rules.read',
+  'POST /api/v1/operator/risk/rules': 'rules.edit',
+  'GET /api/v1/operator/risk/lists': 'rules.read',
+  'POST /api/v1/operator/risk/lists': 'rules.edit',
+  'DELETE /api/v1/operator/risk/lists/:id': 'rules.edit',
   'GET /api/v1/ops/me': null,
   'GET /api/v1/ops/roles': null,
+  // Each operator's own passkeys (any role; adding one needs a recent sign-in, which these have).
+  'GET /api/v1/ops/me/passkeys': null,
+  'POST /api/v1/ops/me/passkeys/options': null,
+  'POST /api/v1/ops/me/passkeys': null,
   'POST /api/v1/ops/users/lookup': 'users.read',
   'GET /api/v1/ops/users/:id': 'users.read',
   'POST /api/v1/ops/users/:id/freeze': 'users.freeze',
@@ -644,7 +659,7 @@ describe('authorisation matrix: operator roles', () => {
   });
 
   test('routes that take only the bootstrap token refuse every operator role with 401', async () => {
-    // The ledger, risk rules, credit grants, merchant setup, broadcasts and merchant QR: the
+    // The ledger, credit grants, merchant setup, broadcasts and merchant QR: the
     // configured token (the bootstrap supervisor) only, until they get role permissions.
     const tokenOnly = routes().filter((r) => isOperator(r) && !takesRoles(r));
     assert.ok(tokenOnly.length >= 4);

@@ -65,7 +65,9 @@ export const riskRoutes: FastifyPluginAsyncZod<{
   const edit = requireOperator(operatorToken, { operators, permission: 'rules.edit' });
   // Validation and backtests change nothing: reading is enough.
   const readOnlyPosts = new Set(['/api/v1/operator/risk/rules/validate', '/api/v1/operator/risk/backtest']);
-  app.addHook('preHandler', async (request) => {
+  // preValidation: who may call is settled before the body is looked at, so a role outside its
+  // permission learns nothing from a 400 about what the body should be.
+  app.addHook('preValidation', async (request) => {
     const readOnly = request.method === 'GET' || readOnlyPosts.has(request.routeOptions.url ?? '');
     await (readOnly ? read(request) : edit(request));
   });
