@@ -22,6 +22,8 @@ export interface GbdtParams {
   /** Share of rows drawn for each tree, and of features. */
   readonly rowSample: number;
   readonly columnSample: number;
+  /** Weight of a fraud row in the loss (XGBoost's scale_pos_weight); 1 = unweighted. */
+  readonly positiveWeight: number;
   /** Quantile bins per feature (at most 255; bin 0 is "missing"). */
   readonly bins: number;
   readonly seed: number;
@@ -37,6 +39,7 @@ export const GBDT_DEFAULTS: GbdtParams = {
   minSplitGain: 0,
   rowSample: 0.8,
   columnSample: 0.8,
+  positiveWeight: 1,
   bins: 255,
   seed: 1,
 };
@@ -127,6 +130,7 @@ export function trainGbdt(input: {
   assert(nRows > 0 && nRows <= TRAIN_ROWS_MAX, 'training rows within bounds');
   assert(p.bins >= 3 && p.bins <= 255, 'bins in 3..255');
   assert(p.maxDepth >= 1 && p.maxDepth <= 10, 'maxDepth in 1..10');
+  assert(p.positiveWeight > 0 && p.positiveWeight <= 1000, 'positiveWeight in (0, 1000]');
   for (const column of columns) assert(column.length === nRows, 'columns as long as labels');
 
   const edges = columns.map((column) => quantileEdges(column, p.bins));
@@ -151,15 +155,22 @@ export function trainGbdt(input: {
   for (let t = 0; t < p.trees; t++) {
     for (let i = 0; i < nRows; i++) {
       const prob = 1 / (1 + Math.exp(-margin[i]!));
-      grad[i] = prob - labels[i]!;
-      hess[i] = Math.max(prob * (1 - prob), HESSIAN_FLOOR);
+      const weight = labels[i] === 1 ? p.positiveWeight : 1;
+      grad[i] = (prob - labels[i]!) * weight;
+      hess[i] = Math.max(prob * (1 - prob) * weight, HESSIAN_FLOOR);
     }
     const sampled: number[] = [];
     for (let i = 0; i < nRows; i++) if (p.rowSample >= 1 || random() < p.rowSample) sampled.push(i);
     const features: number[] = [];
-    for (let f = 0; f < nFeatures; f++)
-      if (p.columnSample >= 1 || random() < p.columnSample) features.push(f);
-    if (features.length === 0) features.push(Math.floor(random() * nFeatures));
+    let drawnCount = 0;
+    for (let f = 0; f < nFeatures; f++) {
+      const drawn = p.columnSample >= 1 || random() < p.columnSample;
+      if (drawn) drawnCount++;
+      // A feature without cut points (constant or always missing) can never split: skip its
+      // histogram. The draw above still happens, so the sampling sequence does not change.
+      if (drawn && edges[f]!.length > 0) features.push(f);
+    }
+    if (drawnCount === 0) features.push(Math.floor(random() * nFeatures));
 
     const tree = {
       f: [] as number[],
