@@ -136,6 +136,7 @@ describe('online features', () => {
     for (const event of [first, again, other]) await f.label(event.eventId, true, T0 + 10 * DAY_MS);
     const after = await f.extract(pay({ atMs: T0 + 11 * DAY_MS, payeeKey: 'merchant:m7' }));
     assert.equal(after.payee_days_since_fraud, 8);
+    assert.equal(after.payee_days_since_first_fraud, 11);
     assert.equal(after.payee_fraud_days_30d, 2);
     assert.equal(after.payee_fraud_span_days, 4);
     assert.equal(after.payee_fraud_payers_30d, 2); // ann's second fraud is not a new payer

@@ -9,13 +9,14 @@ import type { FeatureSource, FeatureVector, RiskEvent } from '../ports.ts';
 import { RISK_EVENT_KINDS } from '../ports.ts';
 import type { FeatureState, MemberResult, ReadResult, StateRead, StateWrite } from './state.ts';
 import {
+  bucketOf,
   type CounterDelta,
   type CounterFamily,
   DAY_MS,
-  bucketOf,
   daysWithEvents,
   delayedWindowSum,
   HOUR_MS,
+  LONG_WINDOW_DAYS,
   logQ,
   type RingLayout,
   ringLayout,
@@ -122,6 +123,7 @@ function buildFeatureNames(): string[] {
   }
   names.push(
     'payee_days_since_fraud',
+    'payee_days_since_first_fraud',
     'payee_fraud_days_30d',
     'payee_fraud_span_days',
     'payee_fraud_payers_7d',
@@ -635,9 +637,17 @@ export class OnlineFeatureSource implements FeatureSource {
         // When the payee's known frauds happened (by payment day): a compromised payee shows
         // fraud on every day up to the labels' horizon, an old one-off fraud does not.
         const today = bucketOf(at, DAY_MS);
-        const fraudDays = daysWithEvents(ring(K.payeeFrauds(e.payeeKey)), daily, today - 30, today);
+        // The lookback is the whole day ring (30 days of labels beyond the delay), so a fraud run
+        // as long as a compromise is visible from its first day.
+        const fraudDays = daysWithEvents(
+          ring(K.payeeFrauds(e.payeeKey)),
+          daily,
+          today - LONG_WINDOW_DAYS - this.delayDays,
+          today,
+        );
         const lastFraudDay = fraudDays[fraudDays.length - 1];
         set('payee_days_since_fraud', lastFraudDay === undefined ? Number.NaN : today - lastFraudDay);
+        set('payee_days_since_first_fraud', lastFraudDay === undefined ? Number.NaN : today - fraudDays[0]!);
         set('payee_fraud_days_30d', fraudDays.length);
         set('payee_fraud_span_days', lastFraudDay === undefined ? 0 : lastFraudDay - fraudDays[0]! + 1);
         // Distinct payers with a confirmed fraud here (by payment day): many means the payee
