@@ -33,9 +33,9 @@ export interface GbdtParams {
 
 /** Chosen on validation splits before the handbook's test week (docs/risk.md, docs/BENCHMARKS.md). */
 export const GBDT_DEFAULTS: GbdtParams = {
-  trees: 150,
+  trees: 300,
   maxDepth: 6,
-  learningRate: 0.05,
+  learningRate: 0.025,
   lambda: 1,
   minChildWeight: 3,
   minSplitGain: 0,
