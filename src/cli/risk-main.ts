@@ -35,7 +35,7 @@ commands:
         {"auc","ap","cp_at_100","recall_at_1pct_fpr","rows","frauds"}; with --out it also writes
         the model it evaluated, as train does
 
-model options (both): --trees N --depth N --learning-rate X --seed N
+model options (both): --trees N --depth N --learning-rate X --seed N --ensemble N (boosters averaged)
 dates are YYYY-MM-DD (UTC), both ends inclusive. Columns needed: TRANSACTION_ID, TX_DATETIME,
 CUSTOMER_ID, TERMINAL_ID, TX_AMOUNT, TX_FRAUD (payer = CUSTOMER_ID, merchant = TERMINAL_ID).`;
 
@@ -66,6 +66,7 @@ function options(argv: string[]) {
       depth: { type: 'string' },
       'learning-rate': { type: 'string' },
       seed: { type: 'string' },
+      ensemble: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -102,6 +103,8 @@ function modelParams(values: ReturnType<typeof options>['values']): Partial<Gbdt
   const trees = wholeNumber(values.trees, '--trees', 1, 5000);
   const depth = wholeNumber(values.depth, '--depth', 1, 10);
   const seed = wholeNumber(values.seed, '--seed', 0, 2 ** 31);
+  const ensemble = wholeNumber(values.ensemble, '--ensemble', 1, 20);
+  if (ensemble !== undefined) params.ensemble = ensemble;
   if (trees !== undefined) params.trees = trees;
   if (depth !== undefined) params.maxDepth = depth;
   if (seed !== undefined) params.seed = seed;

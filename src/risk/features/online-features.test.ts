@@ -123,6 +123,26 @@ describe('online features', () => {
     await f.label('never-seen', true, T0); // a label for an unknown event is ignored
   });
 
+  test('a payee with frauds from two payers on two days shows when, how long and from how many', async () => {
+    const f = source(7);
+    const first = pay({ atMs: T0, payeeKey: 'merchant:m7', userId: 'ann' });
+    const again = pay({ atMs: T0 + 3 * DAY_MS, payeeKey: 'merchant:m7', userId: 'ann' });
+    const other = pay({ atMs: T0 + 3 * DAY_MS + 1000, payeeKey: 'merchant:m7', userId: 'ben' });
+    for (const event of [first, again, other]) await f.observe(event);
+    const before = await f.extract(pay({ atMs: T0 + 5 * DAY_MS, payeeKey: 'merchant:m7' }));
+    assert.ok(Number.isNaN(before.payee_days_since_fraud!));
+    assert.equal(before.payee_fraud_days_30d, 0);
+    assert.equal(before.payee_fraud_span_days, 0);
+    for (const event of [first, again, other]) await f.label(event.eventId, true, T0 + 10 * DAY_MS);
+    const after = await f.extract(pay({ atMs: T0 + 11 * DAY_MS, payeeKey: 'merchant:m7' }));
+    assert.equal(after.payee_days_since_fraud, 8);
+    assert.equal(after.payee_days_since_first_fraud, 11);
+    assert.equal(after.payee_fraud_days_30d, 2);
+    assert.equal(after.payee_fraud_span_days, 4);
+    assert.equal(after.payee_fraud_payers_30d, 2); // ann's second fraud is not a new payer
+    assert.equal(after.payee_fraud_payers_7d, 0); // both first frauds are over 7 days old
+  });
+
   test('failed payment-password entries and security changes are counted and timed', async () => {
     const f = source();
     await f.observe({

@@ -9,10 +9,14 @@ import type { FeatureSource, FeatureVector, RiskEvent } from '../ports.ts';
 import { RISK_EVENT_KINDS } from '../ports.ts';
 import type { FeatureState, MemberResult, ReadResult, StateRead, StateWrite } from './state.ts';
 import {
+  bucketOf,
   type CounterDelta,
   type CounterFamily,
+  DAY_MS,
+  daysWithEvents,
   delayedWindowSum,
   HOUR_MS,
+  LONG_WINDOW_DAYS,
   logQ,
   type RingLayout,
   ringLayout,
@@ -117,6 +121,17 @@ function buildFeatureNames(): string[] {
       names.push(`${who}_delayed_payments_${days}d`, `${who}_fraud_rate_${days}d`);
     names.push(`${who}_frauds_known_latest_1d`, `${who}_frauds_known_latest_7d`);
   }
+  names.push(
+    'payee_days_since_fraud',
+    'payee_days_since_first_fraud',
+    'payee_fraud_days_30d',
+    'payee_fraud_span_days',
+    'payee_fraud_payers_7d',
+    'payee_fraud_payers_30d',
+    'user_mean_7d_to_delayed_mean_30d',
+    'user_log_std_7d',
+    'user_log_std_delayed_30d',
+  );
   return names;
 }
 
@@ -234,6 +249,8 @@ const K = {
   payeeFrauds: (payee: string) => `cpf:${payee}`,
   merchantFrauds: (merchant: string) => `cmf:${merchant}`,
   payeeReports: (payee: string) => `cpr:${payee}`,
+  payeeFraudPayers: (payee: string) => `spf:${payee}`,
+  payeeNewFraudPayers: (payee: string) => `cpfn:${payee}`,
   userFrauds: (user: string) => `cul:${user}`,
   payeeNewPayers: (payee: string) => `cpn:${payee}`,
   failedPasswords: (user: string) => `cuf:${user}`,
@@ -441,6 +458,7 @@ export class OnlineFeatureSource implements FeatureSource {
     if (e.payeeKey !== undefined) {
       plan.add({ kind: 'counter', key: K.payeeFrauds(e.payeeKey), family: 'daily' });
       plan.add({ kind: 'counter', key: K.payeeReports(e.payeeKey), family: 'daily' });
+      plan.add({ kind: 'counter', key: K.payeeNewFraudPayers(e.payeeKey), family: 'daily' });
       plan.add({ kind: 'counter', key: K.payeeNewPayers(e.payeeKey), family: 'full' });
       plan.add({ kind: 'record', key: K.payee(e.payeeKey) });
       plan.add({ kind: 'member', key: K.payeePayers(e.payeeKey), member: e.userId ?? '' });
@@ -529,11 +547,24 @@ export class OnlineFeatureSource implements FeatureSource {
       const mean = old.payments > 0 ? old.sumMinor / old.payments : Number.NaN;
       set('user_delayed_mean_30d_minor', mean);
       if (money && mean > 0) set('amount_to_user_delayed_mean_30d', amount / mean);
+      const mean7 = sums.get('user:7d');
+      if (mean7 && mean7.payments > 0 && mean > 0)
+        set('user_mean_7d_to_delayed_mean_30d', mean7.sumMinor / mean7.payments / mean);
+      if (old.payments >= 2) {
+        const meanQ = old.sumLogQ / old.payments;
+        const stdQ = Math.sqrt(Math.max(0, old.sumLogQSq / old.payments - meanQ * meanQ));
+        set('user_log_std_delayed_30d', stdQ / 1000);
+      }
       if (money && old.payments >= 2) {
         const meanQ = old.sumLogQ / old.payments;
         const stdQ = Math.sqrt(Math.max(0, old.sumLogQSq / old.payments - meanQ * meanQ));
         set('amount_log_z_delayed_30d', (logQ(amount) - meanQ) / Math.max(stdQ, LOG_STD_FLOOR_Q));
       }
+    }
+    const user7 = sums.get('user:7d');
+    if (user7 && user7.payments >= 2) {
+      const meanQ = user7.sumLogQ / user7.payments;
+      set('user_log_std_7d', Math.sqrt(Math.max(0, user7.sumLogQSq / user7.payments - meanQ * meanQ)) / 1000);
     }
     const payee30 = sums.get('payee:30d');
     if (payee30 && money && payee30.payments > 0 && payee30.sumMinor > 0)
@@ -603,6 +634,27 @@ export class OnlineFeatureSource implements FeatureSource {
         const reports = ring(K.payeeReports(e.payeeKey));
         set('payee_reports_7d', windowSum(reports, daily, '7d', at).events);
         set('payee_reports_30d', windowSum(reports, daily, '30d', at).events);
+        // When the payee's known frauds happened (by payment day): a compromised payee shows
+        // fraud on every day up to the labels' horizon, an old one-off fraud does not.
+        const today = bucketOf(at, DAY_MS);
+        // The lookback is the whole day ring (30 days of labels beyond the delay), so a fraud run
+        // as long as a compromise is visible from its first day.
+        const fraudDays = daysWithEvents(
+          ring(K.payeeFrauds(e.payeeKey)),
+          daily,
+          today - LONG_WINDOW_DAYS - this.delayDays,
+          today,
+        );
+        const lastFraudDay = fraudDays[fraudDays.length - 1];
+        set('payee_days_since_fraud', lastFraudDay === undefined ? Number.NaN : today - lastFraudDay);
+        set('payee_days_since_first_fraud', lastFraudDay === undefined ? Number.NaN : today - fraudDays[0]!);
+        set('payee_fraud_days_30d', fraudDays.length);
+        set('payee_fraud_span_days', lastFraudDay === undefined ? 0 : lastFraudDay - fraudDays[0]! + 1);
+        // Distinct payers with a confirmed fraud here (by payment day): many means the payee
+        // itself is compromised, one means a compromised payer who happened to pay here.
+        const fraudPayers = ring(K.payeeNewFraudPayers(e.payeeKey));
+        set('payee_fraud_payers_7d', windowSum(fraudPayers, daily, '7d', at).events);
+        set('payee_fraud_payers_30d', windowSum(fraudPayers, daily, '30d', at).events);
       }
     }
     if (at !== undefined) {
@@ -656,5 +708,13 @@ function labelWrites(key: string, record: ReadResult, fraud: boolean, atMs: numb
     writes.push({ kind: 'add', key: K.payeeReports(rec.p), family: 'daily', atMs, delta });
   if (change > 0 && rec.u !== undefined)
     writes.push({ kind: 'add', key: K.userFrauds(rec.u), family: 'daily', atMs, delta });
+  if (change > 0 && rec.p !== undefined && rec.u !== undefined)
+    writes.push({
+      kind: 'touch',
+      key: K.payeeFraudPayers(rec.p),
+      member: rec.u,
+      atMs: eventAtMs,
+      ifNew: [{ kind: 'add', key: K.payeeNewFraudPayers(rec.p), family: 'daily', atMs: eventAtMs, delta }],
+    });
   return writes;
 }

@@ -186,6 +186,28 @@ export function delayedWindowSum(
   return ringSum(ring, layout, 'd', last - options.days + 1, last);
 }
 
+/**
+ * The day buckets in [fromBucket, toBucket] that hold events (> 0), oldest first: when a label
+ * counter last and first saw a fraud, and on how many distinct days.
+ */
+export function daysWithEvents(
+  ring: Float64Array | undefined,
+  layout: RingLayout,
+  fromBucket: number,
+  toBucket: number,
+): number[] {
+  const days: number[] = [];
+  if (!ring) return days;
+  const part = layout.parts.find((p) => p.resolution === 'd');
+  if (!part) return days;
+  for (let slot = 0; slot < part.slots; slot++) {
+    const base = (part.firstSlot + slot) * SLOT_FIELDS;
+    const held = ring[base + F_BUCKET]!;
+    if (held >= fromBucket && held <= toBucket && ring[base + F_EVENTS]! > 0) days.push(held);
+  }
+  return days.sort((a, b) => a - b);
+}
+
 /** Quantised natural log of the amount in major units (×1000, rounded): integer, so exact. */
 export function logQ(amountMinor: number): number {
   return Math.round(1000 * Math.log1p(amountMinor / 100));

@@ -62,6 +62,29 @@ describe('gradient-boosted trees', () => {
     assert.ok(p(1, 1) < 0.1, `small amount ${p(1, 1)}`);
   });
 
+  test('an ensemble of seeds scores the average margin of its boosters, in one model', () => {
+    const params = { trees: 20, maxDepth: 3, learningRate: 0.2 };
+    const set = dataset(2000, 5);
+    const single = (seed: number) =>
+      new TreeModel(trainGbdt({ set, params: { ...params, seed }, version: `s${seed}` }));
+    const members = [single(7), single(8), single(9)];
+    const ensemble = new TreeModel(
+      trainGbdt({ set, params: { ...params, seed: 7, ensemble: 3 }, version: 'ens' }),
+    );
+    assert.equal(ensemble.json.trees.length, 60);
+    for (const row of [
+      [5, 1, 0.5],
+      [1, 0, 0.2],
+      [5, Number.NaN, 0.9],
+    ]) {
+      const average = members.reduce((sum, m) => sum + m.marginOfRow(row), 0) / members.length;
+      assert.ok(
+        Math.abs(ensemble.marginOfRow(row) - average) < 1e-9,
+        `${ensemble.marginOfRow(row)} vs ${average}`,
+      );
+    }
+  });
+
   test('contributions add up to the margin; reasons are the largest contributions, at most 5', () => {
     const model = new TreeModel(train());
     const { columns } = dataset(200, 9);
