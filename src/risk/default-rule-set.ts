@@ -196,18 +196,19 @@ export const DEFAULT_FEATURE_RULES: readonly Rule[] = [
   // Draining (a stolen unlocked phone, a remote-control scam): the thief knows the payment
   // password and receives the SMS codes, so a challenge does not stop them; a hold does. The
   // current payment's share of what is left rises with each transfer (3 × 30 % of the balance is
-  // 30 %, 43 %, 75 % of what remains), so the second large one within an hour is held.
+  // 30 %, 43 %, 75 % of what remains), so the second one within an hour is held. The 100.00
+  // floor, not more: with a 500.00 floor a small wallet drained in three slices went unseen.
   {
     id: 'rapid_drain',
     description:
-      'A second large payment within an hour taking 40 %+ of what is left, after 500.00+ already left: hold (draining).',
+      'A second payment of 100.00+ within an hour taking 40 %+ of what is left, after 100.00+ already left: hold (draining).',
     kinds: [...MONEY_OUT],
     when: {
       all: [
         { feature: 'user_payments_1h', op: '>=', value: 1 },
-        { feature: 'user_sum_1h_minor', op: '>=', value: 50_000 },
+        { feature: 'user_sum_1h_minor', op: '>=', value: 10_000 },
         { field: 'balanceShare', op: '>=', value: 0.4 },
-        { field: 'amountMinor', op: '>=', value: 50_000 },
+        { field: 'amountMinor', op: '>=', value: 10_000 },
       ],
     },
     outcome: 'review',
@@ -216,14 +217,14 @@ export const DEFAULT_FEATURE_RULES: readonly Rule[] = [
   {
     id: 'rapid_drain_many',
     description:
-      'A fourth payment within an hour taking 25 %+ of what is left (draining in smaller slices): hold.',
+      'A fourth payment of 100.00+ within an hour taking 25 %+ of what is left (smaller slices): hold.',
     kinds: [...MONEY_OUT],
     when: {
       all: [
         { feature: 'user_payments_1h', op: '>=', value: 3 },
-        { feature: 'user_sum_1h_minor', op: '>=', value: 50_000 },
+        { feature: 'user_sum_1h_minor', op: '>=', value: 10_000 },
         { field: 'balanceShare', op: '>=', value: 0.25 },
-        { field: 'amountMinor', op: '>=', value: 50_000 },
+        { field: 'amountMinor', op: '>=', value: 10_000 },
       ],
     },
     outcome: 'review',
