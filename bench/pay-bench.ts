@@ -318,6 +318,16 @@ async function createClients(input: { modules: Modules; count: number }): Promis
       },
     ]);
     if (funded?.status !== 'created') throw new Error(`funding a wallet: ${JSON.stringify(funded)}`);
+    // Hundreds of 0.01 payments a minute per client are card testing to the default rules. The
+    // allow-list lets them through while features, model and rules are still evaluated and
+    // recorded (src/risk/engine.ts), so the bench still pays the whole risk path.
+    await modules.riskEngine.lists.add({
+      list: 'allow',
+      subject: 'user',
+      value: user.id,
+      reason: 'synthetic bench payer',
+      createdBy: 'pay-bench',
+    });
   });
   return clients;
 }

@@ -152,7 +152,7 @@ describe('decisions', () => {
     assert.equal(frozen.freeze, true);
   });
 
-  test('a block list entry denies; an allow list entry skips rules; block beats allow', async () => {
+  test('a block list entry denies; an allow list entry allows (rules still recorded); block beats allow', async () => {
     const blocked = await engine.lists.add({
       list: 'block',
       subject: 'payee',
@@ -173,6 +173,12 @@ describe('decisions', () => {
     const trusted = await engine.assess(event({ userId: 'usr_trusted', detail: { fakeFlag: 'on' } }));
     assert.equal(trusted.decision, 'allow');
     assert.deepEqual(trusted.reasons, ['allowlisted_user']);
+    // What the rules would have decided is still evaluated and recorded for the operator.
+    assert.ok(
+      trusted.ruleHits.some((hit) => hit.outcome === 'challenge' && hit.reason === 'fake_flagged'),
+      JSON.stringify(trusted.ruleHits),
+    );
+    assert.notDeepEqual(trusted.featureValues, {});
     const both = await engine.assess(event({ userId: 'usr_trusted', payeeKey: 'user:mule' }));
     assert.equal(both.decision, 'deny');
     await engine.lists.remove(blocked.id);

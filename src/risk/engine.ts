@@ -197,21 +197,11 @@ export function createRiskEngine(deps: RiskEngineDeps) {
     }));
     const rules = await currentRules(nowMs);
     const blocked = lists.some((hit) => hit.list === 'block');
-    // An allow-listed user, device, IP or payee skips rules and model; a block entry still wins.
-    if (!blocked && lists.some((hit) => hit.list === 'allow')) {
-      return {
-        eventId: event.eventId,
-        decision: 'allow',
-        freeze: false,
-        outcome: 'decided',
-        score: null,
-        reasons: listHits.map((h) => h.reason),
-        featureValues: {},
-        ruleHits: listHits,
-        modelVersion: null,
-        ruleSetVersion: rules.version,
-      };
-    }
+    // An allow-listed user, device, IP or payee is allowed whatever rules and model say; a block
+    // entry still wins. Features, model and rules are still evaluated and recorded (what they
+    // would have decided is what an operator reviewing the allow-list needs), so an allow-listed
+    // event costs the same as any other.
+    const allowListed = !blocked && lists.some((hit) => hit.list === 'allow');
     const featureValues = await features.extract(event);
     // The model is a payment model: other kinds are decided by rules and lists, and their record
     // says so (score and model version null).
@@ -231,6 +221,20 @@ export function createRiskEngine(deps: RiskEngineDeps) {
       score: config.modelMode === 'shadow' ? null : score,
       thresholds: config.thresholds,
     });
+    if (allowListed) {
+      return {
+        eventId: event.eventId,
+        decision: 'allow',
+        freeze: false,
+        outcome: 'decided',
+        score,
+        reasons: listHits.map((h) => h.reason),
+        featureValues,
+        ruleHits,
+        modelVersion: scored?.modelVersion ?? null,
+        ruleSetVersion: rules.version,
+      };
+    }
     const reasons = [...decided.reasons];
     if (scored && decided.decision !== 'allow') {
       for (const r of scored.reasons.slice(0, 3)) if (r.contribution > 0) reasons.push(`model:${r.feature}`);

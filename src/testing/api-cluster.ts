@@ -267,7 +267,8 @@ export async function provisionPayers(
     });
     // These payers pay hundreds of tiny amounts a minute (load and fault drivers): to the default
     // card-testing and velocity rules that is card testing. They are trusted synthetic traffic,
-    // so they go on the risk allow-list, the platform's own switch for that (docs/risk.md).
+    // so they go on the risk allow-list, the platform's own switch for that (docs/risk.md); the
+    // engine still evaluates and records features, model and rules for them.
     await cluster.platform.modules.riskEngine.lists.add({
       list: 'allow',
       subject: 'user',
