@@ -13,7 +13,7 @@
  * The agreements module owns agreements, caps and debits; this file only translates.
  */
 import { randomBytes } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import { z } from 'zod';
 import {
   AGREEMENT_MONTHLY_CAP_MAX_MINOR,
@@ -40,6 +40,7 @@ import type { GatewayContext } from './context.ts';
 import { ALIPAY_ERRORS, AlipayError, GATEWAY_ERRORS } from './errors.ts';
 import { checkCallbackUrl } from './safe-url.ts';
 import { lockTrade, markTradePaid, returnToPayer } from './settle.ts';
+import { signedReturnUrl } from './signing.ts';
 import { type Call, openTrade, orderSchema, refreshTrade } from './trades.ts';
 
 export const AGREEMENT_SIGN_METHOD = 'alipay.user.agreement.page.sign';
@@ -175,6 +176,74 @@ export async function claimAgreementSign(
   return { agreementId: agreement.id };
 }
 
+type SignRow = Selectable<Database['gateway_agreement_signs']>;
+
+/** The agreement's part of a dut_user_sign / dut_user_unsign notification and of the signing
+ *  page's return redirect (Alipay's names): the same facts, told twice. */
+function agreementOutcomeFields(
+  sign: Pick<SignRow, 'external_agreement_no' | 'personal_product_code' | 'sign_scene'>,
+  outcome: { agreementId: string; userId: string; kind: 'signed' | 'cancelled'; atMs: number },
+): Record<string, string> {
+  const at = formatBeijing(outcome.atMs);
+  return {
+    agreement_no: outcome.agreementId,
+    external_agreement_no: sign.external_agreement_no,
+    personal_product_code: sign.personal_product_code,
+    sign_scene: sign.sign_scene,
+    alipay_user_id: outcome.userId,
+    status: outcome.kind === 'signed' ? 'NORMAL' : 'UNSIGN',
+    ...(outcome.kind === 'signed'
+      ? { sign_time: at, valid_time: at, invalid_time: AGREEMENT_INVALID_TIME }
+      : { unsign_time: at }),
+  };
+}
+
+/**
+ * After the user signed or declined on the signing page: the merchant's return_url with the
+ * outcome and the platform's signature (method `alipay.user.agreement.page.sign.return`, built
+ * like the cashier's `alipay.trade.page.pay.return`; merchants verify it with checkNotifySignV2).
+ * null when the merchant gave no return_url (the page stays on its own message). Only the user
+ * who claimed the request may ask; an undecided request is the same 404 as an unknown one.
+ */
+export async function agreementSignReturnUrl(
+  ctx: GatewayContext,
+  input: { signId: string; userId: string },
+): Promise<string | null> {
+  const sign = await ctx.db
+    .selectFrom('gateway_agreement_signs')
+    .selectAll()
+    .where('id', '=', input.signId)
+    .where('user_id', '=', input.userId)
+    .executeTakeFirst();
+  if (!sign?.agreement_id) throw new DomainError(GATEWAY_ERRORS.AGREEMENT_REQUEST_NOT_FOUND);
+  const agreement = await ctx.agreements.getMerchantAgreement({
+    merchantId: sign.merchant_id,
+    agreementId: sign.agreement_id,
+  });
+  // Signed (maybe suspended since) or declined: a decision the merchant is told about.
+  const decidedAt = agreement.status === 'cancelled' ? agreement.cancelledAt : agreement.signedAt;
+  if (agreement.status === 'pending' || agreement.status === 'expired' || decidedAt === null)
+    throw new DomainError(GATEWAY_ERRORS.AGREEMENT_REQUEST_NOT_FOUND);
+  if (!sign.return_url) return null;
+  const fields: Record<string, string> = {
+    charset: 'utf-8',
+    method: `${AGREEMENT_SIGN_METHOD}.return`,
+    app_id: sign.app_id,
+    auth_app_id: sign.app_id,
+    partner_id: sign.merchant_id,
+    version: '1.0',
+    sign_type: 'RSA2',
+    timestamp: formatBeijing(ctx.clock.nowMs()),
+    ...agreementOutcomeFields(sign, {
+      agreementId: agreement.id,
+      userId: agreement.userId,
+      kind: agreement.status === 'cancelled' ? 'cancelled' : 'signed',
+      atMs: decidedAt.getTime(),
+    }),
+  };
+  return signedReturnUrl(sign.return_url, fields, await ctx.signingKeyOf(sign.app_id));
+}
+
 function notifyIdOf(nowMs: number): string {
   return formatBeijing(nowMs).slice(0, 10).replaceAll('-', '') + randomBytes(12).toString('hex');
 }
@@ -188,26 +257,17 @@ async function enqueueAgreementNotification(trx: Transaction<Database>, change: 
     .executeTakeFirst();
   if (!sign?.notify_url) return;
   const notifyId = notifyIdOf(change.atMs);
-  const at = formatBeijing(change.atMs);
   const fields: Record<string, string> = {
     notify_type: change.kind === 'signed' ? 'dut_user_sign' : 'dut_user_unsign',
     notify_id: notifyId,
-    notify_time: at,
+    notify_time: formatBeijing(change.atMs),
     charset: 'utf-8',
     version: '1.0',
     sign_type: 'RSA2',
     app_id: sign.app_id,
     auth_app_id: sign.app_id,
     partner_id: sign.merchant_id,
-    agreement_no: change.agreementId,
-    external_agreement_no: sign.external_agreement_no,
-    personal_product_code: sign.personal_product_code,
-    sign_scene: sign.sign_scene,
-    alipay_user_id: change.userId,
-    status: change.kind === 'signed' ? 'NORMAL' : 'UNSIGN',
-    ...(change.kind === 'signed'
-      ? { sign_time: at, valid_time: at, invalid_time: AGREEMENT_INVALID_TIME }
-      : { unsign_time: at }),
+    ...agreementOutcomeFields(sign, change),
   };
   await trx
     .insertInto('gateway_notifications')

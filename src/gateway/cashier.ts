@@ -14,7 +14,7 @@ import { requireApp } from './apps.ts';
 import { parseBiz } from './biz.ts';
 import type { GatewayContext } from './context.ts';
 import { AlipayError, GATEWAY_ERRORS } from './errors.ts';
-import { signNotification } from './signing.ts';
+import { signedReturnUrl } from './signing.ts';
 import { openTrade, orderSchema, refreshTrade } from './trades.ts';
 import { authenticateV2 } from './v2.ts';
 
@@ -89,8 +89,5 @@ export async function cashierReturnUrl(
     sign_type: 'RSA2',
     timestamp: formatBeijing(ctx.clock.nowMs()),
   };
-  const sign = signNotification(fields, await ctx.signingKeyOf(app.app_id));
-  const url = new URL(trade.return_url);
-  for (const [key, value] of Object.entries({ ...fields, sign })) url.searchParams.set(key, value);
-  return url.toString();
+  return signedReturnUrl(trade.return_url, fields, await ctx.signingKeyOf(app.app_id));
 }

@@ -4,7 +4,7 @@
  */
 import type { Located } from '../identity/index.ts';
 import type { PaymentChannel } from '../payments/index.ts';
-import { claimAgreementSign } from './agreement-api.ts';
+import { agreementSignReturnUrl, claimAgreementSign } from './agreement-api.ts';
 import {
   approveMerchant,
   createApp,
@@ -148,6 +148,7 @@ export function createGateway(deps: GatewayDeps) {
     issuePayCode: (userId: string) => issuePayCode(ctx, userId),
     /** The signing page: an alipay.user.agreement.page.sign request becomes this user's agreement. */
     claimAgreementSign: (input: { signId: string; userId: string }) => claimAgreementSign(ctx, input),
+    agreementSignReturnUrl: (input: { signId: string; userId: string }) => agreementSignReturnUrl(ctx, input),
     pendingBarcodePayments: (userId: string) => pendingBarcodePayments(ctx, userId),
 
     /** Bills. */

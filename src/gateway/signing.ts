@@ -66,6 +66,19 @@ export function signNotification(fields: Readonly<Record<string, string>>, priva
   return rsaSign(signContent(rest), privateKeyPem);
 }
 
+/** A return_url with the fields and their signature (signNotification) added to its query: the
+ *  browser redirect after a page flow, which the merchant verifies with checkNotifySignV2. */
+export function signedReturnUrl(
+  returnUrl: string,
+  fields: Readonly<Record<string, string>>,
+  privateKeyPem: string,
+): string {
+  const sign = signNotification(fields, privateKeyPem);
+  const url = new URL(returnUrl);
+  for (const [key, value] of Object.entries({ ...fields, sign })) url.searchParams.set(key, value);
+  return url.toString();
+}
+
 /** A fresh RSA-2048 key pair: SPKI and PKCS#8 PEM. */
 export function generateRsaKeyPair(): { publicKeyPem: string; privateKeyPem: string } {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', {

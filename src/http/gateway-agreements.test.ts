@@ -1,7 +1,8 @@
 // Proves issue 6 point 6 with the real alipay-sdk 4.14.0, unchanged, against the platform on a
 // real socket (PGlite, and PostgreSQL with --pg): the merchant's pageExecute of
 // alipay.user.agreement.page.sign sends the browser to the wallet's signing page; the signed-in
-// user claims the request and signs with the payment password; the merchant gets a signed
+// user claims the request and signs with the payment password (or declines), and the browser is
+// sent back to return_url with the outcome signed (checkNotifySignV2); the merchant gets a signed
 // dut_user_sign notification (checkNotifySignV2), queries the agreement, debits it with
 // alipay.trade.pay (GENERAL_WITHHOLDING + agreement_params) within its caps and is refused above
 // them with Alipay's codes; the user cancels it in the Security Center (dut_user_unsign) and the
@@ -35,7 +36,8 @@ async function signAgreement(input: {
   externalAgreementNo: string;
   singleAmount: string;
   periodType?: 'DAY' | 'MONTH';
-}): Promise<{ agreementNo: string; link: string }> {
+  returnUrl?: string;
+}): Promise<{ agreementNo: string; link: string; requestId: string }> {
   const link = sdk.pageExecute('alipay.user.agreement.page.sign', 'GET', {
     bizContent: {
       personalProductCode: 'CYCLE_PAY_AUTH_P',
@@ -51,6 +53,7 @@ async function signAgreement(input: {
       },
     },
     notifyUrl: bed.notifyUrl,
+    ...(input.returnUrl ? { returnUrl: input.returnUrl } : {}),
   });
   const opened = await fetch(link, { redirect: 'manual' });
   assert.equal(opened.status, 303, await opened.text());
@@ -65,7 +68,7 @@ async function signAgreement(input: {
   });
   assert.equal(confirmed.statusCode, 200, confirmed.body);
   assert.equal(confirmed.json().status, 'active');
-  return { agreementNo, link };
+  return { agreementNo, link, requestId: match[1] };
 }
 
 const debit = (agreementNo: string, totalAmount: string, outTradeNo = nextNo('AD')) =>
@@ -243,6 +246,71 @@ describe('auto-debit agreements through the gateway (alipay-sdk)', () => {
     assert.equal(stolen.json().error.code, 'agreement_request_not_found');
     const unknownRequest = await bed.call(bob, 'POST', '/api/v1/agreement-requests/gws_0000/claim', {});
     assert.equal(unknownRequest.statusCode, 404);
+  });
+
+  test('after signing or declining, the browser goes back to return_url with a signed outcome', async () => {
+    const returnUrl = 'https://shop.example/agreement/return';
+    const backOf = (requestId: string) =>
+      bed.call(bed.alice, 'POST', `/api/v1/agreement-requests/${requestId}/return`, {});
+    const signedOf = (url: string) => {
+      const parsed = new URL(url);
+      assert.equal(parsed.origin + parsed.pathname, 'https://shop.example/agreement/return');
+      const params = Object.fromEntries(parsed.searchParams);
+      assert.equal(sdk.checkNotifySignV2(params), true, 'the merchant verifies it with the SDK');
+      assert.equal(sdk.checkNotifySignV2({ ...params, status: 'NORMAL', agreement_no: 'agr_x' }), false);
+      return params;
+    };
+
+    const externalAgreementNo = nextNo('EXT');
+    const { agreementNo, requestId } = await signAgreement({
+      client: bed.alice,
+      externalAgreementNo,
+      singleAmount: '12.00',
+      returnUrl,
+    });
+    const signedBack = await backOf(requestId);
+    assert.equal(signedBack.statusCode, 200, signedBack.body);
+    const signed = signedOf(signedBack.json().url);
+    assert.equal(signed.method, 'alipay.user.agreement.page.sign.return');
+    assert.equal(signed.agreement_no, agreementNo);
+    assert.equal(signed.external_agreement_no, externalAgreementNo);
+    assert.equal(signed.status, 'NORMAL');
+    assert.equal(signed.personal_product_code, 'CYCLE_PAY_AUTH_P');
+    assert.match(signed.sign_time ?? '', /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    assert.equal(signed.app_id, bed.appId);
+
+    // Declined: the merchant is told UNSIGN; undecided, or someone else's request: 404.
+    const link = sdk.pageExecute('alipay.user.agreement.page.sign', 'GET', {
+      bizContent: {
+        externalAgreementNo: nextNo('EXT'),
+        periodRuleParams: { periodType: 'MONTH', period: 1, singleAmount: '2.00' },
+      },
+      returnUrl,
+    });
+    const declineId = /request=(gws_[0-9a-f]+)/.exec(
+      (await fetch(link, { redirect: 'manual' })).headers.get('location') ?? '',
+    )?.[1];
+    assert.ok(declineId);
+    assert.equal((await backOf(declineId)).statusCode, 404, 'not claimed yet');
+    const claimed = await bed.call(bed.alice, 'POST', `/api/v1/agreement-requests/${declineId}/claim`, {});
+    const declinedNo: string = claimed.json().agreementId;
+    assert.equal((await backOf(declineId)).json().error?.code, 'agreement_request_not_found', 'undecided');
+    const cancelled = await bed.call(bed.alice, 'POST', `/api/v1/me/agreements/${declinedNo}/cancel`, {});
+    assert.equal(cancelled.statusCode, 200, cancelled.body);
+    const declined = signedOf((await backOf(declineId)).json().url);
+    assert.equal(declined.agreement_no, declinedNo);
+    assert.equal(declined.status, 'UNSIGN');
+    assert.equal(declined.sign_time, undefined);
+
+    // No return_url in the request: nothing to go back to.
+    const plain = await signAgreement({
+      client: bed.alice,
+      externalAgreementNo: nextNo('EXT'),
+      singleAmount: '1.00',
+    });
+    const none = await backOf(plain.requestId);
+    assert.equal(none.statusCode, 200, none.body);
+    assert.equal(none.json().url, null);
   });
 
   test('page.sign without caps, or with caps above the maxima, is refused', async () => {

@@ -162,6 +162,7 @@ const CASHIER_LINK = new Set([
   // A merchant's agreement signing link (page.sign): the first signed-in user who opens it owns
   // the request; anyone else then gets 404 (src/http/gateway-agreements.test.ts proves it).
   'POST /api/v1/agreement-requests/:id/claim',
+  'POST /api/v1/agreement-requests/:id/return',
 ]);
 
 /** The victim's objects, by route: what another user tries to reach. Filled in `before`. */

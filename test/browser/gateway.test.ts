@@ -5,7 +5,8 @@
 // the page shows the merchant's request, she pays with her payment password, and the till's
 // query sees TRADE_SUCCESS. The merchant then signs in to /merchant with app id + console token
 // and sees the order as paid. On the cashier page (pageExecute), she pays a web order and lands on
-// the shop's return_url with parameters the shop verifies with checkNotifySignV2.
+// the shop's return_url with parameters the shop verifies with checkNotifySignV2; from a signing
+// link (page.sign) she signs an agreement and lands on the shop's return_url the same way.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AlipaySdk } from 'alipay-sdk';
@@ -140,7 +141,7 @@ test('pay code and merchant console in chromium', { timeout: 180_000 }, async (t
     );
 
     await t.test(
-      'agreement signing link (page.sign): Alice lands on the signing page, reads the caps, signs with her payment password',
+      'agreement signing link (page.sign): Alice lands on the signing page, reads the caps, signs with her payment password and returns to the shop, signed',
       async () => {
         const externalAgreementNo = `browser_agr_${Date.now()}`;
         const link = sdk.pageExecute('alipay.user.agreement.page.sign', 'GET', {
@@ -150,6 +151,7 @@ test('pay code and merchant console in chromium', { timeout: 180_000 }, async (t
             externalAgreementNo,
             periodRuleParams: { periodType: 'MONTH', period: 1, singleAmount: '30.00' },
           },
+          returnUrl: `${origin}/shop/agreement-return`,
         });
         await Promise.all([
           page.waitForResponse((r) => r.url().includes('/api/v1/agreement-requests/')),
@@ -164,16 +166,22 @@ test('pay code and merchant console in chromium', { timeout: 180_000 }, async (t
         await page.getByLabel('Payment password').fill(ALICE.paymentPassword);
         const [signed] = await Promise.all([
           page.waitForResponse((r) => r.url().endsWith('/confirm')),
+          page.waitForURL(/\/shop\/agreement-return\?/),
           page.getByRole('button', { name: 'Sign agreement' }).click(),
         ]);
         assert.equal(signed.status(), 200);
-        await page.getByText('Signed. Browser Bakery may now debit within these caps.').waitFor();
+        const params = Object.fromEntries(new URL(page.url()).searchParams);
+        assert.equal(params.method, 'alipay.user.agreement.page.sign.return');
+        assert.equal(params.external_agreement_no, externalAgreementNo);
+        assert.equal(params.status, 'NORMAL');
+        assert.equal(sdk.checkNotifySignV2(params), true);
         const query = (await sdk.exec(
           'alipay.user.agreement.query',
           { bizContent: { externalAgreementNo } },
           { validateSign: true },
         )) as Record<string, unknown>;
         assert.equal(query.status, 'NORMAL');
+        assert.equal(query.agreementNo, params.agreement_no);
       },
     );
 

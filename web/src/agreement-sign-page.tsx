@@ -6,6 +6,7 @@
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import {
   type Agreement,
+  agreementRequestReturnUrl,
   cancelAgreement,
   claimAgreementRequest,
   confirmAgreement,
@@ -40,6 +41,7 @@ export function AgreementSignPage({
   const load = useAction();
   const sign = useAction();
   const decline = useAction();
+  const back = useAction();
 
   useEffect(() => {
     if (requestId === null || claimedId !== null) return;
@@ -51,15 +53,31 @@ export function AgreementSignPage({
     void load.run(async () => setAgreement(await fetchAgreement(id)));
   }, [id, load.run]);
 
+  // A merchant's link that named a return_url: back to the merchant with the signed outcome
+  // (signed or declined), as Alipay's signing page does; otherwise the page shows the outcome.
+  function returnToMerchant() {
+    if (requestId === null) return;
+    void back.run(async () => {
+      const url = await agreementRequestReturnUrl(requestId);
+      if (url !== null) window.location.assign(url);
+    });
+  }
+
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (agreement === null) return;
-    await sign.run(async () => {
-      const signed = await confirmAgreement(agreement.id, pin);
+    const signed = await sign.run(async () => {
+      const result = await confirmAgreement(agreement.id, pin);
       setPin('');
-      setAgreement(signed);
-      setDone(t('sign.signed', { merchant: signed.merchantName }));
+      setAgreement(result);
+      setDone(t('sign.signed', { merchant: result.merchantName }));
     });
+    if (signed) returnToMerchant();
+  }
+
+  async function onDecline(agreementId: string) {
+    const declined = await decline.run(async () => setAgreement(await cancelAgreement(agreementId)));
+    if (declined) returnToMerchant();
   }
 
   const money = (m: Agreement['perDebitCap']) => formatMoney(m, { locale });
@@ -87,6 +105,7 @@ export function AgreementSignPage({
             <p>{t('sign.statementCancel')}</p>
           </div>
           <StatusRegion message={done} />
+          <ErrorRegion title={t('sign.returnFailed')} error={back.error} />
           {agreement.status === 'pending' ? (
             <form className="form" onSubmit={onSubmit} aria-busy={sign.busy} noValidate>
               <p className="hint">
@@ -106,11 +125,7 @@ export function AgreementSignPage({
                 type="button"
                 className="button"
                 aria-busy={decline.busy}
-                onClick={() =>
-                  void decline.run(async () => {
-                    setAgreement(await cancelAgreement(agreement.id));
-                  })
-                }
+                onClick={() => void onDecline(agreement.id)}
               >
                 {t('sign.decline')}
               </button>

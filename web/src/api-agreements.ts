@@ -163,6 +163,15 @@ export async function claimAgreementRequest(requestId: string): Promise<string> 
   return string(body, 'agreementId', 'body');
 }
 
+/** After signing or declining a merchant's link: its signed return_url, or null when it gave none. */
+export async function agreementRequestReturnUrl(requestId: string): Promise<string | null> {
+  const body = record(
+    await request({ method: 'POST', path: `/api/v1/agreement-requests/${enc(requestId)}/return`, body: {} }),
+    'return',
+  );
+  return nullableString(body, 'url', 'return');
+}
+
 export async function confirmAgreement(id: string, paymentPassword: string): Promise<Agreement> {
   return agreement(
     await request({

@@ -502,6 +502,27 @@ export const gatewayRoutes: FastifyPluginAsyncZod<{
   );
 
   app.post(
+    '/api/v1/agreement-requests/:id/return',
+    {
+      preHandler: user,
+      schema: {
+        tags,
+        summary:
+          "After signing or declining a merchant's agreement link: the merchant's return_url with " +
+          'signed parameters (alipay.user.agreement.page.sign.return), or null when it gave none',
+        params: z.object({ id: z.string().regex(/^gws_[A-Za-z0-9_-]{1,60}$/) }),
+        response: { 200: z.object({ url: z.string().nullable() }), 401: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) => ({
+      url: await gateway.agreementSignReturnUrl({
+        signId: request.params.id,
+        userId: sessionOf(request).user.id,
+      }),
+    }),
+  );
+
+  app.post(
     '/api/v1/orders/payments/:intentId/confirm',
     {
       preHandler: user,

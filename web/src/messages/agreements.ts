@@ -54,6 +54,7 @@ export const agreementMessages = defineMessages(
     'sign.signed': 'Signed. {merchant} may now debit within these caps.',
     'sign.notPending': 'This agreement is {status}; there is nothing to sign.',
     'sign.backToSecurity': 'Back to the Security Center',
+    'sign.returnFailed': 'Could not go back to the merchant',
 
     'family.title': 'Family cards',
     'family.none': 'No family cards.',
@@ -220,6 +221,7 @@ export const agreementMessages = defineMessages(
     'sign.signed': '已签约。{merchant} 现在可以在限额内扣款。',
     'sign.notPending': '此协议状态为“{status}”，无需签约。',
     'sign.backToSecurity': '返回安全中心',
+    'sign.returnFailed': '无法返回商户',
 
     'family.title': '亲情卡',
     'family.none': '没有亲情卡。',
