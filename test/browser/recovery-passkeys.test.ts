@@ -32,15 +32,22 @@ test('passkeys: forgot login password (SMS + passkey) and operator sign-in', {
   try {
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-      },
-    });
+    // A platform authenticator (Touch ID-like) on this computer; the supervisor later gets one of
+    // their own, as an operator's desk would: with both keys on one discoverable authenticator
+    // the browser may offer Alice's key to the console, which rightly refuses it.
+    const addAuthenticator = async (): Promise<string> => {
+      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: {
+          protocol: 'ctap2',
+          transport: 'internal',
+          hasResidentKey: true,
+          hasUserVerification: true,
+          isUserVerified: true,
+        },
+      });
+      return authenticatorId;
+    };
+    const alicesAuthenticator = await addAuthenticator();
 
     await t.test('Alice signs in and adds a passkey in the Security Center', async () => {
       await page.goto(`${origin}/`);
@@ -121,9 +128,10 @@ test('passkeys: forgot login password (SMS + passkey) and operator sign-in', {
     });
 
     await t.test('a supervisor adds a passkey and signs in with password + passkey', async () => {
-      // Alice's session cookie would make the console's sign-in fail the user CSRF check (a
-      // separate finding, docs/recovery.md "For the lead"): the operator uses a clean browser.
+      // The operator at their own desk: a clean browser session and their own authenticator.
       await context.clearCookies();
+      await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: alicesAuthenticator });
+      await addAuthenticator();
       await page.goto(`${origin}/ops`);
       await page.getByRole('heading', { level: 1, name: 'Operator sign-in' }).waitFor();
       await page.getByLabel('User name').fill('demo-supervisor');
