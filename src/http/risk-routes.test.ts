@@ -619,7 +619,7 @@ describe('risk decisions over HTTP', () => {
     assert.equal((await signIn({ ...owner, ip: '10.99.0.1' })).statusCode, 200);
   });
 
-  test('a passkey-only sign-in is scored and recorded; a block-listed user is refused and no session opens', async () => {
+  test('a passkey-only sign-in is scored and recorded; a block-listed user is refused with no session; review needs nothing more', async () => {
     const owner = await newUser('通行密钥', 0n);
     const authenticator = new SoftAuthenticator({ origin: TEST_PUBLIC_URL });
     const creation = await call(owner, 'POST', '/api/v1/me/passkeys/options');
@@ -698,6 +698,44 @@ describe('risk decisions over HTTP', () => {
       (await operator('DELETE', `/api/v1/operator/risk/lists/${blocked.json().id}`)).statusCode,
       204,
     );
+
+    // Review (like challenge) asks for nothing more than the passkey: the session opens, the owner
+    // gets new_sign_in (with its "this wasn't me" link), not risk_challenge, and a case opens.
+    const reviewing = await operator('POST', '/api/v1/operator/risk/rules', {
+      body: {
+        rules: [
+          ...TEST_RULES.rules,
+          {
+            id: 't_sign_in_review',
+            when: { field: 'kind', op: '==', value: 'sign_in' },
+            outcome: 'review',
+            reason: 't_sign_in_review',
+          },
+        ],
+      },
+      note: 'review every sign-in',
+    });
+    assert.equal(reviewing.statusCode, 201, reviewing.body);
+    const templatesBefore = (await outboxTemplates(owner.userId)).length;
+    const reviewed = await withPasskey();
+    assert.equal(reviewed.statusCode, 200, reviewed.body);
+    assert.equal(reviewed.json().status, 'signed_in');
+    assert.equal((await signInDecisions()).at(-1)?.decision, 'review');
+    const sent = (await outboxTemplates(owner.userId)).slice(templatesBefore);
+    assert.ok(sent.includes('new_sign_in/sms'), sent.join());
+    assert.ok(!sent.some((t) => t.startsWith('risk_challenge/')), sent.join());
+    const alertCase = await store.db
+      .selectFrom('risk_cases')
+      .select('id')
+      .where('user_id', '=', owner.userId)
+      .where('kind', '=', 'alert')
+      .executeTakeFirst();
+    assert.ok(alertCase, 'an alert case for the reviewed sign-in');
+    const restored = await operator('POST', '/api/v1/operator/risk/rules', {
+      body: TEST_RULES,
+      note: 'back to the test rules',
+    });
+    assert.equal(restored.statusCode, 201, restored.body);
   });
 
   test('a backtest shows what a candidate rule set would have changed', async () => {
