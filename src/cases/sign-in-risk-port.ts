@@ -1,7 +1,7 @@
 /**
- * Identity's SignInRiskPort implemented by the risk engine: a password-verified sign-in becomes a
- * `sign_in` RiskEvent (identity's own findings in `detail`), and a review or a freeze also opens
- * an alert case for operators. A sign-in cannot be "held", so review asks for a second factor
+ * Identity's SignInRiskPort implemented by the risk engine: a sign-in whose first factor verified
+ * (password, or a passkey alone) becomes a `sign_in` RiskEvent (identity's own findings in
+ * `detail`), and a review or a freeze also opens an alert case for operators. A sign-in cannot be "held", so review asks for a second factor
  * (identity treats anything but allow and deny as a challenge) and leaves a case to look at.
  */
 

@@ -5,7 +5,8 @@
 // (voided, money back, labelled fraud), or the deadline voids it; deny refuses and alerts; the
 // strongest signal freezes the account and opens an alert case; a user report opens a case and
 // confirmed fraud blocks the payee; every operator action is in the append-only trail; a blocked
-// IP's sign-in is denied; a non-operator is refused; the ledger verifies at the end.
+// IP's sign-in is denied; a passkey-only sign-in is scored too (a block-listed user is refused,
+// no session); a non-operator is refused; the ledger verifies at the end.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -20,6 +21,7 @@ import { DEFAULT_RULE_SET } from '../risk/index.ts';
 import { ManualClock } from '../shared/index.ts';
 import { createFakeRiskScorer, FAKE_FEATURE_NAMES } from '../testing/fake-risk-scorer.ts';
 import { lastSentCode } from '../testing/outbox-codes.ts';
+import { SoftAuthenticator } from '../testing/soft-authenticator.ts';
 import { TEST_OPERATOR_TOKEN, TEST_PUBLIC_URL } from '../testing/test-app.ts';
 import { openTestStore, type TestStore } from '../testing/test-store.ts';
 
@@ -615,6 +617,125 @@ describe('risk decisions over HTTP', () => {
       204,
     );
     assert.equal((await signIn({ ...owner, ip: '10.99.0.1' })).statusCode, 200);
+  });
+
+  test('a passkey-only sign-in is scored and recorded; a block-listed user is refused with no session; review needs nothing more', async () => {
+    const owner = await newUser('通行密钥', 0n);
+    const authenticator = new SoftAuthenticator({ origin: TEST_PUBLIC_URL });
+    const creation = await call(owner, 'POST', '/api/v1/me/passkeys/options');
+    assert.equal(creation.statusCode, 200, creation.body);
+    const added = await call(owner, 'POST', '/api/v1/me/passkeys', {
+      ceremonyId: creation.json().ceremonyId,
+      name: 'Phone',
+      response: authenticator.createCredential(creation.json().options),
+    });
+    assert.equal(added.statusCode, 201, added.body);
+    const withPasskey = async () => {
+      const options = await app.inject({ method: 'POST', url: '/api/v1/auth/passkey/options', payload: {} });
+      assert.equal(options.statusCode, 200, options.body);
+      return app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/passkey/verify',
+        headers: owner.deviceKey ? { 'x-rampart-device': owner.deviceKey } : {},
+        remoteAddress: owner.ip,
+        payload: {
+          ceremonyId: options.json().ceremonyId,
+          response: authenticator.getAssertion(options.json().options),
+        },
+      });
+    };
+    const signInDecisions = () =>
+      store.db
+        .selectFrom('risk_decisions')
+        .select(['decision', 'event', 'reasons'])
+        .where('user_id', '=', owner.userId)
+        .where('kind', '=', 'sign_in')
+        .orderBy('created_at')
+        .execute();
+    const sessionCount = async () =>
+      Number(
+        (
+          await store.db
+            .selectFrom('sessions')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('user_id', '=', owner.userId)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+
+    const before = (await signInDecisions()).length;
+    const allowed = await withPasskey();
+    assert.equal(allowed.statusCode, 200, allowed.body);
+    const recorded = await signInDecisions();
+    assert.equal(recorded.length, before + 1, 'the passkey sign-in is one sign_in risk event');
+    assert.equal(recorded.at(-1)?.decision, 'allow');
+    const event = recorded.at(-1)?.event as {
+      ip: string;
+      deviceKey?: string;
+      detail: Record<string, string>;
+    };
+    assert.equal(event.ip, owner.ip);
+    assert.equal(event.deviceKey, owner.deviceKey);
+    assert.equal(event.detail.knownDevice, 'true');
+
+    const blocked = await operator('POST', '/api/v1/operator/risk/lists', {
+      list: 'block',
+      subject: 'user',
+      value: owner.userId,
+      reason: 'account takeover',
+    });
+    assert.equal(blocked.statusCode, 201, blocked.body);
+    const sessionsBefore = await sessionCount();
+    const refused = await withPasskey();
+    assert.equal(refused.statusCode, 403, refused.body);
+    assert.equal(refused.json().error.code, 'sign_in_denied');
+    assert.equal(await sessionCount(), sessionsBefore, 'no session opened');
+    const denied = (await signInDecisions()).at(-1);
+    assert.equal(denied?.decision, 'deny');
+    assert.ok(denied?.reasons.includes('blocklisted_user'), String(denied?.reasons));
+    assert.ok((await outboxTemplates(owner.userId)).includes('risk_declined/sms'));
+    assert.equal(
+      (await operator('DELETE', `/api/v1/operator/risk/lists/${blocked.json().id}`)).statusCode,
+      204,
+    );
+
+    // Review (like challenge) asks for nothing more than the passkey: the session opens, the owner
+    // gets new_sign_in (with its "this wasn't me" link), not risk_challenge, and a case opens.
+    const reviewing = await operator('POST', '/api/v1/operator/risk/rules', {
+      body: {
+        rules: [
+          ...TEST_RULES.rules,
+          {
+            id: 't_sign_in_review',
+            when: { field: 'kind', op: '==', value: 'sign_in' },
+            outcome: 'review',
+            reason: 't_sign_in_review',
+          },
+        ],
+      },
+      note: 'review every sign-in',
+    });
+    assert.equal(reviewing.statusCode, 201, reviewing.body);
+    const templatesBefore = (await outboxTemplates(owner.userId)).length;
+    const reviewed = await withPasskey();
+    assert.equal(reviewed.statusCode, 200, reviewed.body);
+    assert.equal(reviewed.json().status, 'signed_in');
+    assert.equal((await signInDecisions()).at(-1)?.decision, 'review');
+    const sent = (await outboxTemplates(owner.userId)).slice(templatesBefore);
+    assert.ok(sent.includes('new_sign_in/sms'), sent.join());
+    assert.ok(!sent.some((t) => t.startsWith('risk_challenge/')), sent.join());
+    const alertCase = await store.db
+      .selectFrom('risk_cases')
+      .select('id')
+      .where('user_id', '=', owner.userId)
+      .where('kind', '=', 'alert')
+      .executeTakeFirst();
+    assert.ok(alertCase, 'an alert case for the reviewed sign-in');
+    const restored = await operator('POST', '/api/v1/operator/risk/rules', {
+      body: TEST_RULES,
+      note: 'back to the test rules',
+    });
+    assert.equal(restored.statusCode, 201, restored.body);
   });
 
   test('a backtest shows what a candidate rule set would have changed', async () => {

@@ -200,6 +200,89 @@ export function createSignIn(ctx: IdentityContext) {
     }
   }
 
+  /**
+   * Issue 5 point 1: scores a sign-in whose first factor verified (password or passkey alone)
+   * before any session opens. Returns identity's own reasons plus `risk_engine` when the engine
+   * asks for more; a deny is recorded, alerted (and may freeze) here, then thrown.
+   */
+  async function scoreSignIn(input: {
+    userId: string;
+    origin: Located;
+    nowMs: number;
+    method: 'password' | 'passkey';
+  }) {
+    const { userId, origin, nowMs } = input;
+    const device = await findDevice(db, userId, origin.deviceKey);
+    const history = await db
+      .selectFrom('devices')
+      .select(['last_country', 'last_lat', 'last_lon', 'last_seen_at'])
+      .where('user_id', '=', userId)
+      .orderBy('last_seen_at', 'desc')
+      .limit(50)
+      .execute();
+    const last = history.find((d) => d.last_lat !== null && d.last_lon !== null);
+    const location = origin.location;
+    const reasons = assessSignInRisk({
+      knownDevice: Boolean(device),
+      country: location?.country ?? null,
+      knownCountries: history.flatMap((d) => (d.last_country ? [d.last_country] : [])),
+      location:
+        location?.lat != null && location.lon != null ? { lat: location.lat, lon: location.lon } : null,
+      lastSignIn: last
+        ? { lat: last.last_lat!, lon: last.last_lon!, atMs: last.last_seen_at.getTime() }
+        : null,
+      nowMs,
+      twoFactorEnabled: await factors.totpEnabled(userId),
+    });
+    if (ctx.signInRisk) {
+      const risk = await ctx.signInRisk.assess({
+        userId,
+        ip: origin.ip,
+        deviceKey: origin.deviceKey,
+        country: location?.country ?? null,
+        latitude: location?.lat ?? null,
+        longitude: location?.lon ?? null,
+        knownDevice: Boolean(device),
+        reasons,
+        nowMs,
+      });
+      if (risk.decision === 'deny') {
+        await db.transaction().execute(async (trx) => {
+          await recordSecurityEvent(trx, nowMs, {
+            userId,
+            type: 'sign_in_failed',
+            ip: origin.ip,
+            country: location?.country,
+            city: location?.city,
+            details: { reason: 'risk_denied', risk: risk.reasons.join(',').slice(0, 200) },
+          });
+          await noticeToAllChannels(trx, ctx, {
+            userId,
+            template: 'risk_declined',
+            vars: { action: 'sign_in', time: new Date(nowMs).toISOString() },
+          });
+          if (risk.freeze) await freezeAccount(trx, ctx, { userId, reason: 'risk', origin });
+        });
+        throw new DomainError(IDENTITY_ERRORS.SIGN_IN_DENIED);
+      }
+      // Only when identity would not challenge anyway: its own reasons already ask for a factor.
+      // A passkey alone is already the strong factor a challenge asks for (possession plus user
+      // verification, phishing-resistant), so there is nothing more to ask: the sign-in goes on
+      // with `risk_engine` among its reasons, which sends the `new_sign_in` alert with its
+      // "this wasn't me" link instead of `risk_challenge` (whose text asks for a factor).
+      if (risk.decision !== 'allow' && reasons.length === 0) {
+        reasons.push('risk_engine');
+        if (input.method === 'password')
+          await noticeToAllChannels(db, ctx, {
+            userId,
+            template: 'risk_challenge',
+            vars: { action: 'sign_in', time: new Date(nowMs).toISOString() },
+          });
+      }
+    }
+    return { device, reasons };
+  }
+
   return {
     async withPassword(input: { phone: string; password: string }, origin: Located): Promise<SignInOutcome> {
       await enforceRateLimit(ctx, 'credential_ip', origin.ip);
@@ -224,69 +307,8 @@ export function createSignIn(ctx: IdentityContext) {
       await db.deleteFrom('login_lockouts').where('phone_e164', '=', phone).execute();
       await refuseFrozenOnNewDevice(user.id, origin);
 
-      const device = await findDevice(db, user.id, origin.deviceKey);
-      const history = await db
-        .selectFrom('devices')
-        .select(['last_country', 'last_lat', 'last_lon', 'last_seen_at'])
-        .where('user_id', '=', user.id)
-        .orderBy('last_seen_at', 'desc')
-        .limit(50)
-        .execute();
-      const last = history.find((d) => d.last_lat !== null && d.last_lon !== null);
+      const { device, reasons } = await scoreSignIn({ userId: user.id, origin, nowMs, method: 'password' });
       const location = origin.location;
-      const reasons = assessSignInRisk({
-        knownDevice: Boolean(device),
-        country: location?.country ?? null,
-        knownCountries: history.flatMap((d) => (d.last_country ? [d.last_country] : [])),
-        location:
-          location?.lat != null && location.lon != null ? { lat: location.lat, lon: location.lon } : null,
-        lastSignIn: last
-          ? { lat: last.last_lat!, lon: last.last_lon!, atMs: last.last_seen_at.getTime() }
-          : null,
-        nowMs,
-        twoFactorEnabled: await factors.totpEnabled(user.id),
-      });
-      if (ctx.signInRisk) {
-        const risk = await ctx.signInRisk.assess({
-          userId: user.id,
-          ip: origin.ip,
-          deviceKey: origin.deviceKey,
-          country: location?.country ?? null,
-          latitude: location?.lat ?? null,
-          longitude: location?.lon ?? null,
-          knownDevice: Boolean(device),
-          reasons,
-          nowMs,
-        });
-        if (risk.decision === 'deny') {
-          await db.transaction().execute(async (trx) => {
-            await recordSecurityEvent(trx, nowMs, {
-              userId: user.id,
-              type: 'sign_in_failed',
-              ip: origin.ip,
-              country: location?.country,
-              city: location?.city,
-              details: { reason: 'risk_denied', risk: risk.reasons.join(',').slice(0, 200) },
-            });
-            await noticeToAllChannels(trx, ctx, {
-              userId: user.id,
-              template: 'risk_declined',
-              vars: { action: 'sign_in', time: new Date(nowMs).toISOString() },
-            });
-            if (risk.freeze) await freezeAccount(trx, ctx, { userId: user.id, reason: 'risk', origin });
-          });
-          throw new DomainError(IDENTITY_ERRORS.SIGN_IN_DENIED);
-        }
-        // Only when identity would not challenge anyway: its own reasons already ask for a factor.
-        if (risk.decision !== 'allow' && reasons.length === 0) {
-          reasons.push('risk_engine');
-          await noticeToAllChannels(db, ctx, {
-            userId: user.id,
-            template: 'risk_challenge',
-            vars: { action: 'sign_in', time: new Date(nowMs).toISOString() },
-          });
-        }
-      }
       if (reasons.length === 0) {
         return finishSignIn({ userId: user.id, origin, authMethods: ['password'], reasons, strong: false });
       }
@@ -421,7 +443,8 @@ export function createSignIn(ctx: IdentityContext) {
       });
     },
 
-    /** Passwordless: a passkey (user-verified) is possession and biometric at once. */
+    /** Passwordless: a passkey (user-verified) is possession and biometric at once. Scored by
+     *  the risk engine before the session opens, like a password sign-in. */
     passkeyOptions: () => factors.passkeyOptions({ userId: null, purpose: 'sign_in', subjectId: null }),
 
     async withPasskey(input: { ceremonyId: string; response: unknown }, origin: Located) {
@@ -434,7 +457,9 @@ export function createSignIn(ctx: IdentityContext) {
         subjectId: null,
       });
       await refuseFrozenOnNewDevice(userId, origin);
-      return finishSignIn({ userId, origin, authMethods: ['passkey'], reasons: [], strong: true });
+      // Scored like a password sign-in; challenge and review need no further factor (see scoreSignIn).
+      const { reasons } = await scoreSignIn({ userId, origin, nowMs: clock.nowMs(), method: 'passkey' });
+      return finishSignIn({ userId, origin, authMethods: ['passkey'], reasons, strong: true });
     },
   };
 }

@@ -232,8 +232,16 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       schema: {
         tags: ['auth'],
         summary: 'Sign in with a passkey',
+        description:
+          'Scored by the risk engine like a password sign-in: sign_in_denied (403) when it refuses.',
         body: z.object({ ceremonyId: z.string().max(64), response: webauthnResponseSchema }).strict(),
-        response: { 200: signedInSchema, 400: errorSchema, 401: errorSchema, 423: errorSchema },
+        response: {
+          200: signedInSchema,
+          400: errorSchema,
+          401: errorSchema,
+          403: errorSchema,
+          423: errorSchema,
+        },
       },
     },
     async (request, reply) =>
