@@ -79,6 +79,9 @@ export async function startApiCluster(options: ClusterOptions): Promise<ApiClust
     RAMPART_DEV_MODE: 'true',
     RAMPART_WEB_DIST_DIR: '/nonexistent',
     RAMPART_DB_POOL_MAX: '8',
+    // The fault tests' merchant server listens on 127.0.0.1: allow loopback notify URLs, which
+    // the gateway's SSRF guard refuses by default (docs/gateway.md).
+    RAMPART_GATEWAY_ALLOW_PRIVATE_CALLBACKS: 'true',
     ...(options.redis ? { REDIS_URL: process.env.REDIS_URL ?? REDIS_URL_DEFAULT } : {}),
     ...(options.nats
       ? { NATS_URL: process.env.NATS_URL ?? NATS_URL_DEFAULT, RAMPART_NATS_STREAM: `T_${tag.toUpperCase()}` }
