@@ -23,6 +23,7 @@ import {
   type RiskHook,
 } from '../payments/index.ts';
 import { ManualClock } from '../shared/index.ts';
+import { fundWallet } from '../testing/fund-wallet.ts';
 import { lastSentCode } from '../testing/outbox-codes.ts';
 import { SoftAuthenticator } from '../testing/soft-authenticator.ts';
 import { TEST_PUBLIC_URL } from '../testing/test-app.ts';
@@ -132,20 +133,7 @@ async function newPayer(displayName: string, balanceMinor: bigint): Promise<Clie
   return client;
 }
 
-async function topUp(userId: string, amountMinor: bigint): Promise<void> {
-  if (amountMinor === 0n) return;
-  const bank = await modules.ledger.systemAccount('external_funding', 'CNY');
-  const wallet = await modules.wallet.openWallet(userId, 'CNY');
-  const [result] = await modules.ledger.createTransfers([
-    {
-      id: `test-topup-${randomBytes(8).toString('hex')}`,
-      kind: 'posted',
-      code: 'top_up',
-      legs: [{ debitAccountId: bank.id, creditAccountId: wallet.id, amountMinor, currency: 'CNY' }],
-    },
-  ]);
-  assert.equal(result?.status, 'created');
-}
+const topUp = (userId: string, amountMinor: bigint) => fundWallet(modules, userId, amountMinor);
 
 function call(client: Client, method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) {
   return app.inject({

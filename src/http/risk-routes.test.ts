@@ -20,6 +20,7 @@ import { createModules, type Modules } from '../main.ts';
 import { DEFAULT_RULE_SET } from '../risk/index.ts';
 import { ManualClock } from '../shared/index.ts';
 import { createFakeRiskScorer, FAKE_FEATURE_NAMES } from '../testing/fake-risk-scorer.ts';
+import { fundWallet } from '../testing/fund-wallet.ts';
 import { lastSentCode } from '../testing/outbox-codes.ts';
 import { SoftAuthenticator } from '../testing/soft-authenticator.ts';
 import { TEST_OPERATOR_TOKEN, TEST_PUBLIC_URL } from '../testing/test-app.ts';
@@ -107,21 +108,7 @@ async function newUser(name: string, balanceMinor: bigint): Promise<Client> {
     password: PASSWORD,
     paymentPassword: PIN,
   });
-  if (balanceMinor > 0n) {
-    const bank = await modules.ledger.systemAccount('external_funding', 'CNY');
-    const wallet = await modules.wallet.openWallet(user.id, 'CNY');
-    const [r] = await modules.ledger.createTransfers([
-      {
-        id: `test-topup-${randomBytes(8).toString('hex')}`,
-        kind: 'posted',
-        code: 'top_up',
-        legs: [
-          { debitAccountId: bank.id, creditAccountId: wallet.id, amountMinor: balanceMinor, currency: 'CNY' },
-        ],
-      },
-    ]);
-    assert.equal(r?.status, 'created');
-  }
+  await fundWallet(modules, user.id, balanceMinor);
   const client: Client = {
     phone,
     ip: `10.30.0.${counter}`,

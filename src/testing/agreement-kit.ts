@@ -3,8 +3,8 @@
  * files share them; each passes its own phone and IP ranges so their users never collide).
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { DEMO_MERCHANT } from '../demo/index.ts';
+import { fundWallet } from './fund-wallet.ts';
 import { lastSentCode } from './outbox-codes.ts';
 import { TEST_OPERATOR_TOKEN, type TestApp } from './test-app.ts';
 
@@ -85,20 +85,7 @@ export function createAgreementKit(
     });
   }
 
-  async function topUp(userId: string, amountMinor: bigint): Promise<void> {
-    const t = app();
-    const bank = await t.modules.ledger.systemAccount('external_funding', 'CNY');
-    const wallet = await t.modules.wallet.openWallet(userId, 'CNY');
-    const [result] = await t.modules.ledger.createTransfers([
-      {
-        id: `test-topup-${randomBytes(8).toString('hex')}`,
-        kind: 'posted',
-        code: 'top_up',
-        legs: [{ debitAccountId: bank.id, creditAccountId: wallet.id, amountMinor, currency: 'CNY' }],
-      },
-    ]);
-    assert.equal(result?.status, 'created');
-  }
+  const topUp = (userId: string, amountMinor: bigint) => fundWallet(app().modules, userId, amountMinor);
 
   async function balanceOf(accountId: string): Promise<bigint> {
     const row = await app()

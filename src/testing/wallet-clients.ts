@@ -4,7 +4,7 @@
  * read from the outbox). Tests only.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { fundWallet } from './fund-wallet.ts';
 import { lastSentCode } from './outbox-codes.ts';
 import type { TestApp } from './test-app.ts';
 
@@ -29,20 +29,7 @@ export function createClientKit(t: TestApp, prefix: { phone: string; ip: string 
   let requests = 0;
   const { app, clock, modules, store } = t;
 
-  async function topUp(userId: string, amountMinor: bigint): Promise<void> {
-    if (amountMinor === 0n) return;
-    const bank = await modules.ledger.systemAccount('external_funding', 'CNY');
-    const wallet = await modules.wallet.openWallet(userId, 'CNY');
-    const [result] = await modules.ledger.createTransfers([
-      {
-        id: `test-topup-${randomBytes(8).toString('hex')}`,
-        kind: 'posted',
-        code: 'top_up',
-        legs: [{ debitAccountId: bank.id, creditAccountId: wallet.id, amountMinor, currency: 'CNY' }],
-      },
-    ]);
-    assert.equal(result?.status, 'created');
-  }
+  const topUp = (userId: string, amountMinor: bigint) => fundWallet(modules, userId, amountMinor);
 
   async function newClient(balanceMinor: bigint): Promise<WalletClient> {
     counter++;
