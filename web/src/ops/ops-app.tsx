@@ -4,7 +4,7 @@
  * unfreeze), manual recoveries (documents, approve/reject), loss claims (approve/reject, four
  * eyes), the audit log. Everything shown is what the server already masked.
  */
-import { useCallback, useEffect, useId, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useId, useState } from 'react';
 import type { JsonRecord } from '../api.ts';
 import { ErrorNotice } from '../error-notice.tsx';
 import { ActionForm, ErrorRegion, Field, useAction } from '../forms.tsx';
@@ -327,140 +327,154 @@ function Decision({ path, onDone }: { readonly path: string; readonly onDone: ()
   );
 }
 
-function Recoveries({ operator }: { readonly operator: Operator }) {
+/**
+ * One of the console's list pages: loads `path` (again when `version` changes), names its errors
+ * after the page, and shows the items as a table under the page's heading.
+ */
+function OpsListPage({
+  labelId,
+  title,
+  path,
+  version,
+  testId,
+  columns,
+  showEmpty = true,
+  row,
+}: {
+  readonly labelId: string;
+  readonly title: string;
+  readonly path: string;
+  readonly version?: number;
+  readonly testId?: string;
+  /** Column headings, distinct; an empty string is the one column without a heading (actions). */
+  readonly columns: readonly string[];
+  readonly showEmpty?: boolean;
+  readonly row: (item: JsonRecord) => ReactNode;
+}) {
   const { t } = useI18n();
-  const [version, setVersion] = useState(0);
-  const { data, error } = useOpsLoad('/api/v1/ops/recoveries', version);
-  if (error) return <ErrorNotice title={t('ops.nav.recoveries')} error={error} />;
+  const { data, error } = useOpsLoad(path, version);
+  if (error) return <ErrorNotice title={title} error={error} />;
   const items = list(data?.items);
   return (
-    <section className="card" aria-labelledby="ops-recoveries">
-      <h1 id="ops-recoveries">{t('ops.nav.recoveries')}</h1>
-      {items.length === 0 && <p>{t('ops.empty')}</p>}
-      <table>
+    <section className="card" aria-labelledby={labelId}>
+      <h1 id={labelId}>{title}</h1>
+      {showEmpty && items.length === 0 && <p>{t('ops.empty')}</p>}
+      <table data-testid={testId}>
         <thead>
           <tr>
-            <th>{t('ops.created')}</th>
-            <th>{t('ops.status')}</th>
-            <th>{t('ops.matches')}</th>
-            <th>{t('ops.nav.users')}</th>
-            <th />
+            {columns.map((heading) => (
+              <th key={heading || 'actions'}>{heading}</th>
+            ))}
           </tr>
         </thead>
         <tbody>
-          {items.map((r) => (
-            <tr key={String(r.id)}>
-              <td>{String(r.createdAt)}</td>
-              <td>{String(r.status)}</td>
-              <td>{r.identityMatches ? t('ops.yes') : t('ops.no')}</td>
-              <td>
-                {String(r.newPhoneMasked)}{' '}
-                {list(r.documents).map((d, i) => (
-                  <a
-                    key={String(d.id)}
-                    href={`/api/v1/ops/recoveries/${String(r.id)}/documents/${String(d.id)}`}
-                    target="_blank"
-                    rel="noreferrer"
-                  >
-                    {t('ops.document', { n: i + 1 })}{' '}
-                  </a>
-                ))}
-                <RecoveryEvidenceDisclosure recoveryId={String(r.id)} />
-              </td>
-              <td>
-                {r.status === 'pending_review' && operator.permissions.includes('recoveries.decide') && (
-                  <Decision
-                    path={`/api/v1/ops/recoveries/${String(r.id)}/decision`}
-                    onDone={() => setVersion((n) => n + 1)}
-                  />
-                )}
-              </td>
-            </tr>
+          {items.map((item) => (
+            <tr key={String(item.id)}>{row(item)}</tr>
           ))}
         </tbody>
       </table>
     </section>
+  );
+}
+
+function Recoveries({ operator }: { readonly operator: Operator }) {
+  const { t } = useI18n();
+  const [version, setVersion] = useState(0);
+  return (
+    <OpsListPage
+      labelId="ops-recoveries"
+      title={t('ops.nav.recoveries')}
+      path="/api/v1/ops/recoveries"
+      version={version}
+      columns={[t('ops.created'), t('ops.status'), t('ops.matches'), t('ops.nav.users'), '']}
+      row={(r) => (
+        <>
+          <td>{String(r.createdAt)}</td>
+          <td>{String(r.status)}</td>
+          <td>{r.identityMatches ? t('ops.yes') : t('ops.no')}</td>
+          <td>
+            {String(r.newPhoneMasked)}{' '}
+            {list(r.documents).map((d, i) => (
+              <a
+                key={String(d.id)}
+                href={`/api/v1/ops/recoveries/${String(r.id)}/documents/${String(d.id)}`}
+                target="_blank"
+                rel="noreferrer"
+              >
+                {t('ops.document', { n: i + 1 })}{' '}
+              </a>
+            ))}
+            <RecoveryEvidenceDisclosure recoveryId={String(r.id)} />
+          </td>
+          <td>
+            {r.status === 'pending_review' && operator.permissions.includes('recoveries.decide') && (
+              <Decision
+                path={`/api/v1/ops/recoveries/${String(r.id)}/decision`}
+                onDone={() => setVersion((n) => n + 1)}
+              />
+            )}
+          </td>
+        </>
+      )}
+    />
   );
 }
 
 function Claims({ operator }: { readonly operator: Operator }) {
   const { t, locale } = useI18n();
   const [version, setVersion] = useState(0);
-  const { data, error } = useOpsLoad('/api/v1/ops/claims', version);
-  if (error) return <ErrorNotice title={t('ops.nav.claims')} error={error} />;
-  const items = list(data?.items);
   return (
-    <section className="card" aria-labelledby="ops-claims">
-      <h1 id="ops-claims">{t('ops.nav.claims')}</h1>
-      {items.length === 0 && <p>{t('ops.empty')}</p>}
-      <table data-testid="ops-claims">
-        <thead>
-          <tr>
-            <th>{t('ops.created')}</th>
-            <th>{t('ops.status')}</th>
-            <th>{t('ops.amount')}</th>
-            <th>{t('ops.eligible')}</th>
-            <th>{t('ops.reasons')}</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((c) => (
-            <tr key={String(c.id)}>
-              <td>{String(c.createdAt)}</td>
-              <td>{String(c.status)}</td>
-              <td>
-                {formatMoney({ amountMinor: String(c.totalMinor), currency: String(c.currency) }, { locale })}
-              </td>
-              <td>{c.eligible ? t('ops.yes') : t('ops.no')}</td>
-              <td>{Array.isArray(c.reasons) ? c.reasons.join(', ') : ''}</td>
-              <td>
-                {(c.status === 'submitted' || c.status === 'awaiting_second') &&
-                  operator.permissions.includes('claims.decide') && (
-                    <Decision
-                      path={`/api/v1/ops/claims/${String(c.id)}/decision`}
-                      onDone={() => setVersion((n) => n + 1)}
-                    />
-                  )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </section>
+    <OpsListPage
+      labelId="ops-claims"
+      title={t('ops.nav.claims')}
+      path="/api/v1/ops/claims"
+      version={version}
+      testId="ops-claims"
+      columns={[t('ops.created'), t('ops.status'), t('ops.amount'), t('ops.eligible'), t('ops.reasons'), '']}
+      row={(c) => (
+        <>
+          <td>{String(c.createdAt)}</td>
+          <td>{String(c.status)}</td>
+          <td>
+            {formatMoney({ amountMinor: String(c.totalMinor), currency: String(c.currency) }, { locale })}
+          </td>
+          <td>{c.eligible ? t('ops.yes') : t('ops.no')}</td>
+          <td>{Array.isArray(c.reasons) ? c.reasons.join(', ') : ''}</td>
+          <td>
+            {(c.status === 'submitted' || c.status === 'awaiting_second') &&
+              operator.permissions.includes('claims.decide') && (
+                <Decision
+                  path={`/api/v1/ops/claims/${String(c.id)}/decision`}
+                  onDone={() => setVersion((n) => n + 1)}
+                />
+              )}
+          </td>
+        </>
+      )}
+    />
   );
 }
 
 function Audit() {
   const { t } = useI18n();
-  const { data, error } = useOpsLoad('/api/v1/ops/audit?limit=100');
-  if (error) return <ErrorNotice title={t('ops.nav.audit')} error={error} />;
-  const items = list(data?.items);
   return (
-    <section className="card" aria-labelledby="ops-audit">
-      <h1 id="ops-audit">{t('ops.nav.audit')}</h1>
-      <table data-testid="ops-audit">
-        <thead>
-          <tr>
-            <th>{t('ops.auditTime')}</th>
-            <th>{t('ops.auditAction')}</th>
-            <th>{t('ops.auditActor')}</th>
-            <th>{t('ops.auditSubject')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((e) => (
-            <tr key={String(e.id)}>
-              <td>{String(e.createdAt)}</td>
-              <td>{String(e.action)}</td>
-              <td>
-                {String(e.actorKind)} {String(e.actorId ?? '')} {String(e.actorRole ?? '')}
-              </td>
-              <td>{String(e.userId ?? e.subjectId ?? '')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </section>
+    <OpsListPage
+      labelId="ops-audit"
+      title={t('ops.nav.audit')}
+      path="/api/v1/ops/audit?limit=100"
+      testId="ops-audit"
+      columns={[t('ops.auditTime'), t('ops.auditAction'), t('ops.auditActor'), t('ops.auditSubject')]}
+      showEmpty={false}
+      row={(e) => (
+        <>
+          <td>{String(e.createdAt)}</td>
+          <td>{String(e.action)}</td>
+          <td>
+            {String(e.actorKind)} {String(e.actorId ?? '')} {String(e.actorRole ?? '')}
+          </td>
+          <td>{String(e.userId ?? e.subjectId ?? '')}</td>
+        </>
+      )}
+    />
   );
 }
