@@ -20,7 +20,6 @@ import { AlipaySdk } from 'alipay-sdk';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { generateRsaKeyPair } from '../src/gateway/index.ts';
-import type { RateLimiter } from '../src/identity/index.ts';
 import { createModules } from '../src/main.ts';
 import { systemClock } from '../src/shared/index.ts';
 import {
@@ -30,10 +29,10 @@ import {
   openStore,
 } from '../src/store/index.ts';
 import { type BenchResult, type Log, round } from './bench-result.ts';
+import { NO_LIMITS } from './bench-server.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
 import type { BenchOptions } from './options.ts';
 
-const NO_LIMITS: RateLimiter = { consume: async () => ({ ok: true }) };
 const NOTIFY_P99_GOAL_MS = 1_000;
 const PG_POOL_SIZE_DEFAULT = 16;
 /** The server's runDue tick (config default 250 ms); deliver-on-commit usually beats it. */

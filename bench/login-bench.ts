@@ -26,11 +26,8 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
-import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { ARGON2ID_PARAMS, hashSecret, type RateLimiter, verifySecret } from '../src/identity/index.ts';
-import { createModules } from '../src/main.ts';
-import { systemClock } from '../src/shared/index.ts';
+import { ARGON2ID_PARAMS, hashSecret, verifySecret } from '../src/identity/index.ts';
+import type { createModules } from '../src/main.ts';
 import {
   createScratchDatabase,
   type Database,
@@ -40,6 +37,7 @@ import {
   type Store,
 } from '../src/store/index.ts';
 import { type BenchResult, type Log, round } from './bench-result.ts';
+import { listenBenchServer } from './bench-server.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
 import type { BenchOptions } from './options.ts';
 
@@ -68,8 +66,6 @@ const PG_POOL_SIZE_DEFAULT = 8;
 const DEVICE_COOKIE = 'rampart_device';
 /** Linux's USER_HZ: /proc reports thread CPU time in these ticks (10 ms each). */
 const PROC_TICKS_PER_S = 100;
-const NO_LIMITS: RateLimiter = { consume: async () => ({ ok: true }) };
-
 interface BenchClient {
   readonly phoneE164: string;
   readonly password: string;
@@ -83,22 +79,8 @@ export async function loginBench(options: BenchOptions, log: Log): Promise<Bench
   const store = await openBenchStore(storeKind, options);
   try {
     await migrateToLatest(store);
-    const config = loadConfig(
-      {},
-      { host: '127.0.0.1', port: 0, logLevel: 'silent', webDistDir: '/nonexistent' },
-    );
-    const modules = createModules(store, config, systemClock, {
-      masterKey: randomBytes(32),
-      devMode: false,
-      rateLimiter: NO_LIMITS,
-    });
-    const app = await buildApp({ config, clock: systemClock, ping: store.ping, ...modules, demo: false });
+    const { modules, app, baseUrl } = await listenBenchServer(store);
     try {
-      await app.listen({ host: '127.0.0.1', port: 0 });
-      const address = app.server.address();
-      if (typeof address !== 'object' || !address) throw new Error('the server has no TCP address');
-      const baseUrl = `http://127.0.0.1:${address.port}`;
-
       const setupStartMs = performance.now();
       const clients = await createClients({ identity: modules.identity, count: options.clients });
       log(`login: ${clients.length} users created in ${secondsSince(setupStartMs)} s`);

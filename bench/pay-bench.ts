@@ -20,18 +20,14 @@
  * src/testing/test-app.ts does) with a limiter that never limits; everything else is the
  * production wiring.
  */
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
-import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import type { RateLimiter } from '../src/identity/index.ts';
 import { verifyLedger } from '../src/ledger/index.ts';
-import { createModules, type Modules } from '../src/main.ts';
+import type { Modules } from '../src/main.ts';
 import { systemClock } from '../src/shared/index.ts';
 import {
   createScratchDatabase,
@@ -41,6 +37,7 @@ import {
   openStore,
 } from '../src/store/index.ts';
 import { type BenchResult, type Log, round } from './bench-result.ts';
+import { listenBenchServer } from './bench-server.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
 import type { BenchOptions } from './options.ts';
 import { checkpoint, serverVersion } from './postgres-admin.ts';
@@ -62,8 +59,6 @@ const PASSWORD = 'bench-pay-login-2026';
 const SETUP_CONCURRENCY_MAX = 8;
 const PROGRESS_INTERVAL_MS = 5_000;
 const REQUEST_TIMEOUT_MS = 30_000;
-const NO_LIMITS: RateLimiter = { consume: async () => ({ ok: true }) };
-
 /**
  * Counts every statement the server sends through `pg` (one round trip each: Kysely sends one
  * statement per query) and every BEGIN, so the bench reports round trips per payment, a figure
@@ -95,22 +90,8 @@ export async function payBench(options: BenchOptions, log: Log): Promise<BenchRe
     const store = await openStore({ databaseUrl, dataDir: 'memory://unused-with-postgres', poolSizeMax });
     try {
       await migrateToLatest(store);
-      const config = loadConfig(
-        {},
-        { host: '127.0.0.1', port: 0, logLevel: 'silent', webDistDir: '/nonexistent' },
-      );
-      const modules = createModules(store, config, systemClock, {
-        masterKey: randomBytes(32),
-        devMode: false,
-        rateLimiter: NO_LIMITS,
-      });
-      const app = await buildApp({ config, clock: systemClock, ping: store.ping, ...modules, demo: false });
+      const { modules, app, baseUrl } = await listenBenchServer(store);
       try {
-        await app.listen({ host: '127.0.0.1', port: 0 });
-        const address = app.server.address();
-        if (typeof address !== 'object' || !address) throw new Error('the server has no TCP address');
-        const baseUrl = `http://127.0.0.1:${address.port}`;
-
         const setupStartMs = performance.now();
         const merchantIds = await createMerchants(modules, store.db);
         const clients = await createClients({ modules, count: options.clients });
