@@ -91,6 +91,12 @@ export function isSecondFactorRequired(error: unknown): boolean {
   return error instanceof ApiError && error.code === 'second_factor_required';
 }
 
+/** The risk engine challenged a security change (docs/risk.md, "Security changes"): a step-up
+ *  with a second factor (not the payment password) in the last 5 minutes lets it through. */
+export function isRiskSecondFactorRequired(error: unknown): boolean {
+  return error instanceof ApiError && error.kind === 'server' && error.code === 'risk_second_factor_required';
+}
+
 /** True when the session is gone (401): the app shows the sign-in page. */
 export function isUnauthenticated(error: unknown): boolean {
   return error instanceof ApiError && error.status === 401 && error.code === 'unauthenticated';

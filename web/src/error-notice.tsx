@@ -18,6 +18,9 @@ export function describeError(
     if (error.kind === 'server') return { message: error.message, code: error.code };
     if (error.kind === 'network') return { message: t('error.network'), code: error.code };
     if (error.kind === 'browser') {
+      // The person closed the step-up dialog of a risk challenge (step-up-dialog.tsx).
+      if (error.code === 'risk_second_factor_required')
+        return { message: t('stepUp.riskCancelled'), code: error.code };
       const message =
         error.code === 'passkey_unsupported'
           ? t('error.passkeyUnsupported')

@@ -3,7 +3,10 @@
  * (within the last 5 minutes, docs/identity.md). `useStepUp()` wraps any such call: it runs it,
  * and on step_up_required opens one modal dialog (payment password, SMS code, authenticator
  * code, backup code or passkey — whichever the account has), then runs the call once more.
- * Closing the dialog rejects with CancelledError, which useAction ignores.
+ * The security lock's second_factor_required and the risk engine's risk_second_factor_required
+ * (a challenged security change, docs/risk.md) open it without the payment password.
+ * Closing the dialog rejects with CancelledError, which useAction ignores — except on a risk
+ * challenge, where the person is told the change was not made and why.
  */
 import {
   createContext,
@@ -17,7 +20,7 @@ import {
   useRef,
   useState,
 } from 'react';
-import { ApiError, isSecondFactorRequired, isStepUpRequired } from './api.ts';
+import { ApiError, isRiskSecondFactorRequired, isSecondFactorRequired, isStepUpRequired } from './api.ts';
 import type { SecurityOverview, StepUpMethod } from './api-security.ts';
 import { fetchSecurityOverview, sendStepUpCode, stepUp, stepUpPasskeyOptions } from './api-security.ts';
 import { DevInboxPanel } from './dev-inbox-panel.tsx';
@@ -36,11 +39,35 @@ export function useStepUp(): WithStepUp {
   return useContext(StepUpContext);
 }
 
+/**
+ * Why the dialog opens: the route wants a fresh step-up (step_up_required), the security lock
+ * wants a second factor (second_factor_required), or the risk engine challenged a security change
+ * (risk_second_factor_required). The last two never offer the payment password.
+ */
+type StepUpReason = 'step_up' | 'second_factor' | 'risk';
+
+function stepUpReasonOf(error: unknown): StepUpReason | null {
+  if (isStepUpRequired(error)) return 'step_up';
+  if (isSecondFactorRequired(error)) return 'second_factor';
+  if (isRiskSecondFactorRequired(error)) return 'risk';
+  return null;
+}
+
+/** What a closed risk dialog leaves on the form: the server's code, and (describeError) the
+ *  sentence that the change was not made and needs a second factor. */
+function riskCheckCancelled(challenge: unknown): ApiError {
+  return new ApiError({
+    kind: 'browser',
+    status: challenge instanceof ApiError ? challenge.status : 403,
+    code: 'risk_second_factor_required',
+    message: 'The second-factor check was cancelled; the change was not made.',
+  });
+}
+
 interface Pending {
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
-  /** The security lock asked (second_factor_required): the payment password is not offered. */
-  readonly secondFactorOnly: boolean;
+  readonly reason: StepUpReason;
 }
 
 export function StepUpProvider({ children }: { readonly children: ReactNode }) {
@@ -48,9 +75,9 @@ export function StepUpProvider({ children }: { readonly children: ReactNode }) {
   // One dialog at a time: a second sensitive call while it is open waits for the same answer.
   const waiting = useRef<Promise<void> | null>(null);
 
-  const confirm = useCallback((secondFactorOnly: boolean): Promise<void> => {
+  const confirm = useCallback((reason: StepUpReason): Promise<void> => {
     waiting.current ??= new Promise<void>((resolve, reject) => {
-      setPending({ resolve, reject, secondFactorOnly });
+      setPending({ resolve, reject, reason });
     }).finally(() => {
       waiting.current = null;
       setPending(null);
@@ -60,15 +87,25 @@ export function StepUpProvider({ children }: { readonly children: ReactNode }) {
 
   const withStepUp = useCallback<WithStepUp>(
     async (work) => {
-      try {
-        return await work();
-      } catch (error) {
-        // The security lock's second_factor_required is a step-up by anything but the payment
-        // password (docs/protection.md).
-        const secondFactor = isSecondFactorRequired(error);
-        if (!isStepUpRequired(error) && !secondFactor) throw error;
-        await confirm(secondFactor);
-        return work();
+      // Each reason is asked at most once per call, so there are at most three retries: a stale
+      // step-up answered with the payment password may be followed by the risk engine's
+      // challenge, which wants a second factor (docs/risk.md); the same refusal twice is final.
+      const asked = new Set<StepUpReason>();
+      for (;;) {
+        try {
+          return await work();
+        } catch (error) {
+          const reason = stepUpReasonOf(error);
+          if (reason === null || asked.has(reason)) throw error;
+          asked.add(reason);
+          try {
+            await confirm(reason);
+          } catch (closed) {
+            // A closed risk dialog is not silent: the change did not happen, and the form says why.
+            if (reason === 'risk' && closed instanceof CancelledError) throw riskCheckCancelled(error);
+            throw closed;
+          }
+        }
       }
     },
     [confirm],
@@ -79,7 +116,7 @@ export function StepUpProvider({ children }: { readonly children: ReactNode }) {
       {children}
       {pending !== null && (
         <StepUpDialog
-          secondFactorOnly={pending.secondFactorOnly}
+          reason={pending.reason}
           onDone={pending.resolve}
           onCancel={() => pending.reject(new CancelledError('step-up cancelled'))}
         />
@@ -109,15 +146,16 @@ export function stepUpMethods(overview: SecurityOverview, secondFactorOnly = fal
 }
 
 function StepUpDialog({
-  secondFactorOnly,
+  reason,
   onDone,
   onCancel,
 }: {
-  readonly secondFactorOnly: boolean;
+  readonly reason: StepUpReason;
   readonly onDone: () => void;
   readonly onCancel: () => void;
 }) {
   const { t } = useI18n();
+  const secondFactorOnly = reason !== 'step_up';
   const ids = useId();
   const dialogRef = useRef<HTMLDialogElement>(null);
   const [overview, setOverview] = useState<SecurityOverview | null>(null);
@@ -187,7 +225,11 @@ function StepUpDialog({
     >
       <h2 id={`${ids}-title`}>{t('stepUp.title')}</h2>
       <p id={`${ids}-lead`} className="lead">
-        {secondFactorOnly ? t('stepUp.secondFactorLead') : t('stepUp.lead')}
+        {reason === 'risk'
+          ? t('stepUp.riskLead')
+          : reason === 'second_factor'
+            ? t('stepUp.secondFactorLead')
+            : t('stepUp.lead')}
       </p>
       {overview === null ? (
         <>

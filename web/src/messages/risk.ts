@@ -1,5 +1,5 @@
-/** Strings of issue 5's pages: the report page, the operator console (cases, rules, backtest) and
- *  the challenged / held states of a payment. */
+/** Strings of issue 5's pages: the report page, the operator console (cases, rules, backtest),
+ *  the challenged / held states of a payment and the step-up a challenged security change asks. */
 import { defineMessages } from './define.ts';
 
 export const riskMessages = defineMessages(
@@ -86,6 +86,10 @@ export const riskMessages = defineMessages(
     'riskOps.backtestResult': '{events} recorded events, {changed} would change.',
     'riskOps.transition': '{from} → {to}: {count}',
     'riskOps.frauds': 'Labelled frauds stopped: {before} now, {after} with this rule set (of {total}).',
+    'stepUp.riskLead':
+      'For your safety this change needs an extra check: verify with an SMS code, your authenticator app, a backup code or a passkey (the payment password is not enough). The change is then made.',
+    'stepUp.riskCancelled':
+      'The change was not made: it needs an extra check with an SMS code, your authenticator app, a backup code or a passkey. Try again when you can verify.',
   },
   {
     'transfer.confirmation.payment_password_and_second_factor': '支付密码加短信验证码或通行密钥（额外验证）',
@@ -169,5 +173,9 @@ export const riskMessages = defineMessages(
     'riskOps.backtestResult': '共 {events} 条已记录事件，{changed} 条结果会改变。',
     'riskOps.transition': '{from} → {to}：{count}',
     'riskOps.frauds': '已标记欺诈被拦截：当前 {before} 条，使用该规则集 {after} 条（共 {total} 条）。',
+    'stepUp.riskLead':
+      '为保障账户安全，此项变更需要额外验证：请用短信验证码、身份验证器、备用码或通行密钥验证（支付密码不可用）。验证后变更即生效。',
+    'stepUp.riskCancelled':
+      '变更未生效：此项变更需要用短信验证码、身份验证器、备用码或通行密钥额外验证。方便验证时请重试。',
   },
 );
