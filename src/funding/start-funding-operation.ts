@@ -188,7 +188,7 @@ export async function startFundingOperation(
             { notifier: ctx.risk.notifier },
             {
               userId: input.userId,
-              template: 'payment_held',
+              template: 'withdrawal_held',
               vars: {
                 amountMinor: input.amount.amountMinor.toString(),
                 currency: input.amount.currency,

@@ -467,7 +467,20 @@ describe('risk coverage: security changes, withdrawals, new payees', () => {
     assert.equal(held.json().status, 'pending');
     assert.ok(held.json().inReviewUntil, 'the user sees it is in review');
     assert.equal(await available(user), 1_000_000n - 22_200n, 'the money is held');
-    assert.ok((await templatesOf(user.userId)).includes('payment_held'));
+    // The alert names a withdrawal (not a payment), its amount and that the card has not got it.
+    const templates = await templatesOf(user.userId);
+    assert.ok(templates.includes('withdrawal_held'), templates.join(','));
+    assert.ok(!templates.includes('payment_held'), 'a withdrawal is not announced as a payment');
+    const notice = await store.db
+      .selectFrom('notification_outbox')
+      .select(['locale', 'subject', 'body'])
+      .where('user_id', '=', user.userId)
+      .where('channel', '=', 'in_app')
+      .where('template', '=', 'withdrawal_held')
+      .executeTakeFirstOrThrow();
+    assert.equal(notice.locale, 'zh-CN');
+    assert.equal(notice.subject, 'Rampart 提现安全审核中');
+    assert.match(notice.body, /^您的提现 CNY 222\.00 正在安全审核，资金已暂时冻结、尚未转到银行卡/);
     await settleAll();
     await settleAll();
     const row = await store.db

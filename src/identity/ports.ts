@@ -24,6 +24,7 @@ export const NOTIFICATION_TEMPLATES = [
   'risk_challenge', // vars: action (payment|sign_in|security_change), time — issue 5
   'risk_declined', // vars: action, time
   'payment_held', // vars: amountMinor, currency, until
+  'withdrawal_held', // vars: amountMinor, currency, until (the review deadline) — a withdrawal in risk review
   'payment_hold_resolved', // vars: amountMinor, currency, outcome (approved|rejected|expired)
   'credit_bill_issued', // vars: amountMinor, currency (what the bill asks), until (due instant)
   'credit_bill_overdue', // vars: amountMinor, currency (still unpaid), until (when it fell due)

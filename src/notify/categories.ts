@@ -53,6 +53,7 @@ export const TEMPLATE_CATEGORIES: { readonly [T in NotificationTemplate]: Templa
   risk_challenge: { category: 'security', critical: true, inbox: true },
   risk_declined: { category: 'security', critical: true, inbox: true },
   payment_held: { category: 'security', critical: true, inbox: true },
+  withdrawal_held: { category: 'security', critical: true, inbox: true },
   payment_hold_resolved: { category: 'payments', critical: false, inbox: true },
   credit_bill_issued: { category: 'bills', critical: false, inbox: true },
   credit_bill_overdue: { category: 'bills', critical: false, inbox: true },

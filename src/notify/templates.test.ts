@@ -53,6 +53,7 @@ const SAMPLE_VARS: { readonly [T in NotificationTemplate]: TemplateVars<T> } = {
   risk_challenge: { action: 'payment', time: TIME },
   risk_declined: { action: 'transfer', time: TIME },
   payment_held: { amountMinor: '123456789', currency: 'CNY', until: TIME },
+  withdrawal_held: { amountMinor: '2220000', currency: 'CNY', until: TIME },
   payment_hold_resolved: { amountMinor: '5000', currency: 'CNY', outcome: 'rejected' },
   credit_bill_issued: { amountMinor: '50000', currency: 'CNY', until: TIME },
   credit_bill_overdue: { amountMinor: '30000', currency: 'CNY', until: TIME },
@@ -64,6 +65,15 @@ test('held payments show the amount exactly, grouped, in both languages', () => 
     renderTemplate('payment_hold_resolved', 'zh-CN', SAMPLE_VARS.payment_hold_resolved).short,
     /CNY 50\.00 未通过审核/,
   );
+});
+
+test('a held withdrawal is called a withdrawal, not a payment, in both languages', () => {
+  const en = renderTemplate('withdrawal_held', 'en', SAMPLE_VARS.withdrawal_held);
+  assert.match(en.short, /Your withdrawal of CNY 22,200\.00 is held for a security review/);
+  assert.doesNotMatch(`${en.subject}${en.sms}${en.emailText}`, /payment(?! password)/i);
+  const zh = renderTemplate('withdrawal_held', 'zh-CN', SAMPLE_VARS.withdrawal_held);
+  assert.match(zh.short, /您的提现 CNY 22,200\.00 正在安全审核/);
+  assert.doesNotMatch(`${zh.subject}${zh.sms}${zh.emailText}`, /付款/);
 });
 
 function renderSample<T extends NotificationTemplate>(template: T, locale: Locale) {

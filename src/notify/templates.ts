@@ -33,6 +33,7 @@ export const TEMPLATE_VARS = {
   risk_challenge: { required: ['action', 'time'], optional: [] },
   risk_declined: { required: ['action', 'time'], optional: [] },
   payment_held: { required: ['amountMinor', 'currency', 'until'], optional: [] },
+  withdrawal_held: { required: ['amountMinor', 'currency', 'until'], optional: [] },
   payment_hold_resolved: { required: ['amountMinor', 'currency', 'outcome'], optional: [] },
   credit_bill_issued: { required: ['amountMinor', 'currency', 'until'], optional: [] },
   credit_bill_overdue: { required: ['amountMinor', 'currency', 'until'], optional: [] },
@@ -672,6 +673,29 @@ const TEXTS: { readonly [T in NotificationTemplate]: Readonly<Record<Locale, Tex
         `Your payment of ${amountText(x)} needs a security review. The money is held in your account and has not reached the payee.\n\n` +
         `    Decided by: ${formatTime('en', v(x, 'until'))} (if not reviewed by then, it returns to your balance)\n\n` +
         'We will tell you the result. Anyone claiming to be customer support, the police or a "safe account" who asks you to move money is a scammer; if that happened, report it on the Report page and we will decline the payment.',
+    },
+  },
+  // A withdrawal held by risk review: the money stays in the account (held), the bank card has not
+  // received it; the review deadline voids it back to the balance (docs/risk.md, "Held withdrawals").
+  // No result notice follows yet, so none is promised; a takeover's victim is told what to do now.
+  withdrawal_held: {
+    'zh-CN': {
+      subject: () => 'Rampart 提现安全审核中',
+      short: (x) =>
+        `您的提现 ${amountText(x)} 正在安全审核，资金已暂时冻结、尚未转到银行卡，最晚于${formatTime('zh-CN', v(x, 'until'))}前处理完毕。如非本人操作，请立即修改密码并联系客服。`,
+      email: (x) =>
+        `您的一笔提现（${amountText(x)}）需要人工安全审核，资金已暂时冻结在您的账户中，尚未转到您的银行卡。\n\n` +
+        `    最晚处理时间：${formatTime('zh-CN', v(x, 'until'))}（超时未处理将自动退回余额）\n\n` +
+        '如果这笔提现不是您本人操作，请立即修改登录密码和支付密码，并联系客服拒绝这笔提现。任何自称客服、公检法要求您把钱转出的都是诈骗。',
+    },
+    en: {
+      subject: () => 'Your Rampart withdrawal is held for a security review',
+      short: (x) =>
+        `Your withdrawal of ${amountText(x)} is held for a security review and has not gone to your bank card; decided by ${formatTime('en', v(x, 'until'))} at the latest. Not you? Change your passwords and contact support now.`,
+      email: (x) =>
+        `Your withdrawal of ${amountText(x)} needs a security review. The money is held in your account and has not been sent to your bank card.\n\n` +
+        `    Decided by: ${formatTime('en', v(x, 'until'))} (if not reviewed by then, it returns to your balance)\n\n` +
+        'If you did not ask for this withdrawal, change your login and payment passwords now and contact customer support so we decline it. Anyone claiming to be customer support or the police who asks you to move money out is a scammer.',
     },
   },
   payment_hold_resolved: {
