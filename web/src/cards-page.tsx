@@ -2,7 +2,9 @@
  * Cards & top-up (docs/funding.md): link a bank card (the number is sent once and only its masked
  * form is shown afterwards), remove it, top the wallet up from it or withdraw to it. The bank
  * answers later, so the page polls the operation every second, up to 30 times, and shows pending →
- * succeeded or failed.
+ * succeeded or failed. A withdrawal the security lock or the risk engine challenges
+ * (second_factor_required, risk_second_factor_required) goes through the step-up dialog and is
+ * sent once more with the same clientRequestId, so it can never start twice (docs/risk.md).
  */
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import {
@@ -20,6 +22,7 @@ import { ErrorRegion, Field, PaymentPasswordField, useAction } from './forms.tsx
 import { useI18n } from './i18n.ts';
 import { currencyExponent, formatMoney, parseMajorToMinor } from './money.ts';
 import { Link, ROUTES } from './router.tsx';
+import { useStepUp } from './step-up-dialog.tsx';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
 
 const CURRENCY = 'CNY';
@@ -156,6 +159,7 @@ function FundingForm({ cards }: { readonly cards: readonly Card[] }) {
   const [operation, setOperation] = useState<FundingOperation | null>(null);
   const [gaveUp, setGaveUp] = useState(false);
   const start = useAction();
+  const withStepUp = useStepUp();
   const polling = useRef<AbortController | null>(null);
 
   // A removed card leaves the choice: fall back to the first live one.
@@ -193,19 +197,19 @@ function FundingForm({ cards }: { readonly cards: readonly Card[] }) {
       return;
     }
     const money = { amountMinor: amountMinor.toString(), currency: CURRENCY };
+    // One id per press: a retry after the step-up is the same withdrawal, never a second one.
+    const clientRequestId = newClientRequestId();
     let started: FundingOperation | null = null;
     await start.run(async () => {
       setOperation(null);
       setGaveUp(false);
       started =
         kind === 'top_up'
-          ? await startTopUp({ cardId: selected, amount: money, clientRequestId: newClientRequestId() })
-          : await startWithdrawal({
-              cardId: selected,
-              amount: money,
-              paymentPassword,
-              clientRequestId: newClientRequestId(),
-            });
+          ? await startTopUp({ cardId: selected, amount: money, clientRequestId })
+          : await withStepUp(
+              () => startWithdrawal({ cardId: selected, amount: money, paymentPassword, clientRequestId }),
+              { riskSubject: 'withdrawal' },
+            );
       setOperation(started);
       setPaymentPassword('');
     });

@@ -18,9 +18,15 @@ export function describeError(
     if (error.kind === 'server') return { message: error.message, code: error.code };
     if (error.kind === 'network') return { message: t('error.network'), code: error.code };
     if (error.kind === 'browser') {
-      // The person closed the step-up dialog of a risk challenge (step-up-dialog.tsx).
-      if (error.code === 'risk_second_factor_required')
-        return { message: t('stepUp.riskCancelled'), code: error.code };
+      // The person closed the step-up dialog of a risk challenge (step-up-dialog.tsx): a
+      // security change or a withdrawal was not made.
+      if (error.code === 'risk_second_factor_required') {
+        const withdrawal = error.details?.riskSubject === 'withdrawal';
+        return {
+          message: t(withdrawal ? 'stepUp.riskCancelledWithdrawal' : 'stepUp.riskCancelled'),
+          code: error.code,
+        };
+      }
       const message =
         error.code === 'passkey_unsupported'
           ? t('error.passkeyUnsupported')

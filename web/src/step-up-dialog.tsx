@@ -4,9 +4,9 @@
  * and on step_up_required opens one modal dialog (payment password, SMS code, authenticator
  * code, backup code or passkey — whichever the account has), then runs the call once more.
  * The security lock's second_factor_required and the risk engine's risk_second_factor_required
- * (a challenged security change, docs/risk.md) open it without the payment password.
+ * (a challenged security change or withdrawal, docs/risk.md) open it without the payment password.
  * Closing the dialog rejects with CancelledError, which useAction ignores — except on a risk
- * challenge, where the person is told the change was not made and why.
+ * challenge, where the person is told the change (or the withdrawal) was not made and why.
  */
 import {
   createContext,
@@ -30,7 +30,18 @@ import type { MessageKey } from './i18n.ts';
 import { useI18n } from './i18n.ts';
 import { signWithPasskey } from './passkey.ts';
 
-type WithStepUp = <T>(work: () => Promise<T>) => Promise<T>;
+/**
+ * What a risk challenge protects, for the dialog's lead and the message a closed dialog leaves:
+ * a security change (the default) or a withdrawal to a card. Only the wording differs; the
+ * server's rule is the same (docs/risk.md, "Security changes" and "Withdrawals").
+ */
+export type RiskSubject = 'change' | 'withdrawal';
+
+export interface StepUpOptions {
+  readonly riskSubject?: RiskSubject;
+}
+
+type WithStepUp = <T>(work: () => Promise<T>, options?: StepUpOptions) => Promise<T>;
 
 const StepUpContext = createContext<WithStepUp>((work) => work());
 
@@ -53,14 +64,15 @@ function stepUpReasonOf(error: unknown): StepUpReason | null {
   return null;
 }
 
-/** What a closed risk dialog leaves on the form: the server's code, and (describeError) the
- *  sentence that the change was not made and needs a second factor. */
-function riskCheckCancelled(challenge: unknown): ApiError {
+/** What a closed risk dialog leaves on the form: the server's code, and (describeError, by
+ *  `details.riskSubject`) the sentence that the change or withdrawal was not made and why. */
+function riskCheckCancelled(challenge: unknown, riskSubject: RiskSubject): ApiError {
   return new ApiError({
     kind: 'browser',
     status: challenge instanceof ApiError ? challenge.status : 403,
     code: 'risk_second_factor_required',
-    message: 'The second-factor check was cancelled; the change was not made.',
+    message: `The second-factor check was cancelled; the ${riskSubject} was not made.`,
+    details: { riskSubject },
   });
 }
 
@@ -68,6 +80,7 @@ interface Pending {
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
   readonly reason: StepUpReason;
+  readonly riskSubject: RiskSubject;
 }
 
 export function StepUpProvider({ children }: { readonly children: ReactNode }) {
@@ -75,9 +88,9 @@ export function StepUpProvider({ children }: { readonly children: ReactNode }) {
   // One dialog at a time: a second sensitive call while it is open waits for the same answer.
   const waiting = useRef<Promise<void> | null>(null);
 
-  const confirm = useCallback((reason: StepUpReason): Promise<void> => {
+  const confirm = useCallback((reason: StepUpReason, riskSubject: RiskSubject): Promise<void> => {
     waiting.current ??= new Promise<void>((resolve, reject) => {
-      setPending({ resolve, reject, reason });
+      setPending({ resolve, reject, reason, riskSubject });
     }).finally(() => {
       waiting.current = null;
       setPending(null);
@@ -86,7 +99,8 @@ export function StepUpProvider({ children }: { readonly children: ReactNode }) {
   }, []);
 
   const withStepUp = useCallback<WithStepUp>(
-    async (work) => {
+    async (work, options) => {
+      const riskSubject = options?.riskSubject ?? 'change';
       // Each reason is asked at most once per call, so there are at most three retries: a stale
       // step-up answered with the payment password may be followed by the risk engine's
       // challenge, which wants a second factor (docs/risk.md); the same refusal twice is final.
@@ -99,10 +113,11 @@ export function StepUpProvider({ children }: { readonly children: ReactNode }) {
           if (reason === null || asked.has(reason)) throw error;
           asked.add(reason);
           try {
-            await confirm(reason);
+            await confirm(reason, riskSubject);
           } catch (closed) {
             // A closed risk dialog is not silent: the change did not happen, and the form says why.
-            if (reason === 'risk' && closed instanceof CancelledError) throw riskCheckCancelled(error);
+            if (reason === 'risk' && closed instanceof CancelledError)
+              throw riskCheckCancelled(error, riskSubject);
             throw closed;
           }
         }
@@ -117,6 +132,7 @@ export function StepUpProvider({ children }: { readonly children: ReactNode }) {
       {pending !== null && (
         <StepUpDialog
           reason={pending.reason}
+          riskSubject={pending.riskSubject}
           onDone={pending.resolve}
           onCancel={() => pending.reject(new CancelledError('step-up cancelled'))}
         />
@@ -147,10 +163,12 @@ export function stepUpMethods(overview: SecurityOverview, secondFactorOnly = fal
 
 function StepUpDialog({
   reason,
+  riskSubject,
   onDone,
   onCancel,
 }: {
   readonly reason: StepUpReason;
+  readonly riskSubject: RiskSubject;
   readonly onDone: () => void;
   readonly onCancel: () => void;
 }) {
@@ -226,7 +244,7 @@ function StepUpDialog({
       <h2 id={`${ids}-title`}>{t('stepUp.title')}</h2>
       <p id={`${ids}-lead`} className="lead">
         {reason === 'risk'
-          ? t('stepUp.riskLead')
+          ? t(riskSubject === 'withdrawal' ? 'stepUp.riskLeadWithdrawal' : 'stepUp.riskLead')
           : reason === 'second_factor'
             ? t('stepUp.secondFactorLead')
             : t('stepUp.lead')}

@@ -1,5 +1,6 @@
 /** Strings of issue 5's pages: the report page, the operator console (cases, rules, backtest),
- *  the challenged / held states of a payment and the step-up a challenged security change asks. */
+ *  the challenged / held states of a payment and the step-up a challenged security change or
+ *  withdrawal asks. */
 import { defineMessages } from './define.ts';
 
 export const riskMessages = defineMessages(
@@ -90,6 +91,10 @@ export const riskMessages = defineMessages(
       'For your safety this change needs an extra check: verify with an SMS code, your authenticator app, a backup code or a passkey (the payment password is not enough). The change is then made.',
     'stepUp.riskCancelled':
       'The change was not made: it needs an extra check with an SMS code, your authenticator app, a backup code or a passkey. Try again when you can verify.',
+    'stepUp.riskLeadWithdrawal':
+      'For your safety this withdrawal needs an extra check: verify with an SMS code, your authenticator app, a backup code or a passkey (the payment password is not enough). The withdrawal is then made.',
+    'stepUp.riskCancelledWithdrawal':
+      'The withdrawal was not made and no money left your wallet: it needs an extra check with an SMS code, your authenticator app, a backup code or a passkey. Try again when you can verify.',
   },
   {
     'transfer.confirmation.payment_password_and_second_factor': '支付密码加短信验证码或通行密钥（额外验证）',
@@ -177,5 +182,9 @@ export const riskMessages = defineMessages(
       '为保障账户安全，此项变更需要额外验证：请用短信验证码、身份验证器、备用码或通行密钥验证（支付密码不可用）。验证后变更即生效。',
     'stepUp.riskCancelled':
       '变更未生效：此项变更需要用短信验证码、身份验证器、备用码或通行密钥额外验证。方便验证时请重试。',
+    'stepUp.riskLeadWithdrawal':
+      '为保障资金安全，这笔提现需要额外验证：请用短信验证码、身份验证器、备用码或通行密钥验证（支付密码不可用）。验证后即发起提现。',
+    'stepUp.riskCancelledWithdrawal':
+      '提现未发起，资金仍在您的钱包中：这笔提现需要用短信验证码、身份验证器、备用码或通行密钥额外验证。方便验证时请重试。',
   },
 );
