@@ -102,6 +102,7 @@ describe('default rules over the online features', () => {
     // 10,000.00 in the wallet: 7,900.00 in rent, then 200.00 (9.5 % of what is left, under the
     // slice rules' 40 %): 8,100.00 of 10,000.00 gone within the hour.
     clock.advance(MINUTE_MS);
+    const fromMs = clock.nowMs();
     const rent = await engine.assess(
       money({
         userId: 'usr_tenant',
@@ -145,6 +146,17 @@ describe('default rules over the online features', () => {
       }),
     );
     assert.ok(!under.ruleHits.some((h) => h.ruleId === 'drain_within_hour'));
+
+    // The backtest replays the recorded features (NaN stored as null) through the same evaluator:
+    // enforced, the rule would have held the tenant's second payment and nothing else.
+    const enforced = defaultRuleSetFor(new Set(FEATURE_NAMES)).rules.map((r) =>
+      r.id === 'drain_within_hour' ? { ...r, shadow: false } : r,
+    );
+    const report = await engine.backtest({ body: { rules: enforced }, fromMs, toMs: clock.nowMs() + 1 });
+    assert.equal(report.events, 4);
+    assert.deepEqual(report.transitions, { 'allow→review': 1 });
+    assert.equal(report.examples[0]?.eventId, after.eventId);
+    assert.deepEqual(report.examples[0]?.reasons, ['drain_within_hour']);
   });
 
   test('a stolen phone draining in three transfers: the second is held, not the first', async () => {
