@@ -2,8 +2,10 @@
 // online features (OnlineFeatureSource over MemoryFeatureState) and a real store (PGlite, or
 // PostgreSQL with --pg): each attack pattern is held or refused at the step the rule promises,
 // and the nearby legitimate patterns are not; the default keeps only rules whose features are
-// computed; an unedited older default is replaced by the current revision as a new version, and
-// an operator's rule set never is.
+// computed (names inside arithmetic expressions included); the shadow arithmetic drain rule fires
+// on 80 %+ of the balance gone within the hour and changes no decision; an unedited older default
+// (revision 1 or 2) is replaced by the current revision as a new version, and an operator's rule
+// set never is.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { ManualClock } from '../shared/index.ts';
@@ -87,6 +89,74 @@ describe('default rules over the online features', () => {
     const partial = defaultRuleSetFor(new Set(['user_payments_1h', 'user_sum_1h_minor']));
     assert.ok(partial.rules.some((r) => r.id === 'rapid_drain'));
     assert.ok(!partial.rules.some((r) => r.id === 'mule_fan_in'));
+    assert.ok(partial.rules.some((r) => r.id === 'drain_within_hour'));
+    const noSum = defaultRuleSetFor(new Set(['user_payments_1h']));
+    assert.ok(
+      !noSum.rules.some((r) => r.id === 'drain_within_hour'),
+      'user_sum_1h_minor is named only inside the expression',
+    );
+    assert.ok(validateRuleSet(noSum, { knownFeatures: new Set(['user_payments_1h']) }).ok);
+  });
+
+  test('the arithmetic drain rule (shadow): 80 %+ of the balance an hour ago gone within the hour', async () => {
+    // 10,000.00 in the wallet: 7,900.00 in rent, then 200.00 (9.5 % of what is left, under the
+    // slice rules' 40 %): 8,100.00 of 10,000.00 gone within the hour.
+    clock.advance(MINUTE_MS);
+    const fromMs = clock.nowMs();
+    const rent = await engine.assess(
+      money({
+        userId: 'usr_tenant',
+        payeeKey: 'merchant:landlord',
+        amountMinor: 790_000n,
+        balanceMinor: 1_000_000n,
+      }),
+    );
+    assert.ok(!rent.ruleHits.some((h) => h.ruleId === 'drain_within_hour'), 'the first payment of the hour');
+    clock.advance(10 * MINUTE_MS);
+    const after = await engine.assess(
+      money({
+        userId: 'usr_tenant',
+        payeeKey: 'merchant:grocer',
+        amountMinor: 20_000n,
+        balanceMinor: 210_000n,
+      }),
+    );
+    assert.deepEqual(
+      after.ruleHits.filter((h) => h.ruleId === 'drain_within_hour'),
+      [{ ruleId: 'drain_within_hour', outcome: 'review', reason: 'drain_within_hour', shadow: true }],
+    );
+    assert.equal(after.decision, 'allow', 'a shadow rule is recorded, never enforced');
+    // 7,000.00 then 200.00: 72 %, no hit.
+    clock.advance(MINUTE_MS);
+    await engine.assess(
+      money({
+        userId: 'usr_saver',
+        payeeKey: 'merchant:landlord',
+        amountMinor: 700_000n,
+        balanceMinor: 1_000_000n,
+      }),
+    );
+    clock.advance(10 * MINUTE_MS);
+    const under = await engine.assess(
+      money({
+        userId: 'usr_saver',
+        payeeKey: 'merchant:grocer',
+        amountMinor: 20_000n,
+        balanceMinor: 300_000n,
+      }),
+    );
+    assert.ok(!under.ruleHits.some((h) => h.ruleId === 'drain_within_hour'));
+
+    // The backtest replays the recorded features (NaN stored as null) through the same evaluator:
+    // enforced, the rule would have held the tenant's second payment and nothing else.
+    const enforced = defaultRuleSetFor(new Set(FEATURE_NAMES)).rules.map((r) =>
+      r.id === 'drain_within_hour' ? { ...r, shadow: false } : r,
+    );
+    const report = await engine.backtest({ body: { rules: enforced }, fromMs, toMs: clock.nowMs() + 1 });
+    assert.equal(report.events, 4);
+    assert.deepEqual(report.transitions, { 'allow→review': 1 });
+    assert.equal(report.examples[0]?.eventId, after.eventId);
+    assert.deepEqual(report.examples[0]?.reasons, ['drain_within_hour']);
   });
 
   test('a stolen phone draining in three transfers: the second is held, not the first', async () => {
@@ -215,5 +285,28 @@ describe('default rules over the online features', () => {
     const kept = await newEngine().activeRuleSet();
     assert.ok(!kept.body.rules.some((r) => r.id === 'card_testing'), "the operator's set stays in force");
     assert.equal((await engine.ruleSetHistory()).length, 3);
+  });
+
+  test('a stored revision-2 default nobody edited is replaced by this revision', async () => {
+    await store.db.deleteFrom('risk_rule_sets').execute();
+    const revision2 = defaultRuleSetFor(new Set(FEATURE_NAMES)).rules.filter(
+      (r) => r.id !== 'drain_within_hour',
+    );
+    await store.db
+      .insertInto('risk_rule_sets')
+      .values({
+        body: JSON.stringify({ rules: revision2 }),
+        note: 'default rule set r2',
+        created_by: 'system',
+        created_at: new Date(clock.nowMs()),
+      })
+      .execute();
+    const upgraded = await newEngine().activeRuleSet();
+    assert.ok(upgraded.body.rules.some((r) => r.id === 'drain_within_hour'));
+    const history = await engine.ruleSetHistory();
+    assert.deepEqual(
+      history.map((h) => h.note),
+      [`default rule set r${DEFAULT_RULE_SET_REVISION}`, 'default rule set r2'],
+    );
   });
 });

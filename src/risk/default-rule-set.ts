@@ -12,10 +12,14 @@
  * Reasons are stable codes for the record, the case queue and the console; users are not shown
  * them (alerts say what to do, not which rule fired), so they need no translated text.
  */
-import type { Condition, Rule, RuleSetBody } from './rule-set.ts';
+import { expressionNames } from './rule-expression.ts';
+import { type Condition, EVENT_FIELDS, type Rule, type RuleSetBody } from './rule-set.ts';
 
-/** Bumped whenever the default rules change: a stored default with an older revision is replaced. */
-export const DEFAULT_RULE_SET_REVISION = 2;
+/**
+ * Bumped whenever the default rules change: a stored default with an older revision is replaced.
+ * 3: the shadow `drain_within_hour`, the draining condition written with arithmetic.
+ */
+export const DEFAULT_RULE_SET_REVISION = 3;
 
 /** The rules over event fields alone: in force with or without a feature source. */
 export const DEFAULT_RULE_SET: RuleSetBody = {
@@ -230,6 +234,29 @@ export const DEFAULT_FEATURE_RULES: readonly Rule[] = [
     outcome: 'review',
     reason: 'rapid_drain',
   },
+  // The condition the two slice rules approximate, written out: what left within the hour, this
+  // payment included, is 80 %+ of the balance an hour ago. There is no balance-an-hour-ago feature
+  // (FEATURE_NAMES is the model's column list and stays as it is), so it is the balance before this
+  // payment plus what left in the hour; money received within the hour makes it larger (the rule
+  // fires later, never wrongly earlier), and a refused payment counts as gone (user_sum_1h_minor
+  // counts every assessed payment). Shadow: unlike the slices it also fires on a large payment
+  // followed by a small one (rent, then 100.00), so its hits are measured before it holds money.
+  {
+    id: 'drain_within_hour',
+    description:
+      'Shadow: a second payment of 100.00+ within an hour bringing what left in the hour to 80 %+ of the balance an hour ago; measuring before enforcing.',
+    kinds: [...MONEY_OUT],
+    when: {
+      all: [
+        { feature: 'user_payments_1h', op: '>=', value: 1 },
+        { field: 'amountMinor', op: '>=', value: 10_000 },
+        { expr: 'user_sum_1h_minor + amountMinor >= 0.8 * (balanceMinor + user_sum_1h_minor)' },
+      ],
+    },
+    outcome: 'review',
+    reason: 'drain_within_hour',
+    shadow: true,
+  },
   {
     id: 'drain_from_recent_device',
     description:
@@ -364,6 +391,10 @@ function featuresOf(condition: Condition, into: Set<string>): Set<string> {
   else if ('any' in condition) for (const c of condition.any) featuresOf(c, into);
   else if ('not' in condition) featuresOf(condition.not, into);
   else if ('feature' in condition) into.add(condition.feature);
+  else if ('expr' in condition) {
+    for (const name of expressionNames(condition.expr))
+      if (!Object.hasOwn(EVENT_FIELDS, name)) into.add(name);
+  }
   return into;
 }
 

@@ -81,6 +81,7 @@ export {
   rebuildFeaturesFromDecisions,
   recordedEvent,
 } from './rebuild-from-decisions.ts';
+export { COMPARISON_OPERATORS, EXPRESSION_CHARS_MAX, EXPRESSION_DEPTH_MAX } from './rule-expression.ts';
 export {
   CONDITION_DEPTH_MAX,
   type Condition,

@@ -11,10 +11,18 @@
  *     "outcome": "review", "reason": "drain_to_new_payee", "shadow": false } ] }
  * ```
  * A condition is `{all:[…]}`, `{any:[…]}`, `{not:…}`, a comparison over a feature
- * (`{feature, op, value}`) or an event field (`{field, op, value}`), or `{ref: "<rule id>"}`, which
- * reuses another rule's condition (so a reference cycle is possible, and refused).
+ * (`{feature, op, value}`) or an event field (`{field, op, value}`), an arithmetic comparison
+ * (`{expr: "user_sum_1h_minor + amountMinor >= 0.8 * balanceMinor"}`, rule-expression.ts), or
+ * `{ref: "<rule id>"}`, which reuses another rule's condition (so a reference cycle is possible,
+ * and refused).
  */
 import { RISK_EVENT_KINDS, type RiskEventKind } from './ports.ts';
+import {
+  type CompiledComparison,
+  compileComparison,
+  type NameResolution,
+  parseComparison,
+} from './rule-expression.ts';
 
 /** Limits on what one rule set may be, so a bad save cannot slow every decision. */
 export const RULES_PER_SET_MAX = 200;
@@ -63,6 +71,7 @@ export type Condition =
   | { readonly not: Condition }
   | { readonly feature: string; readonly op: Operator; readonly value: Scalar | readonly Scalar[] }
   | { readonly field: string; readonly op: Operator; readonly value: Scalar | readonly Scalar[] }
+  | { readonly expr: string }
   | { readonly ref: string };
 
 export interface Rule {
@@ -264,6 +273,17 @@ function checkCondition(
     else at.refs.push(node.ref);
     return 1;
   }
+  if (keys === 'expr') {
+    const parsed = parseComparison(node.expr, (name) => resolveName(name, at.options.knownFeatures));
+    if (!parsed.ok) {
+      fail(index, `${path}.expr`, `column ${parsed.column}: ${parsed.reason}`);
+      return 1;
+    }
+    // Compiled here, once: validation runs at load (engine.ts), so events only evaluate.
+    compiledExpressions.set(node, compileComparison(parsed.comparison));
+    // Each operand and operator counts, so the per-rule and per-set limits bound the work.
+    return parsed.nodes;
+  }
   if (keys === 'feature,op,value' || keys === 'field,op,value') {
     const op = node.op;
     if (!OPERATORS.includes(op as Operator)) {
@@ -294,9 +314,47 @@ function checkCondition(
   fail(
     index,
     path,
-    `a condition is {all}, {any}, {not}, {ref}, {feature,op,value} or {field,op,value}; got {${keys}}`,
+    `a condition is {all}, {any}, {not}, {ref}, {expr}, {feature,op,value} or {field,op,value}; got {${keys}}`,
   );
   return 1;
+}
+
+/**
+ * A name in an expression: a numeric event field (camelCase) or a feature the deployment computes
+ * (snake_case); text and true/false fields are refused, since arithmetic takes numbers.
+ */
+function resolveName(name: string, knownFeatures: ReadonlySet<string> | null): NameResolution {
+  // Without the deployment's features (a set never validated), a field name is the field.
+  const isFeature =
+    knownFeatures === null
+      ? FEATURE_PATTERN.test(name) && !Object.hasOwn(EVENT_FIELDS, name)
+      : knownFeatures.has(name);
+  if (Object.hasOwn(EVENT_FIELDS, name)) {
+    const type = EVENT_FIELDS[name as EventField];
+    if (isFeature) return { refused: `"${name}" names both an event field and a feature` };
+    if (type !== 'number') return { refused: `"${name}" is a ${type} field; arithmetic takes numbers` };
+    return 'field';
+  }
+  if (isFeature) return 'feature';
+  return { refused: `unknown name "${name}": neither a number field nor a computed feature` };
+}
+
+/**
+ * Each `{expr}` condition's compiled form, keyed by the condition object itself, so
+ * evaluateRuleSet keeps its signature (the engine and the backtest pass the validated body) and
+ * an event never parses. Weak: a replaced rule set's closures go with it.
+ */
+const compiledExpressions = new WeakMap<object, CompiledComparison>();
+
+/** The compiled condition; a body that was never validated (the built-in default) compiles here once. */
+function compiledExpression(condition: { readonly expr: string }): CompiledComparison {
+  const known = compiledExpressions.get(condition);
+  if (known) return known;
+  const parsed = parseComparison(condition.expr, (name) => resolveName(name, null));
+  // Unvalidated and unparseable: satisfies nothing, like any other missing fact.
+  const compiled = parsed.ok ? compileComparison(parsed.comparison) : () => false;
+  compiledExpressions.set(condition, compiled);
+  return compiled;
 }
 
 function checkValue(
@@ -392,6 +450,7 @@ function holds(
     if (!target || refDepth >= REFERENCE_DEPTH_MAX) return false;
     return holds(target.when, facts, byId, refDepth + 1);
   }
+  if ('expr' in condition) return compiledExpression(condition)(facts);
   const actual = 'feature' in condition ? facts.features[condition.feature] : facts.fields[condition.field];
   // A missing fact (no such feature computed, no amount on a sign-in) satisfies no comparison.
   if (actual === undefined || (typeof actual === 'number' && Number.isNaN(actual))) return false;
