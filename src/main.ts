@@ -11,6 +11,7 @@ import { type Agreements, createAgreements } from './agreements/index.ts';
 import { buildApp } from './app.ts';
 import {
   createCases,
+  createEnginePaymentPasswordRisk,
   createEnginePaymentRiskHook,
   createEngineSecurityChangeRisk,
   createEngineSignInRisk,
@@ -191,6 +192,7 @@ export function createModules(
     },
     signInRisk: createEngineSignInRisk({ db, clock, engine: riskEngine }),
     securityChangeRisk: createEngineSecurityChangeRisk({ db, clock, engine: riskEngine }),
+    paymentPasswordRisk: createEnginePaymentPasswordRisk({ engine: riskEngine }),
   });
   const wallet = createWallet({ db, ledger });
   const credit = createCredit({ db, clock, ledger, wallet, notifier });

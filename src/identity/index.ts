@@ -22,6 +22,7 @@ export type {
   NotificationRequest,
   NotificationTemplate,
   Notifier,
+  PaymentPasswordRiskPort,
   RateLimitBucket,
   RateLimiter,
   RateLimitResult,
