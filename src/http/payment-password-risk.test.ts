@@ -288,7 +288,6 @@ function suite(name: string, newState: () => FeatureState) {
         userId: payer.userId,
         securityEventId: failed.id,
         ip: payer.ip,
-        deviceKey: undefined,
         country: null,
         nowMs: failed.created_at.getTime(),
       });

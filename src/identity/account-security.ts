@@ -140,7 +140,6 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
       userId,
       securityEventId: failedEventId,
       ip: origin.ip,
-      deviceKey: origin.deviceKey,
       country: origin.location?.country ?? null,
       nowMs,
     });

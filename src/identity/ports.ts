@@ -155,8 +155,9 @@ export interface PaymentPasswordRiskPort {
     readonly userId: string;
     /** The `payment_password_failed` security event's id: one failure, one risk event id. */
     readonly securityEventId: bigint;
+    /** As the security event records them (no device key: it does not), so that a boot's replay
+     *  of the recorded failures rebuilds exactly what the live reports left. */
     readonly ip: string;
-    readonly deviceKey: string | undefined;
     readonly country: string | null;
     readonly nowMs: number;
   }): Promise<void>;
