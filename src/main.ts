@@ -11,12 +11,14 @@ import { type Agreements, createAgreements } from './agreements/index.ts';
 import { buildApp } from './app.ts';
 import {
   createCases,
+  createEnginePaymentPasswordRisk,
   createEnginePaymentRiskHook,
   createEngineSecurityChangeRisk,
   createEngineSignInRisk,
   createEngineWithdrawalRisk,
   createHoldQueue,
   createWithdrawalHoldQueue,
+  recordedPaymentPasswordFailures,
 } from './cases/index.ts';
 import { type Config, loadConfig, riskFeatureStateOf } from './config.ts';
 import { CREDIT_RUN_INTERVAL_MS, createCredit } from './credit/index.ts';
@@ -191,6 +193,7 @@ export function createModules(
     },
     signInRisk: createEngineSignInRisk({ db, clock, engine: riskEngine }),
     securityChangeRisk: createEngineSecurityChangeRisk({ db, clock, engine: riskEngine }),
+    paymentPasswordRisk: createEnginePaymentPasswordRisk({ engine: riskEngine }),
   });
   const wallet = createWallet({ db, ledger });
   const credit = createCredit({ db, clock, ledger, wallet, notifier });
@@ -464,9 +467,16 @@ export async function openPlatform(
       risk.features instanceof OnlineFeatureSource &&
       risk.features.state instanceof MemoryFeatureState
     ) {
+      const nowMs = clock.nowMs();
+      const days = rebuildDays(risk.features.delayDays);
       await rebuildFeaturesFromDecisions(store.db, risk.features, {
-        nowMs: clock.nowMs(),
-        days: rebuildDays(risk.features.delayDays),
+        nowMs,
+        days,
+        // Wrong payment passwords were observed, not decided: replayed from their security events.
+        observed: await recordedPaymentPasswordFailures(store.db, {
+          sinceMs: nowMs - days * 86_400_000,
+          untilMs: nowMs,
+        }),
       });
     }
   } catch (error) {

@@ -19,6 +19,13 @@ export {
   type ReportReason,
 } from './constants.ts';
 export { CASE_ERRORS } from './errors.ts';
+export {
+  createEnginePaymentPasswordRisk,
+  PAYMENT_PASSWORD_FAILED_CHANGE,
+  PAYMENT_PASSWORD_FAILURES_REPLAY_MAX,
+  paymentPasswordFailedEvent,
+  recordedPaymentPasswordFailures,
+} from './payment-password-risk-port.ts';
 export { createEnginePaymentRiskHook, paymentRiskEvent, riskLevelOf } from './payment-risk-hook.ts';
 export { createEngineSecurityChangeRisk } from './security-change-risk-port.ts';
 export { createEngineSignInRisk } from './sign-in-risk-port.ts';

@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely';
 import type { Identity } from '../identity/index.ts';
 import type { PaymentRiskInput, RiskAssessment, RiskHook, RiskLevel } from '../payments/index.ts';
-import type { RiskEngine, RiskEvent, RiskResult } from '../risk/index.ts';
+import { DETAIL_KEYS, type RiskEngine, type RiskEvent, type RiskResult } from '../risk/index.ts';
 import { type Clock, newId } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import { openCase } from './case-store.ts';
@@ -19,6 +19,8 @@ export function paymentRiskEvent(input: PaymentRiskInput, eventId: string): Risk
     channel: input.channel,
   };
   if (input.knownDevice !== undefined) detail.knownDevice = String(input.knownDevice);
+  if (input.failedPaymentPasswords !== undefined)
+    detail[DETAIL_KEYS.failedPaymentPasswords] = String(input.failedPaymentPasswords);
   return {
     eventId,
     kind: input.payee.kind === 'user' ? 'transfer' : 'payment',

@@ -7,7 +7,7 @@
 
 import type { Kysely } from 'kysely';
 import type { WithdrawalRiskPort } from '../funding/index.ts';
-import type { RiskEngine } from '../risk/index.ts';
+import { DETAIL_KEYS, type RiskEngine } from '../risk/index.ts';
 import { type Clock, newId } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import { openCase } from './case-store.ts';
@@ -35,6 +35,7 @@ export function createEngineWithdrawalRisk(deps: {
         detail: {
           firstTimePayee: String(input.firstTimeCard),
           operationId: input.operationId,
+          [DETAIL_KEYS.failedPaymentPasswords]: String(input.failedPaymentPasswords),
           ...(await deviceAndChangeFacts(deps.db, {
             userId: input.userId,
             nowMs: input.nowMs,

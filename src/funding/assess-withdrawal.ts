@@ -37,6 +37,7 @@ export async function assessWithdrawal(
     balanceMinor: bigint;
     sessionId: string | undefined;
     origin: Located;
+    failedPaymentPasswords: number;
     nowMs: number;
   },
 ): Promise<WithdrawalVerdict> {
@@ -68,6 +69,7 @@ export async function assessWithdrawal(
     },
     deviceFirstSeenAtMs: firstSeen?.getTime() ?? null,
     lastSecurityChangeAtMs: lastChange?.getTime() ?? null,
+    failedPaymentPasswords: input.failedPaymentPasswords,
     nowMs: input.nowMs,
   });
   const time = new Date(input.nowMs).toISOString();

@@ -28,6 +28,9 @@ export interface WithdrawalRiskInput {
   };
   readonly deviceFirstSeenAtMs: number | null;
   readonly lastSecurityChangeAtMs: number | null;
+  /** Wrong payment-password entries this withdrawal's (right) password cleared: the failures
+   *  since the last success before it (someone guessing, then finding it). */
+  readonly failedPaymentPasswords: number;
   readonly nowMs: number;
 }
 

@@ -53,16 +53,18 @@ export async function startFundingOperation(
   if (!card) throw new DomainError(FUNDING_ERRORS.CARD_NOT_FOUND);
   const cardId = card.id;
 
+  let failuresCleared = 0;
   if (input.kind === 'withdrawal') {
     await refuseFrozen(ctx, input.userId);
     // The security lock first, so a withdrawal it refuses costs no password attempt.
     await ctx.lock?.checkWithdrawal({ userId: input.userId, sessionId: input.sessionId });
-    // Identity counts wrong attempts and locks payments after 3 (docs/payments.md).
-    await ctx.identity.security.verifyPaymentPassword(
+    // Identity counts wrong attempts and locks payments after 3 (docs/payments.md); the ones this
+    // entry cleared go to the risk engine with the withdrawal (someone may have been guessing).
+    ({ failuresCleared } = await ctx.identity.security.verifyPaymentPassword(
       input.userId,
       input.paymentPassword ?? '',
       input.origin,
-    );
+    ));
     await checkBankCardLimits(ctx, input.userId, input.amount.amountMinor);
   }
 
@@ -82,6 +84,7 @@ export async function startFundingOperation(
           balanceMinor: balanceOf(wallet).availableMinor,
           sessionId: input.sessionId,
           origin: input.origin,
+          failedPaymentPasswords: failuresCleared,
           nowMs,
         })
       : { held: false, riskEventId: null };

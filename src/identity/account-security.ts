@@ -73,11 +73,14 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
     });
   }
 
+  /** Checks the payment password (3 strikes → 3 hours lock). On success, answers how many wrong
+   *  entries since the last success it cleared: the risk engine scores a withdrawal, checked
+   *  after its password, with that count (`failedPaymentPasswords`, docs/risk.md). */
   async function verifyPaymentPassword(
     userId: string,
     paymentPassword: string,
     origin: Located,
-  ): Promise<void> {
+  ): Promise<{ failuresCleared: number }> {
     await enforceRateLimit(ctx, 'credential_account', `pay:${userId}`);
     const nowMs = clock.nowMs();
     const user = await db
@@ -97,10 +100,10 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
     if (ok) {
       if (user.payment_failures > 0)
         await db.updateTable('users').set({ payment_failures: 0 }).where('id', '=', userId).execute();
-      return;
+      return { failuresCleared: user.payment_failures };
     }
     // Counted in its own transaction, committed before the answer: a failing caller cannot undo it.
-    const lockedUntil = await db.transaction().execute(async (trx) => {
+    const { failedEventId, lockedUntil } = await db.transaction().execute(async (trx) => {
       const row = await trx
         .updateTable('users')
         .set((eb) => ({ payment_failures: eb('payment_failures', '+', 1) }))
@@ -108,8 +111,11 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
         .returning('payment_failures')
         .executeTakeFirstOrThrow();
       const base = { userId, ip: origin.ip, country: origin.location?.country, city: origin.location?.city };
-      await recordSecurityEvent(trx, nowMs, { ...base, type: 'payment_password_failed' });
-      if (row.payment_failures < PAYMENT_FAILURES_MAX) return null;
+      const failedEventId = await recordSecurityEvent(trx, nowMs, {
+        ...base,
+        type: 'payment_password_failed',
+      });
+      if (row.payment_failures < PAYMENT_FAILURES_MAX) return { failedEventId, lockedUntil: null };
       const until = new Date(nowMs + PAYMENT_LOCK_MS);
       await trx
         .updateTable('users')
@@ -126,7 +132,16 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
         template: 'payment_locked',
         vars: { until: until.toISOString() },
       });
-      return { until, failures: row.payment_failures };
+      return { failedEventId, lockedUntil: { until, failures: row.payment_failures } };
+    });
+    // After the commit, so the engine never counts a failure the database does not hold; the
+    // lockout's failure too (an unlock within the hour then still meets the guessing rule).
+    await ctx.paymentPasswordRisk?.failed({
+      userId,
+      securityEventId: failedEventId,
+      ip: origin.ip,
+      country: origin.location?.country ?? null,
+      nowMs,
     });
     if (lockedUntil)
       throw new DomainError(IDENTITY_ERRORS.PAYMENT_LOCKED, { lockedUntil: lockedUntil.until.toISOString() });
@@ -226,6 +241,17 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
   return {
     verifyPaymentPassword,
     guardChange,
+
+    /** Wrong payment-password entries since the last success (0 after a lockout, which resets
+     *  them): what a payment scored before its password is entered reports to the risk engine. */
+    async paymentPasswordFailures(userId: string): Promise<number> {
+      const user = await db
+        .selectFrom('users')
+        .select('payment_failures')
+        .where('id', '=', userId)
+        .executeTakeFirstOrThrow();
+      return user.payment_failures;
+    },
 
     async overview(userId: string): Promise<SecurityOverview> {
       const user = await db

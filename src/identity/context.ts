@@ -8,6 +8,7 @@ import type {
   GeoLocator,
   Locale,
   Notifier,
+  PaymentPasswordRiskPort,
   RateLimiter,
   SecurityChangeRiskPort,
   SignInRiskPort,
@@ -62,6 +63,8 @@ export interface IdentityContext {
   readonly signInRisk?: SignInRiskPort | undefined;
   /** Issue 5: the risk engine's decision on security changes; absent, the step-up decides. */
   readonly securityChangeRisk?: SecurityChangeRiskPort | undefined;
+  /** Issue 5: where wrong payment-password entries are reported; absent, they are not. */
+  readonly paymentPasswordRisk?: PaymentPasswordRiskPort | undefined;
 }
 
 /** Where a request comes from, as the HTTP edge saw it. */

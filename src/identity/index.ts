@@ -22,6 +22,7 @@ export type {
   NotificationRequest,
   NotificationTemplate,
   Notifier,
+  PaymentPasswordRiskPort,
   RateLimitBucket,
   RateLimiter,
   RateLimitResult,
@@ -35,6 +36,8 @@ export { createSecondFactors, type SecondFactors, toSecondFactorChecks } from '.
 export { createIdentitySecrets, type IdentitySecrets } from './secrets.ts';
 export {
   hasSecondFactorStepUpSince,
+  listPaymentPasswordFailures,
+  type PaymentPasswordFailure,
   SECOND_FACTOR_STEP_UP_METHODS,
   SECURITY_EVENT_TYPES,
   SECURITY_EVENTS_PAGE_MAX,

@@ -144,3 +144,22 @@ export interface SecurityChangeRiskPort {
     readonly eventId: string;
   }>;
 }
+
+/**
+ * Issue 5: each wrong payment-password entry, told to the risk engine after it was counted (the
+ * `payment_password_guessing` rule reads them; docs/risk.md). Nothing to decide: the entry was
+ * already refused. main.ts connects the engine; absent, nothing is told. Must not throw: a report
+ * that fails never changes the user's answer (the implementation logs it).
+ */
+export interface PaymentPasswordRiskPort {
+  failed(input: {
+    readonly userId: string;
+    /** The `payment_password_failed` security event's id: one failure, one risk event id. */
+    readonly securityEventId: bigint;
+    /** As the security event records them (no device key: it does not), so that a boot's replay
+     *  of the recorded failures rebuilds exactly what the live reports left. */
+    readonly ip: string;
+    readonly country: string | null;
+    readonly nowMs: number;
+  }): Promise<void>;
+}

@@ -83,6 +83,50 @@ export async function listSecurityEvents(
   }));
 }
 
+/** One wrong payment-password entry, as its security event recorded it. */
+export interface PaymentPasswordFailure {
+  readonly id: bigint;
+  readonly userId: string;
+  readonly ip: string | null;
+  readonly country: string | null;
+  readonly atMs: number;
+}
+
+/**
+ * The wrong payment-password entries recorded in [sinceMs, untilMs], oldest first; at most
+ * `limit`, the newest kept. Read once at boot in embedded mode (the risk windows' rebuild): no
+ * index on type and time, so it scans the table, which a boot can afford and a request cannot.
+ */
+export async function listPaymentPasswordFailures(
+  db: Kysely<Database>,
+  input: { sinceMs: number; untilMs: number; limit: number },
+): Promise<PaymentPasswordFailure[]> {
+  const rows = await db
+    .selectFrom('security_events')
+    .select(['id', 'user_id', 'ip', 'country', 'created_at'])
+    .where('type', '=', 'payment_password_failed')
+    .where('user_id', 'is not', null)
+    .where('created_at', '>=', new Date(input.sinceMs))
+    .where('created_at', '<=', new Date(input.untilMs))
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(input.limit)
+    .execute();
+  return rows.reverse().flatMap((row) =>
+    row.user_id === null
+      ? []
+      : [
+          {
+            id: row.id,
+            userId: row.user_id,
+            ip: row.ip,
+            country: row.country,
+            atMs: row.created_at.getTime(),
+          },
+        ],
+  );
+}
+
 /** The step-up methods that are a second factor (everything but the payment password). */
 export const SECOND_FACTOR_STEP_UP_METHODS = ['sms', 'totp', 'backup_code', 'passkey'] as const;
 

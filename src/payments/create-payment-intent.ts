@@ -159,6 +159,8 @@ async function createNew(
     firstTimePayee: !paidBefore,
     balanceMinor: balanceOf(payerAccount).availableMinor,
     knownDevice: await ctx.identity.devices.isKnown(input.payerId, input.origin.deviceKey),
+    // Scored before the password is entered: the failures since the last success stand as they are.
+    failedPaymentPasswords: await ctx.identity.security.paymentPasswordFailures(input.payerId),
     origin: {
       ip: input.origin.ip,
       deviceKey: input.origin.deviceKey,

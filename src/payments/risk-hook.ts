@@ -40,6 +40,8 @@ export interface PaymentRiskInput {
   readonly balanceMinor?: bigint | undefined;
   /** The payer signed in on this device before (identity's device list). */
   readonly knownDevice?: boolean | undefined;
+  /** Wrong payment-password entries since the payer's last success (someone guessing it). */
+  readonly failedPaymentPasswords?: number | undefined;
   readonly origin: {
     readonly ip: string;
     readonly deviceKey: string | undefined;

@@ -260,6 +260,52 @@ describe('default rules over the online features', () => {
     ]);
   });
 
+  test('payment-password guessing: two wrong entries since the last success step up; one, or a success, does not', async () => {
+    const failed = (userId: string) => {
+      counter++;
+      return engine.observe({
+        eventId: `ppf:${counter}`,
+        kind: 'security_change',
+        userId,
+        atMs: clock.nowMs(),
+        detail: { change: 'payment_password_failed' },
+      });
+    };
+    const pay = (userId: string, failedNow: number) => {
+      const event = money({ userId, payeeKey: 'merchant:shop', amountMinor: 5_000n, balanceMinor: 900_000n });
+      return engine.assess({
+        ...event,
+        detail: { ...event.detail, failedPaymentPasswords: String(failedNow) },
+      });
+    };
+    const guessing = (r: { ruleHits: readonly { ruleId: string }[] }) =>
+      r.ruleHits.some((h) => h.ruleId === 'payment_password_guessing');
+
+    clock.advance(MINUTE_MS);
+    await failed('usr_typo');
+    const typo = await pay('usr_typo', 1);
+    assert.equal(typo.decision, 'allow', 'one typo is ordinary');
+
+    await failed('usr_guessed');
+    await failed('usr_guessed');
+    const guessed = await pay('usr_guessed', 2);
+    assert.equal(guessed.decision, 'challenge');
+    assert.ok(guessed.reasons.includes('payment_password_guessing'), guessed.reasons.join(','));
+    assert.equal(guessed.featureValues.failed_payment_passwords_1h, 2);
+    // The payment's own count is a snapshot: observing it adds nothing to the window.
+    clock.advance(MINUTE_MS);
+    const afterSuccess = await pay('usr_guessed', 0);
+    assert.equal(afterSuccess.featureValues.failed_payment_passwords_1h, 2);
+    assert.ok(!guessing(afterSuccess), 'a right password since clears the count');
+
+    // Locked at the third, lifted by a second factor within the hour: 3 in the hour still counts.
+    for (let k = 0; k < 3; k++) await failed('usr_unlocked');
+    const unlocked = await pay('usr_unlocked', 0);
+    assert.ok(guessing(unlocked), unlocked.reasons.join(','));
+    clock.advance(61 * MINUTE_MS);
+    assert.ok(!guessing(await pay('usr_unlocked', 0)), 'an hour later the window is empty');
+  });
+
   test('an unedited older default is replaced by the current revision; an operator set is kept', async () => {
     await store.db.deleteFrom('risk_rule_sets').execute();
     await store.db

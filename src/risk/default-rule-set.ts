@@ -17,7 +17,8 @@ import { type Condition, EVENT_FIELDS, type Rule, type RuleSetBody } from './rul
 
 /**
  * Bumped whenever the default rules change: a stored default with an older revision is replaced.
- * 3: the shadow `drain_within_hour`, the draining condition written with arithmetic.
+ * 3: the shadow `drain_within_hour`, the draining condition written with arithmetic; `payment_password_guessing`
+ *    also challenges 2 wrong payment passwords since the last success.
  */
 export const DEFAULT_RULE_SET_REVISION = 3;
 
@@ -376,11 +377,22 @@ export const DEFAULT_FEATURE_RULES: readonly Rule[] = [
     outcome: 'deny',
     reason: 'card_testing',
   },
+  // Payment-password guessing. Identity locks payments for 3 hours at the third wrong entry in a
+  // row (PAYMENT_FAILURES_MAX) and resets the count, so "3+ in an hour" alone is met only after
+  // the lock was lifted by a second factor, or with successes in between: a guesser meets the
+  // lock first. Two wrong entries since the last success (one try left) is the last point a
+  // guess can still be stopped by asking for more than the password; one is an ordinary typo.
   {
     id: 'payment_password_guessing',
-    description: '3+ wrong payment passwords in the last hour: step up (someone else may hold the phone).',
+    description:
+      '2 wrong payment passwords since the last right one, or 3+ in the last hour: step up (someone else may hold the phone).',
     kinds: [...MONEY_OUT],
-    when: { feature: 'failed_payment_passwords_1h', op: '>=', value: 3 },
+    when: {
+      any: [
+        { feature: 'failed_payment_passwords_now', op: '>=', value: 2 },
+        { feature: 'failed_payment_passwords_1h', op: '>=', value: 3 },
+      ],
+    },
     outcome: 'challenge',
     reason: 'payment_password_guessing',
   },

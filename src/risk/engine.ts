@@ -326,6 +326,27 @@ export function createRiskEngine(deps: RiskEngineDeps) {
       return result;
     },
 
+    /**
+     * Records an event that already happened and has nothing to decide (a wrong payment password
+     * was refused by identity): it enters the feature windows only, idempotent on its eventId.
+     * Not a decision, so not in `risk_decisions` (nor in backtests or decision metrics). Never
+     * throws: a malformed event or a state error is logged, and the caller's answer stands.
+     */
+    async observe(input: unknown): Promise<void> {
+      const checked = checkEvent(input);
+      if (!checked.ok) {
+        const raw = input as { eventId?: unknown } | null;
+        log.warn(
+          { eventId: raw?.eventId, problem: checked.problem },
+          'malformed observed risk event: dropped',
+        );
+        return;
+      }
+      await features.observe(checked.event).catch((error: unknown) => {
+        log.error({ eventId: checked.event.eventId, err: error }, 'feature observe failed');
+      });
+    },
+
     /** A late label (confirmed fraud or not): to the features and onto the decision record. */
     async label(eventId: string, fraud: boolean): Promise<void> {
       const nowMs = clock.nowMs();

@@ -4,6 +4,7 @@
 // is closed and opened again on the same data, and the next tiny payment is refused as card
 // testing because the windows were refilled from the recorded decisions. A control platform on
 // the same data with the rebuild skipped (rowsMax 0) shows the rule would not fire otherwise.
+// Wrong payment passwords, observed without a decision, are replayed from their security events.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -179,6 +180,57 @@ describe('feature windows rebuilt at boot from recorded decisions', () => {
       assert.equal(next.payee_reports_30d, 1, 'the report against the payee survives the restart');
     } finally {
       await close(platform);
+    }
+  });
+
+  test('wrong payment passwords (observed, not decided) are replayed from their security events', async () => {
+    const platform = await open();
+    let userId: string;
+    try {
+      const user = await platform.modules.identity.createUser({
+        phoneE164: '+8613900009999',
+        displayName: '重启',
+        password: 'rebuild-login-2026',
+        paymentPassword: '583917',
+      });
+      userId = user.id;
+      const origin = {
+        ip: '10.9.9.10',
+        userAgent: undefined,
+        deviceKey: undefined,
+        locale: 'zh-CN' as const,
+        location: null,
+      };
+      for (let k = 0; k < 2; k++) {
+        clock.advance(30_000);
+        await assert.rejects(
+          platform.modules.identity.security.verifyPaymentPassword(userId, '000000', origin),
+          /payment password is wrong/,
+        );
+      }
+      clock.advance(30_000);
+      const live = await platform.modules.riskEngine.assess(tinyPayment(userId));
+      assert.equal(live.featureValues.failed_payment_passwords_1h, 2);
+    } finally {
+      await close(platform);
+    }
+    clock.advance(60_000);
+    const reopened = await open();
+    try {
+      const result = await reopened.modules.riskEngine.assess(tinyPayment(userId));
+      assert.equal(result.featureValues.failed_payment_passwords_1h, 2, 'remembered across the restart');
+      assert.equal(result.featureValues.user_events_1h, 3, 'two failures and the payment, once each');
+      // Control: the decisions alone do not hold them.
+      const decisionsOnly = new OnlineFeatureSource(new MemoryFeatureState());
+      const report = await rebuildFeaturesFromDecisions(reopened.store.db, decisionsOnly, {
+        nowMs: clock.nowMs(),
+        days: 38,
+      });
+      assert.equal(report.observedEvents, 0);
+      const vector = await decisionsOnly.extract(tinyPayment(userId));
+      assert.equal(vector.failed_payment_passwords_1h, 0);
+    } finally {
+      await close(reopened);
     }
   });
 });

@@ -5,9 +5,13 @@
  * replayed through the feature source: exactly the events the engine observed (checked, not
  * denied; engine.ts `assess`) in the order they were decided, and each label at the time it
  * arrived. The replay covers the longest window the features read (rebuildDays: 30 days plus the
- * label delay) and at most `rowsMax` of the newest events, read in pages.
+ * label delay) and at most `rowsMax` of the newest events, read in pages. Events the engine
+ * observed without deciding (`engine.observe`: wrong payment passwords) are not decision records;
+ * the caller passes them (`observed`) and they are replayed interleaved by time, so the state is
+ * the one live traffic left.
  */
 import type { Kysely } from 'kysely';
+import { assert } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import { checkEvent } from './event.ts';
 import type { FeatureSource, RiskEvent } from './ports.ts';
@@ -27,6 +31,8 @@ export interface RebuildReport {
   readonly labels: number;
   /** Recorded rows skipped because their event no longer passes the check (never observed). */
   readonly skipped: number;
+  /** Observed-only events replayed (from `observed`, within the replayed window). */
+  readonly observedEvents: number;
   /** True when the window held more than `rowsMax` events and only the newest were replayed. */
   readonly truncated: boolean;
   readonly sinceMs: number;
@@ -59,7 +65,13 @@ export function recordedEvent(json: unknown): RiskEvent | null {
 export async function rebuildFeaturesFromDecisions(
   db: Kysely<Database>,
   features: FeatureSource,
-  input: { nowMs: number; days: number; rowsMax?: number },
+  input: {
+    nowMs: number;
+    days: number;
+    rowsMax?: number;
+    /** Events observed without a decision, oldest first (the caller reads them from their source). */
+    observed?: readonly RiskEvent[];
+  },
 ): Promise<RebuildReport> {
   const rowsMax = input.rowsMax ?? REBUILD_ROWS_MAX;
   let sinceMs = input.nowMs - input.days * 86_400_000;
@@ -91,6 +103,26 @@ export async function rebuildFeaturesFromDecisions(
       labelled++;
     }
   };
+  const observedOnly = input.observed ?? [];
+  let nextObserved = 0;
+  let observedEvents = 0;
+  // The observed-only events up to `atMs`, each after the labels that arrived before it.
+  const applyObservedUpTo = async (atMs: number) => {
+    while (
+      nextObserved < observedOnly.length &&
+      (observedOnly[nextObserved]?.atMs ?? Number.POSITIVE_INFINITY) <= atMs
+    ) {
+      const event = observedOnly[nextObserved++] as RiskEvent;
+      assert(
+        nextObserved < 2 || (observedOnly[nextObserved - 2]?.atMs ?? 0) <= event.atMs,
+        'observed events come oldest first',
+      );
+      if (event.atMs < sinceMs) continue; // before the replayed window (or the rowsMax cut)
+      await applyLabelsUpTo(event.atMs);
+      await features.observe(event);
+      observedEvents++;
+    }
+  };
 
   // Keyset pages over (created_at, event_id): stable when several events share a millisecond.
   let after: { createdAt: Date; eventId: string } | null = null;
@@ -115,6 +147,7 @@ export async function rebuildFeaturesFromDecisions(
       .execute();
     for (const row of rows) {
       const atMs = row.created_at.getTime();
+      await applyObservedUpTo(atMs);
       await applyLabelsUpTo(atMs);
       const event = recordedEvent(row.event);
       if (!event) {
@@ -135,6 +168,7 @@ export async function rebuildFeaturesFromDecisions(
     if (!last || rows.length < REBUILD_PAGE_ROWS) break;
     after = { createdAt: last.created_at, eventId: last.event_id };
   }
+  await applyObservedUpTo(input.nowMs);
   await applyLabelsUpTo(Number.POSITIVE_INFINITY);
-  return { events, labels: labelled, skipped, truncated, sinceMs };
+  return { events, labels: labelled, skipped, observedEvents, truncated, sinceMs };
 }

@@ -52,7 +52,12 @@ const MONEY_KINDS = new Set(['payment', 'transfer', 'withdrawal']);
 export const DETAIL_KEYS = {
   /** security_change: what changed (password, phone, payment_password, new_device, …). */
   change: 'change',
-  /** Any event: failed payment-password entries since the last success, as a whole number. */
+  /**
+   * Any event: failed payment-password entries since the last success, as a whole number. A
+   * snapshot (`failed_payment_passwords_now`), not new failures: two payments between successes
+   * carry the same ones, so it never enters the windows. Each failure is counted once, by its own
+   * `security_change` event with change `payment_password_failed`.
+   */
   failedPaymentPasswords: 'failedPaymentPasswords',
   /** Money events: the merchant behind the payee when it is not `merchant:<id>` itself. */
   merchantId: 'merchantId',
@@ -364,9 +369,8 @@ export class OnlineFeatureSource implements FeatureSource {
       if ((entity === 'payee' || entity === 'merchant') && !money) continue;
       writes.push({ kind: 'add', key: K.counter(entity, id), family: 'full', atMs: at, delta });
     }
-    const failed =
-      (e.failedPaymentPasswords ?? 0) +
-      (e.kind === 'security_change' && e.change === 'payment_password_failed' ? 1 : 0);
+    // One per failed entry, from its own event; `failedPaymentPasswords` is a snapshot (above).
+    const failed = e.kind === 'security_change' && e.change === 'payment_password_failed' ? 1 : 0;
     if (e.userId !== undefined) {
       const user = e.userId;
       const userKey = K.user(user);
