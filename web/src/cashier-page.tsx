@@ -10,7 +10,7 @@ import { newClientRequestId, type PaymentIntent } from './api-payments.ts';
 import { ErrorRegion, useAction } from './forms.tsx';
 import { useI18n } from './i18n.ts';
 import { formatMoney } from './money.ts';
-import { ConfirmStep } from './transfer-page.tsx';
+import { ConfirmStep, PaymentCancelledNotice } from './transfer-page.tsx';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
 
 export const CASHIER_PREFIX = '/cashier/';
@@ -28,6 +28,8 @@ export function CashierPage({
   const tradeNo = pathname.slice(CASHIER_PREFIX.length);
   const [order, setOrder] = useState<CashierOrder | null>(null);
   const [intent, setIntent] = useState<PaymentIntent | null>(null);
+  // The intent whose confirmation the buyer just cancelled: the order is still unpaid.
+  const [cancelled, setCancelled] = useState<PaymentIntent | null>(null);
   const [requestId] = useState(newClientRequestId);
   const load = useAction();
   const pay = useAction();
@@ -44,13 +46,23 @@ export function CashierPage({
   }
 
   if (intent) {
-    return <ConfirmStep intent={intent} onPaid={returnToMerchant} onBack={() => setIntent(null)} />;
+    return (
+      <ConfirmStep
+        intent={intent}
+        onPaid={returnToMerchant}
+        onBack={() => {
+          setCancelled(intent);
+          setIntent(null);
+        }}
+      />
+    );
   }
   return (
     <section className="card" aria-labelledby={`${ids}-title`}>
       <h1 id={`${ids}-title`} ref={headingRef} tabIndex={-1}>
         {t('cashier.title')}
       </h1>
+      <PaymentCancelledNotice intent={cancelled} />
       <ErrorRegion title={t('cashier.failed')} error={load.error ?? pay.error ?? back.error} />
       {order && (
         <>
@@ -62,7 +74,12 @@ export function CashierPage({
               type="button"
               className="button"
               aria-busy={pay.busy}
-              onClick={() => void pay.run(async () => setIntent(await payOrder(tradeNo, requestId)))}
+              onClick={() =>
+                void pay.run(async () => {
+                  setCancelled(null);
+                  setIntent(await payOrder(tradeNo, requestId));
+                })
+              }
             >
               {t('cashier.pay')}
             </button>

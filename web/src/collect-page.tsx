@@ -29,7 +29,14 @@ import { ErrorRegion, Field, PaymentPasswordField, useAction } from './forms.tsx
 import { useI18n } from './i18n.ts';
 import { currencyExponent, formatMoney, parseMajorToMinor } from './money.ts';
 import { Link, ROUTES } from './router.tsx';
-import { ChannelChoice, ConfirmStep, PaymentErrorRegion, Receipt, ReceiptCard } from './transfer-page.tsx';
+import {
+  ChannelChoice,
+  ConfirmStep,
+  PaymentCancelledNotice,
+  PaymentErrorRegion,
+  Receipt,
+  ReceiptCard,
+} from './transfer-page.tsx';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
 
 const CURRENCY = 'CNY';
@@ -37,7 +44,8 @@ const CURRENCY = 'CNY';
 const CODE_INPUT_MAX = 2048;
 
 type Step =
-  | { readonly phase: 'main' }
+  /** `cancelled`: the intent whose confirmation the payer just cancelled (nothing was paid). */
+  | { readonly phase: 'main'; readonly cancelled?: PaymentIntent }
   | { readonly phase: 'confirm'; readonly intent: PaymentIntent }
   | { readonly phase: 'receipt'; readonly intent: PaymentIntent }
   | { readonly phase: 'family-receipt'; readonly payment: FamilyCardPayment };
@@ -54,7 +62,7 @@ export function CollectPage({ focusHeading }: { readonly focusHeading: boolean }
         key={step.intent.id}
         intent={step.intent}
         onPaid={(intent) => setStep({ phase: 'receipt', intent })}
-        onBack={() => setStep({ phase: 'main' })}
+        onBack={() => setStep({ phase: 'main', cancelled: step.intent })}
       />
     );
   }
@@ -66,6 +74,7 @@ export function CollectPage({ focusHeading }: { readonly focusHeading: boolean }
   }
   return (
     <>
+      <PaymentCancelledNotice intent={step.cancelled ?? null} />
       <MyCode focusHeading={focusHeading} />
       <PayByCode
         onIntent={(intent) => setStep({ phase: 'confirm', intent })}

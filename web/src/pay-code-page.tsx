@@ -17,7 +17,7 @@ import { ErrorRegion, useAction } from './forms.tsx';
 import { useI18n } from './i18n.ts';
 import { formatMoney } from './money.ts';
 import { Link, ROUTES } from './router.tsx';
-import { ConfirmStep, Receipt } from './transfer-page.tsx';
+import { ConfirmStep, PaymentCancelledNotice, Receipt } from './transfer-page.tsx';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
 
 /** How often the page asks whether a merchant scanned the code and waits for confirmation. */
@@ -26,7 +26,8 @@ const PENDING_POLL_MS = 2_000;
 const REFRESH_MARGIN_MS = 5_000;
 
 type Step =
-  | { readonly phase: 'code' }
+  /** `cancelled`: the intent whose confirmation the payer just cancelled (nothing was paid). */
+  | { readonly phase: 'code'; readonly cancelled?: PaymentIntent }
   | { readonly phase: 'confirm'; readonly intent: PaymentIntent }
   | { readonly phase: 'receipt'; readonly intent: PaymentIntent };
 
@@ -38,22 +39,28 @@ export function PayCodePage({ focusHeading }: { readonly focusHeading: boolean }
         key={step.intent.id}
         intent={step.intent}
         onPaid={(intent) => setStep({ phase: 'receipt', intent })}
-        onBack={() => setStep({ phase: 'code' })}
+        onBack={() => setStep({ phase: 'code', cancelled: step.intent })}
       />
     );
   }
   if (step.phase === 'receipt')
     return <Receipt intent={step.intent} onAnother={() => setStep({ phase: 'code' })} />;
   return (
-    <CodeView focusHeading={focusHeading} onConfirm={(intent) => setStep({ phase: 'confirm', intent })} />
+    <CodeView
+      focusHeading={focusHeading}
+      cancelled={step.cancelled ?? null}
+      onConfirm={(intent) => setStep({ phase: 'confirm', intent })}
+    />
   );
 }
 
 function CodeView({
   focusHeading,
+  cancelled,
   onConfirm,
 }: {
   readonly focusHeading: boolean;
+  readonly cancelled: PaymentIntent | null;
   readonly onConfirm: (intent: PaymentIntent) => void;
 }) {
   const { t, locale } = useI18n();
@@ -97,6 +104,7 @@ function CodeView({
         {t('payCode.title')}
       </h1>
       <p className="lead">{t('payCode.lead')}</p>
+      <PaymentCancelledNotice intent={cancelled} />
       <ErrorRegion title={t('payCode.loadFailed')} error={load.error} />
       {code && (
         <>

@@ -31,7 +31,8 @@ const CURRENCY = 'CNY';
 const NOTE_LENGTH_MAX = 100;
 
 type Step =
-  | { readonly phase: 'form' }
+  /** `cancelled`: the intent whose confirmation the payer just cancelled (nothing was paid). */
+  | { readonly phase: 'form'; readonly cancelled?: PaymentIntent }
   | { readonly phase: 'confirm'; readonly intent: PaymentIntent }
   | { readonly phase: 'receipt'; readonly intent: PaymentIntent };
 
@@ -48,7 +49,7 @@ export function TransferPage({ focusHeading }: { readonly focusHeading: boolean 
         key={step.intent.id}
         intent={step.intent}
         onPaid={(intent) => go({ phase: 'receipt', intent })}
-        onBack={() => go({ phase: 'form' })}
+        onBack={() => go({ phase: 'form', cancelled: step.intent })}
       />
     );
   }
@@ -58,6 +59,7 @@ export function TransferPage({ focusHeading }: { readonly focusHeading: boolean 
   return (
     <TransferForm
       focusHeading={focusHeading || moved}
+      cancelled={step.cancelled ?? null}
       onIntent={(intent) => go({ phase: 'confirm', intent })}
     />
   );
@@ -65,9 +67,11 @@ export function TransferPage({ focusHeading }: { readonly focusHeading: boolean 
 
 function TransferForm({
   focusHeading,
+  cancelled,
   onIntent,
 }: {
   readonly focusHeading: boolean;
+  readonly cancelled: PaymentIntent | null;
   readonly onIntent: (intent: PaymentIntent) => void;
 }) {
   const { t } = useI18n();
@@ -77,10 +81,13 @@ function TransferForm({
   const [note, setNote] = useState('');
   const [channel, setChannel] = useState<PaymentChannel>('balance');
   const [amountProblem, setAmountProblem] = useState(false);
+  // Said until the payer starts another payment, whose own outcome then speaks.
+  const [showCancelled, setShowCancelled] = useState(true);
   const create = useAction();
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    setShowCancelled(false);
     const amountMinor = parseMajorToMinor(amount, currencyExponent(CURRENCY));
     if (amountMinor === null || amountMinor <= 0n) {
       setAmountProblem(true);
@@ -106,6 +113,7 @@ function TransferForm({
         {t('transfer.title')}
       </h1>
       <p className="lead">{t('transfer.lead')}</p>
+      <PaymentCancelledNotice intent={showCancelled ? cancelled : null} />
       <form className="form" onSubmit={onSubmit} aria-busy={create.busy} noValidate>
         <Field
           label={t('transfer.phone')}
@@ -273,6 +281,8 @@ export function ConfirmStep({
     typeof pay.error.details?.attemptsLeft === 'number'
       ? pay.error.details.attemptsLeft
       : null;
+  // A wrong or expired SMS code is said at the field it belongs to, not only in the alert below.
+  const smsCodeWrong = extraCheck && pay.error instanceof ApiError && pay.error.code === 'invalid_code';
 
   return (
     <section className="card transfer" aria-labelledby={`${ids}-title`}>
@@ -330,7 +340,12 @@ export function ConfirmStep({
           )}
           {extraCheck && (
             <>
-              <CodeField label={t('transfer.smsCode')} value={smsCode} onValue={setSmsCode} />
+              <CodeField
+                label={t('transfer.smsCode')}
+                value={smsCode}
+                onValue={setSmsCode}
+                problem={smsCodeWrong ? t('transfer.smsCodeWrong') : undefined}
+              />
               <button type="button" className="button" onClick={onSendCode} aria-busy={sendCode.busy}>
                 {t('transfer.sendSmsCode')}
               </button>
@@ -362,6 +377,31 @@ export function ConfirmStep({
         </form>
       )}
     </section>
+  );
+}
+
+/**
+ * What the page a cancelled confirmation returns to says first: Cancel (in the confirm step or
+ * the anti-fraud warning) leaves the intent unconfirmed, so nothing was paid, but the form alone
+ * does not say so, and a payer who was asked for an extra check is the one most likely to wonder
+ * whether the money went. An alert because it is mounted with its text (WAI-ARIA 1.2).
+ */
+export function PaymentCancelledNotice({ intent }: { readonly intent: PaymentIntent | null }) {
+  const { t, locale } = useI18n();
+  if (intent === null) return null;
+  const vars = {
+    amount: formatMoney(intent.amount, { locale }),
+    name: intent.payee.kind === 'user' ? intent.payee.maskedName : intent.payee.name,
+  };
+  return (
+    <div className="notice notice-warning" role="alert" data-testid="payment-cancelled">
+      <p className="notice-title">{t('transfer.payFailed')}</p>
+      <p>
+        {intent.confirmation === 'payment_password_and_second_factor'
+          ? t('transfer.cancelledExtraCheck', vars)
+          : t('transfer.cancelled', vars)}
+      </p>
+    </div>
   );
 }
 

@@ -12,6 +12,10 @@ export const riskMessages = defineMessages(
     'transfer.smsCode': 'SMS code',
     'transfer.sendSmsCode': 'Send SMS code',
     'transfer.smsCodeSent': 'Code sent to your phone.',
+    'transfer.smsCodeWrong':
+      'This SMS code is wrong or has expired. Enter the code from the latest message, or send a new one.',
+    'transfer.cancelledExtraCheck':
+      'You cancelled paying {amount} to {name}, which needed an extra check. No money moved. Start the payment again when you can receive an SMS code or use a passkey.',
     'transfer.payWithPasswordAndPasskey': 'Pay with password and passkey',
     'transfer.heldTitle': 'Payment held for a security review',
     'transfer.held':
@@ -103,6 +107,9 @@ export const riskMessages = defineMessages(
     'transfer.smsCode': '短信验证码',
     'transfer.sendSmsCode': '发送短信验证码',
     'transfer.smsCodeSent': '验证码已发送到您的手机。',
+    'transfer.smsCodeWrong': '短信验证码错误或已过期。请输入最新短信中的验证码，或重新发送。',
+    'transfer.cancelledExtraCheck':
+      '您已取消向{name}付款 {amount}（这笔付款需要额外验证），没有任何资金转出。能接收短信验证码或使用通行密钥时，请重新发起付款。',
     'transfer.payWithPasswordAndPasskey': '用支付密码和通行密钥付款',
     'transfer.heldTitle': '付款安全审核中',
     'transfer.held':
