@@ -143,6 +143,55 @@ describe('online features', () => {
     assert.equal(after.payee_fraud_payers_7d, 0); // both first frauds are over 7 days old
   });
 
+  test('the size of confirmed frauds and the share of fraud since the first tell a compromised terminal from a one-off', async () => {
+    const f = source(7);
+    // "hit" turns every payment into fraud from day 0 at ordinary amounts; "once" had one large
+    // fraud on day 0 and ordinary payments after it.
+    const hitBefore = pay({ atMs: T0 - 3 * DAY_MS, payeeKey: 'merchant:hit', userId: 'ann' });
+    const hit0 = pay({ atMs: T0, payeeKey: 'merchant:hit', userId: 'ben', amountMinor: 5_000n });
+    const hit1 = pay({ atMs: T0 + DAY_MS, payeeKey: 'merchant:hit', userId: 'cat', amountMinor: 7_000n });
+    const once0 = pay({ atMs: T0, payeeKey: 'merchant:once', userId: 'dan', amountMinor: 30_000n });
+    const once1 = pay({ atMs: T0 + DAY_MS, payeeKey: 'merchant:once', userId: 'eve', amountMinor: 5_000n });
+    const once2 = pay({
+      atMs: T0 + 2 * DAY_MS,
+      payeeKey: 'merchant:once',
+      userId: 'fay',
+      amountMinor: 5_000n,
+    });
+    for (const event of [hitBefore, hit0, hit1, once0, once1, once2]) await f.observe(event);
+    const at = T0 + 9 * DAY_MS;
+    const unlabelled = await f.extract(pay({ atMs: at, payeeKey: 'merchant:hit' }));
+    assert.ok(Number.isNaN(unlabelled.payee_fraud_mean_amount_30d_minor!));
+    assert.ok(Number.isNaN(unlabelled.payee_fraud_share_since_first_fraud!));
+    for (const event of [hit0, hit1, once0]) await f.label(event.eventId, true, at - 1000);
+
+    const hit = await f.extract(pay({ atMs: at, payeeKey: 'merchant:hit' }));
+    assert.equal(hit.payee_fraud_mean_amount_30d_minor, 6_000);
+    // Payments of days 0 and 1 have all their labels in 8 days later; both were fraud.
+    assert.equal(hit.payee_settled_payments_since_first_fraud, 2);
+    assert.equal(hit.payee_fraud_share_since_first_fraud, 1);
+    // The payee's own mean over 30 days is (10,000 + 5,000 + 7,000) / 3.
+    assert.equal(hit.payee_fraud_amount_to_payee_mean_30d, 6_000 / (22_000 / 3));
+
+    const once = await f.extract(pay({ atMs: at, payeeKey: 'merchant:once' }));
+    assert.equal(once.payee_fraud_mean_amount_30d_minor, 30_000);
+    // Day 2's payment is past the horizon (its labels are not all in): one fraud of two settled.
+    assert.equal(once.payee_settled_payments_since_first_fraud, 2);
+    assert.equal(once.payee_fraud_share_since_first_fraud, 0.5);
+    assert.equal(once.payee_fraud_amount_to_payee_mean_30d, 30_000 / (40_000 / 3));
+    // The latest-labels window is the 7 days up to 7 days back (days -4..2): both runs are in it.
+    assert.equal(hit.payee_fraud_mean_amount_latest_7d_minor, 6_000);
+    assert.equal(once.payee_fraud_mean_amount_latest_7d_minor, 30_000);
+    const later = await f.extract(pay({ atMs: at + 7 * DAY_MS, payeeKey: 'merchant:hit' }));
+    assert.ok(Number.isNaN(later.payee_fraud_mean_amount_latest_7d_minor!)); // days 3..9: none
+    assert.equal(later.payee_fraud_mean_amount_30d_minor, 6_000);
+
+    await f.label(once0.eventId, false, at); // withdrawn: the amount leaves with the count
+    const withdrawn = await f.extract(pay({ atMs: at, payeeKey: 'merchant:once' }));
+    assert.ok(Number.isNaN(withdrawn.payee_fraud_mean_amount_30d_minor!));
+    assert.ok(Number.isNaN(withdrawn.payee_fraud_share_since_first_fraud!));
+  });
+
   test('failed payment-password entries and security changes are counted and timed', async () => {
     const f = source();
     await f.observe({

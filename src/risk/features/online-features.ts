@@ -20,6 +20,7 @@ import {
   logQ,
   type RingLayout,
   ringLayout,
+  ringSum,
   WINDOW_NAMES,
   type WindowName,
   windowSum,
@@ -136,6 +137,11 @@ function buildFeatureNames(): string[] {
     'user_mean_7d_to_delayed_mean_30d',
     'user_log_std_7d',
     'user_log_std_delayed_30d',
+    'payee_fraud_mean_amount_30d_minor',
+    'payee_fraud_mean_amount_latest_7d_minor',
+    'payee_fraud_amount_to_payee_mean_30d',
+    'payee_fraud_share_since_first_fraud',
+    'payee_settled_payments_since_first_fraud',
   );
   return names;
 }
@@ -362,6 +368,8 @@ export class OnlineFeatureSource implements FeatureSource {
     if (e.userId !== undefined) eventFields.u = e.userId;
     if (e.payeeKey !== undefined) eventFields.p = e.payeeKey;
     if (e.merchantKey !== undefined) eventFields.m = e.merchantKey;
+    // The amount, so a label can say how large the confirmed frauds at a payee were.
+    if (money) eventFields.a = String(amount);
     writes.push({ kind: 'set', key: K.event(e.eventId), fields: eventFields });
     for (const entity of ENTITIES) {
       const id = entityId(e, entity);
@@ -654,11 +662,41 @@ export class OnlineFeatureSource implements FeatureSource {
         set('payee_days_since_first_fraud', lastFraudDay === undefined ? Number.NaN : today - fraudDays[0]!);
         set('payee_fraud_days_30d', fraudDays.length);
         set('payee_fraud_span_days', lastFraudDay === undefined ? 0 : lastFraudDay - fraudDays[0]! + 1);
+        // Of the payee's payments whose labels are all in (whole days up to the delay), from the
+        // day of its first known fraud on, the share that were fraud. A compromised terminal turns
+        // every payment into fraud from that day, so the share is 1 from its first labelled day;
+        // an isolated fraud is followed by ordinary payments and the share falls at once.
+        const horizonDay = today - this.delayDays - 1;
+        const firstFraudDay = fraudDays[0];
+        if (firstFraudDay !== undefined && firstFraudDay <= horizonDay) {
+          const settled = ringSum(ring(K.counter('payee', e.payeeKey)), full, 'd', firstFraudDay, horizonDay);
+          const bad = ringSum(ring(K.payeeFrauds(e.payeeKey)), daily, 'd', firstFraudDay, horizonDay);
+          set('payee_settled_payments_since_first_fraud', settled.payments);
+          if (settled.payments > 0)
+            set('payee_fraud_share_since_first_fraud', Math.min(1, bad.events / settled.payments));
+        }
         // Distinct payers with a confirmed fraud here (by payment day): many means the payee
         // itself is compromised, one means a compromised payer who happened to pay here.
         const fraudPayers = ring(K.payeeNewFraudPayers(e.payeeKey));
         set('payee_fraud_payers_7d', windowSum(fraudPayers, daily, '7d', at).events);
         set('payee_fraud_payers_30d', windowSum(fraudPayers, daily, '30d', at).events);
+        // How large the payee's confirmed frauds were. A fraud explained by its own amount (far
+        // above what is paid there) says little about the payee; ordinary-sized frauds are what a
+        // compromised merchant or terminal produces, so this separates the two with one label.
+        const frauds = ring(K.payeeFrauds(e.payeeKey));
+        const known30 = windowSum(frauds, daily, '30d', at);
+        const fraudMean30 = known30.payments > 0 ? known30.sumMinor / known30.payments : Number.NaN;
+        set('payee_fraud_mean_amount_30d_minor', fraudMean30);
+        const latest7 = delayedWindowSum(frauds, daily, { days: 7, delayDays: this.delayDays - 1, atMs: at });
+        set(
+          'payee_fraud_mean_amount_latest_7d_minor',
+          latest7.payments > 0 ? latest7.sumMinor / latest7.payments : Number.NaN,
+        );
+        const payeeMean30 = payee30 && payee30.payments > 0 ? payee30.sumMinor / payee30.payments : 0;
+        set(
+          'payee_fraud_amount_to_payee_mean_30d',
+          payeeMean30 > 0 && known30.payments > 0 ? fraudMean30 / payeeMean30 : Number.NaN,
+        );
       }
     }
     if (at !== undefined) {
@@ -702,12 +740,29 @@ function labelWrites(key: string, record: ReadResult, fraud: boolean, atMs: numb
   const change = (fraud ? 1 : 0) - (prior === '1' ? 1 : 0);
   const writes: StateWrite[] = [{ kind: 'guard', key, field: 'label', expect: prior, value: next }];
   const delta = { events: change, payments: 0, sumMinor: 0, sumLogQ: 0, sumLogQSq: 0 };
+  // Fraud counters by payment day also carry the amount (as `payments` and `sumMinor`) when the
+  // event recorded one; events recorded before amounts were kept count in `events` only.
+  const amount = rec.a === undefined ? Number.NaN : Number(rec.a);
+  const amountKnown = Number.isSafeInteger(amount) && amount >= 0;
+  const fraudDelta = amountKnown ? { ...delta, payments: change, sumMinor: change * amount } : delta;
   // Fraud rates count by the event's day (so a withdrawn label undoes exactly its +1);
   // reports and confirmed frauds count by the day the label arrived and are never withdrawn.
   if (change !== 0 && rec.p !== undefined)
-    writes.push({ kind: 'add', key: K.payeeFrauds(rec.p), family: 'daily', atMs: eventAtMs, delta });
+    writes.push({
+      kind: 'add',
+      key: K.payeeFrauds(rec.p),
+      family: 'daily',
+      atMs: eventAtMs,
+      delta: fraudDelta,
+    });
   if (change !== 0 && rec.m !== undefined)
-    writes.push({ kind: 'add', key: K.merchantFrauds(rec.m), family: 'daily', atMs: eventAtMs, delta });
+    writes.push({
+      kind: 'add',
+      key: K.merchantFrauds(rec.m),
+      family: 'daily',
+      atMs: eventAtMs,
+      delta: fraudDelta,
+    });
   if (change > 0 && rec.p !== undefined)
     writes.push({ kind: 'add', key: K.payeeReports(rec.p), family: 'daily', atMs, delta });
   if (change > 0 && rec.u !== undefined)
