@@ -186,10 +186,28 @@ describe('online features', () => {
     assert.ok(Number.isNaN(later.payee_fraud_mean_amount_latest_7d_minor!)); // days 3..9: none
     assert.equal(later.payee_fraud_mean_amount_30d_minor, 6_000);
 
+    // The current fraud run: hit's days 0 and 1 (day -3 was ordinary); once's day 1 was ordinary.
+    assert.equal(hit.payee_fraud_run_days, 2);
+    assert.equal(hit.payee_fraud_run_payments, 2);
+    assert.equal(once.payee_fraud_run_days, 0);
+    assert.equal(once.payee_fraud_run_payments, 0);
+    // "once" is compromised on days 3 and 4: the new run is two days old, not as old as the
+    // one-off fraud of day 0 (which the share since the first fraud still counts).
+    const once3 = pay({ atMs: T0 + 3 * DAY_MS, payeeKey: 'merchant:once', userId: 'gus' });
+    const once4 = pay({ atMs: T0 + 4 * DAY_MS, payeeKey: 'merchant:once', userId: 'hal' });
+    for (const event of [once3, once4]) await f.observe(event);
+    for (const event of [once3, once4]) await f.label(event.eventId, true, T0 + 12 * DAY_MS - 1000);
+    const rerun = await f.extract(pay({ atMs: T0 + 12 * DAY_MS, payeeKey: 'merchant:once' }));
+    assert.equal(rerun.payee_fraud_run_days, 2);
+    assert.equal(rerun.payee_fraud_run_payments, 2);
+    assert.equal(rerun.payee_fraud_share_since_first_fraud, 3 / 5);
+
     await f.label(once0.eventId, false, at); // withdrawn: the amount leaves with the count
     const withdrawn = await f.extract(pay({ atMs: at, payeeKey: 'merchant:once' }));
-    assert.ok(Number.isNaN(withdrawn.payee_fraud_mean_amount_30d_minor!));
+    assert.equal(withdrawn.payee_fraud_mean_amount_30d_minor, 10_000); // days 3 and 4 only
+    // Seen from day 9, the first fraud left is day 3's, past the horizon (day 1): no share, no run.
     assert.ok(Number.isNaN(withdrawn.payee_fraud_share_since_first_fraud!));
+    assert.ok(Number.isNaN(withdrawn.payee_fraud_run_days!));
   });
 
   test('failed payment-password entries and security changes are counted and timed', async () => {

@@ -15,9 +15,12 @@ import {
   DAY_MS,
   daysWithEvents,
   delayedWindowSum,
+  F_EVENTS,
+  F_PAYMENTS,
   HOUR_MS,
   LONG_WINDOW_DAYS,
   logQ,
+  perDay,
   type RingLayout,
   ringLayout,
   ringSum,
@@ -142,6 +145,8 @@ function buildFeatureNames(): string[] {
     'payee_fraud_amount_to_payee_mean_30d',
     'payee_fraud_share_since_first_fraud',
     'payee_settled_payments_since_first_fraud',
+    'payee_fraud_run_days',
+    'payee_fraud_run_payments',
   );
   return names;
 }
@@ -674,6 +679,26 @@ export class OnlineFeatureSource implements FeatureSource {
           set('payee_settled_payments_since_first_fraud', settled.payments);
           if (settled.payments > 0)
             set('payee_fraud_share_since_first_fraud', Math.min(1, bad.events / settled.payments));
+        }
+        // The payee's current fraud run: walking back from the horizon, the settled days on which
+        // every payment was fraud, up to the latest day with an ordinary payment (days without
+        // payments do not break it). A terminal compromised now shows a run as old as the
+        // compromise minus the delay; a one-off fraud, however recent, is followed by ordinary
+        // payments, and an old one-off does not make a new compromise look old.
+        if (firstFraudDay !== undefined && firstFraudDay <= horizonDay) {
+          const fromDay = horizonDay - LONG_WINDOW_DAYS + 1;
+          const paid = perDay(ring(K.counter('payee', e.payeeKey)), full, F_PAYMENTS, fromDay, horizonDay);
+          const bad = perDay(ring(K.payeeFrauds(e.payeeKey)), daily, F_EVENTS, fromDay, horizonDay);
+          let runStart = -1;
+          let runPayments = 0;
+          for (let i = paid.length - 1; i >= 0; i--) {
+            if (paid[i]! === 0) continue;
+            if (bad[i]! < paid[i]!) break;
+            runStart = i;
+            runPayments += paid[i]!;
+          }
+          set('payee_fraud_run_days', runStart < 0 ? 0 : paid.length - runStart);
+          set('payee_fraud_run_payments', runPayments);
         }
         // Distinct payers with a confirmed fraud here (by payment day): many means the payee
         // itself is compromised, one means a compromised payer who happened to pay here.

@@ -208,6 +208,29 @@ export function daysWithEvents(
   return days.sort((a, b) => a - b);
 }
 
+/**
+ * One field of each day bucket in [fromBucket, toBucket], indexed by day - fromBucket (0 where the
+ * ring holds nothing for that day): per-day counts in one pass over the ring, not one per day.
+ */
+export function perDay(
+  ring: Float64Array | undefined,
+  layout: RingLayout,
+  field: typeof F_EVENTS | typeof F_PAYMENTS,
+  fromBucket: number,
+  toBucket: number,
+): Float64Array {
+  const out = new Float64Array(Math.max(0, toBucket - fromBucket + 1));
+  if (!ring) return out;
+  const part = layout.parts.find((p) => p.resolution === 'd');
+  if (!part) return out;
+  for (let slot = 0; slot < part.slots; slot++) {
+    const base = (part.firstSlot + slot) * SLOT_FIELDS;
+    const held = ring[base + F_BUCKET]!;
+    if (held >= fromBucket && held <= toBucket) out[held - fromBucket] = ring[base + field]!;
+  }
+  return out;
+}
+
 /** Quantised natural log of the amount in major units (×1000, rounded): integer, so exact. */
 export function logQ(amountMinor: number): number {
   return Math.round(1000 * Math.log1p(amountMinor / 100));
