@@ -277,6 +277,13 @@ export async function walletAvailableMinor(request: APIRequestContext, origin: s
   return BigInt(account.available.amountMinor);
 }
 
+/** The CSRF header a cookie session's writes need (the double-submit cookie), for API calls. */
+export async function csrfHeader(api: APIRequestContext): Promise<Record<string, string>> {
+  const { cookies } = await api.storageState();
+  const csrf = cookies.find((c) => c.name === 'rampart_csrf');
+  return csrf ? { 'x-csrf-token': decodeURIComponent(csrf.value) } : {};
+}
+
 /** Matches the response to a POST whose URL ends with `path`. */
 export function isPost(path: string): (response: Response) => boolean {
   return (response) => response.url().endsWith(path) && response.request().method() === 'POST';

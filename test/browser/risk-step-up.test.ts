@@ -7,10 +7,11 @@
 // retries the change once, and the new payment password is the one that verifies.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { APIRequestContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   ALICE,
   cancelSecondFactorChallenge,
+  csrfHeader,
   fillStepUpSmsCode,
   openBrowserSession,
   saveChallengeRule,
@@ -26,12 +27,6 @@ const CHALLENGE_RULE = {
   outcome: 'challenge',
   reason: 't_challenge_payment_password',
 };
-
-async function csrfHeader(api: APIRequestContext): Promise<Record<string, string>> {
-  const { cookies } = await api.storageState();
-  const csrf = cookies.find((c) => c.name === 'rampart_csrf');
-  return csrf ? { 'x-csrf-token': decodeURIComponent(csrf.value) } : {};
-}
 
 /** HTTP status of checking a payment password with Alice's own browser session. */
 async function verifyPaymentPassword(page: Page, origin: string, paymentPassword: string): Promise<number> {
