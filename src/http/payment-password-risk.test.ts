@@ -7,15 +7,10 @@
 // need a second-factor step-up; the decision record names the rule. A right password clears it,
 // and a failure reported twice counts once.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { buildApp } from '../app.ts';
 import { createEnginePaymentPasswordRisk } from '../cases/index.ts';
-import { loadConfig } from '../config.ts';
 import { luhnCheckDigit } from '../funding/index.ts';
-import { createModules, type Modules } from '../main.ts';
 import {
   FEATURE_NAMES,
   type FeatureState,
@@ -25,18 +20,13 @@ import {
   RedisFeatureState,
 } from '../risk/index.ts';
 import { ManualClock } from '../shared/index.ts';
-import { fundWallet } from '../testing/fund-wallet.ts';
 import { lastSentCode } from '../testing/outbox-codes.ts';
-import { TEST_OPERATOR_TOKEN, TEST_PUBLIC_URL } from '../testing/test-app.ts';
-import { openTestStore, type TestStore } from '../testing/test-store.ts';
+import { openTestApp, type TestApp } from '../testing/test-app.ts';
+import { cny, createClientKit, CLIENT_PIN as PIN, type WalletClient } from '../testing/wallet-clients.ts';
 
 const REDIS_URL = process.env.RAMPART_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REDIS_PREFIX = `rampart-test:pinguess:${process.pid}:${Date.now()}:`;
-const PASSWORD = 'pinguess-login-2026';
-const PIN = '583917';
 const WRONG_PIN = '000000';
-
-const cny = (amountMinor: number) => ({ amountMinor: String(amountMinor), currency: 'CNY' });
 
 /** A Luhn-valid 16-digit UnionPay number ending in 4321. */
 function cardNumber(variant: number): string {
@@ -47,111 +37,32 @@ function cardNumber(variant: number): string {
   throw new Error('unreachable: one digit reaches every check residue');
 }
 
-interface Client {
-  phone: string;
-  ip: string;
-  userId: string;
-  token: string;
-  deviceKey: string | undefined;
-}
-
 function suite(name: string, newState: () => FeatureState) {
   describe(`payment-password guessing over HTTP (${name} feature state)`, () => {
     const clock = new ManualClock(Date.UTC(2026, 2, 2, 2, 0, 0));
-    let store: TestStore;
-    let modules: Modules;
-    let app: FastifyInstance;
-    let counter = 0;
+    let t: TestApp;
+    let kit: ReturnType<typeof createClientKit>;
 
     before(async () => {
-      store = await openTestStore();
-      const config = loadConfig(
-        {},
-        {
-          logLevel: 'silent',
-          webDistDir: '/nonexistent',
-          operatorToken: TEST_OPERATOR_TOKEN,
-          riskRulesReloadCheckMs: 0,
-        },
-      );
-      modules = createModules(store, config, clock, {
-        masterKey: randomBytes(32),
-        devMode: true,
-        publicUrl: new URL(TEST_PUBLIC_URL),
+      t = await openTestApp({
+        demo: false,
+        clock,
+        allowPrivateCallbacks: false,
+        config: { riskRulesReloadCheckMs: 0 },
         risk: { features: new OnlineFeatureSource(newState()), model: null, featureNames: FEATURE_NAMES },
         riskLog: { warn: () => {}, error: (details, message) => console.error(message, details) },
       });
-      app = await buildApp({ config, clock, ping: store.ping, ...modules, demo: false });
-      await app.ready();
-    });
-    after(async () => {
-      await app?.close();
-      await modules?.ledger.drain();
-      await store?.close();
-    });
-
-    function call(client: Client, method: 'GET' | 'POST', url: string, payload?: object) {
-      return app.inject({
-        method,
-        url,
-        headers: {
-          authorization: `Bearer ${client.token}`,
-          ...(client.deviceKey ? { 'x-rampart-device': client.deviceKey } : {}),
-        },
-        remoteAddress: client.ip,
-        ...(payload ? { payload } : {}),
-      });
-    }
-
-    async function newUser(displayName: string, balanceMinor: bigint): Promise<Client> {
-      counter++;
-      const phone = `+86137${String(50_000_000 + counter)}`;
-      const user = await modules.identity.createUser({
-        phoneE164: phone,
-        displayName,
-        password: PASSWORD,
-        paymentPassword: PIN,
-      });
-      if (balanceMinor > 0n) await fundWallet(modules, user.id, balanceMinor);
-      const client: Client = {
-        phone,
-        ip: `10.52.0.${counter}`,
-        userId: user.id,
-        token: '',
-        deviceKey: undefined,
-      };
-      const inject = (url: string, payload: object) =>
-        app.inject({ method: 'POST', url, payload, remoteAddress: client.ip });
-      let r = await inject('/api/v1/auth/sign-in', { phone, password: PASSWORD });
-      assert.equal(r.statusCode, 200, r.body);
-      if (r.json().status !== 'signed_in') {
-        const { challengeToken } = r.json();
-        clock.advance(61_000);
-        assert.equal((await inject('/api/v1/auth/sign-in/send-code', { challengeToken })).statusCode, 200);
-        r = await inject('/api/v1/auth/sign-in/verify', {
-          challengeToken,
-          method: 'sms',
-          code: await lastSentCode(store.db, phone),
-        });
-        assert.equal(r.statusCode, 200, r.body);
-      }
-      client.token = r.json().token;
       // The device sign-in bound: payments come from a known device, as an owner's would.
-      client.deviceKey = r.cookies.find((c) => c.name === 'rampart_device')?.value;
-      return client;
-    }
+      kit = createClientKit(t, { phone: '+8613750', ip: '10.52.0' }, { bindDevice: true });
+    });
+    after(() => t?.close());
 
-    function createIntent(payer: Client, payee: Client, amountMinor: number) {
-      return call(payer, 'POST', '/api/v1/payments/intents', {
-        payee: { phone: payee.phone },
-        amount: cny(amountMinor),
-        channel: 'balance',
-        clientRequestId: `pg-${++counter}`,
-      });
+    function createIntent(payer: WalletClient, payee: WalletClient, amountMinor: number) {
+      return kit.createIntent(payer, { payee: { phone: payee.phone }, amount: cny(amountMinor) });
     }
 
     async function lastDecision(userId: string, kind: string) {
-      const rows = await store.db
+      const rows = await t.store.db
         .selectFrom('risk_decisions')
         .select(['event_id', 'decision', 'rule_hits', 'feature_values', 'event'])
         .where('user_id', '=', userId)
@@ -170,14 +81,14 @@ function suite(name: string, newState: () => FeatureState) {
     }
 
     test('two wrong payment passwords: the next payment is challenged (password + SMS code), then cleared', async () => {
-      const payer = await newUser('猜密码付款', 500_000n);
-      const payee = await newUser('猜密码收款', 0n);
+      const payer = await kit.newClient(500_000n);
+      const payee = await kit.newClient(0n);
 
       const first = await createIntent(payer, payee, 1_000);
       assert.equal(first.statusCode, 201, first.body);
       assert.equal(first.json().confirmation, 'payment_password');
       for (const attemptsLeft of [2, 1]) {
-        const wrong = await call(payer, 'POST', `/api/v1/payments/intents/${first.json().id}/confirm`, {
+        const wrong = await kit.call(payer, 'POST', `/api/v1/payments/intents/${first.json().id}/confirm`, {
           paymentPassword: WRONG_PIN,
         });
         assert.equal(wrong.statusCode, 401, wrong.body);
@@ -185,7 +96,7 @@ function suite(name: string, newState: () => FeatureState) {
         assert.equal(wrong.json().error.details.attemptsLeft, attemptsLeft);
       }
       // Observed, not decided: the failures are not decision records.
-      const recorded = await store.db
+      const recorded = await t.store.db
         .selectFrom('risk_decisions')
         .select('event_id')
         .where('user_id', '=', payer.userId)
@@ -206,16 +117,16 @@ function suite(name: string, newState: () => FeatureState) {
 
       const url = `/api/v1/payments/intents/${next.json().id}`;
       // A challenged first payment to someone also shows the fraud warning (issue 9): acknowledged.
-      const passwordOnly = await call(payer, 'POST', `${url}/confirm`, {
+      const passwordOnly = await kit.call(payer, 'POST', `${url}/confirm`, {
         paymentPassword: PIN,
         warningAcknowledged: true,
       });
       assert.equal(passwordOnly.json().error?.code, 'confirmation_required', passwordOnly.body);
       clock.advance(61_000);
-      assert.equal((await call(payer, 'POST', `${url}/sms-code`)).statusCode, 200);
-      const paid = await call(payer, 'POST', `${url}/confirm`, {
+      assert.equal((await kit.call(payer, 'POST', `${url}/sms-code`)).statusCode, 200);
+      const paid = await kit.call(payer, 'POST', `${url}/confirm`, {
         paymentPassword: PIN,
-        smsCode: await lastSentCode(store.db, payer.phone),
+        smsCode: await lastSentCode(t.store.db, payer.phone),
         warningAcknowledged: true,
       });
       assert.equal(paid.statusCode, 200, paid.body);
@@ -233,15 +144,15 @@ function suite(name: string, newState: () => FeatureState) {
     });
 
     test('two wrong payment passwords on withdrawals: the right one then needs a second-factor step-up', async () => {
-      const user = await newUser('猜密码提现', 500_000n);
-      const card = await call(user, 'POST', '/api/v1/me/cards', { cardNumber: cardNumber(counter) });
+      const user = await kit.newClient(500_000n);
+      const card = await kit.call(user, 'POST', '/api/v1/me/cards', { cardNumber: cardNumber(1) });
       assert.equal(card.statusCode, 201, card.body);
       const withdraw = (paymentPassword: string) =>
-        call(user, 'POST', '/api/v1/funding/withdrawals', {
+        kit.call(user, 'POST', '/api/v1/funding/withdrawals', {
           cardId: card.json().id,
           amount: cny(10_000),
           paymentPassword,
-          clientRequestId: `pg-${++counter}`,
+          clientRequestId: kit.nextRequestId(),
         });
       for (let k = 0; k < 2; k++) {
         const wrong = await withdraw(WRONG_PIN);
@@ -255,35 +166,29 @@ function suite(name: string, newState: () => FeatureState) {
       assert.ok(scored.ruleIds.includes('payment_password_guessing'), scored.ruleIds.join(','));
       assert.equal(scored.detail.failedPaymentPasswords, '2', 'the failures this right password cleared');
 
-      clock.advance(61_000);
-      assert.equal((await call(user, 'POST', '/api/v1/me/step-up/send-code')).statusCode, 200);
-      const stepUp = await call(user, 'POST', '/api/v1/me/step-up', {
-        method: 'sms',
-        code: await lastSentCode(store.db, user.phone),
-      });
-      assert.equal(stepUp.statusCode, 200, stepUp.body);
+      await kit.stepUpBySms(user);
       const ok = await withdraw(PIN);
       assert.equal(ok.statusCode, 201, ok.body);
     });
 
     test('a failure reported twice (a retry) is counted once', async () => {
-      const payer = await newUser('重复上报', 500_000n);
-      const payee = await newUser('重复上报收款', 0n);
+      const payer = await kit.newClient(500_000n);
+      const payee = await kit.newClient(0n);
       const intent = await createIntent(payer, payee, 1_000);
-      const wrong = await call(payer, 'POST', `/api/v1/payments/intents/${intent.json().id}/confirm`, {
+      const wrong = await kit.call(payer, 'POST', `/api/v1/payments/intents/${intent.json().id}/confirm`, {
         paymentPassword: WRONG_PIN,
       });
       assert.equal(wrong.json().error?.code, 'wrong_payment_password', wrong.body);
       const reported = await createIntent(payer, payee, 1_000);
       assert.equal(reported.statusCode, 201, reported.body);
       assert.equal((await lastDecision(payer.userId, 'transfer')).features.failed_payment_passwords_1h, 1);
-      const failed = await store.db
+      const failed = await t.store.db
         .selectFrom('security_events')
         .select(['id', 'created_at'])
         .where('user_id', '=', payer.userId)
         .where('type', '=', 'payment_password_failed')
         .executeTakeFirstOrThrow();
-      const port = createEnginePaymentPasswordRisk({ engine: modules.riskEngine });
+      const port = createEnginePaymentPasswordRisk({ engine: t.modules.riskEngine });
       await port.failed({
         userId: payer.userId,
         securityEventId: failed.id,

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.ts';
-import { loadConfig } from '../config.ts';
+import { type Config, loadConfig } from '../config.ts';
 import { seedDemo } from '../demo/index.ts';
 import type { RateLimiter } from '../identity/index.ts';
 import { createModules } from '../main.ts';
@@ -13,6 +13,8 @@ import { openTestStore, type TestStore } from './test-store.ts';
 export const TEST_PUBLIC_URL = 'http://localhost:8080';
 
 export const TEST_OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef0123456789';
+
+type CreateModulesOptions = Parameters<typeof createModules>[3];
 
 export interface TestApp {
   readonly app: FastifyInstance;
@@ -36,13 +38,18 @@ export async function openTestApp(
     resolveHost?: (host: string) => Promise<string[]>;
     /** The gateway delivers (and settles on payments' commit hook) at once, as the server does. */
     gatewayDeliverOnCommit?: boolean;
+    /** Settings over the tests' own (e.g. riskRulesReloadCheckMs: 0 so a saved rule set decides at once). */
+    config?: Partial<Record<keyof Config, unknown>>;
+    /** The risk engine's feature source and model (tests of real features), and where it logs. */
+    risk?: CreateModulesOptions['risk'];
+    riskLog?: CreateModulesOptions['riskLog'];
   } = {},
 ): Promise<TestApp> {
   const store = await openTestStore();
   const clock = options.clock instanceof ManualClock ? options.clock : new ManualClock(Date.now());
   const config = loadConfig(
     {},
-    { logLevel: 'silent', operatorToken: TEST_OPERATOR_TOKEN, webDistDir: '/nonexistent' },
+    { logLevel: 'silent', operatorToken: TEST_OPERATOR_TOKEN, webDistDir: '/nonexistent', ...options.config },
   );
   const modules = createModules(store, config, clock, {
     masterKey: randomBytes(32),
@@ -53,6 +60,8 @@ export async function openTestApp(
     gatewayDeliverOnCommit: options.gatewayDeliverOnCommit ?? false,
     ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
     ...(options.documentsDir ? { documentsDir: options.documentsDir } : {}),
+    ...(options.risk ? { risk: options.risk } : {}),
+    ...(options.riskLog ? { riskLog: options.riskLog } : {}),
   });
   if (options.demo ?? true) await seedDemo({ db: store.db, ...modules });
   const app = await buildApp({ config, clock, ping: store.ping, ...modules, demo: options.demo ?? true });

@@ -1,7 +1,7 @@
 /**
- * Signed-in wallet users for HTTP tests of the credit line and the security lock: created through
- * identity, funded by a ledger top-up, signed in through the SMS challenge of a new device (codes
- * read from the outbox). Tests only.
+ * Signed-in wallet users for HTTP tests (the credit line, the security lock, the risk engine's
+ * payment-password rule): created through identity, funded by a ledger top-up, signed in through
+ * the SMS challenge of a new device (codes read from the outbox). Tests only.
  */
 import assert from 'node:assert/strict';
 import { fundWallet } from './fund-wallet.ts';
@@ -14,6 +14,8 @@ export interface WalletClient {
   readonly ip: string;
   readonly userId: string;
   token: string;
+  /** The device cookie sign-in bound, sent back as x-rampart-device (kits with bindDevice only). */
+  deviceKey?: string;
 }
 
 export const CLIENT_PASSWORD = 'wallet-login-2026';
@@ -24,7 +26,15 @@ export const cny = (amountMinor: bigint | number | string) => ({
   currency: 'CNY',
 });
 
-export function createClientKit(t: TestApp, prefix: { phone: string; ip: string }) {
+/**
+ * `options.bindDevice`: keep the device sign-in bound and send it with every later request, so
+ * payments come from a known device as an owner's would (the risk engine scores devices).
+ */
+export function createClientKit(
+  t: TestApp,
+  prefix: { phone: string; ip: string },
+  options: { bindDevice?: boolean } = {},
+) {
   let counter = 0;
   let requests = 0;
   const { app, clock, modules, store } = t;
@@ -56,7 +66,7 @@ export function createClientKit(t: TestApp, prefix: { phone: string; ip: string 
   /** Signs in again (after the manual clock jumped past the session's lifetime). */
   async function signIn(client: WalletClient): Promise<void> {
     const inject = (url: string, payload: object) =>
-      app.inject({ method: 'POST', url, payload, remoteAddress: client.ip });
+      app.inject({ method: 'POST', url, payload, headers: deviceHeader(client), remoteAddress: client.ip });
     let response = await inject('/api/v1/auth/sign-in', { phone: client.phone, password: CLIENT_PASSWORD });
     assert.equal(response.statusCode, 200, response.body);
     if (response.json().status !== 'signed_in') {
@@ -72,13 +82,19 @@ export function createClientKit(t: TestApp, prefix: { phone: string; ip: string 
     }
     assert.equal(response.json().user.id, client.userId);
     client.token = response.json().token;
+    if (options.bindDevice)
+      client.deviceKey = response.cookies.find((c) => c.name === 'rampart_device')?.value ?? client.deviceKey;
+  }
+
+  function deviceHeader(client: WalletClient): Record<string, string> {
+    return client.deviceKey ? { 'x-rampart-device': client.deviceKey } : {};
   }
 
   function call(client: WalletClient, method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) {
     return app.inject({
       method,
       url,
-      headers: { authorization: `Bearer ${client.token}` },
+      headers: { authorization: `Bearer ${client.token}`, ...deviceHeader(client) },
       remoteAddress: client.ip,
       ...(payload ? { payload } : {}),
     });

@@ -12,39 +12,21 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { APIRequestContext, Response } from 'playwright-core';
 import { request as playwrightRequest } from 'playwright-core';
-import { openBrowserSession, readCode } from './harness.ts';
+import {
+  ALICE,
+  walletAvailableMinor as availableMinor,
+  csrfHeader,
+  openBrowserSession,
+  readCode,
+} from './harness.ts';
 
 const SCREENSHOT_PATH = join(tmpdir(), 'rampart-cards.png');
 const QR_SCREENSHOT_PATH = join(tmpdir(), 'rampart-collect.png');
 
-// src/demo/demo-data.ts: public demo credentials.
-const ALICE = {
-  phone: '+8613800138000',
-  displayName: 'Alice Chen',
-  password: 'alice-demo-2026',
-  paymentPassword: '258036',
-};
 const BOB = { phone: '+8613900139000', displayName: 'Bob Li', password: 'bob-demo-2026' };
 const CARD_NUMBER = '4111 1111 1111 1111';
 /** The simulator answers after 2 s; the page polls every second for up to 30 s. */
 const SETTLE_WAIT_MS = 20_000;
-
-async function availableMinor(request: APIRequestContext, origin: string): Promise<bigint> {
-  const wallet = await request.get(`${origin}/api/v1/wallet`);
-  assert.equal(wallet.status(), 200);
-  const { accounts } = (await wallet.json()) as {
-    accounts: { kind: string; currency: string; available: { amountMinor: string } }[];
-  };
-  const account = accounts.find((a) => a.kind === 'wallet' && a.currency === 'CNY');
-  assert(account, 'a CNY wallet');
-  return BigInt(account.available.amountMinor);
-}
-
-async function csrfHeader(api: APIRequestContext): Promise<Record<string, string>> {
-  const { cookies } = await api.storageState();
-  const csrf = cookies.find((c) => c.name === 'rampart_csrf');
-  return csrf ? { 'x-csrf-token': decodeURIComponent(csrf.value) } : {};
-}
 
 /** Bob signs in through the API alone (answering the SMS challenge from the developer inbox). */
 async function signInByApi(api: APIRequestContext, origin: string): Promise<void> {

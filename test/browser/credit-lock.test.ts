@@ -9,20 +9,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { APIRequestContext, Page, Response } from 'playwright-core';
-import { openBrowserSession, readCode } from './harness.ts';
+import {
+  ALICE,
+  isPaymentConfirm as isConfirm,
+  openBrowserSession,
+  readCode,
+  signInWithSmsCode,
+} from './harness.ts';
 
-// src/demo/demo-data.ts: public demo credentials.
-const ALICE = {
-  phone: '+8613800138000',
-  displayName: 'Alice Chen',
-  password: 'alice-demo-2026',
-  paymentPassword: '258036',
-};
 const BOB_PHONE = '+8613900139000';
-
-function isConfirm(response: Response): boolean {
-  return /\/api\/v1\/payments\/intents\/[^/]+\/confirm$/.test(response.url());
-}
 
 function isPost(path: string) {
   return (response: Response) =>
@@ -53,16 +48,7 @@ test('credit repayment and the security lock in chromium', { timeout: 240_000 },
   const { origin, page, pageErrors } = browser;
   try {
     await t.test('Alice signs in and sees her credit line', async () => {
-      await page.goto(`${origin}/credit`);
-      await page.getByLabel('Phone number').fill(ALICE.phone);
-      await page.getByLabel('Password').fill(ALICE.password);
-      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-      await page.getByRole('heading', { level: 1, name: 'Confirm this sign-in' }).waitFor();
-      const sentAfterMs = Date.now();
-      await page.getByRole('button', { name: 'Send code' }).click();
-      await page.getByLabel('SMS code').fill(await readCode(origin, ALICE.phone, sentAfterMs));
-      await page.getByRole('button', { name: 'Verify and sign in' }).click();
-      await page.getByRole('heading', { level: 1, name: 'Credit line' }).waitFor();
+      await signInWithSmsCode(page, { origin, path: '/credit', landingHeading: 'Credit line' });
       const facts = page.getByTestId('credit-facts');
       await facts.getByText('CN¥5,000.00').first().waitFor();
       assert.equal(await page.getByTestId('credit-used').textContent(), 'CN¥0.00');

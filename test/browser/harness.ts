@@ -1,7 +1,10 @@
 // What the browser tests share: Debian's chromium with the flags measured to work headless in
 // containers (shared/reference/stack-notes.md), a fresh web build when the sources changed, the
 // platform on a free port whose public URL (the WebAuthn origin) matches the page's, and reading
-// one-time codes from the developer inbox the way a person without a phone would.
+// one-time codes from the developer inbox the way a person without a phone would. Below those, the
+// steps several tests take the same way (signing Alice in with the SMS code of a new device, her
+// available balance, saving a rule set that challenges one kind of event, declining the risk
+// engine's second-factor dialog, answering it by SMS), kept here so each test shows only what it proves.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -11,7 +14,15 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import {
+  type APIRequestContext,
+  type BrowserContext,
+  chromium,
+  type Locator,
+  type Page,
+  type Response,
+} from 'playwright-core';
+import { DEFAULT_RULE_SET } from '../../src/risk/index.ts';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -223,4 +234,126 @@ export async function openBrowserSession(t: TestContext): Promise<BrowserSession
       rmSync(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+// src/demo/demo-data.ts: public demo credentials.
+export const ALICE = Object.freeze({
+  phone: '+8613800138000',
+  displayName: 'Alice Chen',
+  password: 'alice-demo-2026',
+  paymentPassword: '258036',
+});
+
+/**
+ * Signs a demo user in at `origin + path` on a device the platform has not seen, so the sign-in
+ * asks for an SMS code (read from the developer inbox), and waits for the page's heading.
+ */
+export async function signInWithSmsCode(
+  page: Page,
+  input: { origin: string; path: string; landingHeading: string; user?: { phone: string; password: string } },
+): Promise<void> {
+  const user = input.user ?? ALICE;
+  await page.goto(`${input.origin}${input.path}`);
+  await page.getByLabel('Phone number').fill(user.phone);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'Confirm this sign-in' }).waitFor();
+  const sentAfterMs = Date.now();
+  await page.getByRole('button', { name: 'Send code' }).click();
+  await page.getByLabel('SMS code').fill(await readCode(input.origin, user.phone, sentAfterMs));
+  await page.getByRole('button', { name: 'Verify and sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: input.landingHeading }).waitFor();
+}
+
+/** The signed-in user's available CNY wallet balance, read with the page's own session. */
+export async function walletAvailableMinor(request: APIRequestContext, origin: string): Promise<bigint> {
+  const wallet = await request.get(`${origin}/api/v1/wallet`);
+  assert.equal(wallet.status(), 200);
+  const { accounts } = (await wallet.json()) as {
+    accounts: { kind: string; currency: string; available: { amountMinor: string } }[];
+  };
+  const account = accounts.find((a) => a.kind === 'wallet' && a.currency === 'CNY');
+  assert(account, 'the signed-in user has a CNY wallet');
+  return BigInt(account.available.amountMinor);
+}
+
+/** The CSRF header a cookie session's writes need (the double-submit cookie), for API calls. */
+export async function csrfHeader(api: APIRequestContext): Promise<Record<string, string>> {
+  const { cookies } = await api.storageState();
+  const csrf = cookies.find((c) => c.name === 'rampart_csrf');
+  return csrf ? { 'x-csrf-token': decodeURIComponent(csrf.value) } : {};
+}
+
+/** Matches the response to a POST whose URL ends with `path`. */
+export function isPost(path: string): (response: Response) => boolean {
+  return (response) => response.url().endsWith(path) && response.request().method() === 'POST';
+}
+
+/** Matches the response to confirming a payment intent. */
+export function isPaymentConfirm(response: Response): boolean {
+  return /\/api\/v1\/payments\/intents\/[^/]+\/confirm$/.test(response.url());
+}
+
+/**
+ * Saves, through the running platform's risk engine, the default rules plus `rule` (a challenge
+ * the test needs), so the next decision uses them (the engine re-reads on save).
+ */
+export async function saveChallengeRule(
+  platform: BrowserSession['platform'],
+  input: { rule: Readonly<Record<string, unknown>>; note: string },
+): Promise<void> {
+  const saved = await platform.platform.modules.riskEngine.saveRuleSet({
+    body: { rules: [...DEFAULT_RULE_SET.rules, input.rule] },
+    note: input.note,
+    createdBy: 'test',
+  });
+  assert.ok(saved.version > 0);
+}
+
+/** The risk engine's step-up dialog (web/src/step-up-dialog.tsx). */
+export function stepUpDialog(page: Page): Locator {
+  return page.getByRole('dialog', { name: 'Confirm it’s you' });
+}
+
+/**
+ * `refused` is the risk engine's 403 risk_second_factor_required; the dialog opens with `lead`,
+ * offers SMS and not the payment password (it is not a second factor), and is cancelled.
+ */
+export async function cancelSecondFactorChallenge(
+  page: Page,
+  input: { refused: Response; lead: string },
+): Promise<void> {
+  assert.equal(input.refused.status(), 403);
+  assert.equal(
+    ((await input.refused.json()) as { error: { code: string } }).error.code,
+    'risk_second_factor_required',
+  );
+  const dialog = stepUpDialog(page);
+  await dialog.getByText(input.lead).waitFor();
+  const methods = await dialog
+    .getByRole('group', { name: 'Confirm with' })
+    .getByRole('radio')
+    .evaluateAll((radios) => radios.map((r) => (r as HTMLInputElement).value));
+  assert.ok(methods.includes('sms'), `SMS is offered: ${methods.join(',')}`);
+  assert.ok(!methods.includes('payment_password'), 'the payment password is not a second factor');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
+/** Chooses SMS in the open step-up dialog, sends the code and types it from the developer inbox. */
+export async function fillStepUpSmsCode(
+  page: Page,
+  input: { origin: string; phone: string },
+): Promise<Locator> {
+  const dialog = stepUpDialog(page);
+  await dialog.getByRole('radio', { name: 'SMS code' }).check();
+  const sentAfterMs = Date.now();
+  await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/api/v1/me/step-up/send-code')),
+    dialog.getByRole('button', { name: 'Send code' }).click(),
+  ]);
+  await dialog
+    .getByRole('textbox', { name: 'SMS code' })
+    .fill(await readCode(input.origin, input.phone, sentAfterMs));
+  return dialog;
 }

@@ -10,34 +10,30 @@ import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { APIRequestContext, Page, Response } from 'playwright-core';
-import { DEFAULT_RULE_SET } from '../../src/risk/index.ts';
+import type { Page } from 'playwright-core';
 import { translate } from '../../web/src/i18n.ts';
-import { openBrowserSession, readCode } from './harness.ts';
+import {
+  ALICE,
+  walletAvailableMinor as aliceAvailableMinor,
+  isPaymentConfirm as isConfirm,
+  isPost,
+  openBrowserSession,
+  readCode,
+  saveChallengeRule,
+  signInWithSmsCode,
+} from './harness.ts';
 
-// src/demo/demo-data.ts: public demo credentials.
-const ALICE = {
-  phone: '+8613800138000',
-  displayName: 'Alice Chen',
-  password: 'alice-demo-2026',
-  paymentPassword: '258036',
-};
 const BOB = { phone: '+8613900139000', displayName: 'Bob Li' };
 const CANCELLED_SCREENSHOT_PATH = join(tmpdir(), 'rampart-payment-cancelled.png');
 const TRANSFER_MINOR = 2345n;
 const TRANSFER_YUAN = '23.45';
-/** The defaults plus one rule that challenges every transfer of exactly 23.45. */
-const CHALLENGE_RULES = {
-  rules: [
-    ...DEFAULT_RULE_SET.rules,
-    {
-      id: 't_challenge_transfer',
-      kinds: ['transfer'],
-      when: { field: 'amountMinor', op: '==', value: Number(TRANSFER_MINOR) },
-      outcome: 'challenge',
-      reason: 't_challenge_transfer',
-    },
-  ],
+/** Added to the defaults: challenges every transfer of exactly 23.45. */
+const CHALLENGE_RULE = {
+  id: 't_challenge_transfer',
+  kinds: ['transfer'],
+  when: { field: 'amountMinor', op: '==', value: Number(TRANSFER_MINOR) },
+  outcome: 'challenge',
+  reason: 't_challenge_transfer',
 };
 
 interface ActivityEntry {
@@ -48,25 +44,6 @@ interface ActivityEntry {
   readonly status: string;
 }
 
-function isCreateIntent(response: Response): boolean {
-  return response.url().endsWith('/api/v1/payments/intents') && response.request().method() === 'POST';
-}
-
-function isConfirm(response: Response): boolean {
-  return /\/api\/v1\/payments\/intents\/[^/]+\/confirm$/.test(response.url());
-}
-
-async function aliceAvailableMinor(request: APIRequestContext, origin: string): Promise<bigint> {
-  const wallet = await request.get(`${origin}/api/v1/wallet`);
-  assert.equal(wallet.status(), 200);
-  const { accounts } = (await wallet.json()) as {
-    accounts: { kind: string; currency: string; available: { amountMinor: string } }[];
-  };
-  const account = accounts.find((a) => a.kind === 'wallet' && a.currency === 'CNY');
-  assert(account, 'Alice has a CNY wallet');
-  return BigInt(account.available.amountMinor);
-}
-
 /** Starts a 23.45 transfer to Bob and passes the anti-fraud warning (a challenged first payment
  *  to someone shows it); returns the created intent. */
 async function startChallengedTransfer(page: Page): Promise<{ id: string; maskedName: string }> {
@@ -75,7 +52,7 @@ async function startChallengedTransfer(page: Page): Promise<{ id: string; masked
   await page.getByLabel("Payee's phone number").fill(BOB.phone);
   await page.getByLabel('Amount (CNY)').fill(TRANSFER_YUAN);
   const [created] = await Promise.all([
-    page.waitForResponse(isCreateIntent),
+    page.waitForResponse(isPost('/api/v1/payments/intents')),
     page.getByRole('button', { name: 'Next' }).click(),
   ]);
   assert.equal(created.status(), 201);
@@ -104,12 +81,10 @@ test('a payment the risk engine challenges asks for an SMS code; cancel and a wr
   const { origin, page, pageErrors, platform } = browser;
   const { identity, wallet } = platform.platform.modules;
   try {
-    const saved = await platform.platform.modules.riskEngine.saveRuleSet({
-      body: CHALLENGE_RULES,
+    await saveChallengeRule(platform, {
+      rule: CHALLENGE_RULE,
       note: 'browser test: challenge 23.45 transfers',
-      createdBy: 'test',
     });
-    assert.ok(saved.version > 0);
     const bob = await identity.findUserByPhone(BOB.phone);
     assert(bob, 'Bob is a demo user');
     const bobPostedMinor = async (): Promise<bigint> => {
@@ -120,16 +95,7 @@ test('a payment the risk engine challenges asks for an SMS code; cancel and a wr
     };
 
     await t.test('Alice signs in, answering the new-device SMS challenge', async () => {
-      await page.goto(`${origin}/`);
-      await page.getByLabel('Phone number').fill(ALICE.phone);
-      await page.getByLabel('Password').fill(ALICE.password);
-      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-      await page.getByRole('heading', { level: 1, name: 'Confirm this sign-in' }).waitFor();
-      const sentAfterMs = Date.now();
-      await page.getByRole('button', { name: 'Send code' }).click();
-      await page.getByLabel('SMS code').fill(await readCode(origin, ALICE.phone, sentAfterMs));
-      await page.getByRole('button', { name: 'Verify and sign in' }).click();
-      await page.getByRole('heading', { level: 1, name: `Hello, ${ALICE.displayName}` }).waitFor();
+      await signInWithSmsCode(page, { origin, path: '/', landingHeading: `Hello, ${ALICE.displayName}` });
     });
 
     await t.test(

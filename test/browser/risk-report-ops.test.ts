@@ -9,27 +9,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
-import type { APIRequestContext } from 'playwright-core';
-import { openBrowserSession, readCode } from './harness.ts';
+import { ALICE, csrfHeader, openBrowserSession, readCode } from './harness.ts';
 
-const ALICE = {
-  phone: '+8613800138000',
-  displayName: 'Alice Chen',
-  password: 'alice-demo-2026',
-  paymentPassword: '258036',
-};
 const BOB_PHONE = '+8613900139000';
 // src/recovery/demo.ts: the public demo operators' credentials.
 const OPERATOR_PASSWORD = 'demo-operator-2026';
 const ANALYST_SECRET = 'JBSWY3DPEHPK3PXPANALYSTANALYSTAN';
 const totp = (secret: string) =>
   new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate();
-
-async function csrfHeader(api: APIRequestContext): Promise<Record<string, string>> {
-  const { cookies } = await api.storageState();
-  const csrf = cookies.find((c) => c.name === 'rampart_csrf');
-  return csrf ? { 'x-csrf-token': decodeURIComponent(csrf.value) } : {};
-}
 
 test('report a payment, then handle the case and the rules in the operator console', {
   timeout: 180_000,

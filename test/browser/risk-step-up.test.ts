@@ -7,36 +7,26 @@
 // retries the change once, and the new payment password is the one that verifies.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { APIRequestContext, Page } from 'playwright-core';
-import { DEFAULT_RULE_SET } from '../../src/risk/index.ts';
-import { openBrowserSession, readCode } from './harness.ts';
+import type { Page } from 'playwright-core';
+import {
+  ALICE,
+  cancelSecondFactorChallenge,
+  csrfHeader,
+  fillStepUpSmsCode,
+  openBrowserSession,
+  saveChallengeRule,
+  signInWithSmsCode,
+} from './harness.ts';
 
-const ALICE = {
-  phone: '+8613800138000',
-  displayName: 'Alice Chen',
-  password: 'alice-demo-2026',
-  paymentPassword: '258036',
-};
 const NEW_PAYMENT_PASSWORD = '730194';
-/** The defaults plus one rule that challenges every payment-password change. */
-const CHALLENGE_RULES = {
-  rules: [
-    ...DEFAULT_RULE_SET.rules,
-    {
-      id: 't_challenge_payment_password',
-      kinds: ['security_change'],
-      when: { field: 'detail.change', op: '==', value: 'payment_password' },
-      outcome: 'challenge',
-      reason: 't_challenge_payment_password',
-    },
-  ],
+/** Added to the defaults: challenges every payment-password change. */
+const CHALLENGE_RULE = {
+  id: 't_challenge_payment_password',
+  kinds: ['security_change'],
+  when: { field: 'detail.change', op: '==', value: 'payment_password' },
+  outcome: 'challenge',
+  reason: 't_challenge_payment_password',
 };
-
-async function csrfHeader(api: APIRequestContext): Promise<Record<string, string>> {
-  const { cookies } = await api.storageState();
-  const csrf = cookies.find((c) => c.name === 'rampart_csrf');
-  return csrf ? { 'x-csrf-token': decodeURIComponent(csrf.value) } : {};
-}
 
 /** HTTP status of checking a payment password with Alice's own browser session. */
 async function verifyPaymentPassword(page: Page, origin: string, paymentPassword: string): Promise<number> {
@@ -61,24 +51,13 @@ test('a security change the risk engine challenges asks for a second factor, the
   if (!browser) return;
   const { origin, page, pageErrors, platform } = browser;
   try {
-    const saved = await platform.platform.modules.riskEngine.saveRuleSet({
-      body: CHALLENGE_RULES,
+    await saveChallengeRule(platform, {
+      rule: CHALLENGE_RULE,
       note: 'browser test: challenge payment-password changes',
-      createdBy: 'test',
     });
-    assert.ok(saved.version > 0);
 
     await t.test('Alice signs in with the SMS code and opens the Security Center', async () => {
-      await page.goto(`${origin}/security`);
-      await page.getByLabel('Phone number').fill(ALICE.phone);
-      await page.getByLabel('Password').fill(ALICE.password);
-      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-      await page.getByRole('heading', { level: 1, name: 'Confirm this sign-in' }).waitFor();
-      const sentAfterMs = Date.now();
-      await page.getByRole('button', { name: 'Send code' }).click();
-      await page.getByLabel('SMS code').fill(await readCode(origin, ALICE.phone, sentAfterMs));
-      await page.getByRole('button', { name: 'Verify and sign in' }).click();
-      await page.getByRole('heading', { level: 1, name: 'Security Center' }).waitFor();
+      await signInWithSmsCode(page, { origin, path: '/security', landingHeading: 'Security Center' });
     });
 
     await t.test(
@@ -90,21 +69,10 @@ test('a security change the risk engine challenges asks for a second factor, the
           ),
           submitNewPaymentPassword(page),
         ]);
-        assert.equal(refused.status(), 403);
-        assert.equal(
-          ((await refused.json()) as { error: { code: string } }).error.code,
-          'risk_second_factor_required',
-        );
-        const dialog = page.getByRole('dialog', { name: 'Confirm it’s you' });
-        await dialog.getByText('For your safety this change needs an extra check').waitFor();
-        const methods = await dialog
-          .getByRole('group', { name: 'Confirm with' })
-          .getByRole('radio')
-          .evaluateAll((radios) => radios.map((r) => (r as HTMLInputElement).value));
-        assert.ok(methods.includes('sms'), `SMS is offered: ${methods.join(',')}`);
-        assert.ok(!methods.includes('payment_password'), 'the payment password is not a second factor');
-        await dialog.getByRole('button', { name: 'Cancel' }).click();
-        await dialog.waitFor({ state: 'detached' });
+        await cancelSecondFactorChallenge(page, {
+          refused,
+          lead: 'For your safety this change needs an extra check',
+        });
         const section = page.getByRole('region', { name: 'Payment password' });
         await section.getByRole('alert').getByText('The change was not made').waitFor();
         await section.getByText('Error code: risk_second_factor_required').waitFor();
@@ -118,16 +86,7 @@ test('a security change the risk engine challenges asks for a second factor, the
 
     await t.test('an SMS code in the dialog lets the retried change through', async () => {
       await submitNewPaymentPassword(page);
-      const dialog = page.getByRole('dialog', { name: 'Confirm it’s you' });
-      await dialog.getByRole('radio', { name: 'SMS code' }).check();
-      const sentAfterMs = Date.now();
-      await Promise.all([
-        page.waitForResponse((r) => r.url().endsWith('/api/v1/me/step-up/send-code')),
-        dialog.getByRole('button', { name: 'Send code' }).click(),
-      ]);
-      await dialog
-        .getByRole('textbox', { name: 'SMS code' })
-        .fill(await readCode(origin, ALICE.phone, sentAfterMs));
+      const dialog = await fillStepUpSmsCode(page, { origin, phone: ALICE.phone });
       const [changed] = await Promise.all([
         page.waitForResponse(
           (r) =>

@@ -10,40 +10,21 @@ import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { APIRequestContext, Page, Response } from 'playwright-core';
-import { openBrowserSession, readCode } from './harness.ts';
+import type { Page, Response } from 'playwright-core';
+import {
+  ALICE,
+  walletAvailableMinor as availableMinor,
+  isPaymentConfirm as isConfirm,
+  isPost,
+  openBrowserSession,
+  readCode,
+} from './harness.ts';
 
 const SCREENSHOT_PATH = process.env.RAMPART_TRANSFER_SCREENSHOT ?? join(tmpdir(), 'rampart-transfer.png');
 const CONFIRM_SCREENSHOT_PATH = join(tmpdir(), 'rampart-transfer-confirm.png');
 const LIMITS_SCREENSHOT_PATH = join(tmpdir(), 'rampart-payment-limits.png');
 
-// src/demo/demo-data.ts: public demo credentials.
-const ALICE = {
-  phone: '+8613800138000',
-  displayName: 'Alice Chen',
-  password: 'alice-demo-2026',
-  paymentPassword: '258036',
-};
 const BOB = { phone: '+8613900139000', displayName: 'Bob Li' };
-
-function isCreateIntent(response: Response): boolean {
-  return response.url().endsWith('/api/v1/payments/intents') && response.request().method() === 'POST';
-}
-
-function isConfirm(response: Response): boolean {
-  return /\/api\/v1\/payments\/intents\/[^/]+\/confirm$/.test(response.url());
-}
-
-async function availableMinor(request: APIRequestContext, origin: string): Promise<bigint> {
-  const wallet = await request.get(`${origin}/api/v1/wallet`);
-  assert.equal(wallet.status(), 200);
-  const { accounts } = (await wallet.json()) as {
-    accounts: { kind: string; currency: string; available: { amountMinor: string } }[];
-  };
-  const account = accounts.find((a) => a.kind === 'wallet' && a.currency === 'CNY');
-  assert(account, 'Alice has a CNY wallet');
-  return BigInt(account.available.amountMinor);
-}
 
 async function startTransfer(page: Page, amount: string): Promise<Response> {
   await page.getByRole('navigation').getByRole('link', { name: 'Transfer' }).click();
@@ -52,7 +33,7 @@ async function startTransfer(page: Page, amount: string): Promise<Response> {
   await page.getByLabel('Amount (CNY)').fill(amount);
   await page.getByLabel('Note (optional)').fill('Lunch');
   const [response] = await Promise.all([
-    page.waitForResponse(isCreateIntent),
+    page.waitForResponse(isPost('/api/v1/payments/intents')),
     page.getByRole('button', { name: 'Next' }).click(),
   ]);
   return response;

@@ -8,49 +8,30 @@
 // more, which is held, settles with the bank simulator, and takes exactly 1234 minor units.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { APIRequestContext, Page, Response } from 'playwright-core';
-import { DEFAULT_RULE_SET } from '../../src/risk/index.ts';
-import { openBrowserSession, readCode } from './harness.ts';
+import type { Page } from 'playwright-core';
+import {
+  ALICE,
+  walletAvailableMinor as availableMinor,
+  cancelSecondFactorChallenge,
+  fillStepUpSmsCode,
+  isPost,
+  openBrowserSession,
+  saveChallengeRule,
+  signInWithSmsCode,
+} from './harness.ts';
 
-// src/demo/demo-data.ts: public demo credentials.
-const ALICE = {
-  phone: '+8613800138000',
-  displayName: 'Alice Chen',
-  password: 'alice-demo-2026',
-  paymentPassword: '258036',
-};
 const CARD_NUMBER = '4111 1111 1111 1111';
 const WITHDRAWAL_MINOR = 1234;
-/** The defaults plus one rule that challenges every withdrawal of exactly 12.34. */
-const CHALLENGE_RULES = {
-  rules: [
-    ...DEFAULT_RULE_SET.rules,
-    {
-      id: 't_challenge_withdrawal',
-      kinds: ['withdrawal'],
-      when: { field: 'amountMinor', op: '==', value: WITHDRAWAL_MINOR },
-      outcome: 'challenge',
-      reason: 't_challenge_withdrawal',
-    },
-  ],
+/** Added to the defaults: challenges every withdrawal of exactly 12.34. */
+const CHALLENGE_RULE = {
+  id: 't_challenge_withdrawal',
+  kinds: ['withdrawal'],
+  when: { field: 'amountMinor', op: '==', value: WITHDRAWAL_MINOR },
+  outcome: 'challenge',
+  reason: 't_challenge_withdrawal',
 };
 /** The simulator answers after 2 s; the page polls every second for up to 30 s. */
 const SETTLE_WAIT_MS = 20_000;
-
-async function availableMinor(request: APIRequestContext, origin: string): Promise<bigint> {
-  const wallet = await request.get(`${origin}/api/v1/wallet`);
-  assert.equal(wallet.status(), 200);
-  const { accounts } = (await wallet.json()) as {
-    accounts: { kind: string; currency: string; available: { amountMinor: string } }[];
-  };
-  const account = accounts.find((a) => a.kind === 'wallet' && a.currency === 'CNY');
-  assert(account, 'a CNY wallet');
-  return BigInt(account.available.amountMinor);
-}
-
-function isPost(path: string): (response: Response) => boolean {
-  return (response) => response.url().endsWith(path) && response.request().method() === 'POST';
-}
 
 async function submitWithdrawal(page: Page): Promise<void> {
   await page.getByRole('radio', { name: 'Withdraw' }).check();
@@ -66,24 +47,13 @@ test('a withdrawal the risk engine challenges asks for a second factor, then goe
   if (!browser) return;
   const { origin, page, pageErrors, platform } = browser;
   try {
-    const saved = await platform.platform.modules.riskEngine.saveRuleSet({
-      body: CHALLENGE_RULES,
+    await saveChallengeRule(platform, {
+      rule: CHALLENGE_RULE,
       note: 'browser test: challenge 12.34 withdrawals',
-      createdBy: 'test',
     });
-    assert.ok(saved.version > 0);
 
     await t.test('Alice signs in with the SMS code, links a card and tops up 50.00', async () => {
-      await page.goto(`${origin}/cards`);
-      await page.getByLabel('Phone number').fill(ALICE.phone);
-      await page.getByLabel('Password').fill(ALICE.password);
-      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-      await page.getByRole('heading', { level: 1, name: 'Confirm this sign-in' }).waitFor();
-      const sentAfterMs = Date.now();
-      await page.getByRole('button', { name: 'Send code' }).click();
-      await page.getByLabel('SMS code').fill(await readCode(origin, ALICE.phone, sentAfterMs));
-      await page.getByRole('button', { name: 'Verify and sign in' }).click();
-      await page.getByRole('heading', { level: 1, name: 'Cards & top-up' }).waitFor();
+      await signInWithSmsCode(page, { origin, path: '/cards', landingHeading: 'Cards & top-up' });
       await page.getByLabel('Card number').fill(CARD_NUMBER);
       const [linked] = await Promise.all([
         page.waitForResponse(isPost('/api/v1/me/cards')),
@@ -106,21 +76,10 @@ test('a withdrawal the risk engine challenges asks for a second factor, then goe
           page.waitForResponse(isPost('/api/v1/funding/withdrawals')),
           submitWithdrawal(page),
         ]);
-        assert.equal(refused.status(), 403);
-        assert.equal(
-          ((await refused.json()) as { error: { code: string } }).error.code,
-          'risk_second_factor_required',
-        );
-        const dialog = page.getByRole('dialog', { name: 'Confirm it’s you' });
-        await dialog.getByText('For your safety this withdrawal needs an extra check').waitFor();
-        const methods = await dialog
-          .getByRole('group', { name: 'Confirm with' })
-          .getByRole('radio')
-          .evaluateAll((radios) => radios.map((r) => (r as HTMLInputElement).value));
-        assert.ok(methods.includes('sms'), `SMS is offered: ${methods.join(',')}`);
-        assert.ok(!methods.includes('payment_password'), 'the payment password is not a second factor');
-        await dialog.getByRole('button', { name: 'Cancel' }).click();
-        await dialog.waitFor({ state: 'detached' });
+        await cancelSecondFactorChallenge(page, {
+          refused,
+          lead: 'For your safety this withdrawal needs an extra check',
+        });
         await page.getByRole('alert').getByText('The withdrawal was not made').waitFor();
         await page.getByText('Error code: risk_second_factor_required').waitFor();
         assert.equal(await availableMinor(page.request, origin), before, 'no money moved');
@@ -135,16 +94,7 @@ test('a withdrawal the risk engine challenges asks for a second factor, then goe
           requestIds.push((request.postDataJSON() as { clientRequestId: string }).clientRequestId);
       });
       await submitWithdrawal(page);
-      const dialog = page.getByRole('dialog', { name: 'Confirm it’s you' });
-      await dialog.getByRole('radio', { name: 'SMS code' }).check();
-      const sentAfterMs = Date.now();
-      await Promise.all([
-        page.waitForResponse((r) => r.url().endsWith('/api/v1/me/step-up/send-code')),
-        dialog.getByRole('button', { name: 'Send code' }).click(),
-      ]);
-      await dialog
-        .getByRole('textbox', { name: 'SMS code' })
-        .fill(await readCode(origin, ALICE.phone, sentAfterMs));
+      const dialog = await fillStepUpSmsCode(page, { origin, phone: ALICE.phone });
       const [started] = await Promise.all([
         page.waitForResponse((r) => isPost('/api/v1/funding/withdrawals')(r) && r.status() === 201),
         dialog.getByRole('button', { name: 'Confirm' }).click(),
