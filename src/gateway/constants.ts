@@ -15,6 +15,12 @@ export const NOTIFY_ATTEMPTS_MAX = NOTIFY_RETRY_DELAYS_MS.length + 1;
 export const NOTIFY_TIMEOUT_MS = 5_000;
 /** A claimed notification is retaken by another process after this (its claimer died). */
 export const NOTIFY_CLAIM_MS = 30_000;
+/**
+ * When our side fails before anything is sent (the store or the signing key is unreachable, as
+ * in a database restart), the notification is tried again this soon, and the failure is not
+ * one of the merchant's attempts: Alipay's schedule is for merchants that do not answer.
+ */
+export const NOTIFY_LOCAL_RETRY_MS = 5_000;
 /** Notifications one runDue pass delivers at most (bounded work per tick). */
 export const NOTIFY_BATCH_MAX = 50;
 /** Trades one runDue pass closes or settles at most. */

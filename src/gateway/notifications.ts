@@ -17,6 +17,7 @@ import {
   NOTIFY_ATTEMPTS_MAX,
   NOTIFY_BATCH_MAX,
   NOTIFY_CLAIM_MS,
+  NOTIFY_LOCAL_RETRY_MS,
   NOTIFY_RETRY_DELAYS_MS,
   NOTIFY_TIMEOUT_MS,
 } from './constants.ts';
@@ -205,6 +206,7 @@ export async function deliverDueNotifications(
         typeof row.fields === 'string' ? JSON.parse(row.fields) : row.fields;
       let outcome: string;
       let ok = false;
+      let ourFault = false;
       try {
         // SSRF: judged again at each attempt (DNS may have changed since the order was made).
         const verdict = await judgeCallbackUrl(row.url, {
@@ -212,7 +214,14 @@ export async function deliverDueNotifications(
           ...(ctx.resolveHost ? { resolve: ctx.resolveHost } : {}),
         });
         if (!verdict.ok) throw Object.assign(new Error(verdict.reason), { name: verdict.reason });
-        const sign = signNotification(fields, await signingKeyOf(row.app_id));
+        let key: string;
+        try {
+          key = await signingKeyOf(row.app_id);
+        } catch (error) {
+          ourFault = true;
+          throw error;
+        }
+        const sign = signNotification(fields, key);
         const body = new URLSearchParams({ ...fields, sign }).toString();
         const answer = await post(row.url, body, NOTIFY_TIMEOUT_MS, verdict.addresses);
         // The merchant prints "success"; a trailing newline from println is tolerated.
@@ -220,6 +229,22 @@ export async function deliverDueNotifications(
         outcome = ok ? 'success' : `http ${answer.status}: ${answer.text.slice(0, 40)}`;
       } catch (error) {
         outcome = error instanceof Error ? `error: ${error.name}` : 'error';
+      }
+      if (ourFault) {
+        // Nothing left our side: release the claim for a retry in seconds, counting no attempt.
+        // If the store is still down this write fails too, and the claim lapses instead.
+        await ctx.db
+          .updateTable('gateway_notifications')
+          .set({
+            claimed_until: null,
+            last_error: outcome,
+            next_attempt_at: new Date(ctx.clock.nowMs() + NOTIFY_LOCAL_RETRY_MS),
+          })
+          .where('id', '=', row.id)
+          .execute()
+          .catch(() => undefined);
+        failed++;
+        return;
       }
       const attempt = row.attempts + 1;
       const doneAtMs = ctx.clock.nowMs();

@@ -381,8 +381,42 @@ describe('alipay-sdk against the gateway (v2)', () => {
     assert.equal(received.length, 2, 'acknowledged: no more attempts');
   });
 
-  test('barcode pay with the wallet pay code: 10003 until the user confirms, then paid', async () => {
+  test('a notification our side cannot sign (its key unreadable, as in a database restart) is retried in seconds, not counted as the merchant\u2019s attempt', async () => {
     await signIn(alice); // the earlier test moved the clock past the session's idle timeout
+    const outTradeNo = nextOut('lk');
+    const pre = await exec('alipay.trade.precreate', { outTradeNo, totalAmount: '5.00', subject: 'key' });
+    const keys = await t.store.db.selectFrom('gateway_platform_keys').selectAll().execute();
+    received.length = 0;
+    await payQr(alice, String(pre.qrCode));
+    await t.store.db.deleteFrom('gateway_platform_keys').execute();
+    try {
+      await runDue();
+    } finally {
+      await t.store.db.insertInto('gateway_platform_keys').values(keys).execute();
+    }
+    assert.equal(received.length, 0);
+    const trade = await t.store.db
+      .selectFrom('gateway_trades')
+      .select('trade_no')
+      .where('out_trade_no', '=', outTradeNo)
+      .executeTakeFirstOrThrow();
+    const [row] = await t.store.db
+      .selectFrom('gateway_notifications')
+      .select(['status', 'attempts', 'next_attempt_at', 'last_error'])
+      .where('trade_no', '=', trade.trade_no)
+      .execute();
+    assert.equal(row?.status, 'pending');
+    assert.equal(row?.attempts, 0, 'not one of the merchant\u2019s attempts');
+    assert.equal(row?.next_attempt_at.getTime(), t.clock.nowMs() + 5_000);
+    assert.match(String(row?.last_error), /^error: /);
+    t.clock.advance(5_000);
+    await runDue();
+    assert.equal(received.length, 1, 'delivered on the quick retry, not 4 minutes later');
+    assert.equal(received[0]?.out_trade_no, outTradeNo);
+    assert.equal(sdk.checkNotifySignV2(received[0] ?? {}), true);
+  });
+
+  test('barcode pay with the wallet pay code: 10003 until the user confirms, then paid', async () => {
     const code = await call(alice, 'POST', '/api/v1/me/pay-code');
     assert.equal(code.statusCode, 200, code.body);
     assert.match(code.json().code, /^28\d{16}$/);
