@@ -242,17 +242,6 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
     verifyPaymentPassword,
     guardChange,
 
-    /** Wrong payment-password entries since the last success (0 after a lockout, which resets
-     *  them): what a payment scored before its password is entered reports to the risk engine. */
-    async paymentPasswordFailures(userId: string): Promise<number> {
-      const user = await db
-        .selectFrom('users')
-        .select('payment_failures')
-        .where('id', '=', userId)
-        .executeTakeFirstOrThrow();
-      return user.payment_failures;
-    },
-
     async overview(userId: string): Promise<SecurityOverview> {
       const user = await db
         .selectFrom('users')

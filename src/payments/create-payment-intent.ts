@@ -120,7 +120,8 @@ async function createNew(
 ): Promise<CreatedIntent> {
   const { db } = ctx;
   const day = paymentDayOf(nowMs);
-  // Frozen or not, limits, password-free settings and today's totals: one round trip.
+  // Frozen or not, wrong payment passwords, limits, password-free settings and today's totals:
+  // one round trip.
   const payer = await loadPayerSettings(db, { userId: input.payerId, day, channel: input.channel });
   if (payer.frozen) throw new DomainError(IDENTITY_ERRORS.ACCOUNT_FROZEN);
   if (!AVAILABLE_CHANNELS.includes(input.channel) || (input.channel === 'credit_line' && !ctx.creditLine)) {
@@ -160,7 +161,7 @@ async function createNew(
     balanceMinor: balanceOf(payerAccount).availableMinor,
     knownDevice: await ctx.identity.devices.isKnown(input.payerId, input.origin.deviceKey),
     // Scored before the password is entered: the failures since the last success stand as they are.
-    failedPaymentPasswords: await ctx.identity.security.paymentPasswordFailures(input.payerId),
+    failedPaymentPasswords: payer.failedPaymentPasswords,
     origin: {
       ip: input.origin.ip,
       deviceKey: input.origin.deviceKey,

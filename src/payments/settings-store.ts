@@ -235,14 +235,15 @@ export interface PayerSettings {
 }
 
 /**
- * At intent creation: whether the payer is frozen, the channel's limits, the password-free
- * settings and today's totals, unlocked, in one statement (the rows are each optional: a missing
- * row means the platform default, as in the single reads above).
+ * At intent creation: whether the payer is frozen, the wrong payment-password entries since the
+ * last success (for the risk engine), the channel's limits, the password-free settings and
+ * today's totals, unlocked, in one statement (the rows are each optional: a missing row means
+ * the platform default, as in the single reads above).
  */
 export async function loadPayerSettings(
   executor: Executor,
   input: { userId: string; day: string; channel: PaymentChannel },
-): Promise<PayerSettings & { readonly frozen: boolean }> {
+): Promise<PayerSettings & { readonly frozen: boolean; readonly failedPaymentPasswords: number }> {
   const row = await executor
     .selectFrom('users as u')
     .leftJoin('payment_limits as l', (join) =>
@@ -254,6 +255,7 @@ export async function loadPayerSettings(
     .leftJoin('password_free_settings as p', 'p.user_id', 'u.id')
     .select([
       'u.frozen_at',
+      'u.payment_failures',
       'l.per_payment_minor',
       'l.per_day_minor',
       'd.balance_minor',
@@ -268,6 +270,7 @@ export async function loadPayerSettings(
     .executeTakeFirstOrThrow();
   return {
     frozen: row.frozen_at !== null,
+    failedPaymentPasswords: row.payment_failures,
     limits: toChannelLimits(input.channel, row),
     passwordFree: toPasswordFree(row),
     usage: toUsage(row),
