@@ -5,6 +5,7 @@
  * scale-out mode. extract() never throws on a bad event: a missing or malformed field makes the
  * features that need it NaN (missing) and counts in `event_malformed_fields`.
  */
+import { assert } from '../../shared/index.ts';
 import type { FeatureSource, FeatureVector, RiskEvent } from '../ports.ts';
 import { RISK_EVENT_KINDS } from '../ports.ts';
 import type { FeatureState, MemberResult, ReadResult, StateRead, StateWrite } from './state.ts';
@@ -23,7 +24,6 @@ import {
   perDay,
   type RingLayout,
   ringLayout,
-  ringSum,
   WINDOW_NAMES,
   type WindowName,
   windowSum,
@@ -667,28 +667,30 @@ export class OnlineFeatureSource implements FeatureSource {
         set('payee_days_since_first_fraud', lastFraudDay === undefined ? Number.NaN : today - fraudDays[0]!);
         set('payee_fraud_days_30d', fraudDays.length);
         set('payee_fraud_span_days', lastFraudDay === undefined ? 0 : lastFraudDay - fraudDays[0]! + 1);
-        // Of the payee's payments whose labels are all in (whole days up to the delay), from the
-        // day of its first known fraud on, the share that were fraud. A compromised terminal turns
-        // every payment into fraud from that day, so the share is 1 from its first labelled day;
-        // an isolated fraud is followed by ordinary payments and the share falls at once.
+        // The payee's settled days (whole days up to the delay, all labels in), as far back as the
+        // fraud lookback above, read once for two views of its known frauds:
+        // - the share of fraud among settled payments from its first known fraud day on. A
+        //   compromised terminal turns every payment into fraud from that day, so the share is 1;
+        //   an isolated fraud is followed by ordinary payments and the share falls at once;
+        // - the current fraud run: walking back from the horizon, the days on which every payment
+        //   was fraud, up to the latest day with an ordinary payment (days without payments do
+        //   not break it). A compromise shows a run as old as itself minus the delay; an old
+        //   one-off does not make a new compromise look old.
         const horizonDay = today - this.delayDays - 1;
         const firstFraudDay = fraudDays[0];
         if (firstFraudDay !== undefined && firstFraudDay <= horizonDay) {
-          const settled = ringSum(ring(K.counter('payee', e.payeeKey)), full, 'd', firstFraudDay, horizonDay);
-          const bad = ringSum(ring(K.payeeFrauds(e.payeeKey)), daily, 'd', firstFraudDay, horizonDay);
-          set('payee_settled_payments_since_first_fraud', settled.payments);
-          if (settled.payments > 0)
-            set('payee_fraud_share_since_first_fraud', Math.min(1, bad.events / settled.payments));
-        }
-        // The payee's current fraud run: walking back from the horizon, the settled days on which
-        // every payment was fraud, up to the latest day with an ordinary payment (days without
-        // payments do not break it). A terminal compromised now shows a run as old as the
-        // compromise minus the delay; a one-off fraud, however recent, is followed by ordinary
-        // payments, and an old one-off does not make a new compromise look old.
-        if (firstFraudDay !== undefined && firstFraudDay <= horizonDay) {
           const fromDay = horizonDay - LONG_WINDOW_DAYS + 1;
+          assert(firstFraudDay >= fromDay, 'the fraud lookback starts within the settled days read');
           const paid = perDay(ring(K.counter('payee', e.payeeKey)), full, F_PAYMENTS, fromDay, horizonDay);
           const bad = perDay(ring(K.payeeFrauds(e.payeeKey)), daily, F_EVENTS, fromDay, horizonDay);
+          let settled = 0;
+          let settledBad = 0;
+          for (let i = firstFraudDay - fromDay; i < paid.length; i++) {
+            settled += paid[i]!;
+            settledBad += bad[i]!;
+          }
+          set('payee_settled_payments_since_first_fraud', settled);
+          if (settled > 0) set('payee_fraud_share_since_first_fraud', Math.min(1, settledBad / settled));
           let runStart = -1;
           let runPayments = 0;
           for (let i = paid.length - 1; i >= 0; i--) {
