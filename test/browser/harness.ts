@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import {
   type APIRequestContext,
   type BrowserContext,
+  type CDPSession,
   chromium,
   type Locator,
   type Page,
@@ -356,4 +357,21 @@ export async function fillStepUpSmsCode(
     .getByRole('textbox', { name: 'SMS code' })
     .fill(await readCode(input.origin, input.phone, sentAfterMs));
   return dialog;
+}
+
+/**
+ * A virtual platform authenticator (Touch ID-like: resident keys, always verifies the user, as
+ * after a fingerprint) on a CDP session where `WebAuthn.enable` was sent; answers its id.
+ */
+export async function addPlatformAuthenticator(cdp: CDPSession): Promise<string> {
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+    },
+  });
+  return authenticatorId;
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { openBrowserSession, readCode } from './harness.ts';
+import { addPlatformAuthenticator, openBrowserSession, readCode } from './harness.ts';
 
 const SECURITY_SCREENSHOT_PATH = join(tmpdir(), 'rampart-security-center.png');
 const PASSKEYS_SCREENSHOT_PATH = join(tmpdir(), 'rampart-passkeys.png');
@@ -55,15 +55,7 @@ test('passkeys in chromium: sign up, enrol, step-up, passwordless sign-in, activ
     // A platform authenticator that always verifies the user (as after a fingerprint).
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-      },
-    });
+    const authenticatorId = await addPlatformAuthenticator(cdp);
 
     await t.test('signs up through the UI, codes read from the developer inbox', async () => {
       await page.goto(`${origin}/`);

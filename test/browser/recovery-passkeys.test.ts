@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
-import { openBrowserSession, readCode } from './harness.ts';
+import { addPlatformAuthenticator, openBrowserSession, readCode } from './harness.ts';
 
 // src/demo/demo-data.ts and src/recovery/demo.ts: public demo credentials.
 const ALICE = {
@@ -35,18 +35,7 @@ test('passkeys: forgot login password (SMS + passkey) and operator sign-in', {
     // A platform authenticator (Touch ID-like) on this computer; the supervisor later gets one of
     // their own, as an operator's desk would: with both keys on one discoverable authenticator
     // the browser may offer Alice's key to the console, which rightly refuses it.
-    const addAuthenticator = async (): Promise<string> => {
-      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-        options: {
-          protocol: 'ctap2',
-          transport: 'internal',
-          hasResidentKey: true,
-          hasUserVerification: true,
-          isUserVerified: true,
-        },
-      });
-      return authenticatorId;
-    };
+    const addAuthenticator = () => addPlatformAuthenticator(cdp);
     const alicesAuthenticator = await addAuthenticator();
 
     await t.test('Alice signs in and adds a passkey in the Security Center', async () => {
