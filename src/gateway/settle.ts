@@ -270,7 +270,8 @@ export async function settleAttempt(ctx: GatewayContext, intentId: string): Prom
       await refundDuplicate(ctx, trx, trade, intent);
       return 'duplicate_refunded';
     }
-    if (intent.status === 'expired' || nowMs >= intent.expiresAt.getTime()) {
+    // Cancelled by the payer, expired, or past its deadline: this attempt can no longer pay.
+    if (intent.status === 'expired' || intent.status === 'cancelled' || nowMs >= intent.expiresAt.getTime()) {
       await expireIntents(ctx, trx, [intentId]);
       return 'void';
     }

@@ -87,6 +87,8 @@ export const ZH_CN_ERROR_MESSAGES: Readonly<Record<string, string>> = {
   intent_not_found: '未找到该笔付款。',
   intent_expired: '此笔付款未在规定时间内确认，请重新发起。',
   intent_already_confirmed: '此笔付款已完成。',
+  intent_cancelled: '您已取消此笔付款，无法再确认，请重新发起付款。',
+  intent_not_cancellable: '此笔付款已无法取消：它已完成、正在审核、已被拒绝，或已超时未确认。',
   client_request_id_reused: '此 clientRequestId 已用于另一笔请求。',
   confirmation_required: '请使用支付密码或通行密钥确认此笔付款。',
   limit_above_platform_max: '限额不能高于平台上限。',

@@ -105,4 +105,41 @@ describe('runDue', () => {
     );
     assert.equal(attempts[1]?.outcome, 'success');
   });
+
+  test('an order payment its payer cancelled: its attempt is void at the next pass, the order stays payable', async () => {
+    const out = `cancel_${Date.now()}`;
+    const created = (await sdk.exec(
+      'alipay.trade.precreate',
+      { notifyUrl: g.notifyUrl, bizContent: { outTradeNo: out, totalAmount: '2.50', subject: 'cancel' } },
+      { validateSign: true },
+    )) as Record<string, unknown>;
+    assert.equal(created.code, '10000');
+    const payQr = (clientRequestId: string) =>
+      g.call(g.alice, 'POST', '/api/v1/qr/pay', { code: String(created.qrCode), clientRequestId });
+    const first = await payQr(`${out}-1`);
+    assert.equal(first.statusCode, 201, first.body);
+    const cancelled = await g.call(g.alice, 'POST', `/api/v1/payments/intents/${first.json().id}/cancel`);
+    assert.equal(cancelled.statusCode, 200, cancelled.body);
+    assert.equal(cancelled.json().status, 'cancelled');
+
+    await g.t.modules.gateway.runDue(g.t.clock.nowMs());
+    const attemptOf = (intentId: string) =>
+      g.t.store.db
+        .selectFrom('gateway_trade_attempts as a')
+        .innerJoin('gateway_trades as t', 't.trade_no', 'a.trade_no')
+        .select(['a.state', 't.status'])
+        .where('a.intent_id', '=', intentId)
+        .executeTakeFirstOrThrow();
+    assert.deepEqual(await attemptOf(first.json().id), { state: 'void', status: 'WAIT_BUYER_PAY' });
+
+    // Paying again is a new payment (a new clientRequestId), and it pays the order.
+    const second = await payQr(`${out}-2`);
+    assert.equal(second.statusCode, 201, second.body);
+    const paid = await g.call(g.alice, 'POST', `/api/v1/payments/intents/${second.json().id}/confirm`, {
+      paymentPassword: g.alice.paymentPassword,
+    });
+    assert.equal(paid.statusCode, 200, paid.body);
+    await g.t.modules.gateway.runDue(g.t.clock.nowMs());
+    assert.deepEqual(await attemptOf(second.json().id), { state: 'settled', status: 'TRADE_SUCCESS' });
+  });
 });

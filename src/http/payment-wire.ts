@@ -22,8 +22,10 @@ const payeeSchema = z.discriminatedUnion('kind', [
 export const intentSchema = z.object({
   id: z.string(),
   status: z
-    .enum(['awaiting_confirmation', 'succeeded', 'expired', 'in_review', 'declined'])
-    .describe('in_review: held until an operator approves or rejects it; declined: rejected in review'),
+    .enum(['awaiting_confirmation', 'succeeded', 'expired', 'in_review', 'declined', 'cancelled'])
+    .describe(
+      'in_review: held until an operator approves or rejects it; declined: rejected in review; cancelled: the payer cancelled it before confirming (…/cancel), nothing moved',
+    ),
   payee: payeeSchema,
   amount: moneySchema,
   channel: channelSchema,
@@ -35,6 +37,7 @@ export const intentSchema = z.object({
   createdAt: z.string(),
   expiresAt: z.string(),
   confirmedAt: z.string().nullable(),
+  cancelledAt: z.string().nullable().describe('When the payer cancelled it (status cancelled)'),
   transferId: z.string().nullable().describe('The ledger transfer, once succeeded'),
   fraudWarning: z
     .boolean()
@@ -59,6 +62,7 @@ export function intentToWire(view: PaymentIntentView): z.infer<typeof intentSche
     createdAt: view.createdAt.toISOString(),
     expiresAt: view.expiresAt.toISOString(),
     confirmedAt: view.confirmedAt?.toISOString() ?? null,
+    cancelledAt: view.cancelledAt?.toISOString() ?? null,
     transferId: view.transferId,
     fraudWarning: view.fraudWarning,
     warningAcknowledgedAt: view.warningAcknowledgedAt?.toISOString() ?? null,

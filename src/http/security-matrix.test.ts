@@ -226,6 +226,7 @@ before(async () => {
   fixtures.set('GET /api/v1/payments/intents/:id', { id: intentId });
   fixtures.set('POST /api/v1/payments/intents/:id/passkey-options', { id: intentId });
   fixtures.set('POST /api/v1/payments/intents/:id/confirm', { id: intentId });
+  fixtures.set('POST /api/v1/payments/intents/:id/cancel', { id: intentId });
   fixtures.set('DELETE /api/v1/me/cards/:id', { id: cardId });
   fixtures.set('GET /api/v1/funding/operations/:id', { id: operationId });
   fixtures.set('POST /api/v1/payments/intents/:id/sms-code', { id: intentId });

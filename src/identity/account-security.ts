@@ -315,6 +315,11 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
       });
     },
 
+    /** The payment (`subjectId`) was cancelled before it was confirmed: its live SMS code, if one
+     *  was sent, is retired in the caller's transaction, with the cancellation. */
+    withdrawPaymentCode: (executor: Executor, input: { userId: string; subjectId: string }) =>
+      ctx.codes.withdraw(executor, clock.nowMs(), { purpose: 'payment', ...input }),
+
     stepUpPasskeyOptions: (session: SessionContext) =>
       ctx.factors.passkeyOptions({
         userId: session.user.id,

@@ -99,6 +99,25 @@ export function createOneTimeCodes(deps: {
     },
 
     /**
+     * Retires the live codes sent for one subject whose object went away (a payment cancelled
+     * before it was confirmed), in the caller's transaction, as a new code retires older ones.
+     */
+    async withdraw(
+      executor: Executor,
+      nowMs: number,
+      input: { purpose: CodePurpose; userId: string; subjectId: string },
+    ): Promise<void> {
+      await executor
+        .updateTable('one_time_codes')
+        .set({ consumed_at: new Date(nowMs) })
+        .where('purpose', '=', input.purpose)
+        .where('user_id', '=', input.userId)
+        .where('subject_id', '=', input.subjectId)
+        .where('consumed_at', 'is', null)
+        .execute();
+    },
+
+    /**
      * Checks a code, outside any caller transaction so that a wrong try is counted even when the
      * caller's work fails: each try first takes one of the 5 attempts (atomically), then compares.
      * Expired, used, exhausted, other-purpose or other-subject codes are all `invalid_code`.

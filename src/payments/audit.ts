@@ -1,6 +1,6 @@
 /**
  * The payment audit trail: every payee lookup, intent created or refused, confirmation made or
- * refused, and every change of limits or password-free settings, with who and from where. Rows
+ * refused, intent cancelled by its payer, and every change of limits or password-free settings, with who and from where. Rows
  * are only ever inserted. Refusals are written after the refused work rolled back, so they stay.
  */
 import type { Executor } from '../identity/index.ts';
@@ -11,6 +11,7 @@ export const PAYMENT_AUDIT_TYPES = [
   'intent_refused',
   'intent_confirmed',
   'confirm_refused',
+  'intent_cancelled',
   'limits_changed',
   'password_free_changed',
   'intent_held',

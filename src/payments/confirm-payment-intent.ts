@@ -101,6 +101,7 @@ export async function confirmPaymentIntent(
   }
 
   try {
+    if (intent.status === 'cancelled') throw new DomainError(PAYMENT_ERRORS.INTENT_CANCELLED);
     await refuseIfExpired(ctx, intent, nowMs);
     await refuseIfFrozen(ctx, input.payerId);
     // The security lock first, so a confirmation it would refuse costs no password attempt.
@@ -126,6 +127,8 @@ export async function confirmPaymentIntent(
       // A concurrent confirmation committed first: its receipt is this one's answer.
       if (locked.status === 'succeeded' || locked.status === 'in_review' || locked.status === 'declined')
         return { row: locked, allowanceLeftTodayMinor: undefined };
+      // The payer cancelled it meanwhile (cancel-payment-intent.ts takes this same lock).
+      if (locked.status === 'cancelled') throw new DomainError(PAYMENT_ERRORS.INTENT_CANCELLED);
       return settleIntent(ctx, trx, { intent: locked, confirmedBy, origin: input.origin });
     });
     tellMerchantSide(ctx, settled.row);

@@ -17,7 +17,7 @@ export interface PaymentsDeps {
   readonly identity: Pick<Identity, 'findUserByPhone'> & {
     readonly security: Pick<
       Identity['security'],
-      'verifyPaymentPassword' | 'sendPaymentCode' | 'verifyPaymentCode'
+      'verifyPaymentPassword' | 'sendPaymentCode' | 'verifyPaymentCode' | 'withdrawPaymentCode'
     >;
     /** Issue 5: whether the payer's device is known (a risk fact); freezing on the strongest signals. */
     readonly devices: Pick<Identity['devices'], 'isKnown'>;

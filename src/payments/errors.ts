@@ -48,6 +48,17 @@ export const PAYMENT_ERRORS = defineErrors({
     message: 'This payment was not confirmed in time; start again.',
     status: 410,
   },
+  INTENT_CANCELLED: {
+    code: 'intent_cancelled',
+    message: 'You cancelled this payment, so it can no longer be confirmed; start the payment again.',
+    status: 409,
+  },
+  INTENT_NOT_CANCELLABLE: {
+    code: 'intent_not_cancellable',
+    message:
+      'This payment can no longer be cancelled: it was already made, held for review, declined, or it expired unconfirmed.',
+    status: 409,
+  },
   INTENT_ALREADY_CONFIRMED: {
     code: 'intent_already_confirmed',
     message: 'This payment has already been made.',

@@ -9,8 +9,15 @@ import type { Confirmation } from './rules.ts';
 export type IntentRow = Selectable<Database['payment_intents']>;
 
 /** in_review: held (a pending ledger transfer) until an operator approves or rejects, or the
- *  review deadline passes; declined: rejected or expired in review, the hold voided (issue 5). */
-export type IntentStatus = 'awaiting_confirmation' | 'succeeded' | 'expired' | 'in_review' | 'declined';
+ *  review deadline passes; declined: rejected or expired in review, the hold voided (issue 5);
+ *  cancelled: the payer cancelled it before confirming (terminal; nothing was reserved). */
+export type IntentStatus =
+  | 'awaiting_confirmation'
+  | 'succeeded'
+  | 'expired'
+  | 'in_review'
+  | 'declined'
+  | 'cancelled';
 
 export type PayeeView =
   | { readonly kind: 'user'; readonly maskedName: string; readonly maskedPhone: string }
@@ -27,6 +34,8 @@ export interface PaymentIntentView {
   readonly createdAt: Date;
   readonly expiresAt: Date;
   readonly confirmedAt: Date | null;
+  /** When the payer cancelled it, for a cancelled intent. */
+  readonly cancelledAt: Date | null;
   /** The ledger transfer that moved the money, once succeeded. */
   readonly transferId: string | null;
   /** What the payer may still pay today on this channel, as of this answer. */
@@ -71,6 +80,7 @@ export function toIntentView(
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     confirmedAt: row.confirmed_at,
+    cancelledAt: row.cancelled_at,
     transferId: row.transfer_id,
     allowanceLeftToday: { amountMinor: input.allowanceLeftTodayMinor, currency },
     fraudWarning: row.fraud_warning,

@@ -4,6 +4,7 @@
  */
 import type { Executor, Locale, Located } from '../identity/index.ts';
 import type { Money } from '../shared/index.ts';
+import { cancelPaymentIntent } from './cancel-payment-intent.ts';
 import { confirmPaymentIntent } from './confirm-payment-intent.ts';
 import type { PaymentChannel } from './constants.ts';
 import type { PaymentsDeps } from './context.ts';
@@ -57,6 +58,11 @@ export function createPayments(deps: PaymentsDeps) {
       smsCode?: string | undefined;
       origin: Located;
     }) => confirmPaymentIntent(ctx, input),
+
+    /** The payer cancels an unconfirmed intent: terminal `cancelled`, its SMS code retired, the
+     *  same answer when repeated; `intent_not_cancellable` once paid, held, declined or expired. */
+    cancelIntent: (input: { payerId: string; intentId: string; origin: Located }) =>
+      cancelPaymentIntent(ctx, input),
 
     /** Issue 5: the SMS code of a challenged payment. */
     sendPaymentCode: (input: { payerId: string; intentId: string; locale: Locale }) =>

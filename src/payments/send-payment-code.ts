@@ -16,6 +16,7 @@ export async function sendPaymentCode(
   if (!intent) throw new DomainError(PAYMENT_ERRORS.INTENT_NOT_FOUND);
   const status = statusAt(intent, ctx.clock.nowMs());
   if (status === 'expired') throw new DomainError(PAYMENT_ERRORS.INTENT_EXPIRED);
+  if (status === 'cancelled') throw new DomainError(PAYMENT_ERRORS.INTENT_CANCELLED);
   if (status !== 'awaiting_confirmation') throw new DomainError(PAYMENT_ERRORS.INTENT_ALREADY_CONFIRMED);
   if (intent.confirmation !== 'payment_password_and_second_factor') {
     throw new DomainError(PAYMENT_ERRORS.SECOND_FACTOR_NOT_NEEDED);

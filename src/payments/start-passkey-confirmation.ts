@@ -17,6 +17,7 @@ export async function startPasskeyConfirmation(
   if (!intent) throw new DomainError(PAYMENT_ERRORS.INTENT_NOT_FOUND);
   const status = statusAt(intent, ctx.clock.nowMs());
   if (status === 'expired') throw new DomainError(PAYMENT_ERRORS.INTENT_EXPIRED);
+  if (status === 'cancelled') throw new DomainError(PAYMENT_ERRORS.INTENT_CANCELLED);
   if (status === 'succeeded') throw new DomainError(PAYMENT_ERRORS.INTENT_ALREADY_CONFIRMED);
   return ctx.factors.passkeyOptions({
     userId: input.payerId,

@@ -290,7 +290,8 @@ export interface PaymentIntentsTable {
     | 'payment_password'
     | 'passkey_or_payment_password'
     | 'payment_password_and_second_factor';
-  status: 'awaiting_confirmation' | 'succeeded' | 'expired' | 'in_review' | 'declined';
+  /** 0018: `cancelled` by the payer before confirming (terminal), with `cancelled_at`. */
+  status: 'awaiting_confirmation' | 'succeeded' | 'expired' | 'in_review' | 'declined' | 'cancelled';
   confirmed_by: Nullable<
     'none' | 'payment_password' | 'passkey' | 'payment_password_and_sms' | 'payment_password_and_passkey'
   >;
@@ -298,6 +299,7 @@ export interface PaymentIntentsTable {
   hold_transfer_id: Defaulted<string | null>;
   review_deadline_at: Defaulted<Date | null>;
   risk_event_id: Defaulted<string | null>;
+  cancelled_at: Defaulted<Date | null>;
 }
 
 export interface PaymentLimitsTable {

@@ -3,7 +3,9 @@
 // browser: with a rule set that challenges every transfer of exactly 23.45, Alice (signed in with
 // the SMS code of this new device) transfers 23.45 to Bob. The shared confirm step
 // (web/src/transfer-page.tsx ConfirmStep) asks for the payment password plus an SMS code;
-// cancelling says the payment was not made and no money moved (in English and in Chinese); a
+// cancelling cancels the intent on the server (POST …/cancel; the API then reads it `cancelled`,
+// and confirming it is refused) and says the payment was not made and no money moved (in English
+// and in Chinese); a
 // wrong SMS code is refused at the field and in the alert with nothing moved; the code from the
 // developer inbox pays, and Alice's and Bob's balances and records move by exactly 2345 minor units.
 import assert from 'node:assert/strict';
@@ -15,6 +17,7 @@ import { translate } from '../../web/src/i18n.ts';
 import {
   ALICE,
   walletAvailableMinor as aliceAvailableMinor,
+  csrfHeader,
   isPaymentConfirm as isConfirm,
   isPost,
   openBrowserSession,
@@ -103,9 +106,34 @@ test('a payment the risk engine challenges asks for an SMS code; cancel and a wr
       async () => {
         const aliceBefore = await aliceAvailableMinor(page.request, origin);
         const bobBefore = await bobPostedMinor();
-        const { maskedName } = await startChallengedTransfer(page);
-        await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+        const { id: intentId, maskedName } = await startChallengedTransfer(page);
+        const [cancelled] = await Promise.all([
+          page.waitForResponse(isPost(`/api/v1/payments/intents/${intentId}/cancel`)),
+          page.getByRole('button', { name: 'Cancel', exact: true }).click(),
+        ]);
+        assert.equal(cancelled.status(), 200);
         await page.getByRole('heading', { level: 1, name: 'Transfer' }).waitFor();
+        // The API says the intent ended cancelled, and it can no longer be confirmed.
+        const intentUrl = `${origin}/api/v1/payments/intents/${encodeURIComponent(intentId)}`;
+        const after = await page.request.get(intentUrl);
+        assert.equal(after.status(), 200);
+        const ended = (await after.json()) as {
+          status: string;
+          cancelledAt: string | null;
+          transferId: string | null;
+        };
+        assert.equal(ended.status, 'cancelled');
+        assert.ok(ended.cancelledAt, 'cancelledAt is set');
+        assert.equal(ended.transferId, null);
+        const confirmLate = await page.request.post(`${intentUrl}/confirm`, {
+          headers: await csrfHeader(page.request),
+          data: { paymentPassword: ALICE.paymentPassword, smsCode: '000000', warningAcknowledged: true },
+        });
+        assert.equal(confirmLate.status(), 409);
+        assert.equal(
+          ((await confirmLate.json()) as { error: { code: string } }).error.code,
+          'intent_cancelled',
+        );
         const notice = page.getByRole('alert').filter({ hasText: 'The payment was not made' });
         await notice
           .getByText(

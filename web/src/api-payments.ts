@@ -1,6 +1,6 @@
 /**
  * Payments (docs/payments.md): create an intent for one payee and amount, confirm it with the
- * payment password, a passkey or nothing (password-free), and the payer's own limits and
+ * payment password, a passkey or nothing (password-free) or cancel it, and the payer's own limits and
  * password-free settings. Raising a limit or turning password-free on answers 403
  * step_up_required; the pages retry those through the step-up dialog.
  */
@@ -35,7 +35,8 @@ export type IntentPayee =
 
 export interface PaymentIntent {
   readonly id: string;
-  /** `awaiting_confirmation`, `succeeded` or `expired`; kept as text so a new status shows. */
+  /** `awaiting_confirmation`, `succeeded`, `expired`, `in_review`, `declined` or `cancelled`; kept
+   *  as text so a new status shows. */
   readonly status: string;
   readonly payee: IntentPayee;
   readonly amount: WireMoney;
@@ -199,6 +200,27 @@ export async function confirmPaymentIntent(
       method: 'POST',
       path: `/api/v1/payments/intents/${encodeURIComponent(intentId)}/confirm`,
       body: options.warningAcknowledged ? { ...confirmation, warningAcknowledged: true } : confirmation,
+    }),
+  );
+}
+
+/** One of the person's own payments, as it stands now. */
+export async function fetchPaymentIntent(intentId: string): Promise<PaymentIntent> {
+  return intent(
+    await request({ method: 'GET', path: `/api/v1/payments/intents/${encodeURIComponent(intentId)}` }),
+  );
+}
+
+/**
+ * Cancels a payment before it is confirmed: the server ends it `cancelled`, so it can never be
+ * confirmed later. Answers the intent (the same again when repeated); `intent_not_cancellable`
+ * (409, `details.status`) when it was paid, held, declined or expired meanwhile.
+ */
+export async function cancelPaymentIntent(intentId: string): Promise<PaymentIntent> {
+  return intent(
+    await request({
+      method: 'POST',
+      path: `/api/v1/payments/intents/${encodeURIComponent(intentId)}/cancel`,
     }),
   );
 }

@@ -30,7 +30,9 @@ export function CashierPage({
   const [intent, setIntent] = useState<PaymentIntent | null>(null);
   // The intent whose confirmation the buyer just cancelled: the order is still unpaid.
   const [cancelled, setCancelled] = useState<PaymentIntent | null>(null);
-  const [requestId] = useState(newClientRequestId);
+  // One key per payment attempt: a retried press answers the same intent, but after a cancel
+  // (the intent is cancelled for good) paying again is a new payment.
+  const [requestId, setRequestId] = useState(newClientRequestId);
   const load = useAction();
   const pay = useAction();
   const back = useAction();
@@ -53,6 +55,7 @@ export function CashierPage({
         onBack={() => {
           setCancelled(intent);
           setIntent(null);
+          setRequestId(newClientRequestId());
         }}
       />
     );

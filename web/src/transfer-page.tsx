@@ -9,8 +9,10 @@ import { type FormEvent, type ReactNode, useId, useState } from 'react';
 import { ApiError } from './api.ts';
 import type { PaymentChannel, PaymentIntent } from './api-payments.ts';
 import {
+  cancelPaymentIntent,
   confirmPaymentIntent,
   createPaymentIntent,
+  fetchPaymentIntent,
   newClientRequestId,
   paymentPasskeyOptions,
   wireMoney,
@@ -210,6 +212,7 @@ export function ConfirmStep({
 }: {
   readonly intent: PaymentIntent;
   readonly onPaid: (intent: PaymentIntent) => void;
+  /** After the intent was cancelled on the server: nothing was paid. */
   readonly onBack: () => void;
 }) {
   const { t, locale } = useI18n();
@@ -221,6 +224,7 @@ export function ConfirmStep({
   const [codeSent, setCodeSent] = useState(false);
   const sendCode = useAction();
   const pay = useAction();
+  const cancel = useAction();
   const withStepUp = useStepUp();
   // Issue 5: the risk engine challenged this payment; password plus an SMS code or a passkey.
   const extraCheck = intent.confirmation === 'payment_password_and_second_factor';
@@ -252,6 +256,28 @@ export function ConfirmStep({
       void confirmWith(() =>
         withStepUp(() => confirmPaymentIntent(intent.id, { paymentPassword }, acknowledged)),
       );
+  }
+
+  /**
+   * Cancel (here or in the anti-fraud warning) cancels the intent on the server first, so it can
+   * never be confirmed later; only then does the page say the payment was not made. If it can no
+   * longer be cancelled, a confirmation (another tab, a press just before) got there first: the
+   * receipt says what happened instead, unless it merely ran out of time (nothing was paid).
+   */
+  function onCancel() {
+    void cancel.run(async () => {
+      try {
+        await cancelPaymentIntent(intent.id);
+      } catch (error) {
+        if (!(error instanceof ApiError && error.code === 'intent_not_cancellable')) throw error;
+        const current = await fetchPaymentIntent(intent.id);
+        if (current.status !== 'expired') {
+          onPaid(current);
+          return;
+        }
+      }
+      onBack();
+    });
   }
 
   function onSendCode() {
@@ -320,7 +346,12 @@ export function ConfirmStep({
       </dl>
       <p className="hint">{t('transfer.checkName')}</p>
       {intent.fraudWarning && !warningRead && (
-        <FraudWarning payeeName={payeeName} onContinue={() => setWarningRead(true)} onCancel={onBack} />
+        <FraudWarning
+          payeeName={payeeName}
+          onContinue={() => setWarningRead(true)}
+          onCancel={onCancel}
+          cancelling={cancel.busy}
+        />
       )}
       {intent.fraudWarning && warningRead && (
         <p className="notice notice-warning" role="status">
@@ -370,19 +401,20 @@ export function ConfirmStep({
                 {t('transfer.payWithPasswordAndPasskey')}
               </button>
             )}
-            <button type="button" className="button" onClick={onBack}>
+            <button type="button" className="button" onClick={onCancel} aria-busy={cancel.busy}>
               {t('common.cancel')}
             </button>
           </div>
         </form>
       )}
+      <ErrorRegion title={t('transfer.cancelFailed')} error={cancel.error} />
     </section>
   );
 }
 
 /**
  * What the page a cancelled confirmation returns to says first: Cancel (in the confirm step or
- * the anti-fraud warning) leaves the intent unconfirmed, so nothing was paid, but the form alone
+ * the anti-fraud warning) cancelled the intent on the server, so nothing was paid, but the form alone
  * does not say so, and a payer who was asked for an extra check is the one most likely to wonder
  * whether the money went. An alert because it is mounted with its text (WAI-ARIA 1.2).
  */
@@ -410,10 +442,12 @@ function FraudWarning({
   payeeName,
   onContinue,
   onCancel,
+  cancelling,
 }: {
   readonly payeeName: string;
   readonly onContinue: () => void;
   readonly onCancel: () => void;
+  readonly cancelling: boolean;
 }) {
   const { t } = useI18n();
   const ids = useId();
@@ -450,7 +484,7 @@ function FraudWarning({
         {nudge ? t('fraud.mustTick') : ''}
       </p>
       <div className="actions">
-        <button type="button" className="button button-primary" onClick={onCancel}>
+        <button type="button" className="button button-primary" onClick={onCancel} aria-busy={cancelling}>
           {t('common.cancel')}
         </button>
         <button

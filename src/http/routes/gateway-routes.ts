@@ -537,6 +537,7 @@ export const gatewayRoutes: FastifyPluginAsyncZod<{
           401: errorSchema,
           403: errorSchema,
           404: errorSchema,
+          409: errorSchema.describe('intent_cancelled: the payer cancelled this payment'),
           410: errorSchema,
           422: errorSchema,
           423: errorSchema,

@@ -1,7 +1,7 @@
 /**
  * Payments (docs/payments.md): a two-step flow — create an intent that fixes payee and amount and
- * says what confirmation it needs, then confirm it — and the Security Center's payment limits and
- * password-free settings. Thin: schemas in, use cases called, views out.
+ * says what confirmation it needs, then confirm it (or cancel it) — and the Security Center's
+ * payment limits and password-free settings. Thin: schemas in, use cases called, views out.
  */
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -215,6 +215,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<{
           401: errorSchema,
           403: errorSchema,
           404: errorSchema,
+          409: errorSchema.describe('intent_cancelled: the payer cancelled this intent'),
           410: errorSchema,
           422: errorSchema,
           423: errorSchema,
@@ -231,6 +232,34 @@ export const paymentRoutes: FastifyPluginAsyncZod<{
           sessionId: sessionOf(request).sessionId,
           warningAcknowledged: request.body.warningAcknowledged,
           smsCode: request.body.smsCode,
+          origin: located(request),
+        }),
+      ),
+  );
+
+  app.post(
+    '/api/v1/payments/intents/:id/cancel',
+    {
+      preHandler: user,
+      schema: {
+        tags,
+        summary:
+          'Cancel a payment before confirming it: the intent ends cancelled and can no longer be confirmed; nothing was reserved, so nothing moves. Repeating answers the same',
+        params: intentIdParams,
+        response: {
+          200: intentSchema.describe('The intent, status cancelled'),
+          404: errorSchema.describe('intent_not_found: no such intent of yours'),
+          409: errorSchema.describe(
+            'intent_not_cancellable: already succeeded, in review, declined or expired; details.status says which',
+          ),
+        },
+      },
+    },
+    async (request) =>
+      intentToWire(
+        await payments.cancelIntent({
+          payerId: sessionOf(request).user.id,
+          intentId: request.params.id,
           origin: located(request),
         }),
       ),
