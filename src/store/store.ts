@@ -24,6 +24,7 @@ import * as riskEventsMigration from './migrations/0014-risk-events.ts';
 import * as operatorPasskeysMigration from './migrations/0015-operator-passkeys.ts';
 import * as riskCoverageMigration from './migrations/0016-risk-coverage.ts';
 import * as gatewayAgreementsMigration from './migrations/0017-gateway-agreements.ts';
+import * as paymentPasswordFailuresMigration from './migrations/0018-payment-password-failures.ts';
 import { PgliteDurability } from './pglite-durability.ts';
 import type { Database } from './schema.ts';
 
@@ -182,6 +183,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015-operator-passkeys': operatorPasskeysMigration,
   '0016-risk-coverage': riskCoverageMigration,
   '0017-gateway-agreements': gatewayAgreementsMigration,
+  '0018-payment-password-failures': paymentPasswordFailuresMigration,
 };
 
 class InCodeMigrations implements MigrationProvider {
