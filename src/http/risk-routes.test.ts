@@ -270,6 +270,69 @@ describe('risk decisions over HTTP', () => {
     assert.deepEqual(now.vocabulary.features, [...FAKE_FEATURE_NAMES].sort());
   });
 
+  test('the vocabulary describes {expr}: syntax, names, limits and semantics, and the validator agrees', async () => {
+    const rules = await operator('GET', '/api/v1/operator/risk/rules');
+    assert.equal(rules.statusCode, 200, rules.body);
+    const { expression } = rules.json().vocabulary;
+    assert.deepEqual(expression, {
+      charsMax: 500,
+      depthMax: 16,
+      comparisonOperators: ['>', '>=', '<', '<=', '==', '!='],
+      arithmeticOperators: [
+        { operator: '+', arity: 'binary', precedence: 1, associativity: 'left' },
+        { operator: '-', arity: 'binary', precedence: 1, associativity: 'left' },
+        { operator: '*', arity: 'binary', precedence: 2, associativity: 'left' },
+        { operator: '/', arity: 'binary', precedence: 2, associativity: 'left' },
+        { operator: '-', arity: 'unary', precedence: 3, associativity: 'right' },
+      ],
+      grouping: ['(', ')'],
+      numberPattern: '[0-9]+(?:_[0-9]+)*(?:\\.[0-9]+(?:_[0-9]+)*)?',
+      names: {
+        fields: ['amountMinor', 'balanceMinor', 'balanceShare', 'hourUtc', 'score'],
+        features: [...FAKE_FEATURE_NAMES].sort(),
+      },
+      falseWhen: ['missing_value', 'division_by_zero', 'overflow'],
+    });
+
+    const validate = async (expr: string): Promise<{ ok: boolean; errors: { reason: string }[] }> => {
+      const r = await operator('POST', '/api/v1/operator/risk/rules/validate', {
+        body: { rules: [{ id: 'e', when: { expr }, outcome: 'review', reason: 'e' }] },
+      });
+      assert.equal(r.statusCode, 200, r.body);
+      return r.json();
+    };
+    // Every name listed is accepted; the event's text and true/false fields are not listed, nor accepted.
+    for (const name of [...expression.names.fields, ...expression.names.features])
+      assert.equal((await validate(`${name} >= 0`)).ok, true, name);
+    for (const name of ['kind', 'currency', 'firstTimePayee']) {
+      assert.ok(!expression.names.fields.includes(name));
+      assert.equal((await validate(`${name} >= 0`)).ok, false, name);
+    }
+    // The limits served are the ones enforced.
+    const ofLength = (chars: number) => `1 == 1${' '.repeat(chars - 6)}`;
+    assert.equal((await validate(ofLength(expression.charsMax))).ok, true);
+    assert.match(
+      (await validate(ofLength(expression.charsMax + 1))).errors[0]?.reason ?? '',
+      new RegExp(`at most ${expression.charsMax}$`),
+    );
+    // k unary minuses in front of a term: k + 1 deep, and the comparison one more.
+    const ofDepth = (depth: number) => `${'-'.repeat(depth - 2)}1 == 1`;
+    assert.equal((await validate(ofDepth(expression.depthMax))).ok, true);
+    assert.match(
+      (await validate(ofDepth(expression.depthMax + 1))).errors[0]?.reason ?? '',
+      new RegExp(`nested deeper than ${expression.depthMax}$`),
+    );
+    // Every operator listed parses; the number pattern is the parser's.
+    const ops = expression.arithmeticOperators.map((o: { operator: string; arity: string }) =>
+      o.arity === 'unary' ? `${o.operator}1` : `1 ${o.operator} 1`,
+    );
+    for (const op of expression.comparisonOperators)
+      assert.equal((await validate(`${ops.join(' + ')} ${op} (1)`)).ok, true, op);
+    const number = new RegExp(`^(?:${expression.numberPattern})$`);
+    for (const literal of ['80', '0.8', '100_000', '1e5', '.5', '1_', '1.'])
+      assert.equal((await validate(`${literal} > 0`)).ok, number.test(literal), literal);
+  });
+
   test('an allowed payment is recorded with the rule-set and model versions', async () => {
     const created = await pay(payer, payee, 1_000);
     assert.equal(created.statusCode, 201, created.body);

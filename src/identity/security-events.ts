@@ -94,24 +94,13 @@ export interface PaymentPasswordFailure {
 
 /**
  * The wrong payment-password entries recorded in [sinceMs, untilMs], oldest first; at most
- * `limit`, the newest kept. Read once at boot in embedded mode (the risk windows' rebuild): no
- * index on type and time, so it scans the table, which a boot can afford and a request cannot.
+ * `limit`, the newest kept. Read once at boot in embedded mode (the risk windows' rebuild).
  */
 export async function listPaymentPasswordFailures(
   db: Kysely<Database>,
   input: { sinceMs: number; untilMs: number; limit: number },
 ): Promise<PaymentPasswordFailure[]> {
-  const rows = await db
-    .selectFrom('security_events')
-    .select(['id', 'user_id', 'ip', 'country', 'created_at'])
-    .where('type', '=', 'payment_password_failed')
-    .where('user_id', 'is not', null)
-    .where('created_at', '>=', new Date(input.sinceMs))
-    .where('created_at', '<=', new Date(input.untilMs))
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(input.limit)
-    .execute();
+  const rows = await paymentPasswordFailuresQuery(db, input).execute();
   return rows.reverse().flatMap((row) =>
     row.user_id === null
       ? []
@@ -125,6 +114,27 @@ export async function listPaymentPasswordFailures(
           },
         ],
   );
+}
+
+/**
+ * listPaymentPasswordFailures' read, on its own so a test can EXPLAIN it: its filter and order are
+ * those of the partial index `security_events_payment_password_failed` (migration 0019), so it
+ * reads the window's failures newest first off that index instead of scanning every security event.
+ */
+export function paymentPasswordFailuresQuery(
+  db: Kysely<Database>,
+  input: { sinceMs: number; untilMs: number; limit: number },
+) {
+  return db
+    .selectFrom('security_events')
+    .select(['id', 'user_id', 'ip', 'country', 'created_at'])
+    .where('type', '=', 'payment_password_failed')
+    .where('user_id', 'is not', null)
+    .where('created_at', '>=', new Date(input.sinceMs))
+    .where('created_at', '<=', new Date(input.untilMs))
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(input.limit);
 }
 
 /** The step-up methods that are a second factor (everything but the payment password). */

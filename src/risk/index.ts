@@ -81,11 +81,19 @@ export {
   rebuildFeaturesFromDecisions,
   recordedEvent,
 } from './rebuild-from-decisions.ts';
-export { COMPARISON_OPERATORS, EXPRESSION_CHARS_MAX, EXPRESSION_DEPTH_MAX } from './rule-expression.ts';
+export {
+  type ArithmeticOperatorSyntax,
+  COMPARISON_OPERATORS,
+  EXPRESSION_CHARS_MAX,
+  EXPRESSION_DEPTH_MAX,
+  EXPRESSION_FALSE_WHEN,
+  EXPRESSION_SYNTAX,
+} from './rule-expression.ts';
 export {
   CONDITION_DEPTH_MAX,
   type Condition,
   EVENT_FIELDS,
+  expressionVocabulary,
   OPERATORS,
   RULE_OUTCOMES,
   RULES_PER_SET_MAX,

@@ -1,7 +1,8 @@
 // Proves the arithmetic conditions of the rule language (`{expr}`), pure, no database: precedence
 // and associativity, names (features and numeric event fields only), a missing value or a division
 // by zero making every comparison false, the length/depth/size limits, and refusals with the rule,
-// the path and the column. fast-check then checks that randomly generated expressions, printed
+// the path and the column. The description the operator API serves (EXPRESSION_SYNTAX,
+// expressionVocabulary) is checked against the parser and the evaluator, entry by entry. fast-check then checks that randomly generated expressions, printed
 // with the fewest parentheses, parse back to the same tree and evaluate as a reference evaluator
 // does, and that random garbage is refused with an error value and never throws.
 import assert from 'node:assert/strict';
@@ -11,13 +12,16 @@ import {
   compileComparison,
   EXPRESSION_CHARS_MAX,
   EXPRESSION_DEPTH_MAX,
+  EXPRESSION_SYNTAX,
   type Expression,
+  type ExpressionFalseWhen,
   type NameResolution,
   parseComparison,
 } from './rule-expression.ts';
 import {
   CONDITION_NODES_PER_RULE_MAX,
   evaluateRuleSet,
+  expressionVocabulary,
   type Facts,
   type RuleSetBody,
   validateRuleSet,
@@ -549,5 +553,143 @@ describe('rule expressions: properties', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('rule expressions: the syntax the operator API describes is the one parsed', () => {
+  const binary = EXPRESSION_SYNTAX.arithmeticOperators.filter((o) => o.arity === 'binary');
+  const unary = EXPRESSION_SYNTAX.arithmeticOperators.filter((o) => o.arity === 'unary');
+  const leaf = (name: string): Expression => ({ kind: 'feature', name });
+  const [a, b, c] = [leaf('user_sum_1h_minor'), leaf('user_payments_1h'), leaf('amount_minor')];
+  const left = (source: string): Expression => {
+    const parsed = parseComparison(`${source} > 0`, resolveKnown);
+    assert.ok(parsed.ok, parsed.ok ? '' : parsed.reason);
+    return parsed.comparison.left;
+  };
+
+  test('every pair of binary operators nests as their precedence and associativity say', () => {
+    assert.ok(binary.length >= 4 && binary.every((o) => o.associativity === 'left'));
+    for (const x of binary) {
+      for (const y of binary) {
+        const source = `user_sum_1h_minor ${x.operator} user_payments_1h ${y.operator} amount_minor`;
+        const expected: Expression =
+          x.precedence >= y.precedence
+            ? {
+                kind: 'binary',
+                op: y.operator,
+                left: { kind: 'binary', op: x.operator, left: a, right: b },
+                right: c,
+              }
+            : {
+                kind: 'binary',
+                op: x.operator,
+                left: a,
+                right: { kind: 'binary', op: y.operator, left: b, right: c },
+              };
+        assert.deepEqual(left(source), expected, source);
+      }
+    }
+  });
+
+  test('a prefix operator binds tighter than every binary one; grouping overrides precedence', () => {
+    assert.deepEqual(
+      unary.map((o) => o.operator),
+      ['-'],
+    );
+    for (const u of unary) {
+      assert.ok(binary.every((o) => u.precedence > o.precedence));
+      for (const x of binary) {
+        assert.deepEqual(left(`${u.operator}user_sum_1h_minor ${x.operator} user_payments_1h`), {
+          kind: 'binary',
+          op: x.operator,
+          left: { kind: 'negate', operand: a },
+          right: b,
+        });
+      }
+    }
+    const [open, close] = EXPRESSION_SYNTAX.grouping;
+    const loosest = binary.find((o) => o.precedence === 1)!;
+    const tightest = binary.find((o) => o.precedence > 1)!;
+    assert.deepEqual(
+      left(
+        `${open}user_sum_1h_minor ${loosest.operator} user_payments_1h${close} ${tightest.operator} amount_minor`,
+      ),
+      {
+        kind: 'binary',
+        op: tightest.operator,
+        left: { kind: 'binary', op: loosest.operator, left: a, right: b },
+        right: c,
+      },
+    );
+  });
+
+  test('every comparison listed parses, looser than all arithmetic, one per expression', () => {
+    for (const op of EXPRESSION_SYNTAX.comparisonOperators) {
+      const parsed = parseComparison(`1 + 2 ${op} 3 * 4`, resolveKnown);
+      assert.ok(parsed.ok, op);
+      assert.equal(parsed.comparison.op, op);
+      assert.equal(parsed.comparison.left.kind, 'binary');
+      assert.equal(parsed.comparison.right.kind, 'binary');
+      assert.ok(!parseComparison(`1 ${op} 2 ${op} 3`, resolveKnown).ok, `${op} twice`);
+    }
+  });
+
+  test('the number pattern is what the parser reads as one number', () => {
+    const number = new RegExp(`^(?:${EXPRESSION_SYNTAX.numberPattern})$`);
+    for (const literal of [
+      '0',
+      '80',
+      '0.8',
+      '100_000',
+      '1_000.000_1',
+      '.5',
+      '1.',
+      '1_',
+      '1e5',
+      '1__0',
+      '0x10',
+    ]) {
+      assert.equal(parseComparison(`${literal} > 0`, resolveKnown).ok, number.test(literal), literal);
+    }
+  });
+
+  test('each case listed in falseWhen makes every comparison listed false, != included', () => {
+    // A Record: a case added to EXPRESSION_FALSE_WHEN without an example here does not compile.
+    const examples: Record<ExpressionFalseWhen, { side: string; on: Facts }> = {
+      missing_value: {
+        side: 'user_sum_1h_minor + 1',
+        on: facts({ features: { user_sum_1h_minor: Number.NaN } }),
+      },
+      division_by_zero: {
+        side: 'amountMinor / user_payments_1h',
+        on: facts({ features: { user_payments_1h: 0 }, fields: { amountMinor: 5 } }),
+      },
+      overflow: { side: `${'9'.repeat(200)} * ${'9'.repeat(200)}`, on: facts({}) },
+    };
+    assert.deepEqual(Object.keys(examples).sort(), [...EXPRESSION_SYNTAX.falseWhen].sort());
+    for (const falseWhen of EXPRESSION_SYNTAX.falseWhen) {
+      const { side, on } = examples[falseWhen];
+      for (const op of EXPRESSION_SYNTAX.comparisonOperators) {
+        assert.equal(holds(`${side} ${op} 0`, on), false, `${falseWhen}: ${op}`);
+        assert.equal(holds(`0 ${op} ${side}`, on), false, `${falseWhen}: ${op}, on the right`);
+      }
+    }
+  });
+
+  test('the vocabulary lists exactly the names validation accepts, and every part of the syntax', () => {
+    const vocabulary = expressionVocabulary([...FEATURES]);
+    const { names, ...syntax } = vocabulary;
+    assert.deepEqual(syntax, EXPRESSION_SYNTAX);
+    assert.deepEqual(names, { fields: [...NUMBER_FIELDS], features: [...FEATURES] });
+    const all = facts({
+      features: Object.fromEntries(FEATURES.map((f) => [f, 1])),
+      fields: Object.fromEntries(NUMBER_FIELDS.map((f) => [f, 1])),
+    });
+    for (const name of [...names.fields, ...names.features]) assert.ok(holds(`${name} * 0 == 0`, all), name);
+    // A deployment computing a feature named like a field: the name is ambiguous, refused either
+    // way, so listed as neither.
+    const clash = expressionVocabulary([...FEATURES, 'score']).names;
+    assert.ok(!clash.fields.includes('score') && !clash.features.includes('score'));
+    assert.ok(!validateRuleSet(ruleSetWith({ expr: 'score > 0' }), { knownFeatures: new Set(['score']) }).ok);
   });
 });

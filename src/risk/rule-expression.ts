@@ -19,9 +19,31 @@ export const EXPRESSION_CHARS_MAX = 500;
  */
 export const EXPRESSION_DEPTH_MAX = 16;
 
+/** The comparison, one per expression, between two arithmetic sides: looser than any arithmetic. */
 export const COMPARISON_OPERATORS = ['>', '>=', '<', '<=', '==', '!='] as const;
 export type ComparisonOperator = (typeof COMPARISON_OPERATORS)[number];
-export type ArithmeticOperator = '+' | '-' | '*' | '/';
+/**
+ * The binary arithmetic operators by precedence level, loosest first; within a level, left to
+ * right. The parser climbs these levels in this order, so the table is the grammar.
+ */
+export const ARITHMETIC_LEVELS = [
+  ['+', '-'],
+  ['*', '/'],
+] as const;
+export type ArithmeticOperator = (typeof ARITHMETIC_LEVELS)[number][number];
+/** Prefix operators (negation), tighter than every level of ARITHMETIC_LEVELS. */
+export const UNARY_OPERATORS = ['-'] as const;
+/** The parentheses that group a sub-expression. */
+export const GROUPING = ['(', ')'] as const;
+
+/**
+ * Why a side can be other than a finite number, each making the comparison false (`!=` too):
+ * a name whose value is missing (NaN, absent, not a number), a division by zero, a result beyond
+ * the largest number (±Infinity). compileExpression and compileComparison implement them;
+ * rule-expression.test.ts checks each by name.
+ */
+export const EXPRESSION_FALSE_WHEN = ['missing_value', 'division_by_zero', 'overflow'] as const;
+export type ExpressionFalseWhen = (typeof EXPRESSION_FALSE_WHEN)[number];
 
 export type Expression =
   | { readonly kind: 'number'; readonly value: number }
@@ -64,8 +86,67 @@ class ParseError {
 
 const NUMBER = /[0-9]+(?:_[0-9]+)*(?:\.[0-9]+(?:_[0-9]+)*)?/y;
 const NAME = /[A-Za-z][A-Za-z0-9_]*/y;
-const OPERATOR = />=|<=|==|!=|[-+*/()<>]/y;
+/** Every operator of the tables above, longest first (so `>=` is not read as `>` then `=`). */
+const OPERATOR = new RegExp(
+  [
+    ...new Set<string>([
+      ...COMPARISON_OPERATORS,
+      ...ARITHMETIC_LEVELS.flat(),
+      ...UNARY_OPERATORS,
+      ...GROUPING,
+    ]),
+  ]
+    .sort((a, b) => b.length - a.length)
+    .map((op) => op.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|'),
+  'y',
+);
 const SPACE = /[ \t\r\n]+/y;
+
+/** One arithmetic operator as EXPRESSION_SYNTAX describes it: higher precedence binds tighter. */
+export interface ArithmeticOperatorSyntax {
+  readonly operator: ArithmeticOperator | (typeof UNARY_OPERATORS)[number];
+  readonly arity: 'unary' | 'binary';
+  /** 1 for the loosest level; the comparison is looser than all of them. */
+  readonly precedence: number;
+  /** Binary: left to right within a level (`10 - 4 - 3` is 3); prefix: `--4` is -(-4). */
+  readonly associativity: 'left' | 'right';
+}
+
+/**
+ * The expression language for the operator API's vocabulary (`GET …/risk/rules`), built from the
+ * tables and limits the parser and the evaluator use, so the description cannot drift from them.
+ * The names a deployment accepts are not here: rule-set.ts adds them (expressionVocabulary).
+ */
+export const EXPRESSION_SYNTAX = {
+  charsMax: EXPRESSION_CHARS_MAX,
+  depthMax: EXPRESSION_DEPTH_MAX,
+  comparisonOperators: COMPARISON_OPERATORS,
+  arithmeticOperators: [
+    ...ARITHMETIC_LEVELS.flatMap((ops, index) =>
+      ops.map(
+        (operator): ArithmeticOperatorSyntax => ({
+          operator,
+          arity: 'binary',
+          precedence: index + 1,
+          associativity: 'left',
+        }),
+      ),
+    ),
+    ...UNARY_OPERATORS.map(
+      (operator): ArithmeticOperatorSyntax => ({
+        operator,
+        arity: 'unary',
+        precedence: ARITHMETIC_LEVELS.length + 1,
+        associativity: 'right',
+      }),
+    ),
+  ],
+  grouping: GROUPING,
+  /** A number literal (JavaScript regular expression source): digits, `_` between digits, no exponent. */
+  numberPattern: NUMBER.source,
+  falseWhen: EXPRESSION_FALSE_WHEN,
+} as const;
 
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
@@ -145,27 +226,22 @@ export function parseComparison(source: unknown, resolve: (name: string) => Name
       if (nesting > EXPRESSION_DEPTH_MAX)
         throw new ParseError(token.column, `expression nested deeper than ${EXPRESSION_DEPTH_MAX}`);
     };
-    const sum = (): Expression => {
-      let left = product();
-      while (isOp(peek(), '+', '-')) {
+    // One function per level of ARITHMETIC_LEVELS, loosest first; past the last, unary.
+    const level = (at: number): Expression => {
+      const ops = ARITHMETIC_LEVELS[at];
+      if (ops === undefined) return unary();
+      let left = level(at + 1);
+      while (isOp(peek(), ...ops)) {
         const op = (tokens[next++] as { op: ArithmeticOperator }).op;
         nodes++;
-        left = { kind: 'binary', op, left, right: product() };
+        left = { kind: 'binary', op, left, right: level(at + 1) };
       }
       return left;
     };
-    const product = (): Expression => {
-      let left = unary();
-      while (isOp(peek(), '*', '/')) {
-        const op = (tokens[next++] as { op: ArithmeticOperator }).op;
-        nodes++;
-        left = { kind: 'binary', op, left, right: unary() };
-      }
-      return left;
-    };
+    const sum = (): Expression => level(0);
     const unary = (): Expression => {
       const token = peek();
-      if (!isOp(token, '-')) return primary();
+      if (!isOp(token, ...UNARY_OPERATORS)) return primary();
       next++;
       nest(token);
       nodes++;
@@ -185,11 +261,11 @@ export function parseComparison(source: unknown, resolve: (name: string) => Name
         nodes++;
         return { kind: resolved, name: token.name };
       }
-      if (isOp(token, '(')) {
+      if (isOp(token, GROUPING[0])) {
         nest(token);
         const inner = sum();
         const close = tokens[next++] ?? peek();
-        if (!isOp(close, ')'))
+        if (!isOp(close, GROUPING[1]))
           throw new ParseError(close.column, `expected ) to close the ( at column ${token.column}`);
         nesting--;
         return inner;
@@ -314,7 +390,8 @@ export function compileExpression(node: Expression): CompiledNumber {
 export function compileComparison(comparison: Comparison): CompiledComparison {
   const left = compileExpression(comparison.left);
   const right = compileExpression(comparison.right);
-  // A side that is NaN or ±Infinity (missing fact, division by zero, overflow) satisfies nothing.
+  // A side that is NaN or ±Infinity (EXPRESSION_FALSE_WHEN: missing fact, division by zero,
+  // overflow) satisfies nothing.
   const finite = Number.isFinite;
   switch (comparison.op) {
     case '>':

@@ -20,6 +20,7 @@ import { RISK_EVENT_KINDS, type RiskEventKind } from './ports.ts';
 import {
   type CompiledComparison,
   compileComparison,
+  EXPRESSION_SYNTAX,
   type NameResolution,
   parseComparison,
 } from './rule-expression.ts';
@@ -337,6 +338,31 @@ function resolveName(name: string, knownFeatures: ReadonlySet<string> | null): N
   }
   if (isFeature) return 'feature';
   return { refused: `unknown name "${name}": neither a number field nor a computed feature` };
+}
+
+/**
+ * What `{expr}` accepts in this deployment, for the operator API's vocabulary: the syntax
+ * (rule-expression.ts's tables and limits) and the names, each one resolveName accepts: the
+ * numeric event fields and the computed features (a feature that shares a field's name is
+ * refused, so it is not listed).
+ */
+export function expressionVocabulary(knownFeatures: readonly string[]) {
+  const known = new Set(knownFeatures);
+  const syntax = EXPRESSION_SYNTAX;
+  // Copies: the tables stay frozen, the caller gets plain JSON it may hand on.
+  return {
+    charsMax: syntax.charsMax,
+    depthMax: syntax.depthMax,
+    comparisonOperators: [...syntax.comparisonOperators],
+    arithmeticOperators: syntax.arithmeticOperators.map((entry) => ({ ...entry })),
+    grouping: [...syntax.grouping],
+    numberPattern: syntax.numberPattern,
+    falseWhen: [...syntax.falseWhen],
+    names: {
+      fields: Object.keys(EVENT_FIELDS).filter((name) => resolveName(name, known) === 'field'),
+      features: knownFeatures.filter((name) => resolveName(name, known) === 'feature'),
+    },
+  };
 }
 
 /**

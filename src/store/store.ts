@@ -25,6 +25,7 @@ import * as operatorPasskeysMigration from './migrations/0015-operator-passkeys.
 import * as riskCoverageMigration from './migrations/0016-risk-coverage.ts';
 import * as gatewayAgreementsMigration from './migrations/0017-gateway-agreements.ts';
 import * as paymentIntentCancelMigration from './migrations/0018-payment-intent-cancel.ts';
+import * as paymentPasswordFailuresMigration from './migrations/0019-payment-password-failures.ts';
 import { PgliteDurability } from './pglite-durability.ts';
 import type { Database } from './schema.ts';
 
@@ -184,6 +185,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016-risk-coverage': riskCoverageMigration,
   '0017-gateway-agreements': gatewayAgreementsMigration,
   '0018-payment-intent-cancel': paymentIntentCancelMigration,
+  '0019-payment-password-failures': paymentPasswordFailuresMigration,
 };
 
 class InCodeMigrations implements MigrationProvider {

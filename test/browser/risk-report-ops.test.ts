@@ -4,8 +4,9 @@
 // links it, and reports the payment: a case number is shown. Then the operator console
 // (/ops/cases, inside /ops signed in as the demo risk analyst) lists that report, shows it with its audit trail,
 // records a note and closes it as not fraud — each action appearing in the trail. Finally the rules
-// editor refuses a broken rule set and shows the rule index, path and reason, with the version in
-// force unchanged.
+// editor's help shows the server's vocabulary with the arithmetic syntax (precedence, limits), and
+// the editor refuses a broken rule set and shows the rule index, path and reason, with the version
+// in force unchanged.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
@@ -112,12 +113,28 @@ test('report a payment, then handle the case and the rules in the operator conso
     );
 
     await t.test(
-      'the rules editor shows why a broken rule set is refused; the version in force stays',
+      "the rules editor's help shows the expr syntax; a broken rule set is refused with why; the version in force stays",
       async () => {
         await page.getByRole('link', { name: 'Rules' }).click();
         await page.getByRole('heading', { level: 1, name: 'Rule set' }).waitFor();
         const version = await page.getByTestId('rules-version').textContent();
         assert.match(version ?? '', /In force: version \d+/);
+        // The help shows the server's vocabulary, the {expr} syntax included, once opened.
+        const help = page.getByTestId('rule-help');
+        assert.equal(await help.getByTestId('expr-limits').isVisible(), false, 'closed at first');
+        await help.getByText('Help: what a rule may name, and arithmetic conditions').click();
+        await help
+          .getByTestId('expr-limits')
+          .filter({ hasText: 'At most 500 characters and 16 levels deep.' })
+          .waitFor();
+        assert.deepEqual(await help.getByTestId('expr-precedence').getByRole('listitem').allTextContents(), [
+          '-x (negation, in front of a term)',
+          '* / (left to right)',
+          '+ - (left to right)',
+        ]);
+        await help.getByRole('heading', { level: 2, name: 'Arithmetic conditions (expr)' }).waitFor();
+        await help.getByText('a division by zero', { exact: true }).waitFor();
+        await help.getByText('amountMinor', { exact: true }).first().waitFor();
         await page.getByLabel('Rule set (JSON)').fill(
           JSON.stringify({
             rules: [

@@ -1,6 +1,6 @@
 // Proves the two dictionaries say the same things: every key has a non-empty text in each
 // language, with exactly the same {placeholders}, and the security screens' dynamic keys (event
-// types, challenge reasons, server reason codes) all exist.
+// types, challenge reasons, server reason codes, the rule help's falseWhen cases) all exist.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SECURITY_EVENT_TYPES } from '../../contracts/security-event-types.ts';
@@ -39,5 +39,10 @@ test('every security event type, challenge reason and password reason code has a
     'invalid_code',
   ]) {
     assert(isMessageKey(`signUp.problem.${code}`), `signUp.problem.${code}`);
+  }
+  // The rule editor's help names each case of the operator API's vocabulary.expression.falseWhen
+  // (src/risk/rule-expression.ts EXPRESSION_FALSE_WHEN; an unknown one is shown as its code).
+  for (const code of ['missing_value', 'division_by_zero', 'overflow']) {
+    assert(isMessageKey(`riskOps.exprFalse.${code}`), `riskOps.exprFalse.${code}`);
   }
 });

@@ -8,7 +8,7 @@ import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, isRecord, type JsonRecord } from './api.ts';
 import { operatorCall } from './api-risk.ts';
 import { ErrorRegion, Field, StatusRegion } from './forms.tsx';
-import { type MessageKey, useI18n } from './i18n.ts';
+import { isMessageKey, type MessageKey, useI18n } from './i18n.ts';
 import { formatMoney } from './money.ts';
 import { Link } from './router.tsx';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
@@ -368,6 +368,120 @@ function ruleErrorsOf(error: unknown): RuleError[] | null {
     : [];
 }
 
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+
+/** Names or operators as code, one after another. */
+function CodeList({ items }: { readonly items: readonly string[] }) {
+  return (
+    <>
+      {items.map((item, i) => (
+        <span key={item}>
+          {i > 0 && ' '}
+          <code>{item}</code>
+        </span>
+      ))}
+    </>
+  );
+}
+
+/**
+ * The rule editor's help: what a rule may name and how an `{expr}` condition is written, all from
+ * the server's `vocabulary` (risk's expressionVocabulary), so the limits, operators and names shown
+ * are the ones validation applies.
+ */
+function RuleHelp({ vocabulary }: { readonly vocabulary: JsonRecord }) {
+  const { t } = useI18n();
+  const ids = useId();
+  const expression = isRecord(vocabulary.expression) ? vocabulary.expression : null;
+  const names = expression && isRecord(expression.names) ? expression.names : null;
+  const operators =
+    expression && Array.isArray(expression.arithmeticOperators)
+      ? expression.arithmeticOperators.filter(isRecord)
+      : [];
+  // Tightest first, one line per precedence level.
+  const levels = [...new Set(operators.map((o) => Number(o.precedence)))].sort((a, b) => b - a);
+  const [open, close] = expression ? strings(expression.grouping) : [];
+  return (
+    <details className="rule-help" data-testid="rule-help">
+      <summary>{t('riskOps.help')}</summary>
+      <dl>
+        <dt>{t('riskOps.helpFields')}</dt>
+        <dd>
+          <CodeList items={strings(vocabulary.fields)} />
+        </dd>
+        <dt>{t('riskOps.helpFeatures', { count: strings(vocabulary.features).length })}</dt>
+        <dd>
+          <CodeList items={strings(vocabulary.features)} />
+        </dd>
+        <dt>{t('riskOps.helpOperators')}</dt>
+        <dd>
+          <CodeList items={strings(vocabulary.operators)} />
+        </dd>
+        <dt>{t('riskOps.helpOutcomes')}</dt>
+        <dd>
+          <CodeList items={strings(vocabulary.outcomes)} />
+        </dd>
+      </dl>
+      {expression && (
+        <section aria-labelledby={`${ids}-expr`} data-testid="expr-help">
+          <h2 id={`${ids}-expr`}>{t('riskOps.exprTitle')}</h2>
+          <p>
+            {t('riskOps.exprIntro')} <code>{'{"expr": "amountMinor >= 0.8 * balanceMinor"}'}</code>
+          </p>
+          <dl>
+            <dt>{t('riskOps.exprComparison')}</dt>
+            <dd>
+              <CodeList items={strings(expression.comparisonOperators)} />
+            </dd>
+            <dt>{t('riskOps.exprArithmetic')}</dt>
+            <dd>
+              <ol data-testid="expr-precedence">
+                {levels.map((level) => {
+                  const atLevel = operators.filter((o) => Number(o.precedence) === level);
+                  const unary = atLevel.every((o) => o.arity === 'unary');
+                  return (
+                    <li key={level}>
+                      <CodeList
+                        items={atLevel.map((o) => (unary ? `${text(o.operator)}x` : text(o.operator)))}
+                      />{' '}
+                      {unary ? t('riskOps.exprPrefix') : t('riskOps.exprLeftToRight')}
+                    </li>
+                  );
+                })}
+              </ol>
+              {open && close && t('riskOps.exprGrouping', { open, close })}
+            </dd>
+            <dt>{t('riskOps.exprNames')}</dt>
+            <dd>
+              <CodeList items={names ? strings(names.fields) : []} />{' '}
+              {t('riskOps.exprNamesFeatures', { count: names ? strings(names.features).length : 0 })}
+            </dd>
+            <dt>{t('riskOps.exprNumbers')}</dt>
+            <dd>{t('riskOps.exprNumbersText')}</dd>
+            <dt>{t('riskOps.exprFalseWhen')}</dt>
+            <dd>
+              <ul>
+                {strings(expression.falseWhen).map((code) => {
+                  const key = `riskOps.exprFalse.${code}`;
+                  return <li key={code}>{isMessageKey(key) ? t(key) : code}</li>;
+                })}
+              </ul>
+            </dd>
+            <dt>{t('riskOps.exprLimits')}</dt>
+            <dd data-testid="expr-limits">
+              {t('riskOps.exprLimitsText', {
+                chars: text(expression.charsMax),
+                depth: text(expression.depthMax),
+              })}
+            </dd>
+          </dl>
+        </section>
+      )}
+    </details>
+  );
+}
+
 function RulesPage({ focusHeading }: { readonly focusHeading: boolean }) {
   const { t } = useI18n();
   const ids = useId();
@@ -375,6 +489,7 @@ function RulesPage({ focusHeading }: { readonly focusHeading: boolean }) {
   const [version, setVersion] = useState(0);
   const { data, error } = useOperatorData('/api/v1/operator/risk/rules', version);
   const active = isRecord(data?.active) ? data.active : null;
+  const vocabulary = isRecord(data?.vocabulary) ? data.vocabulary : null;
   const [draft, setDraft] = useState<string | null>(null);
   const [errors, setErrors] = useState<RuleError[] | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -502,6 +617,7 @@ function RulesPage({ focusHeading }: { readonly focusHeading: boolean }) {
           </p>
         </div>
       )}
+      {vocabulary && <RuleHelp vocabulary={vocabulary} />}
     </section>
   );
 }

@@ -9,7 +9,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  COMPARISON_OPERATORS,
   EVENT_FIELDS,
+  EXPRESSION_FALSE_WHEN,
+  expressionVocabulary,
   LIST_KINDS,
   LIST_SUBJECTS,
   OPERATORS,
@@ -43,6 +46,31 @@ function ruleSetView(stored: StoredRuleSet) {
     createdAt: stored.createdAt.toISOString(),
   };
 }
+
+/** `{expr}`'s language, as risk's expressionVocabulary describes it (docs/risk.md, "Arithmetic"). */
+const expressionSchema = z.object({
+  charsMax: z.number().int().describe('Longest expression, in characters'),
+  depthMax: z.number().int().describe('Deepest expression tree (a term is 1 deep, `a > b` is 2)'),
+  comparisonOperators: z.array(z.enum(COMPARISON_OPERATORS)).describe('Exactly one per expression'),
+  arithmeticOperators: z
+    .array(
+      z.object({
+        operator: z.string(),
+        arity: z.enum(['unary', 'binary']),
+        precedence: z.number().int().describe('Higher binds tighter; the comparison is looser than all'),
+        associativity: z.enum(['left', 'right']),
+      }),
+    )
+    .describe('Arithmetic operators by precedence'),
+  grouping: z.array(z.string()).describe('The parentheses that group a sub-expression'),
+  numberPattern: z.string().describe('A number literal, as a regular expression'),
+  names: z
+    .object({ fields: z.array(z.string()), features: z.array(z.string()) })
+    .describe('The names an expression may read: numeric event fields and computed features'),
+  falseWhen: z
+    .array(z.enum(EXPRESSION_FALSE_WHEN))
+    .describe('A side that is one of these makes the comparison false, != included; nothing throws'),
+});
 
 const listEntrySchema = z.object({
   id: z.string(),
@@ -78,7 +106,8 @@ export const riskRoutes: FastifyPluginAsyncZod<{
     {
       schema: {
         tags,
-        summary: 'The rule set in force, and what rules may name (fields, features, operators, outcomes)',
+        summary:
+          'The rule set in force, and what rules may name (fields, features, operators, outcomes, the {expr} syntax)',
         response: {
           200: z.object({
             active: ruleSetSchema,
@@ -87,6 +116,7 @@ export const riskRoutes: FastifyPluginAsyncZod<{
               features: z.array(z.string()),
               operators: z.array(z.string()),
               outcomes: z.array(z.string()),
+              expression: expressionSchema,
             }),
           }),
         },
@@ -110,6 +140,7 @@ export const riskRoutes: FastifyPluginAsyncZod<{
           features: engine.knownFeatures(),
           operators: [...OPERATORS],
           outcomes: [...RULE_OUTCOMES],
+          expression: expressionVocabulary(engine.knownFeatures()),
         },
       };
     },
