@@ -13,6 +13,7 @@ import {
   type DayRange,
   fileLines,
   type GbdtParams,
+  HANDBOOK_FEATURE_NAMES,
   parseDay,
   replay,
   saveModel,
@@ -30,10 +31,12 @@ commands:
   train --data <csv|csv.gz> --train-from D --train-to D --out models/risk-<version>.json [--delay-days 7]
         replay the file, train on the window, write the model and make it the manifest's current one
   eval  --data <csv|csv.gz> --train-from D --train-to D --test-from D --test-to D [--delay-days 7]
-        [--out models/risk-<version>.json]
+        [--out models/risk-<version>.json] [--peer handbook]
         train on one window, score the other with the handbook's protocol; prints one JSON line
         {"auc","ap","cp_at_100","recall_at_1pct_fpr","rows","frauds"}; with --out it also writes
-        the model it evaluated, as train does
+        the model it evaluated, as train does; with --peer handbook it also trains the same learner
+        on the handbook's own 15 features from the same replay and prints a second line
+        {"peer":"handbook_features",…the same keys}
 
 model options (both): --trees N --depth N --learning-rate X --seed N --ensemble N (boosters averaged)
 dates are YYYY-MM-DD (UTC), both ends inclusive. Columns needed: TRANSACTION_ID, TX_DATETIME,
@@ -67,6 +70,7 @@ function options(argv: string[]) {
       'learning-rate': { type: 'string' },
       seed: { type: 'string' },
       ensemble: { type: 'string' },
+      peer: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -165,6 +169,8 @@ async function main(argv: string[]): Promise<number> {
     );
     if (test.fromDay <= train.toDay)
       throw new UsageError('the test window must start after the training window ends');
+    if (values.peer !== undefined && values.peer !== 'handbook')
+      throw new UsageError("--peer must be handbook (the handbook's own 15 features)");
     const replayed = await replay({
       lines: fileLines(data),
       train,
@@ -193,6 +199,22 @@ async function main(argv: string[]): Promise<number> {
     }
     log(`eval took ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
     process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (values.peer === 'handbook') {
+      const peerJson = trainOnRows({
+        rows: replayed.train,
+        featureNames: HANDBOOK_FEATURE_NAMES,
+        params,
+        version: 'peer-handbook',
+        onProgress: progress('peer trees'),
+      });
+      const peer = scoreTestWindow({ model: new TreeModel(peerJson), replayed, delayDays });
+      // CP@100 is a mean over the test days of caught / 100: back to caught customers for the log.
+      const slots = (test.toDay - test.fromDay + 1) * 100;
+      log(
+        `\nfull / peer: AP ${(result.ap / peer.ap).toFixed(3)}×, CP@100 ${(result.cp_at_100 / peer.cp_at_100).toFixed(3)}× (${Math.round(result.cp_at_100 * slots)} vs ${Math.round(peer.cp_at_100 * slots)} customers caught of ${slots} slots)`,
+      );
+      process.stdout.write(`${JSON.stringify({ peer: 'handbook_features', ...peer })}\n`);
+    }
     return 0;
   }
 

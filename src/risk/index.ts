@@ -25,6 +25,7 @@ export { RISK_ERRORS } from './errors.ts';
 export {
   type DayRange,
   type EvalResult,
+  HANDBOOK_FEATURE_NAMES,
   parseDay,
   paymentEvent,
   replay,

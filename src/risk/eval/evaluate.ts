@@ -23,6 +23,41 @@ export const WINDOW_ROWS_MAX = 2_000_000;
 export const CP_K = 100;
 export const FPR_FOR_RECALL = 0.01;
 
+/**
+ * The peer `eval --peer handbook` trains beside the full model: the handbook's own 15 features
+ * (chapter 3: amount, weekend, night; per customer the count and mean amount over 1, 7 and 30
+ * days; per terminal the count and fraud rate over 1, 7 and 30 days ending `delayDays` back), as
+ * this online code computes them. Same replay, same learner and parameters, same test protocol:
+ * the two lines differ only in what the trees may look at. One difference from the handbook's
+ * pandas: the customer windows end just before the payment scored, where the handbook's include it.
+ */
+export const HANDBOOK_FEATURE_NAMES: readonly string[] = Object.freeze([
+  'amount_minor',
+  'is_weekend',
+  'is_night',
+  'user_payments_1d',
+  'user_payments_7d',
+  'user_payments_30d',
+  'user_mean_1d_minor',
+  'user_mean_7d_minor',
+  'user_mean_30d_minor',
+  'payee_delayed_payments_1d',
+  'payee_delayed_payments_7d',
+  'payee_delayed_payments_30d',
+  'payee_fraud_rate_1d',
+  'payee_fraud_rate_7d',
+  'payee_fraud_rate_30d',
+]);
+
+/** Where each of `names` sits in a replayed row (FEATURE_NAMES order); refuses unknown names. */
+function columnIndexes(names: readonly string[]): number[] {
+  return names.map((name) => {
+    const index = FEATURE_NAMES.indexOf(name);
+    assert(index >= 0, `feature ${name} is computed online`);
+    return index;
+  });
+}
+
 export interface DayRange {
   /** UTC day numbers (days since 1970-01-01), both inclusive. */
   readonly fromDay: number;
@@ -127,6 +162,8 @@ export async function replay(input: {
 
 export function trainOnRows(input: {
   rows: WindowRows;
+  /** A subset of FEATURE_NAMES to train on (the peer); all of them when omitted. */
+  featureNames?: readonly string[];
   params?: Partial<GbdtParams>;
   version: string;
   training?: Record<string, unknown>;
@@ -134,13 +171,14 @@ export function trainOnRows(input: {
 }): ModelJson {
   const n = input.rows.rows.length;
   assert(n > 0, 'the training window holds rows');
-  const columns = FEATURE_NAMES.map((_, f) => {
+  const featureNames = input.featureNames ?? FEATURE_NAMES;
+  const columns = columnIndexes(featureNames).map((f) => {
     const column = new Float64Array(n);
     for (let i = 0; i < n; i++) column[i] = input.rows.rows[i]![f]!;
     return column;
   });
   return trainGbdt({
-    set: { featureNames: FEATURE_NAMES, columns, labels: Uint8Array.from(input.rows.labels) },
+    set: { featureNames, columns, labels: Uint8Array.from(input.rows.labels) },
     params: input.params,
     version: input.version,
     training: input.training,
@@ -168,11 +206,15 @@ export function scoreTestWindow(input: {
   delayDays: number;
 }): EvalResult {
   const { model, replayed, delayDays } = input;
-  assert(
-    model.featureNames.length === FEATURE_NAMES.length &&
-      model.featureNames.every((n, i) => n === FEATURE_NAMES[i]),
-    'the model was trained on these features',
-  );
+  // The full model reads a replayed row as it is; the peer reads its own columns of it.
+  const indexes = columnIndexes(model.featureNames);
+  const whole = indexes.length === FEATURE_NAMES.length && indexes.every((f, i) => f === i);
+  const projected = new Float64Array(indexes.length);
+  const rowFor = (row: Float64Array): Float64Array => {
+    if (whole) return row;
+    for (let j = 0; j < indexes.length; j++) projected[j] = row[indexes[j]!]!;
+    return projected;
+  };
   const scores: number[] = [];
   const labels: number[] = [];
   const payments: ScoredPayment[] = [];
@@ -182,7 +224,7 @@ export function scoreTestWindow(input: {
     const day = test.days[i]!;
     const known = replayed.firstFraudDay.get(customerId);
     if (known !== undefined && known <= day - delayDays - 1) continue;
-    const score = model.marginOfRow(test.rows[i]!);
+    const score = model.marginOfRow(rowFor(test.rows[i]!));
     scores.push(score);
     labels.push(test.labels[i]!);
     payments.push({ day, customerId, score, fraud: test.labels[i] === 1 });

@@ -110,6 +110,36 @@ describe('npm run risk', () => {
     assert.equal(model.json.trees.length, 60);
   });
 
+  test("eval --peer handbook prints a second line: the same learner on the handbook's 15 features, same test rows", () => {
+    const run = risk(['eval', '--data', data, ...windows, '--trees', '40', '--peer', 'handbook']);
+    assert.equal(run.status, 0, run.stderr);
+    const [full, peer, ...rest] = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(rest.length, 0);
+    assert.deepEqual(Object.keys(peer!), [
+      'peer',
+      'auc',
+      'ap',
+      'cp_at_100',
+      'recall_at_1pct_fpr',
+      'rows',
+      'frauds',
+    ]);
+    assert.equal(peer!.peer, 'handbook_features');
+    // One replay, one protocol: both lines score the very same test rows.
+    assert.equal(peer!.rows, full!.rows);
+    assert.equal(peer!.frauds, full!.frauds);
+    // A different model: its figures are its own (the 15 columns cannot reproduce all 131).
+    assert.notDeepEqual([peer!.auc, peer!.ap, peer!.cp_at_100], [full!.auc, full!.ap, full!.cp_at_100]);
+    assert.ok((peer!.auc as number) > 0.6, JSON.stringify(peer));
+    assert.match(run.stderr, /full \/ peer: AP [\d.]+×, CP@100 [\d.]+×/);
+    const bad = risk(['eval', '--data', data, ...windows, '--peer', 'xgboost']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--peer must be handbook/);
+  });
+
   test('train writes risk-<version>.json and a manifest whose checksum loads', async () => {
     const out = join(dir, 'risk-fixture.1.json');
     const run = risk([
