@@ -16,6 +16,7 @@ import {
   createEngineSecurityChangeRisk,
   createEngineSignInRisk,
   createEngineWithdrawalRisk,
+  createFamilyCardHoldQueue,
   createHoldQueue,
   createWithdrawalHoldQueue,
   recordedPaymentPasswordFailures,
@@ -223,6 +224,8 @@ export function createModules(
     wallet,
     identity,
     riskHook: paymentRiskHook,
+    // Family-card payments the engine sends to review are held and open a case, like payments.
+    familyCardReview: { queue: createFamilyCardHoldQueue(clock), deadlineMs: config.riskReviewDeadlineMs },
     notifier,
     // Open-API agreements notify their merchant (dut_user_sign / unsign) in the change's transaction.
     changes: agreementChangeNotifier(),
@@ -251,7 +254,7 @@ export function createModules(
       notifier,
     },
   });
-  const cases = createCases({ db, clock, payments, funding, identity, engine: riskEngine });
+  const cases = createCases({ db, clock, payments, funding, agreements, identity, engine: riskEngine });
   const qrSigningKey = deriveQrSigningKey(options.masterKey);
   const gateway = createGateway({
     db,

@@ -9,9 +9,15 @@
  * commits before the cancel (and is a normal, earlier debit) or sees the agreement cancelled and
  * is refused. A trigger refuses any UPDATE that would take a cancelled agreement out of
  * 'cancelled', so no later code path can revive one.
+ *
+ * A debit is merchant-initiated: nobody is there to answer a risk challenge. So only the risk
+ * engine's allow debits; challenge and review stop it (`agreement_debit_stopped`), deny declines
+ * it (`payment_declined`); either way the user is told on every channel what was stopped and what
+ * to do. docs/agreements.md, "Risk decisions".
  */
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Located } from '../identity/index.ts';
+import type { RiskAssessment } from '../payments/index.ts';
 import { type Currency, DomainError, type Money, newId } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import { recordAgreementAudit } from './audit.ts';
@@ -33,8 +39,9 @@ import {
   monthOf,
   postToMerchant,
   refuseIfFrozen,
+  riskAuditDetails,
 } from './money-move.ts';
-import { noticeAgreementDebited, noticeAgreementSigned } from './notices.ts';
+import { noticeAgreementDebited, noticeAgreementDebitStopped, noticeAgreementSigned } from './notices.ts';
 
 type AgreementRow = Selectable<Database['agreements']>;
 type DebitRow = Selectable<Database['agreement_debits']>;
@@ -518,31 +525,81 @@ export async function debitAgreement(
     .where('merchant_id', '=', input.merchantId)
     .executeTakeFirst();
   if (!agreement) throw new DomainError(AGREEMENT_ERRORS.AGREEMENT_NOT_FOUND);
+  const facts: { risk?: RiskAssessment; merchantName?: string } = {};
   try {
-    return await decideDebit(ctx, input, agreement);
+    return await decideDebit(ctx, input, agreement, facts);
   } catch (error) {
     // Written after the refused work rolled back, so the refusal stays on record.
-    if (error instanceof DomainError) {
-      await recordAgreementAudit(ctx.db, ctx.clock.nowMs(), {
-        userId: agreement.user_id,
-        subjectId: agreement.id,
-        type: 'agreement_debit_refused',
-        ip: input.ip,
-        details: {
-          code: error.code,
-          amountMinor: input.amount.amountMinor.toString(),
-          idempotencyKey: input.idempotencyKey,
-        },
-      });
-    }
+    if (error instanceof DomainError) await recordDebitRefusal(ctx, { input, agreement, error, facts });
     throw error;
   }
+}
+
+/**
+ * The refusal's audit row (with the risk decision when there was one) and, for a debit the risk
+ * engine stopped or declined, the user's alert — in one transaction. A merchant retrying the same
+ * debit (its idempotency key, the open API's trade) alerts the user once, not once per retry.
+ */
+async function recordDebitRefusal(
+  ctx: AgreementsContext,
+  input: {
+    input: DebitInput;
+    agreement: AgreementRow;
+    error: DomainError;
+    facts: { risk?: RiskAssessment; merchantName?: string };
+  },
+): Promise<void> {
+  const { agreement, error, facts } = input;
+  const debit = input.input;
+  const nowMs = ctx.clock.nowMs();
+  const byRisk =
+    facts.risk !== undefined &&
+    (error.code === AGREEMENT_ERRORS.DEBIT_STOPPED.code ||
+      error.code === AGREEMENT_ERRORS.PAYMENT_DECLINED.code);
+  await ctx.db.transaction().execute(async (trx) => {
+    const alertedBefore =
+      byRisk &&
+      (await trx
+        .selectFrom('agreement_audit')
+        .select('id')
+        .where('user_id', '=', agreement.user_id)
+        .where('subject_id', '=', agreement.id)
+        .where('type', '=', 'agreement_debit_refused')
+        .where(sql<string>`details->>'code'`, 'in', [
+          AGREEMENT_ERRORS.DEBIT_STOPPED.code,
+          AGREEMENT_ERRORS.PAYMENT_DECLINED.code,
+        ])
+        .where(sql<string>`details->>'idempotencyKey'`, '=', debit.idempotencyKey)
+        .limit(1)
+        .executeTakeFirst()) !== undefined;
+    await recordAgreementAudit(trx, nowMs, {
+      userId: agreement.user_id,
+      subjectId: agreement.id,
+      type: 'agreement_debit_refused',
+      ip: debit.ip,
+      details: {
+        code: error.code,
+        amountMinor: debit.amount.amountMinor.toString(),
+        idempotencyKey: debit.idempotencyKey,
+        ...riskAuditDetails(facts.risk),
+      },
+    });
+    if (byRisk && !alertedBefore && facts.merchantName !== undefined) {
+      await noticeAgreementDebitStopped(ctx, trx, {
+        userId: agreement.user_id,
+        merchantName: facts.merchantName,
+        amount: { amountMinor: debit.amount.amountMinor, currency: currencyOf(agreement) },
+        nowMs,
+      });
+    }
+  });
 }
 
 async function decideDebit(
   ctx: AgreementsContext,
   input: DebitInput,
   agreement: AgreementRow,
+  facts: { risk?: RiskAssessment; merchantName?: string },
 ): Promise<{ debit: AgreementDebitView; created: boolean; payerAccountId: string }> {
   const replay = await findDebit(ctx, input);
   if (replay) {
@@ -552,7 +609,8 @@ async function decideDebit(
   const currency = currencyOf(agreement);
   if (input.amount.currency !== currency) throw new DomainError(AGREEMENT_ERRORS.CURRENCY_MISMATCH);
   const merchant = await loadMerchant(ctx, input.merchantId);
-  await assessRisk(ctx, {
+  facts.merchantName = merchant.name;
+  const risk = await assessRisk(ctx, {
     payerId: agreement.user_id,
     merchantId: merchant.id,
     merchantAccountId: merchant.settlementAccountId,
@@ -560,6 +618,12 @@ async function decideDebit(
     currency,
     ip: input.ip ?? '0.0.0.0',
   });
+  facts.risk = risk;
+  // Nobody is present to step up or to wait for a review: only allow debits (fail closed). A
+  // challenge or a review stops it with its own code (the user can pay the merchant directly);
+  // a deny declines it, as a wallet payment's.
+  if (risk.decision === 'deny') throw new DomainError(AGREEMENT_ERRORS.PAYMENT_DECLINED);
+  if (risk.decision !== 'allow') throw new DomainError(AGREEMENT_ERRORS.DEBIT_STOPPED);
   const payerAccount = await ctx.wallet.openWallet(agreement.user_id, currency);
 
   const debit = await inMoneyTransaction(ctx, async (trx) => {
@@ -640,7 +704,14 @@ async function decideDebit(
       subjectId: agreement.id,
       type: 'agreement_debited',
       ip: input.ip,
-      details: { debitId: id, transferId, amountMinor: input.amount.amountMinor.toString(), currency, month },
+      details: {
+        debitId: id,
+        transferId,
+        amountMinor: input.amount.amountMinor.toString(),
+        currency,
+        month,
+        ...riskAuditDetails(risk),
+      },
     });
     await noticeAgreementDebited(ctx, trx, {
       userId: locked.user_id,

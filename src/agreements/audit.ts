@@ -18,6 +18,8 @@ export const AGREEMENT_AUDIT_TYPES = [
   'family_card_cancelled',
   'family_card_paid',
   'family_card_pay_refused',
+  'family_card_held',
+  'family_card_review_resolved',
   'family_cards_suspended',
   'app_granted',
   'app_revoked',

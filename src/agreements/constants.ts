@@ -37,5 +37,17 @@ export const MONTH_UTC_OFFSET_MS = 8 * 60 * 60 * 1000;
 /** A debit or family payment waits at most this long for a row lock before answering 503. */
 export const LOCK_TIMEOUT_MS = 5_000;
 
+/** A risk challenge on a family-card payment is met by a second-factor step-up (SMS, TOTP, backup
+ *  code, passkey; not the payment password) of the paying member's session this recent: issue 3's
+ *  step-up freshness, as for challenged withdrawals and security changes (docs/risk.md). */
+export const FAMILY_CARD_STEP_UP_FRESH_MS = 5 * 60_000;
+
+/** The ledger's own expiry of a family-card review hold comes this long after the review
+ *  deadline: a backstop should the review sweep not run (the same grace as payments' holds). */
+export const FAMILY_CARD_HOLD_LEDGER_GRACE_MS = 60 * 60_000;
+
+/** Overdue family-card reviews voided per sweep: bounded work per tick (as payments'). */
+export const FAMILY_CARD_REVIEW_EXPIRY_BATCH_MAX = 100;
+
 /** Only CNY for now, like wallets and limits (docs/payments.md). */
 export const AGREEMENTS_CURRENCY = 'CNY';

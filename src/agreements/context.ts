@@ -6,6 +6,7 @@ import type { RiskHook } from '../payments/index.ts';
 import type { Clock } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import type { Wallet } from '../wallet/index.ts';
+import type { FamilyCardReviewQueue } from './family-card-review.ts';
 
 export interface AgreementsDeps {
   readonly db: Kysely<Database>;
@@ -17,6 +18,14 @@ export interface AgreementsDeps {
   };
   /** Every debit and family-card payment passes the same risk hook as a wallet payment. */
   readonly riskHook: RiskHook;
+  /**
+   * Issue 5: a family-card payment the risk engine sends to review is held (a pending ledger
+   * transfer) until an operator decides or `deadlineMs` passes, and `queue` (the case queue) is
+   * told in the hold's transaction. Without it a review is declined, failing closed.
+   */
+  readonly familyCardReview?:
+    | { readonly queue: FamilyCardReviewQueue; readonly deadlineMs: number }
+    | undefined;
   /** Signed, debited, offered and used notices (notices.ts), queued in the change's transaction. */
   readonly notifier: Notifier;
   /**

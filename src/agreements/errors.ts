@@ -72,6 +72,22 @@ export const AGREEMENT_ERRORS = defineErrors({
     message: 'This payment cannot be made. Contact customer service if you think this is wrong.',
     status: 403,
   },
+  DEBIT_STOPPED: {
+    code: 'agreement_debit_stopped',
+    message:
+      'Our risk checks stopped this debit: it needs the user, who is not here to confirm it. Nothing was taken and the user has been told; ask them to pay you directly.',
+    status: 403,
+  },
+  FAMILY_CARD_HOLD_NOT_FOUND: {
+    code: 'family_card_hold_not_found',
+    message: 'No family-card payment is held for review under this id.',
+    status: 404,
+  },
+  FAMILY_CARD_HOLD_ALREADY_RESOLVED: {
+    code: 'family_card_hold_already_resolved',
+    message: 'This held family-card payment was already decided.',
+    status: 409,
+  },
   TOO_MANY: { code: 'too_many', message: 'You have reached the maximum number of these.', status: 422 },
   FAMILY_CARD_NOT_FOUND: { code: 'family_card_not_found', message: 'No such family card.', status: 404 },
   FAMILY_CARD_EXISTS: {

@@ -8,20 +8,35 @@
  * A payment and a cancel both take the card row's lock: the monthly cap is checked under it (so
  * concurrent payments cannot together pass it) and a cancel either waits for a payment in flight
  * or is seen by it. A trigger keeps a cancelled card cancelled forever.
+ *
+ * The risk engine scores every payment with the owner as payer (docs/agreements.md, "Risk
+ * decisions"): a challenge needs the paying member's fresh second-factor step-up, as a withdrawal
+ * does; a review holds the owner's money for an operator (family-card-review.ts); a deny refuses.
  */
 import type { Selectable, Transaction } from 'kysely';
-import { IDENTITY_ERRORS, type Located, maskPhone, normalizePhone } from '../identity/index.ts';
-import { maskName } from '../payments/index.ts';
+import {
+  hasSecondFactorStepUpSince,
+  IDENTITY_ERRORS,
+  type Located,
+  maskPhone,
+  normalizePhone,
+  noticeToAllChannels,
+  SECOND_FACTOR_STEP_UP_METHODS,
+} from '../identity/index.ts';
+import { maskName, type RiskAssessment } from '../payments/index.ts';
 import { DomainError, type Money, newId } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import { recordAgreementAudit } from './audit.ts';
 import {
   AGREEMENTS_CURRENCY,
+  FAMILY_CARD_HOLD_LEDGER_GRACE_MS,
   FAMILY_CARD_MONTHLY_CAP_MAX_MINOR,
+  FAMILY_CARD_STEP_UP_FRESH_MS,
   FAMILY_CARDS_PER_OWNER_MAX,
 } from './constants.ts';
 import type { AgreementsContext } from './context.ts';
 import { AGREEMENT_ERRORS } from './errors.ts';
+import { familyCardHoldTransferId, familyCardTransferId } from './family-card-review.ts';
 import { newestPage, onlyView, usedInMonth } from './listing.ts';
 import {
   assessRisk,
@@ -31,8 +46,9 @@ import {
   monthOf,
   postToMerchant,
   refuseIfFrozen,
+  riskAuditDetails,
 } from './money-move.ts';
-import { noticeFamilyCardOffered, noticeFamilyCardUsed } from './notices.ts';
+import { noticeFamilyCardHeld, noticeFamilyCardOffered, noticeFamilyCardUsed } from './notices.ts';
 
 type CardRow = Selectable<Database['family_cards']>;
 type PaymentRow = Selectable<Database['family_card_payments']>;
@@ -54,12 +70,18 @@ export interface FamilyCardView {
   readonly lastUsedAt: Date | null;
 }
 
+export type FamilyCardPaymentStatus = 'succeeded' | 'in_review' | 'declined';
+
 export interface FamilyCardPaymentView {
   readonly id: string;
   readonly cardId: string;
   readonly merchant: { readonly id: string; readonly name: string };
   readonly amount: Money;
+  /** The transfer that moved (or holds, or gave back) the money. */
   readonly transferId: string;
+  /** `in_review`: held for the risk team until `reviewDeadlineAt`; `declined`: voided after review. */
+  readonly status: FamilyCardPaymentStatus;
+  readonly reviewDeadlineAt: Date | null;
   readonly createdAt: Date;
 }
 
@@ -304,6 +326,8 @@ function paymentView(row: PaymentRow, merchantName: string): FamilyCardPaymentVi
     merchant: { id: row.merchant_id, name: merchantName },
     amount: { amountMinor: row.amount_minor, currency: currencyOf(row) },
     transferId: row.transfer_id,
+    status: row.status,
+    reviewDeadlineAt: row.review_deadline_at,
     createdAt: row.created_at,
   };
 }
@@ -325,55 +349,111 @@ export async function listFamilyCardPayments(
   return rows.map((r) => paymentView(r, r.merchant_name));
 }
 
+interface PayInput {
+  memberId: string;
+  cardId: string;
+  merchantId: string;
+  amount: Money;
+  paymentPassword: string;
+  clientRequestId: string;
+  /** The member's session: a risk challenge is met by its fresh second-factor step-up. */
+  sessionId: string | undefined;
+  origin: Located;
+}
+
 /**
- * The member pays a merchant with the card. The member's payment password confirms it (checked
- * before any lock); then one transaction locks card → owner → member → accounts, re-checks the
- * status and the month's total under the card lock, and posts owner wallet → merchant.
+ * The member pays a merchant with the card. The member's payment password confirms it and the
+ * risk engine scores it (both before any lock); then one transaction locks card → owner → member
+ * → accounts, re-checks the status and the month's total under the card lock, and posts owner
+ * wallet → merchant (or holds it there, when the engine asked for a review).
  */
 export async function payWithFamilyCard(
   ctx: AgreementsContext,
-  input: {
-    memberId: string;
-    cardId: string;
-    merchantId: string;
-    amount: Money;
-    paymentPassword: string;
-    clientRequestId: string;
-    origin: Located;
-  },
+  input: PayInput,
 ): Promise<{ payment: FamilyCardPaymentView; created: boolean }> {
+  const facts: { risk?: RiskAssessment } = {};
   try {
-    return await decidePayment(ctx, input);
+    return await decidePayment(ctx, input, facts);
   } catch (error) {
     // Written after the refused work rolled back; an unknown card is not the member's to audit.
     if (error instanceof DomainError && error.code !== AGREEMENT_ERRORS.FAMILY_CARD_NOT_FOUND.code) {
-      await recordAgreementAudit(ctx.db, ctx.clock.nowMs(), {
-        userId: input.memberId,
-        subjectId: input.cardId,
-        type: 'family_card_pay_refused',
-        ip: input.origin.ip,
-        details: {
-          code: error.code,
-          merchantId: input.merchantId,
-          amountMinor: input.amount.amountMinor.toString(),
-        },
-      });
+      await recordRefusal(ctx, input, error, facts.risk);
     }
     throw error;
   }
 }
 
+/** The refusal's audit row and, when the risk engine refused it, the member's alert: one
+ *  transaction, so an alert never goes out about a refusal that is not on record. */
+async function recordRefusal(
+  ctx: AgreementsContext,
+  input: PayInput,
+  error: DomainError,
+  risk: RiskAssessment | undefined,
+): Promise<void> {
+  const nowMs = ctx.clock.nowMs();
+  const challenged = error.code === IDENTITY_ERRORS.RISK_SECOND_FACTOR_REQUIRED.code;
+  const declinedByRisk =
+    error.code === AGREEMENT_ERRORS.PAYMENT_DECLINED.code && risk !== undefined && risk.decision !== 'allow';
+  await ctx.db.transaction().execute(async (trx) => {
+    await recordAgreementAudit(trx, nowMs, {
+      userId: input.memberId,
+      subjectId: input.cardId,
+      type: 'family_card_pay_refused',
+      ip: input.origin.ip,
+      details: {
+        code: error.code,
+        merchantId: input.merchantId,
+        amountMinor: input.amount.amountMinor.toString(),
+        clientRequestId: input.clientRequestId,
+        ...riskAuditDetails(risk),
+      },
+    });
+    // As for a challenged or refused wallet payment: the one who acted is told at once, on every
+    // channel (a member who did not pay learns someone has their password).
+    if (challenged || declinedByRisk) {
+      await noticeToAllChannels(trx, ctx, {
+        userId: input.memberId,
+        template: challenged ? 'risk_challenge' : 'risk_declined',
+        vars: { action: 'family_card_payment', time: new Date(nowMs).toISOString() },
+      });
+    }
+  });
+}
+
+/**
+ * What the risk engine's decision means for a family-card payment: allow goes on; challenge goes
+ * on only if the member's session stepped up with a second factor in the last 5 minutes (the
+ * payment password, already given, is what a thief or a scam caller may have); review is held
+ * when the case queue is connected (declined otherwise, failing closed); deny is declined.
+ */
+async function riskVerdict(
+  ctx: AgreementsContext,
+  input: { risk: RiskAssessment; memberId: string; sessionId: string | undefined },
+): Promise<{ held: boolean }> {
+  const { risk } = input;
+  if (risk.decision === 'allow') return { held: false };
+  if (risk.decision === 'challenge' && !risk.freeze) {
+    const stepped =
+      input.sessionId !== undefined &&
+      (await hasSecondFactorStepUpSince(ctx.db, {
+        userId: input.memberId,
+        sessionId: input.sessionId,
+        sinceMs: ctx.clock.nowMs() - FAMILY_CARD_STEP_UP_FRESH_MS,
+      }));
+    if (stepped) return { held: false };
+    throw new DomainError(IDENTITY_ERRORS.RISK_SECOND_FACTOR_REQUIRED, {
+      methods: [...SECOND_FACTOR_STEP_UP_METHODS],
+    });
+  }
+  if (risk.decision === 'review' && !risk.freeze && ctx.familyCardReview) return { held: true };
+  throw new DomainError(AGREEMENT_ERRORS.PAYMENT_DECLINED);
+}
+
 async function decidePayment(
   ctx: AgreementsContext,
-  input: {
-    memberId: string;
-    cardId: string;
-    merchantId: string;
-    amount: Money;
-    paymentPassword: string;
-    clientRequestId: string;
-    origin: Located;
-  },
+  input: PayInput,
+  facts: { risk?: RiskAssessment },
 ): Promise<{ payment: FamilyCardPaymentView; created: boolean }> {
   if (input.amount.amountMinor <= 0n) throw new DomainError(AGREEMENT_ERRORS.INVALID_AMOUNT);
   const card = await loadVisible(ctx, input.memberId, input.cardId);
@@ -384,6 +464,8 @@ async function decidePayment(
   if (input.amount.currency !== currency || merchant.currency !== currency) {
     throw new DomainError(AGREEMENT_ERRORS.CURRENCY_MISMATCH);
   }
+  // A retry after a challenge's step-up, or after a lost answer, carries the same clientRequestId:
+  // once a payment (or hold) exists under it, the retry answers it and never pays again.
   const replay = await ctx.db
     .selectFrom('family_card_payments')
     .selectAll()
@@ -393,7 +475,7 @@ async function decidePayment(
   if (replay) return { payment: paymentView(checkSame(replay, input), merchant.name), created: false };
   if (card.status !== 'active') throw statusError(card.status);
   await ctx.identity.security.verifyPaymentPassword(input.memberId, input.paymentPassword, input.origin);
-  await assessRisk(ctx, {
+  const risk = await assessRisk(ctx, {
     payerId: card.owner_id,
     merchantId: merchant.id,
     merchantAccountId: merchant.settlementAccountId,
@@ -401,6 +483,9 @@ async function decidePayment(
     currency,
     ip: input.origin.ip,
   });
+  facts.risk = risk;
+  const { held } = await riskVerdict(ctx, { risk, memberId: input.memberId, sessionId: input.sessionId });
+  const review = held ? ctx.familyCardReview : undefined;
   const ownerAccount = await ctx.wallet.openWallet(card.owner_id, currency);
 
   const outcome = await inMoneyTransaction(ctx, async (trx) => {
@@ -422,11 +507,13 @@ async function decidePayment(
     await refuseIfFrozen(trx, locked.member_id);
     const nowMs = ctx.clock.nowMs();
     const month = monthOf(nowMs);
+    // Held payments count against the cap until an operator declines them (then the money is back).
     const used = await trx
       .selectFrom('family_card_payments')
       .select((eb) => eb.fn.coalesce(eb.fn.sum<string>('amount_minor'), eb.val('0')).as('total'))
       .where('card_id', '=', card.id)
       .where('month', '=', month)
+      .where('status', '<>', 'declined')
       .executeTakeFirstOrThrow();
     const leftMinor = locked.monthly_cap_minor - BigInt(used.total);
     if (input.amount.amountMinor > leftMinor) {
@@ -435,7 +522,8 @@ async function decidePayment(
       });
     }
     const id = newId('fcp');
-    const transferId = `fcp:${id}`;
+    const transferId = review ? familyCardHoldTransferId(id) : familyCardTransferId(id);
+    const deadlineAt = review ? new Date(nowMs + review.deadlineMs) : null;
     await postToMerchant(ctx, trx, {
       transferId,
       code: 'family_card_pay',
@@ -443,6 +531,7 @@ async function decidePayment(
       creditAccountId: merchant.settlementAccountId,
       amountMinor: input.amount.amountMinor,
       currency,
+      holdTimeoutMs: review ? review.deadlineMs + FAMILY_CARD_HOLD_LEDGER_GRACE_MS : undefined,
     });
     const row = await trx
       .insertInto('family_card_payments')
@@ -457,9 +546,50 @@ async function decidePayment(
         month,
         transfer_id: transferId,
         created_at: new Date(nowMs),
+        status: review ? 'in_review' : 'succeeded',
+        hold_transfer_id: review ? transferId : null,
+        review_deadline_at: deadlineAt,
+        risk_event_id: risk.eventId ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    const amount = { amountMinor: input.amount.amountMinor, currency };
+    const auditDetails = {
+      ownerId: locked.owner_id,
+      merchantId: merchant.id,
+      transferId,
+      amountMinor: input.amount.amountMinor.toString(),
+      month,
+      ...riskAuditDetails(risk),
+    };
+    if (review && deadlineAt) {
+      await recordAgreementAudit(trx, nowMs, {
+        userId: input.memberId,
+        subjectId: card.id,
+        type: 'family_card_held',
+        ip: input.origin.ip,
+        details: { ...auditDetails, paymentId: id, reviewDeadlineAt: deadlineAt.toISOString() },
+      });
+      await review.queue.held(trx, {
+        paymentId: id,
+        cardId: card.id,
+        ownerId: locked.owner_id,
+        memberId: locked.member_id,
+        merchantId: merchant.id,
+        amount,
+        reasons: risk.reasons,
+        riskEventId: risk.eventId ?? null,
+        deadlineAt,
+      });
+      await noticeFamilyCardHeld(ctx, trx, {
+        ownerId: locked.owner_id,
+        memberId: locked.member_id,
+        merchantName: merchant.name,
+        amount,
+        until: deadlineAt,
+      });
+      return { row, created: true };
+    }
     await trx
       .updateTable('family_cards')
       .set({ last_used_at: new Date(nowMs) })
@@ -470,19 +600,13 @@ async function decidePayment(
       subjectId: card.id,
       type: 'family_card_paid',
       ip: input.origin.ip,
-      details: {
-        ownerId: locked.owner_id,
-        merchantId: merchant.id,
-        transferId,
-        amountMinor: input.amount.amountMinor.toString(),
-        month,
-      },
+      details: auditDetails,
     });
     await noticeFamilyCardUsed(ctx, trx, {
       ownerId: locked.owner_id,
       memberId: locked.member_id,
       merchantName: merchant.name,
-      amount: { amountMinor: input.amount.amountMinor, currency },
+      amount,
       nowMs,
     });
     return { row, created: true };

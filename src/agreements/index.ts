@@ -21,6 +21,16 @@ export {
 } from './constants.ts';
 export type { AgreementChange, AgreementChangePort, AgreementsDeps } from './context.ts';
 export { AGREEMENT_ERRORS } from './errors.ts';
-export type { FamilyCardPaymentView, FamilyCardStatus, FamilyCardView } from './family-cards.ts';
+export type {
+  FamilyCardReviewQueue,
+  HeldFamilyCardPayment,
+  ResolvedFamilyCardHold,
+} from './family-card-review.ts';
+export type {
+  FamilyCardPaymentStatus,
+  FamilyCardPaymentView,
+  FamilyCardStatus,
+  FamilyCardView,
+} from './family-cards.ts';
 export { type Agreements, createAgreements } from './module.ts';
 export { monthOf } from './money-move.ts';

@@ -24,7 +24,9 @@ type UsageSource =
   | { readonly table: 'agreement_debits'; readonly key: 'agreement_id' }
   | { readonly table: 'family_card_payments'; readonly key: 'card_id' };
 
-/** Sum of `amount_minor` per agreement or card in one Beijing month (absent: nothing used). */
+/** Sum of `amount_minor` per agreement or card in one Beijing month (absent: nothing used). A
+ *  family-card payment declined after review gave its money back, so it no longer counts; one
+ *  held for review still does (as under the card lock in payWithFamilyCard). */
 export async function usedInMonth(
   db: Kysely<Database>,
   source: UsageSource,
@@ -33,10 +35,11 @@ export async function usedInMonth(
   const used = new Map<string, bigint>();
   if (input.ids.length === 0) return used;
   const key = sql.ref(source.key);
+  const counted = source.table === 'family_card_payments' ? sql`AND status <> 'declined'` : sql``;
   const { rows } = await sql<{ id: string; total: string }>`
     SELECT ${key} AS id, sum(amount_minor)::text AS total
     FROM ${sql.table(source.table)}
-    WHERE ${key} IN (${sql.join(input.ids)}) AND month = ${input.month}
+    WHERE ${key} IN (${sql.join(input.ids)}) AND month = ${input.month} ${counted}
     GROUP BY ${key}`.execute(db);
   for (const row of rows) used.set(row.id, BigInt(row.total));
   return used;

@@ -2,7 +2,8 @@
  * Agreements, family cards and authorised apps (issue 4 point 9), built by `createAgreements`;
  * no module-level state. docs/agreements.md describes the design and the API.
  */
-import type { Located } from '../identity/index.ts';
+import type { Executor, Located } from '../identity/index.ts';
+import type { HoldResolution } from '../payments/index.ts';
 import type { Money } from '../shared/index.ts';
 import {
   cancelAgreement,
@@ -23,6 +24,11 @@ import {
 import { grantApp, listApps, revokeApp, touchApp } from './authorised-apps.ts';
 import type { AppScope } from './constants.ts';
 import type { AgreementsDeps } from './context.ts';
+import {
+  overdueFamilyCardReviews,
+  type ResolvedFamilyCardHold,
+  resolveFamilyCardReview,
+} from './family-card-review.ts';
 import {
   acceptFamilyCard,
   cancelFamilyCard,
@@ -84,8 +90,19 @@ export function createAgreements(deps: AgreementsDeps) {
       amount: Money;
       paymentPassword: string;
       clientRequestId: string;
+      /** The member's session, whose fresh second-factor step-up meets a risk challenge. */
+      sessionId: string | undefined;
       origin: Located;
     }) => payWithFamilyCard(ctx, input),
+    /** Issue 5: an operator's decision on a held family-card payment, or its deadline (the case
+     *  queue calls these; `onResolved` runs in the resolution's transaction). */
+    resolveFamilyCardReview: (input: {
+      paymentId: string;
+      outcome: HoldResolution;
+      actor: string;
+      onResolved?: (trx: Executor, resolved: ResolvedFamilyCardHold) => Promise<void>;
+    }) => resolveFamilyCardReview(ctx, input),
+    overdueFamilyCardReviews: () => overdueFamilyCardReviews(ctx),
 
     // Authorised apps.
     listApps: (userId: string) => listApps(ctx, userId),

@@ -1,11 +1,12 @@
 /**
  * What an agreement debit and a family-card payment share: the Beijing month a cap counts in,
  * the lock timeout and retry around their transaction, the frozen check, the risk hook, and the
- * one ledger transfer that moves the money.
+ * one ledger transfer that moves (or, held for review, reserves) the money.
  */
 import { sql, type Transaction } from 'kysely';
 import { IDENTITY_ERRORS } from '../identity/index.ts';
 import { rejectionError } from '../ledger/index.ts';
+import type { RiskAssessment } from '../payments/index.ts';
 import { assert, COMMON_ERRORS, type Currency, DomainError, isCurrency } from '../shared/index.ts';
 import type { Database } from '../store/index.ts';
 import { LOCK_TIMEOUT_MS, MONTH_UTC_OFFSET_MS } from './constants.ts';
@@ -69,6 +70,12 @@ export async function refuseIfFrozen(trx: Transaction<Database>, userId: string)
   if (user.frozen_at) throw new DomainError(IDENTITY_ERRORS.ACCOUNT_FROZEN);
 }
 
+/**
+ * The risk hook's answer on a debit or a family-card payment, as for a wallet payment (the owner
+ * of the money is the payer). What each decision does is the caller's: a debit has nobody present
+ * to step up, a family-card payment has its member (docs/agreements.md, "Risk decisions"). The
+ * engine records the decision (`risk_decisions`) under `eventId`, which the audit rows carry.
+ */
 export async function assessRisk(
   ctx: AgreementsContext,
   input: {
@@ -79,8 +86,8 @@ export async function assessRisk(
     currency: Currency;
     ip: string;
   },
-): Promise<void> {
-  const risk = await ctx.riskHook.assess({
+): Promise<RiskAssessment> {
+  return ctx.riskHook.assess({
     kind: 'payment',
     payerId: input.payerId,
     payee: { kind: 'merchant', merchantId: input.merchantId, accountId: input.merchantAccountId },
@@ -90,13 +97,25 @@ export async function assessRisk(
     origin: { ip: input.ip, deviceKey: undefined, country: null },
     nowMs: ctx.clock.nowMs(),
   });
-  // As for wallet payments (docs/payments.md): review fails closed until a review queue exists.
-  if (risk.decision === 'deny' || risk.decision === 'review') {
-    throw new DomainError(AGREEMENT_ERRORS.PAYMENT_DECLINED);
-  }
 }
 
-/** Posts one transfer wallet → merchant; `exceeds_credits` becomes insufficient_funds. */
+/** An assessment as audit details: the decision, the engine's event id and the reasons (recorded,
+ *  never shown to the user or the merchant). */
+export function riskAuditDetails(
+  risk: RiskAssessment | undefined,
+): Record<string, string | number | boolean | null> {
+  if (!risk) return {};
+  return {
+    riskDecision: risk.decision,
+    riskEventId: risk.eventId ?? null,
+    riskReasons: risk.reasons.join(',').slice(0, 200),
+  };
+}
+
+/**
+ * One transfer wallet → merchant: posted, or (`holdTimeoutMs`) a pending hold that a review posts
+ * or voids later. `exceeds_credits` becomes insufficient_funds.
+ */
 export async function postToMerchant(
   ctx: AgreementsContext,
   trx: Transaction<Database>,
@@ -107,12 +126,15 @@ export async function postToMerchant(
     creditAccountId: string;
     amountMinor: bigint;
     currency: Currency;
+    holdTimeoutMs?: number | undefined;
   },
 ): Promise<void> {
   const [result] = await ctx.ledger.createTransfersInTransaction(trx, [
     {
       id: input.transferId,
-      kind: 'posted',
+      ...(input.holdTimeoutMs === undefined
+        ? { kind: 'posted' as const }
+        : { kind: 'pending' as const, timeoutMs: input.holdTimeoutMs }),
       code: input.code,
       legs: [
         {

@@ -6,9 +6,12 @@
  *   take money must be heard of even by someone who switched notices off);
  * - agreement debited → the user: in-app (the debit happens without them, like a receipt);
  * - family card offered → the member: in-app and SMS (they must accept it);
- * - family card used → the owner: in-app (their money, spent by someone else).
+ * - family card used → the owner: in-app (their money, spent by someone else);
+ * - agreement debit stopped by the risk engine → the user: every channel (`security`, critical,
+ *   like risk_declined: a merchant tried to take money and it was not taken);
+ * - family-card payment held for review → owner and member: every channel (like payment_held).
  */
-import type { Executor, Locale } from '../identity/index.ts';
+import { type Executor, type Locale, noticeToAllChannels } from '../identity/index.ts';
 import { maskName } from '../payments/index.ts';
 import type { Currency } from '../shared/index.ts';
 import type { AgreementsContext } from './context.ts';
@@ -116,4 +119,38 @@ export async function noticeFamilyCardUsed(
       time: new Date(input.nowMs).toISOString(),
     },
   });
+}
+
+export async function noticeAgreementDebitStopped(
+  ctx: Pick<AgreementsContext, 'notifier'>,
+  executor: Executor,
+  input: { userId: string; merchantName: string; amount: Amount; nowMs: number },
+): Promise<void> {
+  await noticeToAllChannels(executor, ctx, {
+    userId: input.userId,
+    template: 'agreement_debit_stopped',
+    vars: {
+      merchant: input.merchantName,
+      ...amountVars(input.amount),
+      time: new Date(input.nowMs).toISOString(),
+    },
+  });
+}
+
+export async function noticeFamilyCardHeld(
+  ctx: Pick<AgreementsContext, 'notifier'>,
+  executor: Executor,
+  input: { ownerId: string; memberId: string; merchantName: string; amount: Amount; until: Date },
+): Promise<void> {
+  const member = await recipient(executor, input.memberId);
+  const vars = {
+    // The member's name masked, as the owner sees it on the card and in family_card_used.
+    counterparty: maskName(member.displayName),
+    merchant: input.merchantName,
+    ...amountVars(input.amount),
+    until: input.until.toISOString(),
+  };
+  for (const userId of [input.ownerId, input.memberId]) {
+    await noticeToAllChannels(executor, ctx, { userId, template: 'family_card_held', vars });
+  }
 }

@@ -29,6 +29,8 @@ export async function openCase(
     intentId?: string | null;
     /** A withdrawal_hold's funding operation. */
     operationId?: string | null;
+    /** A family_card_hold's payment. */
+    familyCardPaymentId?: string | null;
     transferId?: string | null;
     payeeKey?: string | null;
     reason: string;
@@ -50,6 +52,7 @@ export async function openCase(
       event_id: input.eventId ?? null,
       intent_id: input.intentId ?? null,
       operation_id: input.operationId ?? null,
+      family_card_payment_id: input.familyCardPaymentId ?? null,
       transfer_id: input.transferId ?? null,
       payee_key: input.payeeKey ?? null,
       reason: input.reason,

@@ -6,6 +6,12 @@
  * labels on the recorded decision (FeatureSource.label).
  */
 import type { Kysely } from 'kysely';
+import type {
+  Agreements,
+  FamilyCardReviewQueue,
+  HeldFamilyCardPayment,
+  ResolvedFamilyCardHold,
+} from '../agreements/index.ts';
 import type { Funding, HeldWithdrawal, WithdrawalReviewQueue } from '../funding/index.ts';
 import { type Executor, type Identity, maskPhone, normalizePhone } from '../identity/index.ts';
 import type { HeldPayment, PaymentReviewQueue, Payments, ResolvedHold } from '../payments/index.ts';
@@ -24,6 +30,7 @@ import {
   CASES_PAGE_MAX,
   type CaseKind,
   DAY_MS,
+  HOLD_CASE_KINDS,
   REPORTS_PER_DAY_MAX,
   type ReportReason,
 } from './constants.ts';
@@ -40,6 +47,8 @@ export interface CasesDeps {
   readonly engine: Pick<RiskEngine, 'label' | 'lists'>;
   /** Issue 5: withdrawals held for review (approve, reject, deadline). */
   readonly funding?: Pick<Funding, 'resolveReview' | 'overdueReviews'> | undefined;
+  /** Issue 5: family-card payments held for review (approve, reject, deadline). */
+  readonly agreements?: Pick<Agreements, 'resolveFamilyCardReview' | 'overdueFamilyCardReviews'> | undefined;
 }
 
 export interface CaseView {
@@ -51,6 +60,7 @@ export interface CaseView {
   readonly eventId: string | null;
   readonly intentId: string | null;
   readonly operationId: string | null;
+  readonly familyCardPaymentId: string | null;
   readonly transferId: string | null;
   readonly payeeKey: string | null;
   readonly reason: string;
@@ -97,6 +107,7 @@ export function toCaseView(row: CaseRow): CaseView {
     eventId: row.event_id,
     intentId: row.intent_id,
     operationId: row.operation_id,
+    familyCardPaymentId: row.family_card_payment_id,
     transferId: row.transfer_id,
     payeeKey: row.payee_key,
     reason: row.reason,
@@ -159,6 +170,34 @@ export function createWithdrawalHoldQueue(clock: Clock): WithdrawalReviewQueue {
   };
 }
 
+/** The port agreements writes held family-card payments to (main.ts passes it to
+ *  createAgreements): each opens a family_card_hold case in the transaction that makes the hold.
+ *  The case is about the owner's money (the risk hook's payer); the member is in its details. */
+export function createFamilyCardHoldQueue(clock: Clock): FamilyCardReviewQueue {
+  return {
+    async held(executor: Executor, payment: HeldFamilyCardPayment): Promise<void> {
+      await openCase(executor, {
+        kind: 'family_card_hold',
+        userId: payment.ownerId,
+        eventId: payment.riskEventId,
+        familyCardPaymentId: payment.paymentId,
+        payeeKey: `merchant:${payment.merchantId}`,
+        reason: payment.reasons[0] ?? 'review',
+        details: {
+          amountMinor: payment.amount.amountMinor.toString(),
+          currency: payment.amount.currency,
+          reasons: payment.reasons,
+          cardId: payment.cardId,
+          memberId: payment.memberId,
+        },
+        deadlineAt: payment.deadlineAt,
+        actor: 'risk_engine',
+        nowMs: clock.nowMs(),
+      });
+    },
+  };
+}
+
 export type Cases = ReturnType<typeof createCases>;
 
 export function createCases(deps: CasesDeps) {
@@ -211,6 +250,7 @@ export function createCases(deps: CasesDeps) {
   }) {
     const row = await findCase(input.caseId);
     if (row.kind === 'withdrawal_hold') return resolveWithdrawalHold({ ...input, row });
+    if (row.kind === 'family_card_hold') return resolveFamilyCardHold({ ...input, row });
     if (row.kind !== 'payment_hold' || !row.intent_id)
       throw new DomainError(CASE_ERRORS.ACTION_NOT_APPLICABLE);
     if (row.status !== 'open') throw new DomainError(CASE_ERRORS.CASE_CLOSED);
@@ -250,6 +290,45 @@ export function createCases(deps: CasesDeps) {
     });
     await labelCase(row, !input.approve);
     return resolved;
+  }
+
+  /** The same for a held family-card payment: agreements posts or voids it, the case closes with it. */
+  async function resolveFamilyCardHold(input: {
+    row: CaseRow;
+    approve: boolean;
+    actor: string;
+    note: string | null;
+  }) {
+    const { row } = input;
+    if (!deps.agreements || !row.family_card_payment_id)
+      throw new DomainError(CASE_ERRORS.ACTION_NOT_APPLICABLE);
+    if (row.status !== 'open') throw new DomainError(CASE_ERRORS.CASE_CLOSED);
+    const resolved = await deps.agreements.resolveFamilyCardReview({
+      paymentId: row.family_card_payment_id,
+      outcome: input.approve ? 'approved' : 'rejected',
+      actor: input.actor,
+      onResolved: (trx, result) =>
+        closeFamilyCardCase(trx, { caseId: row.id, result, actor: input.actor, note: input.note }),
+    });
+    if (resolved.outcome !== 'expired') await labelCase(row, !input.approve);
+    return resolved;
+  }
+
+  async function closeFamilyCardCase(
+    trx: Executor,
+    input: { caseId: string; result: ResolvedFamilyCardHold; actor: string; note: string | null },
+  ): Promise<void> {
+    const nowMs = clock.nowMs();
+    const row = await lockOpenCase(trx, input.caseId);
+    await recordCaseAction(trx, {
+      caseId: row.id,
+      action: input.result.outcome,
+      actor: input.actor,
+      note: input.note,
+      details: { transferId: input.result.transferId, paymentStatus: input.result.status },
+      nowMs,
+    });
+    await closeCase(trx, { caseId: row.id, resolution: input.result.outcome, nowMs });
   }
 
   async function closeWithdrawalCase(
@@ -475,8 +554,7 @@ export function createCases(deps: CasesDeps) {
     }): Promise<void> {
       const row = await db.transaction().execute(async (trx) => {
         const locked = await lockOpenCase(trx, input.caseId);
-        if (locked.kind === 'payment_hold' || locked.kind === 'withdrawal_hold')
-          throw new DomainError(CASE_ERRORS.ACTION_NOT_APPLICABLE); // reject it instead
+        if (HOLD_CASE_KINDS.includes(locked.kind)) throw new DomainError(CASE_ERRORS.ACTION_NOT_APPLICABLE); // reject it instead
         await recordCaseAction(trx, {
           caseId: locked.id,
           action: 'confirmed_fraud',
@@ -508,8 +586,7 @@ export function createCases(deps: CasesDeps) {
     async clear(input: { caseId: string; actor: string; note: string | null }): Promise<void> {
       const row = await db.transaction().execute(async (trx) => {
         const locked = await lockOpenCase(trx, input.caseId);
-        if (locked.kind === 'payment_hold' || locked.kind === 'withdrawal_hold')
-          throw new DomainError(CASE_ERRORS.ACTION_NOT_APPLICABLE); // approve it instead
+        if (HOLD_CASE_KINDS.includes(locked.kind)) throw new DomainError(CASE_ERRORS.ACTION_NOT_APPLICABLE); // approve it instead
         await recordCaseAction(trx, {
           caseId: locked.id,
           action: 'cleared',
@@ -678,6 +755,36 @@ export function createCases(deps: CasesDeps) {
         } catch (error) {
           // Decided meanwhile by an operator: nothing to expire.
           if (!(error instanceof DomainError && error.code === 'withdrawal_not_in_review')) throw error;
+        }
+      }
+      for (const paymentId of (await deps.agreements?.overdueFamilyCardReviews()) ?? []) {
+        const open = await db
+          .selectFrom('risk_cases')
+          .select('id')
+          .where('family_card_payment_id', '=', paymentId)
+          .where('kind', '=', 'family_card_hold')
+          .where('status', '=', 'open')
+          .executeTakeFirst();
+        try {
+          await deps.agreements?.resolveFamilyCardReview({
+            paymentId,
+            outcome: 'expired',
+            actor: 'review_deadline',
+            onResolved: async (trx, result) => {
+              if (open)
+                await closeFamilyCardCase(trx, {
+                  caseId: open.id,
+                  result,
+                  actor: 'review_deadline',
+                  note: null,
+                });
+            },
+          });
+          expired++;
+        } catch (error) {
+          // Decided meanwhile by an operator: nothing to expire.
+          if (!(error instanceof DomainError && error.code === 'family_card_hold_already_resolved'))
+            throw error;
         }
       }
       return expired;

@@ -10,7 +10,15 @@ export const CASE_NOTE_CHARS_MAX = 1_000;
 export const REPORTS_PER_DAY_MAX = 10;
 export const DAY_MS = 24 * 3600_000;
 
-export const CASE_KINDS = ['payment_hold', 'withdrawal_hold', 'user_report', 'alert'] as const;
+export const CASE_KINDS = [
+  'payment_hold',
+  'withdrawal_hold',
+  'family_card_hold',
+  'user_report',
+  'alert',
+] as const;
+/** The kinds that hold money until an operator approves or rejects them (or the deadline). */
+export const HOLD_CASE_KINDS: readonly CaseKind[] = ['payment_hold', 'withdrawal_hold', 'family_card_hold'];
 export type CaseKind = (typeof CASE_KINDS)[number];
 
 export const REPORT_REASONS = ['scam', 'unauthorised', 'fake_customer_service', 'mule', 'other'] as const;

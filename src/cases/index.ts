@@ -5,6 +5,7 @@ export {
   type CasesDeps,
   type CaseView,
   createCases,
+  createFamilyCardHoldQueue,
   createHoldQueue,
   createWithdrawalHoldQueue,
 } from './cases.ts';
@@ -14,6 +15,7 @@ export {
   CASE_NOTE_CHARS_MAX,
   CASES_PAGE_MAX,
   type CaseKind,
+  HOLD_CASE_KINDS,
   REPORT_REASONS,
   REPORTS_PER_DAY_MAX,
   type ReportReason,

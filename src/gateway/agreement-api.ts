@@ -398,6 +398,11 @@ function alipayErrorOfDebit(error: unknown): AlipayError {
       return new AlipayError(ALIPAY_ERRORS.BUYER_ENABLE_STATUS_FORBID);
     case 'idempotency_key_reused':
       return new AlipayError(ALIPAY_ERRORS.CONTEXT_INCONSISTENT);
+    // The risk engine stopped (challenge, review: nobody there to confirm) or declined the debit.
+    // The merchant gets one code for both, never which: the decision and its reasons are ours.
+    case 'agreement_debit_stopped':
+    case 'payment_declined':
+      return new AlipayError(ALIPAY_ERRORS.PAYMENT_REQUEST_HAS_RISK);
     default:
       return new AlipayError(ALIPAY_ERRORS.PAYMENT_FAIL, `支付失败: ${error.code}`);
   }

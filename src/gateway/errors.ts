@@ -66,6 +66,9 @@ export const ALIPAY_ERRORS = Object.freeze({
   BUYER_ENABLE_STATUS_FORBID: e('40004', 'ACQ.BUYER_ENABLE_STATUS_FORBID', '买家状态非法'),
   PAYMENT_AMOUNT_LIMIT: e('40004', 'ACQ.BUYER_PAYMENT_AMOUNT_DAY_LIMIT_ERROR', '买家付款日限额超限'),
   PAYMENT_FAIL: e('40004', 'ACQ.PAYMENT_FAIL', '支付失败'),
+  // Alipay's answer when its risk control refuses a payment; its advice is "更换其它付款方式"
+  // (ask the buyer to pay another way), which is what a stopped auto-debit needs.
+  PAYMENT_REQUEST_HAS_RISK: e('40004', 'ACQ.PAYMENT_REQUEST_HAS_RISK', '支付有风险'),
   BILL_NOT_EXIST: e('40004', 'isp.bill_not_exist', '账单不存在'),
   // Agreements (alipay.user.agreement.*, and alipay.trade.pay with agreement_params).
   USER_AGREEMENT_NOT_EXIST: e('40004', 'USER_AGREEMENT_NOT_EXIST', '用户协议不存在'),

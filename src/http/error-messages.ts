@@ -160,6 +160,10 @@ export const ZH_CN_ERROR_MESSAGES: Readonly<Record<string, string>> = {
   family_card_not_active: '此亲情卡尚未被接受。',
   family_card_cancelled: '此亲情卡已解除，不能再使用。',
   family_card_suspended: '此亲情卡已暂停。',
+  agreement_debit_stopped:
+    '此笔扣款已被风险控制拦截：需要用户本人确认，而用户不在场。未扣任何款项，我们已通知用户；请让用户直接向您付款。',
+  family_card_hold_not_found: '未找到该笔待审核的亲情卡付款。',
+  family_card_hold_already_resolved: '这笔待审核的亲情卡付款已被批准、拒绝或已过期。',
   authorised_app_not_found: '未找到该授权应用。',
   // cases/errors.ts
   case_not_found: '未找到该案件。',

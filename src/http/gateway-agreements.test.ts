@@ -6,11 +6,15 @@
 // dut_user_sign notification (checkNotifySignV2), queries the agreement, debits it with
 // alipay.trade.pay (GENERAL_WITHHOLDING + agreement_params) within its caps and is refused above
 // them with Alipay's codes; the user cancels it in the Security Center (dut_user_unsign) and the
-// next debit is ACQ.AGREEMENT_INVALID; the merchant's own unsign works the same. Every exec call
-// uses validateSign: true. Balances are checked so each debit moved money exactly once.
+// next debit is ACQ.AGREEMENT_INVALID; the merchant's own unsign works the same. A debit the risk
+// engine challenges (nobody is there to step up) is the business failure Alipay answers for its
+// own risk control, ACQ.PAYMENT_REQUEST_HAS_RISK, never a 500: nothing moves and the user is
+// alerted once however often the merchant retries the trade. Every exec call uses validateSign:
+// true. Balances are checked so each debit moved money exactly once.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { AlipaySdk } from 'alipay-sdk';
+import { DEFAULT_RULE_SET } from '../risk/index.ts';
 import { type GatewayTestbed, openGatewayTestbed, type WalletClient } from '../testing/gateway-kit.ts';
 
 type Result = Record<string, unknown> & { code: string; msg: string; subCode?: string; subMsg?: string };
@@ -164,6 +168,61 @@ describe('auto-debit agreements through the gateway (alipay-sdk)', () => {
     assert.equal(wrongProduct.subCode, 'ACQ.INVALID_PARAMETER');
     const unknown = await debit('agr_doesnotexist', '1.00');
     assert.equal(unknown.subCode, 'ACQ.AGREEMENT_NOT_EXIST');
+  });
+
+  test('a debit the risk engine challenges is ACQ.PAYMENT_REQUEST_HAS_RISK: nothing moves, the user alerted once', async () => {
+    const saved = await bed.operator('POST', '/api/v1/operator/risk/rules', {
+      body: {
+        rules: [
+          ...DEFAULT_RULE_SET.rules,
+          {
+            id: 't_gw_debit_challenge',
+            kinds: ['payment'],
+            when: { field: 'amountMinor', op: '==', value: 7_777 },
+            outcome: 'challenge',
+            reason: 't_gw_debit_challenge',
+          },
+        ],
+      },
+      note: 'gateway: challenge 77.77 debits',
+    });
+    assert.equal(saved.statusCode, 201, saved.body);
+    const { agreementNo } = await signAgreement({
+      client: bed.alice,
+      externalAgreementNo: nextNo('EXT'),
+      singleAmount: '100.00',
+    });
+    const alice = await bed.t.modules.identity.findUserByPhone(bed.alice.phone);
+    assert.ok(alice);
+    const alerts = () =>
+      bed.t.store.db
+        .selectFrom('notification_outbox')
+        .select('body')
+        .where('user_id', '=', alice.id)
+        .where('template', '=', 'agreement_debit_stopped')
+        .where('channel', '=', 'in_app')
+        .execute();
+    const before = await balanceOf(bed.alice);
+    const alertsBefore = (await alerts()).length;
+    const outTradeNo = nextNo('AD');
+    const refused = await debit(agreementNo, '77.77', outTradeNo);
+    assert.equal(refused.code, '40004', JSON.stringify(refused));
+    assert.equal(refused.msg, 'Business Failed');
+    assert.equal(refused.subCode, 'ACQ.PAYMENT_REQUEST_HAS_RISK');
+    assert.equal(refused.subMsg, '支付有风险');
+    assert.equal(await balanceOf(bed.alice), before, 'nothing was taken');
+    const trade = await exec('alipay.trade.query', { outTradeNo });
+    assert.notEqual(trade.tradeStatus, 'TRADE_SUCCESS');
+    assert.equal((await alerts()).length, alertsBefore + 1, 'the user is told');
+    // The merchant retries the same trade: the same answer, and the user is not told again.
+    const retried = await debit(agreementNo, '77.77', outTradeNo);
+    assert.equal(retried.subCode, 'ACQ.PAYMENT_REQUEST_HAS_RISK');
+    assert.equal((await alerts()).length, alertsBefore + 1);
+    assert.equal(await balanceOf(bed.alice), before);
+    // Any other amount is allowed and debited as before.
+    const paid = await debit(agreementNo, '7.77');
+    assert.equal(paid.code, '10000', JSON.stringify(paid));
+    assert.equal(await balanceOf(bed.alice), before - 777n);
   });
 
   test('the user cancels in the Security Center: unsign notification, the next debit is refused', async () => {

@@ -32,6 +32,9 @@ export const NOTIFICATION_TEMPLATES = [
   'agreement_debited', // vars: merchant, amountMinor, currency, time
   'family_card_offered', // to the member; vars: counterparty (owner's masked name), amountMinor + currency (monthly cap), time
   'family_card_used', // to the owner; vars: counterparty (member's masked name), merchant, amountMinor, currency, time
+  'agreement_debit_stopped', // to the user; vars: merchant, amountMinor, currency, time — a debit the risk engine stopped
+  'family_card_held', // to owner and member; vars: counterparty (member's masked name), merchant, amountMinor, currency, until
+  'family_card_hold_resolved', // to owner and member; vars: merchant, amountMinor, currency, outcome (approved|rejected|expired)
 ] as const;
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
 

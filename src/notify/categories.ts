@@ -63,6 +63,11 @@ export const TEMPLATE_CATEGORIES: { readonly [T in NotificationTemplate]: Templa
   agreement_debited: { category: 'payments', critical: false, inbox: true },
   family_card_offered: { category: 'payments', critical: false, inbox: true },
   family_card_used: { category: 'payments', critical: false, inbox: true },
+  // A debit the risk engine stopped, and a family-card payment held for review, are risk notices
+  // like risk_declined and payment_held: never switched off. The review's outcome is a receipt.
+  agreement_debit_stopped: { category: 'security', critical: true, inbox: true },
+  family_card_held: { category: 'security', critical: true, inbox: true },
+  family_card_hold_resolved: { category: 'payments', critical: false, inbox: true },
 };
 
 export function isPreferenceCategory(value: string): value is PreferenceCategory {

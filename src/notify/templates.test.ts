@@ -57,6 +57,20 @@ const SAMPLE_VARS: { readonly [T in NotificationTemplate]: TemplateVars<T> } = {
   payment_hold_resolved: { amountMinor: '5000', currency: 'CNY', outcome: 'rejected' },
   credit_bill_issued: { amountMinor: '50000', currency: 'CNY', until: TIME },
   credit_bill_overdue: { amountMinor: '30000', currency: 'CNY', until: TIME },
+  agreement_debit_stopped: { merchant: 'Video Club', amountMinor: '1999', currency: 'CNY', time: TIME },
+  family_card_held: {
+    counterparty: '*n',
+    merchant: 'Tea Shop',
+    amountMinor: '12300',
+    currency: 'CNY',
+    until: TIME,
+  },
+  family_card_hold_resolved: {
+    merchant: 'Tea Shop',
+    amountMinor: '12300',
+    currency: 'CNY',
+    outcome: 'rejected',
+  },
 };
 
 test('held payments show the amount exactly, grouped, in both languages', () => {
@@ -74,6 +88,32 @@ test('a held withdrawal is called a withdrawal, not a payment, in both languages
   const zh = renderTemplate('withdrawal_held', 'zh-CN', SAMPLE_VARS.withdrawal_held);
   assert.match(zh.short, /您的提现 CNY 22,200\.00 正在安全审核/);
   assert.doesNotMatch(`${zh.subject}${zh.sms}${zh.emailText}`, /付款/);
+});
+
+test('a stopped auto-debit names the merchant and the amount, says nothing was taken and what to do', () => {
+  const en = renderTemplate('agreement_debit_stopped', 'en', SAMPLE_VARS.agreement_debit_stopped);
+  assert.match(
+    en.sms,
+    /^\[Rampart\] An auto-debit of CNY 19\.99 by Video Club at .* was stopped by our risk checks; nothing was taken\./,
+  );
+  assert.match(en.short, /pay the merchant directly/);
+  assert.match(en.short, /cancel the agreement in the Security Center/);
+  const zh = renderTemplate('agreement_debit_stopped', 'zh-CN', SAMPLE_VARS.agreement_debit_stopped);
+  assert.match(zh.short, /^Video Club 于.* 发起的自动扣款 ¥19\.99 因存在风险已被拦截，未从您的余额扣款。/);
+  assert.match(zh.short, /请直接向商户付款/);
+  assert.match(zh.short, /解约该协议/);
+});
+
+test("a held family-card payment is the card owner's money, told to owner and member alike", () => {
+  const en = renderTemplate('family_card_held', 'en', SAMPLE_VARS.family_card_held);
+  assert.match(
+    en.short,
+    /family-card payment by \*n of CNY 123\.00 at Tea Shop is held for a security review/,
+  );
+  assert.match(en.short, /the money stays in the card owner's balance/);
+  assert.doesNotMatch(`${en.short}${en.emailText}`, /your balance/);
+  const zh = renderTemplate('family_card_hold_resolved', 'zh-CN', SAMPLE_VARS.family_card_hold_resolved);
+  assert.match(zh.short, /^在 Tea Shop 的亲情卡付款 ¥123\.00 未通过审核，款项已退回赠卡人的余额/);
 });
 
 function renderSample<T extends NotificationTemplate>(template: T, locale: Locale) {

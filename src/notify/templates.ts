@@ -44,6 +44,12 @@ export const TEMPLATE_VARS = {
     required: ['counterparty', 'merchant', 'amountMinor', 'currency', 'time'],
     optional: [],
   },
+  agreement_debit_stopped: { required: ['merchant', 'amountMinor', 'currency', 'time'], optional: [] },
+  family_card_held: {
+    required: ['counterparty', 'merchant', 'amountMinor', 'currency', 'until'],
+    optional: [],
+  },
+  family_card_hold_resolved: { required: ['merchant', 'amountMinor', 'currency', 'outcome'], optional: [] },
 } as const satisfies Record<
   NotificationTemplate,
   { required: readonly string[]; optional: readonly string[] }
@@ -335,6 +341,21 @@ const RISK_ACTIONS: Labels = {
   withdrawal: { 'zh-CN': '一笔提现', en: 'a withdrawal' },
   sign_in: { 'zh-CN': '一次登录', en: 'a sign-in' },
   security_change: { 'zh-CN': '一项安全设置变更', en: 'a security change' },
+  family_card_payment: { 'zh-CN': '一笔亲情卡付款', en: 'a family-card payment' },
+};
+
+/** A family-card payment's review outcome: the money is the card owner's and the member reads it
+ *  too, so it says "the card owner's balance", never "your balance". */
+const FAMILY_HOLD_OUTCOMES: Labels = {
+  approved: { 'zh-CN': '已通过审核，款项已付给商户', en: 'was approved and the merchant has been paid' },
+  rejected: {
+    'zh-CN': '未通过审核，款项已退回赠卡人的余额，商户未收到付款',
+    en: "was declined: the money is back in the card owner's balance and the merchant was not paid",
+  },
+  expired: {
+    'zh-CN': '审核超时，款项已退回赠卡人的余额，商户未收到付款',
+    en: "was not reviewed in time: the money is back in the card owner's balance and the merchant was not paid",
+  },
 };
 
 const HOLD_OUTCOMES: Labels = {
@@ -828,6 +849,71 @@ const TEXTS: { readonly [T in NotificationTemplate]: Readonly<Record<Locale, Tex
         'The family card you gave was used:\n\n' +
         `    Amount:   ${amountOf('en', x)}\n    By:       ${v(x, 'counterparty')}\n    Merchant: ${v(x, 'merchant')}\n    Time:     ${formatTime('en', v(x, 'time'))}\n\n` +
         'If anything looks wrong, cancel the card in one step in the Security Center.',
+    },
+  },
+  // A merchant's auto-debit the risk engine stopped (it would have needed the user, who is not
+  // there to confirm it): nothing was taken; what to do is pay the merchant directly, or look at
+  // the agreement and cancel it if it is not the user's (docs/agreements.md, "Risk decisions").
+  agreement_debit_stopped: {
+    'zh-CN': {
+      subject: (x) => `自动扣款已拦截：${v(x, 'merchant')}`,
+      short: (x) =>
+        `${v(x, 'merchant')} 于${formatTime('zh-CN', v(x, 'time'))} 发起的自动扣款 ${amountOf('zh-CN', x)} 因存在风险已被拦截，未从您的余额扣款。如需继续使用该服务，请直接向商户付款；如不认识该扣款，请在安全中心查看或解约该协议。`,
+      email: (x) =>
+        '为保护您的资金安全，一笔按自动扣款协议发起的扣款已被风险控制拦截，您的余额没有被扣款：\n\n' +
+        `    商户：${v(x, 'merchant')}\n    金额：${amountOf('zh-CN', x)}\n    时间：${formatTime('zh-CN', v(x, 'time'))}\n\n` +
+        '如果这笔扣款是您认可的，请直接向该商户付款（例如在商户的应用中重新支付）；自动扣款协议本身仍然有效。\n' +
+        '如果您不认识这笔扣款或不再需要该服务，请在安全中心查看该协议并一键解约；解约后该商户再也无法扣款。',
+    },
+    en: {
+      subject: (x) => `Auto-debit stopped: ${v(x, 'merchant')}`,
+      short: (x) =>
+        `An auto-debit of ${amountOf('en', x)} by ${v(x, 'merchant')} at ${formatTime('en', v(x, 'time'))} was stopped by our risk checks; nothing was taken. To keep the service, pay the merchant directly. Don't recognise it? Check or cancel the agreement in the Security Center.`,
+      email: (x) =>
+        'To protect your money, a payment a merchant tried to take under your auto-debit agreement was stopped by our risk checks. Nothing was taken from your balance:\n\n' +
+        `    Merchant: ${v(x, 'merchant')}\n    Amount:   ${amountOf('en', x)}\n    Time:     ${formatTime('en', v(x, 'time'))}\n\n` +
+        "If you expected this payment, pay the merchant directly (for example in the merchant's app); the agreement itself stays in place.\n" +
+        "If you don't recognise it or no longer want the service, check the agreement in the Security Center and cancel it in one step; after that the merchant can never take money again.",
+    },
+  },
+  // A family-card payment held by risk review: the owner's money is held, the merchant is not
+  // paid yet. Owner and member both receive it, so it calls neither of them "you".
+  family_card_held: {
+    'zh-CN': {
+      subject: () => 'Rampart 亲情卡付款安全审核中',
+      short: (x) =>
+        `${v(x, 'counterparty')} 用亲情卡在 ${v(x, 'merchant')} 付款 ${amountOf('zh-CN', x)} 正在安全审核，款项暂时冻结在赠卡人的余额中、尚未付给商户，最晚于${formatTime('zh-CN', v(x, 'until'))}前处理完毕。如不认识这笔付款，请在安全中心取消亲情卡并联系客服。`,
+      email: (x) =>
+        '一笔亲情卡付款需要人工安全审核，款项暂时冻结在赠卡人的余额中，尚未付给商户：\n\n' +
+        `    使用人：${v(x, 'counterparty')}\n    商户：${v(x, 'merchant')}\n    金额：${amountOf('zh-CN', x)}\n    最晚处理时间：${formatTime('zh-CN', v(x, 'until'))}（超时未处理将自动退回赠卡人的余额）\n\n` +
+        '审核结果会另行通知。如果您不认识这笔付款，请在安全中心一键取消亲情卡并联系客服。任何自称客服、公检法要求付款的都是诈骗。',
+    },
+    en: {
+      subject: () => 'A Rampart family-card payment is held for a security review',
+      short: (x) =>
+        `A family-card payment by ${v(x, 'counterparty')} of ${amountOf('en', x)} at ${v(x, 'merchant')} is held for a security review until ${formatTime('en', v(x, 'until'))} at the latest; the money stays in the card owner's balance and the merchant is not paid yet. Don't recognise it? Cancel the card in the Security Center and contact support.`,
+      email: (x) =>
+        "A family-card payment needs a security review. The money is held in the card owner's balance and has not reached the merchant:\n\n" +
+        `    By:         ${v(x, 'counterparty')}\n    Merchant:   ${v(x, 'merchant')}\n    Amount:     ${amountOf('en', x)}\n    Decided by: ${formatTime('en', v(x, 'until'))} (if not reviewed by then, it returns to the card owner's balance)\n\n` +
+        "We will tell you the result. If you don't recognise this payment, cancel the card in one step in the Security Center and contact customer support. Anyone claiming to be support or the police who asks for a payment is a scammer.",
+    },
+  },
+  family_card_hold_resolved: {
+    'zh-CN': {
+      subject: () => 'Rampart 亲情卡付款审核结果',
+      short: (x) =>
+        `在 ${v(x, 'merchant')} 的亲情卡付款 ${amountOf('zh-CN', x)} ${label(FAMILY_HOLD_OUTCOMES, 'zh-CN', v(x, 'outcome'))}。`,
+      email: (x) =>
+        `在 ${v(x, 'merchant')} 的亲情卡付款（${amountOf('zh-CN', x)}）${label(FAMILY_HOLD_OUTCOMES, 'zh-CN', v(x, 'outcome'))}。\n\n` +
+        '如有疑问，请联系客服。如不认识这笔付款，可在安全中心一键取消亲情卡。',
+    },
+    en: {
+      subject: () => 'A held Rampart family-card payment was reviewed',
+      short: (x) =>
+        `The family-card payment of ${amountOf('en', x)} at ${v(x, 'merchant')} ${label(FAMILY_HOLD_OUTCOMES, 'en', v(x, 'outcome'))}.`,
+      email: (x) =>
+        `The family-card payment of ${amountOf('en', x)} at ${v(x, 'merchant')} ${label(FAMILY_HOLD_OUTCOMES, 'en', v(x, 'outcome'))}.\n\n` +
+        "Questions? Contact customer support. If you don't recognise it, cancel the card in one step in the Security Center.",
     },
   },
 };

@@ -145,12 +145,20 @@ export function createRecords(deps: { db: Kysely<Database> }) {
         .select(['d.transfer_id', 'm.name'])
         .where('d.transfer_id', 'in', transferIds)
         .execute()),
-      ...(await db
-        .selectFrom('family_card_payments as f')
-        .innerJoin('merchants as m', 'm.id', 'f.merchant_id')
-        .select(['f.transfer_id', 'm.name'])
-        .where('f.transfer_id', 'in', transferIds)
-        .execute()),
+      // A family-card payment held for review has its hold as well as its post or void.
+      ...(
+        await db
+          .selectFrom('family_card_payments as f')
+          .innerJoin('merchants as m', 'm.id', 'f.merchant_id')
+          .select(['f.transfer_id', 'f.hold_transfer_id', 'm.name'])
+          .where((eb) =>
+            eb.or([eb('f.transfer_id', 'in', transferIds), eb('f.hold_transfer_id', 'in', transferIds)]),
+          )
+          .execute()
+      ).flatMap((f) => [
+        { transfer_id: f.transfer_id, name: f.name },
+        ...(f.hold_transfer_id ? [{ transfer_id: f.hold_transfer_id, name: f.name }] : []),
+      ]),
     ];
     const merchantByTransfer = new Map(merchantPays.map((p) => [p.transfer_id, p.name]));
     const intentByTransfer = new Map(intents.map((i) => [i.transfer_id, i]));

@@ -492,8 +492,14 @@ export interface FamilyCardPaymentsTable {
   amount_minor: bigint;
   currency: string;
   month: string;
+  /** The transfer that holds or moved the money last: the payment, or a review's hold, post or void. */
   transfer_id: string;
   created_at: Timestamp;
+  /** 0020-family-card-review: a payment held for review waits (`in_review`) or ends `declined`. */
+  status: Defaulted<'succeeded' | 'in_review' | 'declined'>;
+  hold_transfer_id: Defaulted<string | null>;
+  review_deadline_at: Defaulted<Date | null>;
+  risk_event_id: Defaulted<string | null>;
 }
 
 export interface AuthorisedAppsTable {
@@ -892,7 +898,7 @@ export interface RiskListsTable {
 
 export interface RiskCasesTable {
   id: string;
-  kind: 'payment_hold' | 'withdrawal_hold' | 'user_report' | 'alert';
+  kind: 'payment_hold' | 'withdrawal_hold' | 'family_card_hold' | 'user_report' | 'alert';
   status: 'open' | 'closed';
   user_id: string | null;
   reporter_id: Defaulted<string | null>;
@@ -910,6 +916,8 @@ export interface RiskCasesTable {
   closed_at: Defaulted<Date | null>;
   /** A withdrawal_hold's funding operation (0016-risk-coverage). */
   operation_id: Defaulted<string | null>;
+  /** A family_card_hold's payment (0020-family-card-review). */
+  family_card_payment_id: Defaulted<string | null>;
 }
 
 export interface RiskCaseActionsTable {

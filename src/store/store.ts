@@ -26,6 +26,7 @@ import * as riskCoverageMigration from './migrations/0016-risk-coverage.ts';
 import * as gatewayAgreementsMigration from './migrations/0017-gateway-agreements.ts';
 import * as paymentIntentCancelMigration from './migrations/0018-payment-intent-cancel.ts';
 import * as paymentPasswordFailuresMigration from './migrations/0019-payment-password-failures.ts';
+import * as familyCardReviewMigration from './migrations/0020-family-card-review.ts';
 import { PgliteDurability } from './pglite-durability.ts';
 import type { Database } from './schema.ts';
 
@@ -186,6 +187,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0017-gateway-agreements': gatewayAgreementsMigration,
   '0018-payment-intent-cancel': paymentIntentCancelMigration,
   '0019-payment-password-failures': paymentPasswordFailuresMigration,
+  '0020-family-card-review': familyCardReviewMigration,
 };
 
 class InCodeMigrations implements MigrationProvider {

@@ -35,6 +35,10 @@ export interface FamilyCardPayment {
   readonly id: string;
   readonly merchantName: string;
   readonly amount: WireMoney;
+  /** succeeded, in_review (held for the risk team until reviewDeadlineAt) or declined; text so a
+   *  new status still shows. */
+  readonly status: string;
+  readonly reviewDeadlineAt: Date | null;
   readonly createdAt: Date;
 }
 
@@ -109,6 +113,8 @@ function familyPayment(value: unknown): FamilyCardPayment {
     id: string(o, 'id', 'payment'),
     merchantName: string(record(o.merchant, 'payment.merchant'), 'name', 'payment.merchant'),
     amount: wireMoney(o.amount, 'payment.amount'),
+    status: string(o, 'status', 'payment'),
+    reviewDeadlineAt: nullableDate(o, 'reviewDeadlineAt', 'payment'),
     createdAt: date(o, 'createdAt', 'payment'),
   };
 }

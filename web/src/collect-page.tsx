@@ -5,7 +5,9 @@
  * confirmation step as a transfer. A family-card member may pay a merchant's own code with the
  * card instead (issue 4 points 3 and 9): the owner's money, the card's monthly cap, the member's
  * payment password, through the family-card payment API. Order codes and people are not offered
- * the card (an order is settled only through a payment intent; a card pays merchants only).
+ * the card (an order is settled only through a payment intent; a card pays merchants only). A
+ * card payment the risk engine challenges goes through the step-up dialog and is sent once more
+ * with the same clientRequestId; one it holds for review is shown as held, not as paid.
  */
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import {
@@ -29,6 +31,8 @@ import { ErrorRegion, Field, PaymentPasswordField, useAction } from './forms.tsx
 import { useI18n } from './i18n.ts';
 import { currencyExponent, formatMoney, parseMajorToMinor } from './money.ts';
 import { Link, ROUTES } from './router.tsx';
+import { useDateTimeFormat } from './security/shared.tsx';
+import { useStepUp } from './step-up-dialog.tsx';
 import {
   ChannelChoice,
   ConfirmStep,
@@ -164,6 +168,7 @@ function PayByCode({
   const [familyRequestId, setFamilyRequestId] = useState(newClientRequestId);
   const resolve = useAction();
   const pay = useAction();
+  const withStepUp = useStepUp();
 
   async function onResolve(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -196,12 +201,17 @@ function PayByCode({
       const merchantId = resolved.merchantId;
       if (merchantId === null) return;
       await pay.run(async () => {
-        const payment = await payWithFamilyCard(card.id, {
-          merchantId,
-          amount: chosen,
-          paymentPassword,
-          clientRequestId: familyRequestId,
-        });
+        // A risk challenge: a second factor, then the same request (same clientRequestId) once more.
+        const payment = await withStepUp(
+          () =>
+            payWithFamilyCard(card.id, {
+              merchantId,
+              amount: chosen,
+              paymentPassword,
+              clientRequestId: familyRequestId,
+            }),
+          { riskSubject: 'family_card_payment' },
+        );
         setPaymentPassword('');
         setFamilyRequestId(newClientRequestId());
         onFamilyCardPaid(payment);
@@ -324,7 +334,8 @@ function PayByCode({
   );
 }
 
-/** A family-card payment is done in one call (no intent to confirm): what was paid, to whom. */
+/** A family-card payment is done in one call (no intent to confirm): what was paid, to whom, or
+ *  that it is held for the risk team's review. */
 function FamilyCardReceipt({
   payment,
   onAnother,
@@ -333,15 +344,17 @@ function FamilyCardReceipt({
   readonly onAnother: () => void;
 }) {
   const { t, locale } = useI18n();
+  const dateFormat = useDateTimeFormat();
+  const shown = { amount: formatMoney(payment.amount, { locale }), merchant: payment.merchantName };
+  const held = payment.status === 'in_review' && payment.reviewDeadlineAt !== null;
   return (
     <ReceiptCard
       onAnother={onAnother}
       status={
-        <p className="notice notice-success">
-          {t('familyCard.paid', {
-            amount: formatMoney(payment.amount, { locale }),
-            merchant: payment.merchantName,
-          })}
+        <p className={held ? 'notice notice-warning' : 'notice notice-success'}>
+          {held && payment.reviewDeadlineAt
+            ? t('familyCard.held', { ...shown, until: dateFormat.format(payment.reviewDeadlineAt) })
+            : t('familyCard.paid', shown)}
         </p>
       }
     />

@@ -19,11 +19,17 @@ export function describeError(
     if (error.kind === 'network') return { message: t('error.network'), code: error.code };
     if (error.kind === 'browser') {
       // The person closed the step-up dialog of a risk challenge (step-up-dialog.tsx): a
-      // security change or a withdrawal was not made.
+      // security change, a withdrawal or a family-card payment was not made.
       if (error.code === 'risk_second_factor_required') {
-        const withdrawal = error.details?.riskSubject === 'withdrawal';
+        const subject = error.details?.riskSubject;
         return {
-          message: t(withdrawal ? 'stepUp.riskCancelledWithdrawal' : 'stepUp.riskCancelled'),
+          message: t(
+            subject === 'withdrawal'
+              ? 'stepUp.riskCancelledWithdrawal'
+              : subject === 'family_card_payment'
+                ? 'stepUp.riskCancelledFamilyCard'
+                : 'stepUp.riskCancelled',
+          ),
           code: error.code,
         };
       }

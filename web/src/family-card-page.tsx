@@ -1,7 +1,9 @@
 /**
  * One family card (issue 4 point 9): `/family-card?id=…`. The member accepts an offered card and
  * pays merchants with it (the owner's money, the member's own payment password); both owner and
- * member see every use and what is left of the month's cap.
+ * member see every use and what is left of the month's cap. A payment the risk engine challenges
+ * (403 risk_second_factor_required) opens the step-up dialog and is sent once more with the same
+ * clientRequestId, so it can only be that payment; one it holds for review says so (docs/agreements.md).
  */
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
 import {
@@ -19,6 +21,7 @@ import { isMessageKey, useI18n } from './i18n.ts';
 import { currencyExponent, formatMoney, parseMajorToMinor } from './money.ts';
 import { Link, ROUTES } from './router.tsx';
 import { useDateTimeFormat } from './security/shared.tsx';
+import { useStepUp } from './step-up-dialog.tsx';
 import { useFocusOnMount } from './use-focus-on-mount.ts';
 
 const CURRENCY = 'CNY';
@@ -103,11 +106,15 @@ export function FamilyCardPage({
             <p>{t('familyCard.noUses')}</p>
           ) : (
             <ul data-testid="family-card-uses">
-              {uses.map((u) => (
-                <li key={u.id}>
-                  {dateFormat.format(u.createdAt)} · {u.merchantName} · {formatMoney(u.amount, { locale })}
-                </li>
-              ))}
+              {uses.map((u) => {
+                const useKey = `familyCard.use.${u.status}`;
+                return (
+                  <li key={u.id}>
+                    {dateFormat.format(u.createdAt)} · {u.merchantName} · {formatMoney(u.amount, { locale })}
+                    {u.status !== 'succeeded' && ` · ${isMessageKey(useKey) ? t(useKey) : u.status}`}
+                  </li>
+                );
+              })}
             </ul>
           )}
         </>
@@ -121,7 +128,9 @@ export function FamilyCardPage({
 
 function PayForm({ card, onPaid }: { readonly card: FamilyCard; readonly onPaid: () => Promise<void> }) {
   const { t, locale } = useI18n();
+  const dateFormat = useDateTimeFormat();
   const pay = useAction();
+  const withStepUp = useStepUp();
   const [merchantId, setMerchantId] = useState('');
   const [amount, setAmount] = useState('');
   const [pin, setPin] = useState('');
@@ -137,19 +146,25 @@ function PayForm({ card, onPaid }: { readonly card: FamilyCard; readonly onPaid:
     if (minor === null || minor <= 0n) return;
     setPaid(null);
     const ok = await pay.run(async () => {
-      const payment = await payWithFamilyCard(card.id, {
-        merchantId: merchantId.trim(),
-        amount: { amountMinor: minor.toString(), currency: CURRENCY },
-        paymentPassword: pin,
-        clientRequestId: requestId,
-      });
+      // A risk challenge: the dialog asks for a second factor, then the same request (same
+      // clientRequestId) goes once more, so it can only ever be this one payment.
+      const payment = await withStepUp(
+        () =>
+          payWithFamilyCard(card.id, {
+            merchantId: merchantId.trim(),
+            amount: { amountMinor: minor.toString(), currency: CURRENCY },
+            paymentPassword: pin,
+            clientRequestId: requestId,
+          }),
+        { riskSubject: 'family_card_payment' },
+      );
       setPin('');
       setAmount('');
+      const shown = { amount: formatMoney(payment.amount, { locale }), merchant: payment.merchantName };
       setPaid(
-        t('familyCard.paid', {
-          amount: formatMoney(payment.amount, { locale }),
-          merchant: payment.merchantName,
-        }),
+        payment.status === 'in_review' && payment.reviewDeadlineAt
+          ? t('familyCard.held', { ...shown, until: dateFormat.format(payment.reviewDeadlineAt) })
+          : t('familyCard.paid', shown),
       );
       await onPaid();
     });

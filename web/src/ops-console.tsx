@@ -73,8 +73,9 @@ function useOperatorData(path: string, version: number) {
 const text = (value: unknown): string =>
   typeof value === 'string' ? value : value === null || value === undefined ? '—' : JSON.stringify(value);
 const time = (value: unknown): string => (typeof value === 'string' ? new Date(value).toLocaleString() : '—');
-/** Held money (a payment or a withdrawal): approved or rejected, never cleared. */
-const isHold = (kind: unknown): boolean => kind === 'payment_hold' || kind === 'withdrawal_hold';
+/** Held money (a payment, a withdrawal or a family-card payment): approved or rejected, never cleared. */
+const HOLD_KINDS: readonly unknown[] = ['payment_hold', 'withdrawal_hold', 'family_card_hold'];
+const isHold = (kind: unknown): boolean => HOLD_KINDS.includes(kind);
 const kindKey = (kind: unknown) => `riskOps.kind.${String(kind)}` as MessageKey;
 
 function CasesPage({ focusHeading }: { readonly focusHeading: boolean }) {
@@ -108,7 +109,7 @@ function CasesPage({ focusHeading }: { readonly focusHeading: boolean }) {
           <label htmlFor={`${ids}-kind`}>{t('riskOps.filterKind')}</label>
           <select id={`${ids}-kind`} value={kind} onChange={(e) => setKind(e.target.value)}>
             <option value="">{t('riskOps.any')}</option>
-            {['payment_hold', 'withdrawal_hold', 'user_report', 'alert'].map((k) => (
+            {['payment_hold', 'withdrawal_hold', 'family_card_hold', 'user_report', 'alert'].map((k) => (
               <option key={k} value={k}>
                 {t(kindKey(k))}
               </option>

@@ -4,9 +4,10 @@
  * and on step_up_required opens one modal dialog (payment password, SMS code, authenticator
  * code, backup code or passkey — whichever the account has), then runs the call once more.
  * The security lock's second_factor_required and the risk engine's risk_second_factor_required
- * (a challenged security change or withdrawal, docs/risk.md) open it without the payment password.
- * Closing the dialog rejects with CancelledError, which useAction ignores — except on a risk
- * challenge, where the person is told the change (or the withdrawal) was not made and why.
+ * (a challenged security change, withdrawal or family-card payment, docs/risk.md) open it without
+ * the payment password. Closing the dialog rejects with CancelledError, which useAction ignores —
+ * except on a risk challenge, where the person is told the change (or the withdrawal, or the
+ * family-card payment) was not made and why.
  */
 import {
   createContext,
@@ -32,10 +33,18 @@ import { signWithPasskey } from './passkey.ts';
 
 /**
  * What a risk challenge protects, for the dialog's lead and the message a closed dialog leaves:
- * a security change (the default) or a withdrawal to a card. Only the wording differs; the
- * server's rule is the same (docs/risk.md, "Security changes" and "Withdrawals").
+ * a security change (the default), a withdrawal to a card or a payment with a family card. Only
+ * the wording differs; the server's rule is the same (docs/risk.md, "Security changes" and
+ * "Withdrawals"; docs/agreements.md, "Risk decisions").
  */
-export type RiskSubject = 'change' | 'withdrawal';
+export type RiskSubject = 'change' | 'withdrawal' | 'family_card_payment';
+
+/** The dialog's lead for each subject of a risk challenge. */
+const RISK_LEADS: Readonly<Record<RiskSubject, MessageKey>> = {
+  change: 'stepUp.riskLead',
+  withdrawal: 'stepUp.riskLeadWithdrawal',
+  family_card_payment: 'stepUp.riskLeadFamilyCard',
+};
 
 export interface StepUpOptions {
   readonly riskSubject?: RiskSubject;
@@ -71,7 +80,7 @@ function riskCheckCancelled(challenge: unknown, riskSubject: RiskSubject): ApiEr
     kind: 'browser',
     status: challenge instanceof ApiError ? challenge.status : 403,
     code: 'risk_second_factor_required',
-    message: `The second-factor check was cancelled; the ${riskSubject} was not made.`,
+    message: `The second-factor check was cancelled; the ${riskSubject.replaceAll('_', ' ')} was not made.`,
     details: { riskSubject },
   });
 }
@@ -244,7 +253,7 @@ function StepUpDialog({
       <h2 id={`${ids}-title`}>{t('stepUp.title')}</h2>
       <p id={`${ids}-lead`} className="lead">
         {reason === 'risk'
-          ? t(riskSubject === 'withdrawal' ? 'stepUp.riskLeadWithdrawal' : 'stepUp.riskLead')
+          ? t(RISK_LEADS[riskSubject])
           : reason === 'second_factor'
             ? t('stepUp.secondFactorLead')
             : t('stepUp.lead')}

@@ -82,6 +82,10 @@ const familyPaymentSchema = z.object({
   merchant: z.object({ id: z.string(), name: z.string() }),
   amount: moneySchema,
   transferId: z.string(),
+  status: z
+    .enum(['succeeded', 'in_review', 'declined'])
+    .describe('in_review: held for a risk review until reviewDeadlineAt; declined: given back after review'),
+  reviewDeadlineAt: z.string().nullable(),
   createdAt: z.string(),
 });
 
@@ -137,6 +141,7 @@ function familyPaymentToWire(v: FamilyCardPaymentView): z.infer<typeof familyPay
   return {
     ...v,
     amount: money(v.amount.amountMinor, v.amount.currency),
+    reviewDeadlineAt: iso(v.reviewDeadlineAt),
     createdAt: v.createdAt.toISOString(),
   };
 }
@@ -456,6 +461,8 @@ export const agreementRoutes: FastifyPluginAsyncZod<{
       schema: {
         tags: familyTags,
         summary: "Pay a merchant with a family card: the owner's money, your payment password",
+        description:
+          "The risk engine scores it with the owner as payer. 403 risk_second_factor_required: step up with a second factor (POST /api/v1/me/step-up: SMS, authenticator, backup code or passkey) and send the same body again (same clientRequestId, so it can only be this payment). A payment held for review answers status in_review (the owner's money held until reviewDeadlineAt). 403 payment_declined: refused.",
         params: idParams,
         body: z
           .object({
@@ -476,6 +483,7 @@ export const agreementRoutes: FastifyPluginAsyncZod<{
         amount: parseMoney(request.body.amount),
         paymentPassword: request.body.paymentPassword,
         clientRequestId: request.body.clientRequestId,
+        sessionId: sessionOf(request).sessionId,
         origin: located(request),
       });
       return reply.status(created ? 201 : 200).send(familyPaymentToWire(payment));

@@ -28,6 +28,7 @@ const caseSchema = z.object({
   eventId: z.string().nullable(),
   intentId: z.string().nullable(),
   operationId: z.string().nullable().describe('A held withdrawal: its funding operation'),
+  familyCardPaymentId: z.string().nullable().describe('A held family-card payment'),
   transferId: z.string().nullable(),
   payeeKey: z.string().nullable(),
   reason: z.string(),
@@ -265,10 +266,13 @@ export const caseRoutes: FastifyPluginAsyncZod<{
   );
 
   for (const [path, summary] of [
-    ['approve', 'Approve a held payment (posted, payee paid) or withdrawal (sent to the bank)'],
+    [
+      'approve',
+      'Approve a held payment or family-card payment (posted, payee paid) or withdrawal (sent to the bank)',
+    ],
     [
       'reject',
-      'Reject a held payment or withdrawal: the hold is voided and the money back with the payer; labelled fraud',
+      'Reject a held payment, family-card payment or withdrawal: the hold is voided and the money back with the payer; labelled fraud',
     ],
   ] as const) {
     app.post(

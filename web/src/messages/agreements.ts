@@ -102,6 +102,10 @@ export const agreementMessages = defineMessages(
     'familyCard.pay': 'Pay',
     'familyCard.payFailed': 'Payment failed',
     'familyCard.paid': 'Paid {amount} to {merchant} from the family card.',
+    'familyCard.held':
+      'The payment of {amount} to {merchant} is held for a security review until {until}: the money stays in the card owner’s wallet and {merchant} is not paid yet. You and the owner will be told the result.',
+    'familyCard.use.in_review': 'held for review',
+    'familyCard.use.declined': 'declined after review, money returned',
     'familyCard.left': 'Left this month: {left}',
     'collect.familyCard': 'Family card from {name} ({phone}), {left} left this month',
     'collect.familyCardHint': "The card owner's money; confirm with your own payment password.",
@@ -267,6 +271,10 @@ export const agreementMessages = defineMessages(
     'familyCard.pay': '付款',
     'familyCard.payFailed': '付款失败',
     'familyCard.paid': '已用亲情卡向 {merchant} 付款 {amount}。',
+    'familyCard.held':
+      '向 {merchant} 付款 {amount} 正在安全审核，最晚于 {until} 前处理：款项暂时冻结在赠卡人的钱包中，{merchant} 尚未收到付款。审核结果会通知您和赠卡人。',
+    'familyCard.use.in_review': '审核中',
+    'familyCard.use.declined': '审核未通过，款项已退回',
     'familyCard.left': '本月剩余：{left}',
     'collect.familyCard': '{name}（{phone}）给您的亲情卡，本月剩余 {left}',
     'collect.familyCardHint': '使用亲情卡主人的资金；请输入您自己的支付密码确认。',

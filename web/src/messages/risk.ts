@@ -48,6 +48,7 @@ export const riskMessages = defineMessages(
     'riskOps.closed': 'Closed',
     'riskOps.kind.payment_hold': 'Held payment',
     'riskOps.kind.withdrawal_hold': 'Held withdrawal',
+    'riskOps.kind.family_card_hold': 'Held family-card payment',
     'riskOps.kind.user_report': 'User report',
     'riskOps.kind.alert': 'Alert',
     'riskOps.noCases': 'No cases match.',
@@ -123,6 +124,10 @@ export const riskMessages = defineMessages(
       'For your safety this withdrawal needs an extra check: verify with an SMS code, your authenticator app, a backup code or a passkey (the payment password is not enough). The withdrawal is then made.',
     'stepUp.riskCancelledWithdrawal':
       'The withdrawal was not made and no money left your wallet: it needs an extra check with an SMS code, your authenticator app, a backup code or a passkey. Try again when you can verify.',
+    'stepUp.riskLeadFamilyCard':
+      'For your safety this family-card payment needs an extra check: verify with an SMS code, your authenticator app, a backup code or a passkey (the payment password is not enough). The payment is then made.',
+    'stepUp.riskCancelledFamilyCard':
+      'The family-card payment was not made and nothing was paid: it needs an extra check with an SMS code, your authenticator app, a backup code or a passkey. Try again when you can verify.',
   },
   {
     'transfer.confirmation.payment_password_and_second_factor': '支付密码加短信验证码或通行密钥（额外验证）',
@@ -166,6 +171,7 @@ export const riskMessages = defineMessages(
     'riskOps.closed': '已结案',
     'riskOps.kind.payment_hold': '暂扣付款',
     'riskOps.kind.withdrawal_hold': '暂扣提现',
+    'riskOps.kind.family_card_hold': '暂扣亲情卡付款',
     'riskOps.kind.user_report': '用户举报',
     'riskOps.kind.alert': '风险告警',
     'riskOps.noCases': '没有符合条件的案件。',
@@ -240,5 +246,9 @@ export const riskMessages = defineMessages(
       '为保障资金安全，这笔提现需要额外验证：请用短信验证码、身份验证器、备用码或通行密钥验证（支付密码不可用）。验证后即发起提现。',
     'stepUp.riskCancelledWithdrawal':
       '提现未发起，资金仍在您的钱包中：这笔提现需要用短信验证码、身份验证器、备用码或通行密钥额外验证。方便验证时请重试。',
+    'stepUp.riskLeadFamilyCard':
+      '为保障资金安全，这笔亲情卡付款需要额外验证：请用短信验证码、身份验证器、备用码或通行密钥验证（支付密码不可用）。验证后即完成付款。',
+    'stepUp.riskCancelledFamilyCard':
+      '亲情卡付款未完成，没有付出任何款项：这笔付款需要用短信验证码、身份验证器、备用码或通行密钥额外验证。方便验证时请重试。',
   },
 );
