@@ -25,9 +25,10 @@ import {
 const USAGE = `usage: npm run risk -- <command> [options]
 
 commands:
-  simulate [--seed N]
-        replay account takeovers, a stolen phone, scams, mules and card testing (and legitimate
-        traffic) through the HTTP API with the shipped model and rules; prints one JSON line
+  simulate [--seed N] [--legit-users N]
+        replay account takeovers, stolen phones (the thief knowing the payment password or
+        guessing it), scams, mules and card testing (and legitimate traffic, with typos) through
+        the HTTP API with the shipped model and rules; prints one JSON line
   train --data <csv|csv.gz> --train-from D --train-to D --out models/risk-<version>.json [--delay-days 7]
         replay the file, train on the window, write the model and make it the manifest's current one
   eval  --data <csv|csv.gz> --train-from D --train-to D --test-from D --test-to D [--delay-days 7]
@@ -139,10 +140,10 @@ function progress(label: string) {
 }
 
 async function main(argv: string[]): Promise<number> {
-  // The attack simulator (src/cli/risk-simulate.ts) reads its own options and runs on import.
+  // The attack simulator (src/cli/risk-simulate.ts) reads its own options; loaded only for it.
   if (argv[0] === 'simulate') {
-    await import('./risk-simulate.ts');
-    return 0;
+    const { runRiskSimulateCommand } = await import('./risk-simulate.ts');
+    return runRiskSimulateCommand(argv.slice(1));
   }
   const { values, positionals } = options(argv);
   const [command] = positionals;

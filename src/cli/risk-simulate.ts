@@ -20,7 +20,23 @@
  * - fake_customer_service: the victim, on their own phone, is talked into moving 85 % of the
  *   balance to a "safe account" they never paid;
  * - mule: 12 people each send a fresh mule account 800–2,000 CNY;
- * - card_testing: a fresh account on a new device makes 15 tiny merchant payments in a minute.
+ * - card_testing: a fresh account on a new device makes 15 tiny merchant payments in a minute;
+ * - stolen_phone_pin_guessing: a thief has the victim's unlocked phone (session, device, SMS codes)
+ *   but not the payment password. They open a payment of 30 % of the balance (to their own account,
+ *   then a merchant payment, alternating at each new start) and try the PINs of `thiefGuesses`
+ *   (risk-simulate-pins.ts) on its confirmation, as the app lets them: on `wrong_payment_password`
+ *   the next guess; challenged (password plus SMS code), they ask for the code, which reaches the
+ *   phone in their hand; at the third wrong entry payments lock for 3 hours, and the app offers to
+ *   lift the lock early by verifying identity, which the thief does with an SMS step-up, then starts
+ *   a new payment. When the phone's SMS budget (5 codes an hour) is spent they wait for it,
+ *   opening the app now and then so the session stays (the pessimistic case). They stop when a
+ *   guess is right (then take two more 30 % slices, as the stolen_phone thief does), when the
+ *   list runs out, when the owner has the account frozen (THIEF_WINDOW_MS after the theft), or
+ *   at a refusal they cannot get past. Victims' passwords are on the list with probability
+ *   ASSUME.pinInGuessListShare; the thief's order is fixed, so draws nothing.
+ * Legitimate payers mistype the payment password once (one digit wrong) in a share
+ * ASSUME.legitMistypeShare of payments and then enter it right, on the same confirmation, as the
+ * app keeps it open: what the `payment_password_guessing` rule costs people who make typos.
  * Operators are simulated as ideal reviewers: a held payment is rejected when it is an attack and
  * approved otherwise (the numbers say what holding achieves when review is right).
  *
@@ -28,6 +44,11 @@
  * because the attacker could not pass the challenge. "Cut short" means some money was lost but the
  * attack's later payments were stopped (a velocity rule can only see a burst once it has begun).
  * `--legit-users N` sizes the legitimate population (default LEGIT_USERS).
+ *
+ * Randomness: the traffic of the first five scenarios draws from one seeded stream, as it always
+ * did; everyone's birth date and payment password, the typos and nothing else draw from a second
+ * stream of the same seed, so adding them left the earlier draws where they were. Rate limits are
+ * the platform's own budgets (RATE_LIMITS) counted on the simulation's clock (`clockRateLimiter`).
  */
 import { randomBytes } from 'node:crypto';
 import { buildApp } from '../app.ts';
@@ -36,15 +57,59 @@ type App = Awaited<ReturnType<typeof buildApp>>;
 
 import { loadConfig } from '../config.ts';
 import { DEMO_MERCHANT, seedDemo } from '../demo/index.ts';
+import type { RateLimiter } from '../identity/index.ts';
 import { createModules, loadRiskScoring, type Modules } from '../main.ts';
-import { ManualClock } from '../shared/index.ts';
+import { RATE_LIMITS } from '../ratelimit/index.ts';
+import { type Clock, ManualClock } from '../shared/index.ts';
 import { migrateToLatest, openStore, type Store } from '../store/index.ts';
 import { formatRecoverySimulation, recoverySimulationToJson, simulateRecovery } from './recovery-simulate.ts';
+import { drawBirthDate, drawPin, thiefGuesses, typo } from './risk-simulate-pins.ts';
 
 const OPERATOR_TOKEN = `sim-${randomBytes(24).toString('hex')}`;
 const PASSWORD = 'simulated-login-2026';
+/** The payment password of accounts outside the population (mule, scam and thief accounts, card
+ *  testers), who pay nothing with it or whose owner is the one paying. */
 const PIN = '583917';
 const LEGIT_USERS = 80;
+/** Victims drawn from the population: 5 + 5 + 5 + 12 + 5 (takeovers, stolen phones, scams, mule
+ *  payers, stolen phones whose password the thief guesses). */
+const VICTIMS = 32;
+/** The scenario names the report uses for the guessing thief and its rule. */
+export const GUESSING_SCENARIO = 'stolen_phone_pin_guessing';
+export const GUESSING_REASON = 'payment_password_guessing';
+
+/** The behaviour assumptions about payment passwords (shares), in one place (tests override them). */
+export interface Assumptions {
+  readonly legitMistypeShare: number;
+  readonly pinInGuessListShare: number;
+}
+export const ASSUME: Assumptions = Object.freeze({
+  /** A legitimate payment whose password is mistyped once (one digit wrong) before the right one:
+   *  one in twenty. An assumption (six digits on a phone keypad, often one-handed, often walking);
+   *  the platform records wrong entries but has no traffic of its own to measure the rate from. */
+  legitMistypeShare: 0.05,
+  /** A person whose payment password is on the thief's list: a birth-date form or a keypad shape
+   *  the policy accepts. "A small probability": the policy already refuses the commonest PINs. */
+  pinInGuessListShare: 0.1,
+});
+
+/** A guessing thief starts at most this many payments (14 guesses need 5 at 3 guesses each, plus
+ *  the starts whose SMS code the phone's budget refused). */
+const THIEF_STARTS_MAX = 12;
+/** Unlock attempts after one lock (the first, and once more after waiting for the SMS budget). */
+const UNLOCK_TRIES_MAX = 2;
+/** How long the thief has the phone before the owner has the account frozen (borrowing a phone to
+ *  call the hotline, or from a computer): an assumption, two hours. */
+const THIEF_WINDOW_MS = 2 * 3_600_000;
+/** While waiting, the thief opens the app this often, so the session (30 minutes idle) stays. */
+const KEEP_AWAKE_MS = 20 * 60_000;
+/** Typing a six-digit guess and reading the answer. */
+const GUESS_MS = 10_000;
+/** Retyping the password after a typo. */
+const RETYPE_MS = 4_000;
+/** The thief waits out the code's resend cool-down (60 s) before pressing "send code", as the app's
+ *  countdown makes everyone do (a refused send would still spend the phone's budget). */
+const CODE_WAIT_MS = 61_000;
 const LEGIT_PAYMENTS_PER_USER = 8;
 /** Days of legitimate traffic before the attacks (the features' 1 d and 7 d windows fill). */
 const LEGIT_DAYS = 4;
@@ -73,6 +138,8 @@ function prng(seed: number): () => number {
 interface Actor {
   readonly phone: string;
   readonly userId: string;
+  /** The payment password the account holder knows. */
+  readonly pin: string;
   ip: string;
   token: string;
   deviceKey: string | undefined;
@@ -86,6 +153,80 @@ interface Outcome {
   readonly intentId: string | null;
   readonly amountMinor: bigint;
   readonly challenged: boolean;
+  /** The payer typed a wrong payment password first (legitimate typos). */
+  readonly mistyped?: boolean;
+}
+
+type Payee = { phone: string } | { merchantId: string };
+
+/** What one guessing thief did (scenario stolen_phone_pin_guessing). */
+interface GuessingRun {
+  /** The payments opened for guessing that ended without money moving, in order. */
+  readonly failedStarts: Outcome[];
+  /** The payment a right guess confirmed, if any. */
+  readonly confirmed: Outcome | null;
+  readonly guesses: number;
+  readonly locks: number;
+  readonly unlocks: number;
+  /** Payments the thief opened that the risk engine challenged (password plus SMS code). */
+  readonly challengedStarts: number;
+  /** Times the thief waited an hour for the phone's SMS budget to return. */
+  readonly codeWaits: number;
+  /** Why the guessing ended: 'guessed', 'list_exhausted', 'phone_reported' (the deadline came
+   *  first, or would have before the SMS budget returned), or a refusal's code. */
+  readonly endedBy: string;
+}
+
+type ApiAnswer = {
+  statusCode: number;
+  json(): { error?: { code?: string; details?: { retryAfterMs?: unknown } } };
+};
+
+function errorCodeOf(response: ApiAnswer): string {
+  return response.json().error?.code ?? `http_${response.statusCode}`;
+}
+
+/** A refused request: its error code and, for `rate_limited`, when the budget returns. */
+interface Refusal {
+  readonly refused: string;
+  readonly retryAfterMs?: number | undefined;
+}
+
+function refusalOf(response: ApiAnswer): Refusal {
+  const retryAfterMs = response.json().error?.details?.retryAfterMs;
+  return {
+    refused: errorCodeOf(response),
+    retryAfterMs: typeof retryAfterMs === 'number' ? retryAfterMs : undefined,
+  };
+}
+
+/**
+ * The platform's rate limits (RATE_LIMITS, the same budgets and windows) counted on the
+ * simulation's clock. The shipped limiter counts wall-clock time, in which four simulated days
+ * pass in under a minute, so no budget would ever refill: a victim's SMS codes of three days
+ * before would still count against the thief, and every payment password a person entered in the
+ * run against the 20-in-15-minutes budget of their account. Fixed windows opened by a key's first
+ * point, refused points counted, as rate-limiter-flexible's memory limiter does. One entry per
+ * bucket and key: at most a few per simulated person.
+ */
+export function clockRateLimiter(clock: Clock): RateLimiter {
+  const windows = new Map<string, { startMs: number; used: number }>();
+  return {
+    async consume(bucket, key) {
+      const { points, durationS } = RATE_LIMITS[bucket];
+      const id = `${bucket}:${key}`;
+      const nowMs = clock.nowMs();
+      let window = windows.get(id);
+      if (!window || nowMs - window.startMs >= durationS * 1_000) {
+        window = { startMs: nowMs, used: 0 };
+        windows.set(id, window);
+      }
+      window.used++;
+      return window.used <= points
+        ? { ok: true }
+        : { ok: false, retryAfterMs: window.startMs + durationS * 1_000 - nowMs };
+    },
+  };
 }
 
 class Simulation {
@@ -98,14 +239,19 @@ class Simulation {
     private readonly clock: ManualClock,
   ) {}
 
-  async user(name: string, balanceMinor: bigint): Promise<Actor> {
+  /** The phone number the next user will have (their payment password may depend on it). */
+  nextPhone(): string {
+    return `+86137${String(40_000_000 + this.phoneCounter + 1)}`;
+  }
+
+  async user(name: string, balanceMinor: bigint, pin: string = PIN): Promise<Actor> {
+    const phone = this.nextPhone();
     this.phoneCounter++;
-    const phone = `+86137${String(40_000_000 + this.phoneCounter)}`;
     const user = await this.modules.identity.createUser({
       phoneE164: phone,
       displayName: name,
       password: PASSWORD,
-      paymentPassword: PIN,
+      paymentPassword: pin,
     });
     if (balanceMinor > 0n) {
       const bank = await this.modules.ledger.systemAccount('external_funding', 'CNY');
@@ -130,6 +276,7 @@ class Simulation {
     return {
       phone,
       userId: user.id,
+      pin,
       ip: `10.50.${this.phoneCounter >> 8}.${this.phoneCounter & 255}`,
       token: '',
       deviceKey: undefined,
@@ -182,14 +329,18 @@ class Simulation {
     return true;
   }
 
+  private headersOf(actor: Actor) {
+    return {
+      authorization: `Bearer ${actor.token}`,
+      ...(actor.deviceKey ? { 'x-rampart-device': actor.deviceKey } : {}),
+    };
+  }
+
   private call(actor: Actor, url: string, payload?: object) {
     return this.app.inject({
       method: 'POST',
       url,
-      headers: {
-        authorization: `Bearer ${actor.token}`,
-        ...(actor.deviceKey ? { 'x-rampart-device': actor.deviceKey } : {}),
-      },
+      headers: this.headersOf(actor),
       remoteAddress: actor.ip,
       ...(payload ? { payload } : {}),
     });
@@ -200,15 +351,12 @@ class Simulation {
     return wallet.creditsPostedMinor - wallet.debitsPostedMinor - wallet.debitsPendingMinor;
   }
 
-  /** Pays and confirms; `canAnswerSms`: whoever pays receives the SMS code (the phone's holder). */
-  async pay(
+  /** Opens a payment intent; answers its id and what it asks for, or how it was refused. */
+  private async open(
     payer: Actor,
-    payee: { phone: string } | { merchantId: string },
+    payee: Payee,
     amountMinor: bigint,
-    canAnswerSms: boolean,
-  ): Promise<Outcome> {
-    this.clock.advance(5_000);
-    payer.lastActiveMs = this.clock.nowMs();
+  ): Promise<{ id: string; challenged: boolean; fraudWarning: boolean } | { refused: string }> {
     const created = await this.call(payer, '/api/v1/payments/intents', {
       payee,
       amount: { amountMinor: amountMinor.toString(), currency: 'CNY' },
@@ -216,38 +364,199 @@ class Simulation {
       clientRequestId: `sim-${++this.requestCounter}`,
     });
     if (created.statusCode !== 201) {
-      const code = created.json().error?.code ?? `http_${created.statusCode}`;
-      return {
-        result: code === 'payment_declined' ? 'declined' : code,
-        intentId: null,
-        amountMinor,
-        challenged: false,
-      };
+      const code = errorCodeOf(created);
+      return { refused: code === 'payment_declined' ? 'declined' : code };
     }
     const intent = created.json();
-    const challenged = intent.confirmation === 'payment_password_and_second_factor';
-    const body: Record<string, string | boolean> = { paymentPassword: PIN };
+    return {
+      id: intent.id,
+      challenged: intent.confirmation === 'payment_password_and_second_factor',
+      fraudWarning: Boolean(intent.fraudWarning),
+    };
+  }
+
+  /** Asks for a challenged payment's SMS code and reads it off the phone; or the refusal. */
+  private async paymentCode(payer: Actor, intentId: string): Promise<{ code: string } | Refusal> {
+    const sent = await this.call(payer, `/api/v1/payments/intents/${intentId}/sms-code`);
+    if (sent.statusCode !== 200) return refusalOf(sent);
+    return { code: await this.lastCode(payer.phone) };
+  }
+
+  private confirm(payer: Actor, intentId: string, body: Record<string, string | boolean>) {
+    return this.call(payer, `/api/v1/payments/intents/${intentId}/confirm`, body);
+  }
+
+  /**
+   * Pays and confirms; `canAnswerSms`: whoever pays receives the SMS code (the phone's holder).
+   * `mistypedPin`: entered first (the answer must be `wrong_payment_password`), then the right one
+   * on the same confirmation, as the app keeps it open.
+   */
+  async pay(
+    payer: Actor,
+    payee: Payee,
+    amountMinor: bigint,
+    canAnswerSms: boolean,
+    options: { mistypedPin?: string | undefined } = {},
+  ): Promise<Outcome> {
+    this.clock.advance(5_000);
+    payer.lastActiveMs = this.clock.nowMs();
+    const mistyped = options.mistypedPin !== undefined;
+    const intent = await this.open(payer, payee, amountMinor);
+    if ('refused' in intent)
+      return { result: intent.refused, intentId: null, amountMinor, challenged: false, mistyped };
+    const { challenged } = intent;
+    const body: Record<string, string | boolean> = { paymentPassword: payer.pin };
     // The anti-fraud warning (issue 9) is ticked by everyone here: the legitimate payer, and the
     // scam victim whom the fraudster talks through it (the pessimistic case for the engine).
     if (intent.fraudWarning) body.warningAcknowledged = true;
+    const ended = (result: string): Outcome => ({
+      result,
+      intentId: intent.id,
+      amountMinor,
+      challenged,
+      mistyped,
+    });
     if (challenged) {
-      if (!canAnswerSms) return { result: 'not_confirmed', intentId: intent.id, amountMinor, challenged };
-      const sent = await this.call(payer, `/api/v1/payments/intents/${intent.id}/sms-code`);
-      if (sent.statusCode !== 200)
-        return { result: 'not_confirmed', intentId: intent.id, amountMinor, challenged };
-      body.smsCode = await this.lastCode(payer.phone);
+      if (!canAnswerSms) return ended('not_confirmed');
+      const sms = await this.paymentCode(payer, intent.id);
+      if ('refused' in sms) return ended('not_confirmed');
+      body.smsCode = sms.code;
     }
-    const confirmed = await this.call(payer, `/api/v1/payments/intents/${intent.id}/confirm`, body);
-    if (confirmed.statusCode !== 200) {
-      return {
-        result: confirmed.json().error?.code ?? 'confirm_failed',
+    if (options.mistypedPin !== undefined) {
+      const wrong = await this.confirm(payer, intent.id, { ...body, paymentPassword: options.mistypedPin });
+      if (wrong.statusCode === 200 || errorCodeOf(wrong) !== 'wrong_payment_password')
+        return ended(wrong.statusCode === 200 ? 'typo_accepted' : errorCodeOf(wrong));
+      this.clock.advance(RETYPE_MS);
+    }
+    const confirmed = await this.confirm(payer, intent.id, body);
+    if (confirmed.statusCode !== 200) return ended(confirmed.json().error?.code ?? 'confirm_failed');
+    return ended(confirmed.json().status === 'in_review' ? 'held' : 'paid');
+  }
+
+  /**
+   * Lifts the payment lock the way the app offers it ("verify your identity to unlock early"): an
+   * SMS step-up, whose code reaches whoever holds the phone, then the unlock. Null when lifted.
+   */
+  private async unlockPayments(actor: Actor): Promise<Refusal | null> {
+    this.clock.advance(CODE_WAIT_MS);
+    const sent = await this.call(actor, '/api/v1/me/step-up/send-code');
+    if (sent.statusCode !== 200) return refusalOf(sent);
+    this.clock.advance(GUESS_MS);
+    const stepped = await this.call(actor, '/api/v1/me/step-up', {
+      method: 'sms',
+      code: await this.lastCode(actor.phone),
+    });
+    if (stepped.statusCode !== 200) return refusalOf(stepped);
+    const unlocked = await this.call(actor, '/api/v1/me/payment-password/unlock');
+    return unlocked.statusCode === 200 ? null : refusalOf(unlocked);
+  }
+
+  /**
+   * The guessing thief on the victim's own session and phone (the file's comment): `guesses` in
+   * order, each new payment to the next of `payees` in turn, each of `amountMinor`, until
+   * `deadlineMs` (when the owner has the account frozen). A refusal of the phone's SMS budget is
+   * waited out when the budget returns before the deadline.
+   */
+  async guessPin(
+    phone: Actor,
+    guesses: readonly string[],
+    payees: readonly Payee[],
+    amountMinor: bigint,
+    deadlineMs: number,
+  ): Promise<GuessingRun> {
+    const failedStarts: Outcome[] = [];
+    let next = 0;
+    let locks = 0;
+    let unlocks = 0;
+    let challengedStarts = 0;
+    let codeWaits = 0;
+    const run = (endedBy: string, confirmed: Outcome | null = null): GuessingRun => ({
+      failedStarts,
+      confirmed,
+      guesses: next,
+      locks,
+      unlocks,
+      challengedStarts,
+      codeWaits,
+      endedBy,
+    });
+    /** Waits for the SMS budget to return if the thief still has the phone then, opening the
+     *  app now and then so the session does not go idle (the pessimistic case). */
+    const waitedOut = async (refusal: Refusal): Promise<boolean> => {
+      if (refusal.refused !== 'rate_limited' || refusal.retryAfterMs === undefined) return false;
+      const untilMs = this.clock.nowMs() + refusal.retryAfterMs + 1_000;
+      if (untilMs + CODE_WAIT_MS > deadlineMs) return false;
+      while (this.clock.nowMs() + KEEP_AWAKE_MS < untilMs) {
+        this.clock.advance(KEEP_AWAKE_MS);
+        await this.app.inject({
+          method: 'GET',
+          url: '/api/v1/me',
+          headers: this.headersOf(phone),
+          remoteAddress: phone.ip,
+        });
+      }
+      this.clock.set(untilMs);
+      codeWaits++;
+      return true;
+    };
+    let start = 0;
+    while (next < guesses.length) {
+      if (start >= THIEF_STARTS_MAX) return run('starts_max');
+      if (this.clock.nowMs() >= deadlineMs) return run('phone_reported');
+      const payee = payees[start++ % payees.length] as Payee;
+      this.clock.advance(GUESS_MS);
+      const intent = await this.open(phone, payee, amountMinor);
+      if ('refused' in intent) {
+        failedStarts.push({ result: intent.refused, intentId: null, amountMinor, challenged: false });
+        return run(intent.refused);
+      }
+      const ended = (result: string): Outcome => ({
+        result,
         intentId: intent.id,
         amountMinor,
-        challenged,
-      };
+        challenged: intent.challenged,
+      });
+      const body: Record<string, string | boolean> = {};
+      if (intent.fraudWarning) body.warningAcknowledged = true;
+      if (intent.challenged) {
+        challengedStarts++;
+        this.clock.advance(CODE_WAIT_MS);
+        const sms = await this.paymentCode(phone, intent.id);
+        if ('refused' in sms) {
+          // The payment expires meanwhile (10 minutes): after the wait, a new one.
+          failedStarts.push(ended(sms.refused));
+          if (await waitedOut(sms)) continue;
+          return run(sms.refused === 'rate_limited' ? 'phone_reported' : sms.refused);
+        }
+        body.smsCode = sms.code;
+      }
+      let answered = 'wrong_payment_password';
+      while (next < guesses.length) {
+        this.clock.advance(GUESS_MS);
+        const answer = await this.confirm(phone, intent.id, {
+          ...body,
+          paymentPassword: guesses[next] as string,
+        });
+        next++;
+        if (answer.statusCode === 200)
+          return run('guessed', ended(answer.json().status === 'in_review' ? 'held' : 'paid'));
+        answered = errorCodeOf(answer);
+        if (answered !== 'wrong_payment_password') break;
+      }
+      failedStarts.push(ended(answered));
+      if (answered === 'wrong_payment_password') return run('list_exhausted');
+      if (answered !== 'payment_locked') return run(answered);
+      locks++;
+      if (next >= guesses.length) break;
+      for (let tries = 0; ; tries++) {
+        const refusal = await this.unlockPayments(phone);
+        if (refusal === null) break;
+        if (tries >= UNLOCK_TRIES_MAX || !(await waitedOut(refusal)))
+          return run(refusal.refused === 'rate_limited' ? 'phone_reported' : refusal.refused);
+      }
+      unlocks++;
     }
-    const status = confirmed.json().status;
-    return { result: status === 'in_review' ? 'held' : 'paid', intentId: intent.id, amountMinor, challenged };
+    return run('list_exhausted');
   }
 
   /** The ideal reviewer: rejects attack holds, approves legitimate ones. */
@@ -283,15 +592,30 @@ interface ScenarioResult {
   lostMinor: bigint;
 }
 
-async function main(): Promise<void> {
-  const seedArg = process.argv.indexOf('--seed');
-  const seed = seedArg > 0 ? Number(process.argv[seedArg + 1]) : 20260302;
-  const usersArg = process.argv.indexOf('--legit-users');
-  const legitUsers = usersArg > 0 ? Number(process.argv[usersArg + 1]) : LEGIT_USERS;
-  // 27 victims are drawn from the population (5 + 5 + 5 + 12).
-  if (!Number.isSafeInteger(legitUsers) || legitUsers < 30 || legitUsers > 2_000)
-    throw new Error('--legit-users must be a whole number from 30 to 2000');
+export interface RiskSimulationOptions {
+  readonly seed: number;
+  /** The legitimate population (at least VICTIMS, who are drawn from it). */
+  readonly legitUsers: number;
+  /** The store to run on, migrated and empty (tests: PGlite or PostgreSQL), which the caller
+   *  closes; default a fresh in-memory PGlite. */
+  readonly store?: Store | undefined;
+  /** Runs the recovery phase after the payment scenarios (default true). */
+  readonly recovery?: boolean | undefined;
+  /** Overrides of ASSUME (tests). */
+  readonly assume?: Partial<Assumptions> | undefined;
+  /** Where the recovery report's text goes (the command: stderr). */
+  readonly log?: ((text: string) => void) | undefined;
+}
+
+/** Runs the simulation; answers what the command prints as one JSON line. */
+export async function simulateRisk(options: RiskSimulationOptions) {
+  const { seed, legitUsers } = options;
+  if (!Number.isSafeInteger(legitUsers) || legitUsers < VICTIMS || legitUsers > 2_000)
+    throw new Error(`--legit-users must be a whole number from ${VICTIMS} to 2000`);
+  const assume: Assumptions = { ...ASSUME, ...options.assume };
   const random = prng(seed);
+  // Birth dates, payment passwords and typos: their own stream (the file's comment).
+  const side = prng(seed ^ 0x5bd1e995);
   const between = (lo: number, hi: number) => BigInt(Math.round(lo + random() * (hi - lo)));
 
   const config = loadConfig(process.env, {
@@ -302,14 +626,20 @@ async function main(): Promise<void> {
     webDistDir: '/nonexistent',
     riskRulesReloadCheckMs: 0,
   });
-  const store = await openStore({ dataDir: 'memory://', poolSizeMax: 4 });
-  await migrateToLatest(store);
+  const ownStore = options.store === undefined;
+  const store = options.store ?? (await openStore({ dataDir: 'memory://', poolSizeMax: 4 }));
+  if (ownStore) await migrateToLatest(store);
   // A manual clock starting at 10:00 Beijing time: the simulation moves time itself, so windows,
   // cool-downs and deadlines behave as in real time without waiting for them.
   const clock = new ManualClock(Date.UTC(2026, 2, 2, 2, 0, 0));
   // The same model and online features as a running platform (main.ts loadRiskScoring).
   const risk = await loadRiskScoring();
-  const modules = createModules(store, config, clock, { masterKey: randomBytes(32), devMode: true, risk });
+  const modules = createModules(store, config, clock, {
+    masterKey: randomBytes(32),
+    devMode: true,
+    risk,
+    rateLimiter: clockRateLimiter(clock),
+  });
   await seedDemo({ db: store.db, ...modules });
   const app = await buildApp({ config, clock, ping: store.ping, ...modules, demo: false });
   await app.ready();
@@ -322,7 +652,13 @@ async function main(): Promise<void> {
     // minutes. A person never tries to pay more than they have.
     const startMs = clock.nowMs();
     const legit: Actor[] = [];
-    for (let i = 0; i < legitUsers; i++) legit.push(await sim.user(`用户${i}`, between(500_000, 5_000_000)));
+    const birthDates = new Map<string, string>();
+    for (let i = 0; i < legitUsers; i++) {
+      const holder = { phoneE164: sim.nextPhone(), birthDate: drawBirthDate(side) };
+      const pin = drawPin(holder, side, assume.pinInGuessListShare);
+      legit.push(await sim.user(`用户${i}`, between(500_000, 5_000_000), pin));
+      birthDates.set(holder.phoneE164, holder.birthDate);
+    }
     const planned: { atMs: number; payer: number; k: number }[] = [];
     for (let i = 0; i < legitUsers; i++) {
       const times: number[] = [];
@@ -357,7 +693,8 @@ async function main(): Promise<void> {
       const balance = await sim.balance(payer);
       if (balance < 1_000n) continue;
       if (amount > balance) amount = balance / 2n;
-      legitOutcomes.push(await sim.pay(payer, payee, amount, true));
+      const mistypedPin = side() < assume.legitMistypeShare ? typo(payer.pin, side) : undefined;
+      legitOutcomes.push(await sim.pay(payer, payee, amount, true, { mistypedPin }));
     }
     const legitHeld = new Set(
       legitOutcomes.filter((o) => o.result === 'held' && o.intentId).map((o) => o.intentId as string),
@@ -366,7 +703,7 @@ async function main(): Promise<void> {
 
     const scenarios: Record<string, ScenarioResult> = {};
     const attackHeld = new Map<string, { scenario: string; amountMinor: bigint }>();
-    const record = (scenario: string, outcomes: Outcome[]) => {
+    const record = (scenario: string, outcomes: Outcome[], prelude: Outcome[]) => {
       const s = scenarios[scenario] ?? {
         attempts: 0,
         stopped: 0,
@@ -377,6 +714,7 @@ async function main(): Promise<void> {
       };
       scenarios[scenario] = s;
       s.attempts++;
+      for (const o of prelude) s.results[o.result] = (s.results[o.result] ?? 0) + 1;
       let lost = 0n;
       for (const o of outcomes) {
         s.results[o.result] = (s.results[o.result] ?? 0) + 1;
@@ -389,8 +727,11 @@ async function main(): Promise<void> {
       return lost;
     };
     const lostByAttempt: { scenario: string; lost: bigint; heldIds: string[]; unpaid: number }[] = [];
-    const attempt = (scenario: string, outcomes: Outcome[]) => {
-      const lost = record(scenario, outcomes);
+    /** `prelude`: payments the attacker opened on the way that are not slices of what they were
+     *  after (the guessing thief's starts that ended without money moving): counted in `results`,
+     *  not in the money attempted, and not as a later payment stopped. */
+    const attempt = (scenario: string, outcomes: Outcome[], prelude: Outcome[] = []) => {
+      const lost = record(scenario, outcomes, prelude);
       lostByAttempt.push({
         scenario,
         lost,
@@ -400,8 +741,11 @@ async function main(): Promise<void> {
     };
 
     // The attacks, the morning after the legitimate days (10:00 Beijing time).
-    clock.set(Math.max(clock.nowMs(), startMs + LEGIT_DAYS * DAY_MS));
-    // Victims come from the population, each used once: 5 takeovers, 5 stolen phones, 5 scams, 12 mule payers.
+    const attacksStartMs = Math.max(clock.nowMs(), startMs + LEGIT_DAYS * DAY_MS);
+    clock.set(attacksStartMs);
+    // Victims come from the population, each used once: 5 takeovers, 5 stolen phones, 5 scams,
+    // 12 mule payers, then 5 stolen phones whose password the thief guesses (after the others,
+    // so the earlier scenarios meet the same victims in the same order as before it was added).
     let nextVictim = 0;
     const victim = (): Actor => legit[nextVictim++] as Actor;
     const mule = await sim.user('收款人', 0n);
@@ -452,6 +796,56 @@ async function main(): Promise<void> {
     }
     attempt('mule', muleOutcomes);
 
+    // Stolen unlocked phone, payment password unknown: five thefts by five thieves, each paying
+    // out to an account of their own or to a merchant (goods they can resell).
+    const guessVictims: Actor[] = [];
+    const guessing = {
+      pinsInList: 0,
+      pinsFound: 0,
+      guesses: 0,
+      starts: 0,
+      challengedStarts: 0,
+      locks: 0,
+      unlocks: 0,
+      codeWaits: 0,
+      endedBy: {} as Record<string, number>,
+    };
+    for (let n = 0; n < 5; n++) {
+      const owner = victim();
+      guessVictims.push(owner);
+      await sim.ensureSession(owner);
+      const thiefAccount = await sim.user(`小偷${n}`, 0n);
+      const guesses = thiefGuesses({ phoneE164: owner.phone, birthDate: birthDates.get(owner.phone) ?? '' });
+      const share = ((await sim.balance(owner)) * 3n) / 10n;
+      const run = await sim.guessPin(
+        owner,
+        guesses,
+        [{ phone: thiefAccount.phone }, { merchantId: DEMO_MERCHANT.id }],
+        share,
+        clock.nowMs() + THIEF_WINDOW_MS,
+      );
+      if (guesses.includes(owner.pin)) guessing.pinsInList++;
+      guessing.guesses += run.guesses;
+      guessing.starts += run.failedStarts.length + (run.confirmed ? 1 : 0);
+      guessing.challengedStarts += run.challengedStarts;
+      guessing.locks += run.locks;
+      guessing.unlocks += run.unlocks;
+      guessing.codeWaits += run.codeWaits;
+      guessing.endedBy[run.endedBy] = (guessing.endedBy[run.endedBy] ?? 0) + 1;
+      if (!run.confirmed) {
+        // Nothing left: the last start is the slice the thief was after.
+        const last = run.failedStarts.at(-1);
+        attempt(GUESSING_SCENARIO, last ? [last] : [], run.failedStarts.slice(0, -1));
+        continue;
+      }
+      guessing.pinsFound++;
+      // The password is known now: two more slices, as the stolen_phone thief takes.
+      const slices = [run.confirmed];
+      for (let k = 0; k < 2; k++)
+        slices.push(await sim.pay(owner, { phone: thiefAccount.phone }, share, true));
+      attempt(GUESSING_SCENARIO, slices, run.failedStarts);
+    }
+
     const attackReview = await sim.review(new Set(attackHeld.keys()), true);
     for (const a of lostByAttempt) {
       const held = a.heldIds.filter((id) => attackReview.get(id) !== 'reject');
@@ -490,59 +884,119 @@ async function main(): Promise<void> {
       .where('user_id', 'in', legitIds)
       .where('kind', 'in', ['payment', 'transfer'])
       .where('decision', '!=', 'allow')
-      .where('created_at', '<', new Date(startMs + LEGIT_DAYS * DAY_MS))
+      .where('created_at', '<', new Date(attacksStartMs))
       .execute();
     const legitReasons = tally(
       legitDecisions.flatMap((d) => (d.reasons as string[]).filter((r) => !r.startsWith('model:'))),
     );
+    // Whether the guessing rule fired: its reason in the decisions on the guessing thieves'
+    // payments (the victims' accounts from the attacks on), and on legitimate payments.
+    const guessDecisions = await store.db
+      .selectFrom('risk_decisions')
+      .select(['reasons'])
+      .where(
+        'user_id',
+        'in',
+        guessVictims.map((a) => a.userId),
+      )
+      .where('kind', 'in', ['payment', 'transfer'])
+      .where('created_at', '>=', new Date(attacksStartMs))
+      .execute();
+    const mistyped = legitOutcomes.filter((o) => o.mistyped);
     // Issue 7 point 8: owners and attackers through account recovery (src/cli/recovery-simulate.ts).
-    const recovery = await simulateRecovery({ app, store, modules, clock, random });
-    console.error(formatRecoverySimulation(recovery));
-    console.log(
-      JSON.stringify({
-        simulate: 'risk',
-        seed,
-        // Set RAMPART_RISK_MODEL_MODE=enforce to let the model's score decide as well.
-        model: `${risk.model?.version ?? 'none'} (${config.riskModelMode})`,
-        attacks: attempts,
-        attacks_stopped: stopped,
-        attacks_cut_short: cutShort,
-        by_scenario: Object.fromEntries(
-          Object.entries(scenarios).map(([k, v]) => [
-            k,
-            {
-              attempts: v.attempts,
-              stopped: v.stopped,
-              cut_short: v.cutShort,
-              results: v.results,
-              attempted_minor: v.attemptedMinor.toString(),
-              lost_minor: v.lostMinor.toString(),
-            },
-          ]),
-        ),
-        paid_minor: paidMinor.toString(),
-        lost_minor: lostMinor.toString(),
-        lost_per_10m_paid: paidMinor === 0n ? 0 : Number((lostMinor * 10_000_000n * 100n) / paidMinor) / 100,
-        legit_users: legitUsers,
-        legit_payments: legitOutcomes.length,
-        legit_challenged_share: share(legitOutcomes.filter((o) => o.challenged).length),
-        legit_held_share: share(legitOutcomes.filter((o) => o.result === 'held').length),
-        legit_refused_share: share(
-          legitOutcomes.filter((o) => o.result !== 'paid' && o.result !== 'held').length,
-        ),
-        legit_not_paid_by: tally(
-          legitOutcomes.filter((o) => o.result !== 'paid' && o.result !== 'held').map((o) => o.result),
-        ),
-        legit_rule_reasons: legitReasons,
-        recovery: recoverySimulationToJson(recovery),
-        elapsed_ms: Date.now() - startedMs,
-      }),
-    );
+    const recovery =
+      options.recovery === false ? null : await simulateRecovery({ app, store, modules, clock, random });
+    if (recovery) options.log?.(formatRecoverySimulation(recovery));
+    return {
+      simulate: 'risk',
+      seed,
+      // Set RAMPART_RISK_MODEL_MODE=enforce to let the model's score decide as well.
+      model: `${risk.model?.version ?? 'none'} (${config.riskModelMode})`,
+      attacks: attempts,
+      attacks_stopped: stopped,
+      attacks_cut_short: cutShort,
+      by_scenario: Object.fromEntries(
+        Object.entries(scenarios).map(([k, v]) => [
+          k,
+          {
+            attempts: v.attempts,
+            stopped: v.stopped,
+            cut_short: v.cutShort,
+            results: v.results,
+            attempted_minor: v.attemptedMinor.toString(),
+            lost_minor: v.lostMinor.toString(),
+            ...(k === GUESSING_SCENARIO
+              ? {
+                  guessing: {
+                    pins_in_list: guessing.pinsInList,
+                    pins_found: guessing.pinsFound,
+                    guesses: guessing.guesses,
+                    starts: guessing.starts,
+                    challenged_starts: guessing.challengedStarts,
+                    locks: guessing.locks,
+                    unlocks: guessing.unlocks,
+                    code_waits: guessing.codeWaits,
+                    ended_by: guessing.endedBy,
+                  },
+                }
+              : {}),
+          },
+        ]),
+      ),
+      paid_minor: paidMinor.toString(),
+      lost_minor: lostMinor.toString(),
+      lost_per_10m_paid: paidMinor === 0n ? 0 : Number((lostMinor * 10_000_000n * 100n) / paidMinor) / 100,
+      legit_users: legitUsers,
+      legit_payments: legitOutcomes.length,
+      legit_challenged_share: share(legitOutcomes.filter((o) => o.challenged).length),
+      legit_held_share: share(legitOutcomes.filter((o) => o.result === 'held').length),
+      legit_refused_share: share(
+        legitOutcomes.filter((o) => o.result !== 'paid' && o.result !== 'held').length,
+      ),
+      legit_not_paid_by: tally(
+        legitOutcomes.filter((o) => o.result !== 'paid' && o.result !== 'held').map((o) => o.result),
+      ),
+      legit_rule_reasons: legitReasons,
+      // The payment-password rule on both sides: how often its reason was given on the guessing
+      // thieves' payments and on legitimate ones, and the legitimate typos it had to tell apart.
+      payment_password_guessing: {
+        fired_on_attack_decisions: guessDecisions.filter((d) => d.reasons.includes(GUESSING_REASON)).length,
+        attack_decisions: guessDecisions.length,
+        fired_on_legit_decisions: legitReasons[GUESSING_REASON] ?? 0,
+        legit_mistyped: mistyped.length,
+        legit_mistyped_paid: mistyped.filter((o) => o.result === 'paid' || o.result === 'held').length,
+        legit_mistyped_challenged: mistyped.filter((o) => o.challenged).length,
+      },
+      recovery: recovery ? recoverySimulationToJson(recovery) : null,
+      elapsed_ms: Date.now() - startedMs,
+    };
   } finally {
     await app.close();
     await modules.ledger.drain();
-    await store.close();
+    if (ownStore) await store.close();
   }
 }
 
-await main();
+export type RiskSimulationReport = Awaited<ReturnType<typeof simulateRisk>>;
+
+/** `npm run risk -- simulate [--seed N] [--legit-users N]`: prints the report as one JSON line. */
+export async function runRiskSimulateCommand(argv: readonly string[]): Promise<number> {
+  const seedArg = argv.indexOf('--seed');
+  const seed = seedArg >= 0 ? Number(argv[seedArg + 1]) : 20260302;
+  const usersArg = argv.indexOf('--legit-users');
+  const legitUsers = usersArg >= 0 ? Number(argv[usersArg + 1]) : LEGIT_USERS;
+  if (
+    !Number.isSafeInteger(seed) ||
+    !Number.isSafeInteger(legitUsers) ||
+    legitUsers < VICTIMS ||
+    legitUsers > 2_000
+  ) {
+    console.error(`risk simulate: --seed must be a whole number, --legit-users one from ${VICTIMS} to 2000`);
+    return 2;
+  }
+  const report = await simulateRisk({ seed, legitUsers, log: (text) => console.error(text) });
+  if (report.payment_password_guessing.fired_on_attack_decisions === 0)
+    console.error(`risk simulate: ${GUESSING_REASON} never fired on the guessing thieves' payments`);
+  console.log(JSON.stringify(report));
+  return 0;
+}

@@ -12,6 +12,7 @@ export { FACTOR_ERRORS } from './factor-errors.ts';
 export { createIdentity, type Identity, type IdentityDeps } from './identity.ts';
 export { noticeToAllChannels } from './notices.ts';
 export type { PasskeyView } from './passkeys.ts';
+export { checkPaymentPassword } from './password-policy.ts';
 export { ARGON2ID_PARAMS, hashSecret, verifySecret } from './passwords.ts';
 export { maskPhone, normalizePhone } from './phone.ts';
 export type {
