@@ -131,7 +131,7 @@ describe('npm run risk', () => {
     // One replay, one protocol: both lines score the very same test rows.
     assert.equal(peer!.rows, full!.rows);
     assert.equal(peer!.frauds, full!.frauds);
-    // A different model: its figures are its own (the 15 columns cannot reproduce all 131).
+    // A different model: its figures are its own (the 15 columns cannot reproduce all the others).
     assert.notDeepEqual([peer!.auc, peer!.ap, peer!.cp_at_100], [full!.auc, full!.ap, full!.cp_at_100]);
     assert.ok((peer!.auc as number) > 0.6, JSON.stringify(peer));
     assert.match(run.stderr, /full \/ peer: AP [\d.]+×, CP@100 [\d.]+×/);

@@ -210,6 +210,60 @@ describe('online features', () => {
     assert.ok(Number.isNaN(withdrawn.payee_fraud_run_days!));
   });
 
+  test('each confirmed fraud is sorted by its size for its own payer: ordinary ones point at the payee', async () => {
+    const f = source(7);
+    // Histories 10–15 days before the frauds, inside the 30 days up to the delay a label reads.
+    for (const userId of ['ann', 'bob', 'cat', 'eve'])
+      for (const daysBack of [15, 12, 10])
+        await f.observe(pay({ atMs: T0 - daysBack * DAY_MS, userId, payeeKey: 'merchant:home' }));
+    // Eve's compromise began 3 days before her fraud: those ×5 payments are inside the delay, so
+    // they do not inflate the mean her fraud is measured against.
+    for (const daysBack of [3, 2])
+      await f.observe(pay({ atMs: T0 - daysBack * DAY_MS, userId: 'eve', amountMinor: 50_000n }));
+    const frauds = [
+      pay({ atMs: T0, userId: 'ann', payeeKey: 'merchant:t', amountMinor: 12_000n }), // 1.2×
+      pay({ atMs: T0 + HOUR_MS, userId: 'bob', payeeKey: 'merchant:t', amountMinor: 20_000n }), // 2×
+      pay({ atMs: T0, userId: 'dan', payeeKey: 'merchant:u', amountMinor: 10_000n }), // no history
+      pay({ atMs: T0 + HOUR_MS, userId: 'cat', payeeKey: 'merchant:u', amountMinor: 50_000n }), // 5×
+      pay({ atMs: T0, userId: 'eve', payeeKey: 'merchant:v', amountMinor: 50_000n }), // 5×
+    ];
+    for (const event of frauds) await f.observe(event);
+    const at = T0 + 8 * DAY_MS;
+    const before = await f.extract(pay({ atMs: at, payeeKey: 'merchant:t' }));
+    assert.equal(before.payee_ordinary_frauds_30d, 0);
+    assert.ok(Number.isNaN(before.payee_latest_fraud_payer_ratio!)); // no known fraud: no ratio
+    for (const event of frauds) await f.label(event.eventId, true, T0 + 7 * DAY_MS + 2 * HOUR_MS);
+
+    const t = await f.extract(pay({ atMs: at, payeeKey: 'merchant:t' }));
+    assert.equal(t.payee_clear_ordinary_frauds_30d, 1); // ann's 1.2×
+    assert.equal(t.payee_ordinary_frauds_30d, 2); // and bob's 2×
+    assert.equal(t.payee_payer_explained_frauds_30d, 0);
+    assert.equal(t.payee_latest_fraud_payer_ratio, 2); // bob's, labelled last
+    const u = await f.extract(pay({ atMs: at, payeeKey: 'merchant:u' }));
+    assert.equal(u.payee_clear_ordinary_frauds_30d, 1); // dan: no history to explain it
+    assert.equal(u.payee_ordinary_frauds_30d, 1);
+    assert.equal(u.payee_payer_explained_frauds_30d, 1); // cat's 5×
+    assert.equal(u.payee_latest_fraud_payer_ratio, 5);
+    const v = await f.extract(pay({ atMs: at, payeeKey: 'merchant:v' }));
+    assert.equal(v.payee_ordinary_frauds_30d, 0);
+    assert.equal(v.payee_payer_explained_frauds_30d, 1);
+    assert.equal(v.payee_latest_fraud_payer_ratio, 5);
+
+    // A withdrawn label takes out exactly what it added, by the ratio kept on the event.
+    await f.label(frauds[0]!.eventId, false, at);
+    await f.label(frauds[3]!.eventId, false, at);
+    const t2 = await f.extract(pay({ atMs: at, payeeKey: 'merchant:t' }));
+    assert.equal(t2.payee_clear_ordinary_frauds_30d, 0);
+    assert.equal(t2.payee_ordinary_frauds_30d, 1);
+    const u2 = await f.extract(pay({ atMs: at, payeeKey: 'merchant:u' }));
+    assert.equal(u2.payee_ordinary_frauds_30d, 1);
+    assert.equal(u2.payee_payer_explained_frauds_30d, 0);
+    // Thirty days on, the frauds have left the window and so has the ratio.
+    const later = await f.extract(pay({ atMs: T0 + 31 * DAY_MS, payeeKey: 'merchant:t' }));
+    assert.equal(later.payee_ordinary_frauds_30d, 0);
+    assert.ok(Number.isNaN(later.payee_latest_fraud_payer_ratio!));
+  });
+
   test('failed payment-password entries and security changes are counted and timed', async () => {
     const f = source();
     await f.observe({

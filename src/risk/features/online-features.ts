@@ -147,6 +147,10 @@ function buildFeatureNames(): string[] {
     'payee_settled_payments_since_first_fraud',
     'payee_fraud_run_days',
     'payee_fraud_run_payments',
+    'payee_clear_ordinary_frauds_30d',
+    'payee_ordinary_frauds_30d',
+    'payee_payer_explained_frauds_30d',
+    'payee_latest_fraud_payer_ratio',
   );
   return names;
 }
@@ -259,10 +263,19 @@ const COUNTER_PREFIX: Record<Entity, string> = {
   merchant: 'cm',
 };
 
+/** A fraud below this multiple of its payer's mean is of ordinary size for the payer (NaN counts). */
+export const PAYER_RATIO_ORDINARY = 2.5;
+/** …and below this one, clearly so. */
+export const PAYER_RATIO_CLEARLY_ORDINARY = 1.5;
+/** The payer history a label's ratio reads: what the day ring still holds at the usual delay. */
+const PAYER_HISTORY_DAYS = (delayDays: number) => Math.max(1, LONG_WINDOW_DAYS - delayDays);
+
 /** State keys, one prefix per structure (documented in docs/risk.md for Redis operators). */
 const K = {
   counter: (entity: Entity, id: string) => `${COUNTER_PREFIX[entity]}:${id}`,
   payeeFrauds: (payee: string) => `cpf:${payee}`,
+  payeeOrdinaryFrauds: (payee: string) => `cpo:${payee}`,
+  payeeClearOrdinaryFrauds: (payee: string) => `cpc:${payee}`,
   merchantFrauds: (merchant: string) => `cmf:${merchant}`,
   payeeReports: (payee: string) => `cpr:${payee}`,
   payeeFraudPayers: (payee: string) => `spf:${payee}`,
@@ -462,8 +475,33 @@ export class OnlineFeatureSource implements FeatureSource {
     if (!Number.isFinite(atMs)) return;
     const key = K.event(eventId);
     const [record] = await this.state.read([{ kind: 'record', key }]);
-    const writes = labelWrites(key, record, fraud, atMs);
+    const payerRatio = fraud ? await this.#payerRatio(record) : Number.NaN;
+    const writes = labelWrites(key, record, fraud, atMs, payerRatio);
     if (writes.length > 0) await this.state.write(writes);
+  }
+
+  /**
+   * A confirmed fraud's amount against its payer's own mean, over the payer's payments from
+   * LONG_WINDOW_DAYS before it up to `delayDays` before it: a compromise that began shortly before
+   * the fraud has not inflated that mean, and the ring still holds those days when the label
+   * arrives after the usual delay (a later label reads what is left of them). NaN when the event
+   * kept no payer or amount, or the payer had no payments then.
+   */
+  async #payerRatio(record: ReadResult | undefined): Promise<number> {
+    if (!record || record instanceof Float64Array || 'info' in record) return Number.NaN;
+    const rec = record as Readonly<Record<string, string>>;
+    const amount = rec.a === undefined ? Number.NaN : Number(rec.a);
+    const eventAtMs = Number(rec.at);
+    if (rec.u === undefined || !(amount >= 0) || !Number.isFinite(eventAtMs)) return Number.NaN;
+    const userKey = K.counter('user', rec.u);
+    const [ring] = await this.state.read([{ kind: 'counter', key: userKey, family: 'full' }]);
+    const before = delayedWindowSum(ring as Float64Array | undefined, this.#layouts.full, {
+      days: PAYER_HISTORY_DAYS(this.delayDays),
+      delayDays: this.delayDays,
+      atMs: eventAtMs,
+    });
+    const mean = before.payments > 0 ? before.sumMinor / before.payments : 0;
+    return mean > 0 ? amount / mean : Number.NaN;
   }
 
   #planReads(e: CleanEvent): ReadPlan {
@@ -474,6 +512,8 @@ export class OnlineFeatureSource implements FeatureSource {
     }
     if (e.payeeKey !== undefined) {
       plan.add({ kind: 'counter', key: K.payeeFrauds(e.payeeKey), family: 'daily' });
+      plan.add({ kind: 'counter', key: K.payeeOrdinaryFrauds(e.payeeKey), family: 'daily' });
+      plan.add({ kind: 'counter', key: K.payeeClearOrdinaryFrauds(e.payeeKey), family: 'daily' });
       plan.add({ kind: 'counter', key: K.payeeReports(e.payeeKey), family: 'daily' });
       plan.add({ kind: 'counter', key: K.payeeNewFraudPayers(e.payeeKey), family: 'daily' });
       plan.add({ kind: 'counter', key: K.payeeNewPayers(e.payeeKey), family: 'full' });
@@ -712,6 +752,18 @@ export class OnlineFeatureSource implements FeatureSource {
         // compromised merchant or terminal produces, so this separates the two with one label.
         const frauds = ring(K.payeeFrauds(e.payeeKey));
         const known30 = windowSum(frauds, daily, '30d', at);
+        // Whose fraud was it? A fraud far above its payer's own mean (a stolen card or account
+        // spending big) is explained by the payer; one of ordinary size for its payer points at
+        // the payee. Each label was sorted when it arrived (label(), PAYER_RATIO_*).
+        const ordinary = windowSum(ring(K.payeeOrdinaryFrauds(e.payeeKey)), daily, '30d', at).events;
+        set(
+          'payee_clear_ordinary_frauds_30d',
+          windowSum(ring(K.payeeClearOrdinaryFrauds(e.payeeKey)), daily, '30d', at).events,
+        );
+        set('payee_ordinary_frauds_30d', ordinary);
+        set('payee_payer_explained_frauds_30d', Math.max(0, known30.events - ordinary));
+        if (known30.events > 0 && p?.lastFraudRatio !== undefined)
+          set('payee_latest_fraud_payer_ratio', Number(p.lastFraudRatio));
         const fraudMean30 = known30.payments > 0 ? known30.sumMinor / known30.payments : Number.NaN;
         set('payee_fraud_mean_amount_30d_minor', fraudMean30);
         const latest7 = delayedWindowSum(frauds, daily, { days: 7, delayDays: this.delayDays - 1, atMs: at });
@@ -756,7 +808,13 @@ export class OnlineFeatureSource implements FeatureSource {
 }
 
 /** The writes of one label: fraud counts move by the change from the label held before. */
-function labelWrites(key: string, record: ReadResult, fraud: boolean, atMs: number): StateWrite[] {
+function labelWrites(
+  key: string,
+  record: ReadResult,
+  fraud: boolean,
+  atMs: number,
+  payerRatio: number,
+): StateWrite[] {
   if (!record || record instanceof Float64Array || 'info' in record) return [];
   const rec = record as Readonly<Record<string, string>>;
   if (rec.at === undefined) return [];
@@ -790,6 +848,33 @@ function labelWrites(key: string, record: ReadResult, fraud: boolean, atMs: numb
       atMs: eventAtMs,
       delta: fraudDelta,
     });
+  // Sorted by the payer ratio when the label arrives, and the ratio kept on the event, so a
+  // withdrawn label takes out exactly what it added. Labels from before the ratio was kept
+  // (no `r`) were never sorted and are not taken out.
+  const ratioText = change > 0 ? String(payerRatio) : rec.r;
+  if (change !== 0 && rec.p !== undefined && ratioText !== undefined) {
+    const ratio = Number(ratioText);
+    const sorted = { ...delta, events: change };
+    if (!(ratio >= PAYER_RATIO_ORDINARY))
+      writes.push({
+        kind: 'add',
+        key: K.payeeOrdinaryFrauds(rec.p),
+        family: 'daily',
+        atMs: eventAtMs,
+        delta: sorted,
+      });
+    if (!(ratio >= PAYER_RATIO_CLEARLY_ORDINARY))
+      writes.push({
+        kind: 'add',
+        key: K.payeeClearOrdinaryFrauds(rec.p),
+        family: 'daily',
+        atMs: eventAtMs,
+        delta: sorted,
+      });
+  }
+  if (change > 0) writes.push({ kind: 'set', key, fields: { r: String(payerRatio) } });
+  if (change > 0 && rec.p !== undefined)
+    writes.push({ kind: 'set', key: K.payee(rec.p), fields: { lastFraudRatio: String(payerRatio) } });
   if (change > 0 && rec.p !== undefined)
     writes.push({ kind: 'add', key: K.payeeReports(rec.p), family: 'daily', atMs, delta });
   if (change > 0 && rec.u !== undefined)

@@ -32,6 +32,7 @@ describe('Redis feature state', () => {
     );
     let compared = 0;
     let withLabels = 0;
+    let withSorted = 0;
     for (const step of syntheticEvents({
       seed: 7,
       users: 12,
@@ -43,6 +44,7 @@ describe('Redis feature state', () => {
       assert.deepStrictEqual(b, a, `features of ${step.event.eventId}`);
       compared++;
       if ((a.merchant_fraud_rate_7d ?? 0) > 0 || (a.payee_reports_30d ?? 0) > 0) withLabels++;
+      if ((a.payee_ordinary_frauds_30d ?? 0) + (a.payee_payer_explained_frauds_30d ?? 0) > 0) withSorted++;
       await memory.observe(step.event);
       await remote.observe(step.event);
       if (step.event.eventId.endsWith('0')) await remote.observe(step.event); // replayed: no effect
@@ -56,6 +58,7 @@ describe('Redis feature state', () => {
     assert.equal(compared, 1500);
     // The sequence exercises what matters: labels reached features, member caps were hit.
     assert.ok(withLabels > 50, `vectors with label features: ${withLabels}`);
+    assert.ok(withSorted > 20, `vectors with frauds sorted by payer ratio: ${withSorted}`);
     assert.equal(await redis.zcard(`${PREFIX}a:spp:merchant:m0`), 4);
     assert.equal(await redis.hlen(`${PREFIX}a:spp:merchant:m0|first`), 4);
   });
