@@ -40,7 +40,13 @@ export const ZH_CN_ERROR_MESSAGES: Readonly<Record<string, string>> = {
   resend_too_soon: '请等待一分钟后再获取验证码。',
   sign_up_expired: '本次注册已过期，请重新开始。',
   login_locked: '密码错误次数过多，密码登录已锁定 15 分钟。',
-  payment_locked: '支付密码错误次数过多，支付已锁定 3 小时，验证身份后可提前解锁。',
+  payment_locked:
+    '支付密码错误次数过多，支付已锁定 3 小时。如需提前解锁，请用登录密码加一种验证方式（短信验证码、身份验证器、备用验证码或通行密钥）验证身份。24 小时内再次锁定将锁定 24 小时，且不能提前解锁。',
+  payment_lock_not_liftable:
+    '24 小时内支付第二次被锁定：本次锁定 24 小时，不能提前解锁。请等待锁定结束，或重新设置支付密码（需要登录密码加一种验证方式）。',
+  identity_check_required:
+    '此操作需要手机以外的身份证明：请用登录密码，加上短信验证码、身份验证器、备用验证码或通行密钥之一，重新验证后再试。',
+  wrong_password: '登录密码错误。',
   wrong_payment_password: '支付密码错误。',
   no_payment_password: '请先设置支付密码。',
   challenge_invalid: '本次登录请求已过期或已使用，请重新登录。',

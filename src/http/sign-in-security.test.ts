@@ -353,6 +353,18 @@ describe('the signed-in user', () => {
     assert.equal(refused.statusCode, 403);
     assert.equal(refused.json().error.code, 'step_up_required');
     await stepUpWithPayPassword(client);
+    const pinOnly = await call(client, 'POST', '/api/v1/me/password', {
+      newPassword: 'a new long passphrase',
+    });
+    assert.equal(pinOnly.json().error?.code, 'identity_check_required', 'the payment password is not enough');
+    // The login password changes after the identity check (the current password with a code).
+    await call(client, 'POST', '/api/v1/me/step-up/send-code');
+    const checked = await call(client, 'POST', '/api/v1/me/step-up', {
+      method: 'sms',
+      code: await lastCode(phone),
+      password: PASSWORD,
+    });
+    assert.equal(checked.statusCode, 200, checked.body);
     const changed = await call(client, 'POST', '/api/v1/me/password', {
       newPassword: 'a new long passphrase',
     });
@@ -365,7 +377,7 @@ describe('the signed-in user', () => {
     assert.equal(stale.json().error.code, 'step_up_required', 'a step-up lasts 5 minutes');
   });
 
-  test('3 wrong payment passwords lock payments for 3 hours; an SMS step-up lifts it', async () => {
+  test('3 wrong payment passwords lock payments for 3 hours; the login password with an SMS step-up lifts it', async () => {
     const client = newClient();
     const { phone } = await signUp(client);
     const answers: string[] = [];
@@ -404,6 +416,7 @@ describe('the signed-in user', () => {
     const viaSms = await call(client, 'POST', '/api/v1/me/step-up', {
       method: 'sms',
       code: stepUpCode,
+      password: PASSWORD,
     });
     assert.equal(viaSms.statusCode, 200, viaSms.body);
     assert.equal((await call(client, 'POST', '/api/v1/me/payment-password/unlock')).statusCode, 200);

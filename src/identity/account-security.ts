@@ -3,11 +3,17 @@
  * lock), step-up re-authentication, and changes of login password, payment password, phone and
  * e-mail. The HTTP layer requires a fresh step-up before every change; each change is a security
  * event and a notice to every bound channel (so a hijacker's change is seen by the owner).
+ *
+ * The identity check: a step-up with the login password as well as a second factor. Whoever holds
+ * an unlocked phone with an open session has its SMS codes (and often its authenticator app), not
+ * the login password, so lifting the payment lock early, changing the login password and setting
+ * a payment password without the current one need it (docs/identity.md, "The payment lock").
  */
-import { DomainError } from '../shared/index.ts';
+import { COMMON_ERRORS, DomainError } from '../shared/index.ts';
 import { freezeAccount } from './alerts.ts';
 import type { IdentityContext, Located } from './context.ts';
 import { IDENTITY_ERRORS } from './errors.ts';
+import { clearLoginFailures, countLoginFailure, loginLockedUntil } from './login-lockout.ts';
 import { noticeToAllChannels } from './notices.ts';
 import { assertLoginPassword, assertPaymentPassword } from './password-policy.ts';
 import { hashSecret, verifySecret } from './passwords.ts';
@@ -19,6 +25,7 @@ import {
   lastSecurityChangeAt,
   recordSecurityEvent,
   SECOND_FACTOR_STEP_UP_METHODS,
+  stepUpsSince,
 } from './security-events.ts';
 import type { createSessions, SessionContext } from './sessions.ts';
 import { type SecondFactorMethod, verifySecondFactor } from './sign-in.ts';
@@ -27,13 +34,28 @@ import { normalizeEmail } from './sign-up.ts';
 type Sessions = ReturnType<typeof createSessions>;
 
 export const PAYMENT_FAILURES_MAX = 3;
+/** Alipay: 3 wrong payment passwords lock payments for 3 hours. */
 export const PAYMENT_LOCK_MS = 3 * 3600_000;
+/** A lock that begins within this long of the previous lock's start is a repeat lock. */
+export const PAYMENT_LOCK_REPEAT_WINDOW_MS = 24 * 3600_000;
+/** A repeat lock lasts this long and cannot be lifted early: whoever can pass the identity check
+ *  but not the payment password gets 6 guesses a day, not 3 every few minutes. */
+export const PAYMENT_REPEAT_LOCK_MS = 24 * 3600_000;
+/** The identity check counts for this long: the step-up freshness of issue 3 ("no older than 5
+ *  minutes"). */
+export const IDENTITY_CHECK_FRESH_MS = 5 * 60_000;
 
 export type StepUpMethod = SecondFactorMethod | 'payment_password';
 
 /** A risk challenge on a security change is met by a second-factor step-up this recent: the
  *  step-up freshness of issue 3 ("no older than 5 minutes"). */
 export const RISK_STEP_UP_FRESH_MS = 5 * 60_000;
+
+/** The payment lock in force: until when, and whether the identity check may lift it early. */
+export interface PaymentLock {
+  readonly until: Date;
+  readonly liftableEarly: boolean;
+}
 
 export interface SecurityOverview {
   readonly phone: string;
@@ -43,6 +65,8 @@ export interface SecurityOverview {
   readonly backupCodesLeft: number;
   readonly passkeys: number;
   readonly paymentLockedUntil: Date | null;
+  /** False when no lock is in force, or the one in force is a repeat lock. */
+  readonly paymentLockLiftable: boolean;
   readonly frozen: boolean;
 }
 
@@ -73,6 +97,98 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
     });
   }
 
+  /** The lock in force from `lockedUntil` (the user's column), or null. Whether it may be lifted
+   *  early is on its `payment_locked` event, written with it (`repeat`). */
+  async function paymentLockOf(
+    executor: Executor,
+    userId: string,
+    lockedUntil: Date | null,
+  ): Promise<PaymentLock | null> {
+    if (!lockedUntil || lockedUntil.getTime() <= clock.nowMs()) return null;
+    const event = await executor
+      .selectFrom('security_events')
+      .select('details')
+      .where('user_id', '=', userId)
+      .where('type', '=', 'payment_locked')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return { until: lockedUntil, liftableEarly: event?.details.repeat !== true };
+  }
+
+  function lockedError(lock: PaymentLock): DomainError {
+    return new DomainError(IDENTITY_ERRORS.PAYMENT_LOCKED, {
+      lockedUntil: lock.until.toISOString(),
+      liftableEarly: lock.liftableEarly,
+    });
+  }
+
+  /**
+   * Whether this session passed the identity check (login password plus a second factor) within
+   * IDENTITY_CHECK_FRESH_MS: a step-up that carried the login password, or the session's own
+   * opening by a two-factor sign-in or a sign-up (password plus SMS) that recent. With
+   * `orPaymentPassword`, a payment-password step-up that recent counts too (it proves the
+   * payment password a change replaces). Throws `identity_check_required` otherwise.
+   */
+  async function requireIdentityCheck(
+    session: SessionContext,
+    options: { orPaymentPassword: boolean },
+  ): Promise<void> {
+    const sinceMs = clock.nowMs() - IDENTITY_CHECK_FRESH_MS;
+    const stepUps = await stepUpsSince(db, {
+      userId: session.user.id,
+      sessionId: session.sessionId,
+      sinceMs,
+    });
+    if (stepUps.some((s) => s.withPassword)) return;
+    if (options.orPaymentPassword && stepUps.some((s) => s.method === 'payment_password')) return;
+    const opened = await db
+      .selectFrom('sessions')
+      .select(['created_at', 'auth_methods'])
+      .where('id', '=', session.sessionId)
+      .executeTakeFirstOrThrow();
+    const methods = opened.auth_methods.split('+');
+    const secondFactors: readonly string[] = SECOND_FACTOR_STEP_UP_METHODS;
+    if (
+      opened.created_at.getTime() >= sinceMs &&
+      methods.includes('password') &&
+      methods.some((m) => secondFactors.includes(m))
+    )
+      return;
+    throw new DomainError(IDENTITY_ERRORS.IDENTITY_CHECK_REQUIRED, {
+      acceptsPaymentPassword: options.orPaymentPassword,
+    });
+  }
+
+  /** The login password of a signed-in user, checked against the login lockout of their phone
+   *  (one budget with sign-in: 5 wrong in 15 minutes lock both for 15 minutes). */
+  async function checkLoginPassword(session: SessionContext, password: string, origin: Located) {
+    const phone = session.user.phoneE164;
+    await enforceRateLimit(ctx, 'credential_account', phone);
+    const nowMs = clock.nowMs();
+    const locked = await loginLockedUntil(ctx, phone, nowMs);
+    if (locked) throw new DomainError(IDENTITY_ERRORS.LOGIN_LOCKED, { lockedUntil: locked.toISOString() });
+    const user = await db
+      .selectFrom('users')
+      .select('login_password_hash')
+      .where('id', '=', session.user.id)
+      .executeTakeFirstOrThrow();
+    if (await verifySecret(user.login_password_hash, password)) {
+      await clearLoginFailures(ctx, phone);
+      return;
+    }
+    const failed = await countLoginFailure(ctx, {
+      phone,
+      userId: session.user.id,
+      origin,
+      nowMs,
+      event: { type: 'identity_check_failed', details: { reason: 'password' }, sessionId: session.sessionId },
+    });
+    if (failed.lockedUntil)
+      throw new DomainError(IDENTITY_ERRORS.LOGIN_LOCKED, { lockedUntil: failed.lockedUntil.toISOString() });
+    throw new DomainError(IDENTITY_ERRORS.WRONG_PASSWORD, { attemptsLeft: failed.attemptsLeft });
+  }
+
   /** Checks the payment password (3 strikes → 3 hours lock). On success, answers how many wrong
    *  entries since the last success it cleared: the risk engine scores a withdrawal, checked
    *  after its password, with that count (`failedPaymentPasswords`, docs/risk.md). */
@@ -88,11 +204,8 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
       .select(['payment_password_hash', 'payment_failures', 'payment_locked_until'])
       .where('id', '=', userId)
       .executeTakeFirstOrThrow();
-    if (user.payment_locked_until && user.payment_locked_until.getTime() > nowMs) {
-      throw new DomainError(IDENTITY_ERRORS.PAYMENT_LOCKED, {
-        lockedUntil: user.payment_locked_until.toISOString(),
-      });
-    }
+    const lock = await paymentLockOf(db, userId, user.payment_locked_until);
+    if (lock) throw lockedError(lock);
     if (!user.payment_password_hash) throw new DomainError(IDENTITY_ERRORS.NO_PAYMENT_PASSWORD);
     const ok =
       /^[0-9]{6}$/.test(paymentPassword) &&
@@ -116,7 +229,17 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
         type: 'payment_password_failed',
       });
       if (row.payment_failures < PAYMENT_FAILURES_MAX) return { failedEventId, lockedUntil: null };
-      const until = new Date(nowMs + PAYMENT_LOCK_MS);
+      // A second lock within 24 hours of the last one lasts 24 hours and cannot be lifted early.
+      const previous = await trx
+        .selectFrom('security_events')
+        .select('id')
+        .where('user_id', '=', userId)
+        .where('type', '=', 'payment_locked')
+        .where('created_at', '>', new Date(nowMs - PAYMENT_LOCK_REPEAT_WINDOW_MS))
+        .limit(1)
+        .executeTakeFirst();
+      const repeat = previous !== undefined;
+      const until = new Date(nowMs + (repeat ? PAYMENT_REPEAT_LOCK_MS : PAYMENT_LOCK_MS));
       await trx
         .updateTable('users')
         .set({ payment_locked_until: until, payment_failures: 0 })
@@ -125,14 +248,14 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
       await recordSecurityEvent(trx, nowMs, {
         ...base,
         type: 'payment_locked',
-        details: { until: until.toISOString() },
+        details: { until: until.toISOString(), repeat },
       });
       await noticeToAllChannels(trx, ctx, {
         userId,
         template: 'payment_locked',
-        vars: { until: until.toISOString() },
+        vars: { until: until.toISOString(), repeat: String(repeat) },
       });
-      return { failedEventId, lockedUntil: { until, failures: row.payment_failures } };
+      return { failedEventId, lockedUntil: { until, liftableEarly: !repeat } };
     });
     // After the commit, so the engine never counts a failure the database does not hold; the
     // lockout's failure too (an unlock within the hour then still meets the guessing rule).
@@ -143,8 +266,7 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
       country: origin.location?.country ?? null,
       nowMs,
     });
-    if (lockedUntil)
-      throw new DomainError(IDENTITY_ERRORS.PAYMENT_LOCKED, { lockedUntil: lockedUntil.until.toISOString() });
+    if (lockedUntil) throw lockedError(lockedUntil);
     const failures = await db
       .selectFrom('users')
       .select('payment_failures')
@@ -248,7 +370,7 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
         .select(['phone_e164', 'email', 'payment_password_hash', 'payment_locked_until', 'frozen_at'])
         .where('id', '=', userId)
         .executeTakeFirstOrThrow();
-      const nowMs = clock.nowMs();
+      const lock = await paymentLockOf(db, userId, user.payment_locked_until);
       return {
         phone: user.phone_e164,
         email: user.email,
@@ -256,10 +378,8 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
         totp: await ctx.factors.totpEnabled(userId),
         backupCodesLeft: await ctx.factors.backupCodesLeft(userId),
         passkeys: await ctx.factors.passkeyCount(userId),
-        paymentLockedUntil:
-          user.payment_locked_until && user.payment_locked_until.getTime() > nowMs
-            ? user.payment_locked_until
-            : null,
+        paymentLockedUntil: lock?.until ?? null,
+        paymentLockLiftable: lock?.liftableEarly ?? false,
         frozen: Boolean(user.frozen_at),
       };
     },
@@ -327,7 +447,8 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
         subjectId: session.sessionId,
       }),
 
-    /** Re-authenticates within this session; sensitive changes need it within the last 5 minutes. */
+    /** Re-authenticates within this session; sensitive changes need it within the last 5 minutes.
+     *  With `password` (the login password, beside a second factor) it is the identity check. */
     async stepUp(
       session: SessionContext,
       input: {
@@ -336,6 +457,7 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
         paymentPassword?: string | undefined;
         ceremonyId?: string | undefined;
         response?: unknown;
+        password?: string | undefined;
       },
       origin: Located,
     ): Promise<Date> {
@@ -348,6 +470,14 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
         .where('id', '=', session.user.id)
         .executeTakeFirstOrThrow();
       if (frozen.frozen_at) throw new DomainError(IDENTITY_ERRORS.ACCOUNT_FROZEN);
+      const withPassword = input.password !== undefined;
+      if (withPassword) {
+        // The identity check is the login password plus a second factor; the payment password is
+        // what a locked account cannot use, and what the check stands in for.
+        if (input.method === 'payment_password') throw new DomainError(COMMON_ERRORS.VALIDATION_FAILED);
+        // Before the factor, so a mistyped password does not use up the SMS code.
+        await checkLoginPassword(session, input.password ?? '', origin);
+      }
       if (input.method === 'payment_password') {
         await verifyPaymentPassword(session.user.id, input.paymentPassword ?? '', origin);
       } else {
@@ -368,26 +498,64 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
         type: 'step_up',
         sessionId: session.sessionId,
         ip: origin.ip,
-        details: { method: input.method },
+        details: withPassword ? { method: input.method, password: true } : { method: input.method },
       });
       return at;
     },
 
-    /** Lifts the 3-hour payment lock after the user re-verified identity (a step-up that was not
-     *  the payment password). */
-    async unlockPayments(session: SessionContext, origin: Located): Promise<void> {
-      await db.transaction().execute(async (trx) => {
-        await trx
+    /**
+     * Lifts the payment lock early: only a first lock (not one within 24 hours of the previous,
+     * `payment_lock_not_liftable`), and only after the identity check in this session
+     * (`identity_check_required`): an SMS code alone reaches whoever holds the phone. Answers
+     * whether a lock was lifted (none in force: nothing to do, nothing checked).
+     */
+    async unlockPayments(session: SessionContext, origin: Located): Promise<{ unlocked: boolean }> {
+      const userId = session.user.id;
+      const user = await db
+        .selectFrom('users')
+        .select('payment_locked_until')
+        .where('id', '=', userId)
+        .executeTakeFirstOrThrow();
+      const lock = await paymentLockOf(db, userId, user.payment_locked_until);
+      if (!lock) return { unlocked: false };
+      if (!lock.liftableEarly)
+        throw new DomainError(IDENTITY_ERRORS.PAYMENT_LOCK_NOT_LIFTABLE, {
+          lockedUntil: lock.until.toISOString(),
+        });
+      await requireIdentityCheck(session, { orPaymentPassword: false });
+      const nowMs = clock.nowMs();
+      return db.transaction().execute(async (trx) => {
+        // Only the lock that was checked: a new lock meanwhile is decided again.
+        const lifted = await trx
           .updateTable('users')
           .set({ payment_locked_until: null, payment_failures: 0 })
-          .where('id', '=', session.user.id)
-          .execute();
-        await changed(trx, session.user.id, 'payment_unlocked', 'step_up', origin);
+          .where('id', '=', userId)
+          .where('payment_locked_until', '=', lock.until)
+          .executeTakeFirst();
+        if (Number(lifted.numUpdatedRows) !== 1) return { unlocked: false };
+        await recordSecurityEvent(trx, nowMs, {
+          userId,
+          type: 'payment_unlocked',
+          sessionId: session.sessionId,
+          ip: origin.ip,
+          country: origin.location?.country,
+          city: origin.location?.city,
+          details: { lockedUntil: lock.until.toISOString() },
+        });
+        await noticeToAllChannels(trx, ctx, {
+          userId,
+          template: 'security_change',
+          vars: { change: 'payment_lock', action: 'lifted', time: new Date(nowMs).toISOString() },
+        });
+        return { unlocked: true };
       });
     },
 
     async changePassword(session: SessionContext, newPassword: string, origin: Located): Promise<void> {
       assertLoginPassword(newPassword, { phoneE164: session.user.phoneE164 });
+      // ASVS 5.0 V6.2.3: a password change needs the current password (here, the identity check:
+      // else an SMS step-up on a stolen phone would set the password the check asks for).
+      await requireIdentityCheck(session, { orPaymentPassword: false });
       await guardChange(session, 'password', origin);
       const hash = await hashSecret(newPassword);
       await db.transaction().execute(async (trx) => {
@@ -409,10 +577,15 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
     ): Promise<void> {
       const user = await db
         .selectFrom('users')
-        .select(['birth_date', 'phone_e164'])
+        .select(['birth_date', 'phone_e164', 'payment_password_hash'])
         .where('id', '=', session.user.id)
         .executeTakeFirstOrThrow();
       assertPaymentPassword(newPaymentPassword, { birthDate: user.birth_date, phoneE164: user.phone_e164 });
+      // Replacing a payment password needs the current one (a payment-password step-up) or the
+      // identity check: else an SMS step-up would reset it, lock or not (Alipay: a forgotten
+      // payment password is reset with more than the phone). It also ends any lock, a repeat
+      // one too: the password being guessed is gone.
+      if (user.payment_password_hash) await requireIdentityCheck(session, { orPaymentPassword: true });
       await guardChange(session, 'payment_password', origin);
       const hash = await hashSecret(ctx.secrets.pepperPaymentPassword(newPaymentPassword));
       await db.transaction().execute(async (trx) => {

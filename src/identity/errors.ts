@@ -59,8 +59,26 @@ export const IDENTITY_ERRORS = defineErrors({
   PAYMENT_LOCKED: {
     code: 'payment_locked',
     message:
-      'Too many wrong payment passwords: payments are locked for 3 hours unless you verify your identity.',
+      'Too many wrong payment passwords: payments are locked for 3 hours. To lift the lock sooner, verify your identity with your login password and a second factor. A second lock within 24 hours lasts 24 hours and cannot be lifted early.',
     status: 423,
+  },
+  // The payment lock, escalated (docs/identity.md, "The payment lock").
+  PAYMENT_LOCK_NOT_LIFTABLE: {
+    code: 'payment_lock_not_liftable',
+    message:
+      'Payments were locked a second time within 24 hours: this lock lasts 24 hours and cannot be lifted early. Wait until it ends, or set a new payment password (that needs your login password and a second factor).',
+    status: 423,
+  },
+  IDENTITY_CHECK_REQUIRED: {
+    code: 'identity_check_required',
+    message:
+      'This needs proof beyond your phone: verify again with your login password together with an SMS code, your authenticator app, a backup code or a passkey, then retry.',
+    status: 403,
+  },
+  WRONG_PASSWORD: {
+    code: 'wrong_password',
+    message: 'The login password is wrong.',
+    status: 401,
   },
   WRONG_PAYMENT_PASSWORD: {
     code: 'wrong_payment_password',

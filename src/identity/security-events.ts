@@ -140,13 +140,22 @@ export function paymentPasswordFailuresQuery(
 /** The step-up methods that are a second factor (everything but the payment password). */
 export const SECOND_FACTOR_STEP_UP_METHODS = ['sms', 'totp', 'backup_code', 'passkey'] as const;
 
-/** Whether this session re-authenticated with a second factor (not the payment password) since
- *  `sinceMs`. Every step-up is a security event with its method (account-security.ts), so this
- *  reads them; the security lock (src/protection) and the risk engine's challenge both use it. */
-export async function hasSecondFactorStepUpSince(
+/** Step-ups read back per session: enough for any 5-minute window (each costs a code or a
+ *  password, and step-ups are rate limited per account). */
+const STEP_UPS_READ_MAX = 10;
+
+export interface RecordedStepUp {
+  readonly method: string;
+  /** The login password came with this step-up: the identity check (account-security.ts). */
+  readonly withPassword: boolean;
+}
+
+/** This session's step-ups since `sinceMs`, newest first, as their security events recorded them
+ *  (account-security.ts records every step-up with its method). */
+export async function stepUpsSince(
   executor: Executor,
   input: { userId: string; sessionId: string; sinceMs: number },
-): Promise<boolean> {
+): Promise<RecordedStepUp[]> {
   const events = await executor
     .selectFrom('security_events')
     .select(['details'])
@@ -155,10 +164,23 @@ export async function hasSecondFactorStepUpSince(
     .where('type', '=', 'step_up')
     .where('created_at', '>=', new Date(input.sinceMs))
     .orderBy('id', 'desc')
-    .limit(10)
+    .limit(STEP_UPS_READ_MAX)
     .execute();
+  return events.flatMap((e) =>
+    typeof e.details.method === 'string'
+      ? [{ method: e.details.method, withPassword: e.details.password === true }]
+      : [],
+  );
+}
+
+/** Whether this session re-authenticated with a second factor (not the payment password) since
+ *  `sinceMs`. The security lock (src/protection) and the risk engine's challenge both use it. */
+export async function hasSecondFactorStepUpSince(
+  executor: Executor,
+  input: { userId: string; sessionId: string; sinceMs: number },
+): Promise<boolean> {
   const methods: readonly string[] = SECOND_FACTOR_STEP_UP_METHODS;
-  return events.some((e) => typeof e.details.method === 'string' && methods.includes(e.details.method));
+  return (await stepUpsSince(executor, input)).some((s) => methods.includes(s.method));
 }
 
 /** The security events that change who can get into the account or move its money. */

@@ -4,14 +4,16 @@
  * Passkeys alone also sign in (possession + biometric). Every outcome is a security event; a
  * completed sign-in from somewhere new sends an alert with a one-time "this wasn't me" link.
  *
- * Lockout: 5 wrong passwords for a phone number lock password sign-in for it for 15 minutes,
- * counted by the number typed (registered or not) so the answers never reveal an account.
+ * Lockout (login-lockout.ts): 5 wrong passwords for a phone number lock password sign-in for it
+ * for 15 minutes, counted by the number typed (registered or not) so the answers never reveal an
+ * account.
  */
 import { DomainError, newId, newSecretToken } from '../shared/index.ts';
 import { createAlertLink, freezeAccount } from './alerts.ts';
 import type { IdentityContext, Located, PasskeyPurpose } from './context.ts';
 import { bindDevice, describeUserAgent, findDevice } from './devices.ts';
 import { IDENTITY_ERRORS } from './errors.ts';
+import { clearLoginFailures, countLoginFailure, loginLockedUntil } from './login-lockout.ts';
 import { noticeToAllChannels } from './notices.ts';
 import { hashSecret, verifySecret } from './passwords.ts';
 import { normalizePhone } from './phone.ts';
@@ -21,10 +23,6 @@ import { openSession, sha256Hex } from './sessions.ts';
 import { assessSignInRisk, type ChallengeReason } from './sign-in-risk.ts';
 import type { SignedIn } from './sign-up.ts';
 
-export const LOGIN_FAILURES_MAX = 5;
-export const LOGIN_LOCK_MS = 15 * 60_000;
-/** Failures older than this no longer count towards a lock. */
-export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
 export const CHALLENGE_TTL_MS = 10 * 60_000;
 export const CHALLENGE_ATTEMPTS_MAX = 5;
 
@@ -44,69 +42,6 @@ export function createSignIn(ctx: IdentityContext) {
   const { db, clock, factors } = ctx;
   // Verified against when the phone is unknown, so a miss costs the same time as a wrong password.
   const decoyHash = hashSecret(newSecretToken());
-
-  async function lockedUntil(phone: string, nowMs: number): Promise<Date | null> {
-    const row = await db
-      .selectFrom('login_lockouts')
-      .select('locked_until')
-      .where('phone_e164', '=', phone)
-      .executeTakeFirst();
-    return row?.locked_until && row.locked_until.getTime() > nowMs ? row.locked_until : null;
-  }
-
-  async function countFailure(
-    phone: string,
-    userId: string | null,
-    origin: Located,
-    nowMs: number,
-  ): Promise<Date | null> {
-    const windowStart = new Date(nowMs - LOGIN_FAILURE_WINDOW_MS);
-    return db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('login_lockouts')
-        .values({ phone_e164: phone, failures: 1, last_failure_at: new Date(nowMs) })
-        .onConflict((oc) =>
-          oc.column('phone_e164').doUpdateSet((eb) => ({
-            failures: eb
-              .case()
-              .when('login_lockouts.last_failure_at', '<', windowStart)
-              .then(1)
-              .else(eb('login_lockouts.failures', '+', 1))
-              .end(),
-            last_failure_at: new Date(nowMs),
-          })),
-        )
-        .returning('failures')
-        .executeTakeFirstOrThrow();
-      const base = { userId, ip: origin.ip, country: origin.location?.country, city: origin.location?.city };
-      if (userId)
-        await recordSecurityEvent(trx, nowMs, {
-          ...base,
-          type: 'sign_in_failed',
-          details: { reason: 'password' },
-        });
-      if (row.failures < LOGIN_FAILURES_MAX) return null;
-      const until = new Date(nowMs + LOGIN_LOCK_MS);
-      await trx
-        .updateTable('login_lockouts')
-        .set({ locked_until: until, failures: 0 })
-        .where('phone_e164', '=', phone)
-        .execute();
-      if (userId) {
-        await recordSecurityEvent(trx, nowMs, {
-          ...base,
-          type: 'login_locked',
-          details: { until: until.toISOString() },
-        });
-        await noticeToAllChannels(trx, ctx, {
-          userId,
-          template: 'account_locked',
-          vars: { until: until.toISOString() },
-        });
-      }
-      return until;
-    });
-  }
 
   async function methodsFor(userId: string): Promise<SecondFactorMethod[]> {
     const methods: SecondFactorMethod[] = ['sms'];
@@ -289,7 +224,7 @@ export function createSignIn(ctx: IdentityContext) {
       const phone = normalizePhone(input.phone) ?? `invalid:${input.phone.slice(0, 32)}`;
       await enforceRateLimit(ctx, 'credential_account', phone);
       const nowMs = clock.nowMs();
-      const locked = await lockedUntil(phone, nowMs);
+      const locked = await loginLockedUntil(ctx, phone, nowMs);
       if (locked) throw new DomainError(IDENTITY_ERRORS.LOGIN_LOCKED, { lockedUntil: locked.toISOString() });
 
       const user = await db
@@ -299,12 +234,18 @@ export function createSignIn(ctx: IdentityContext) {
         .executeTakeFirst();
       const ok = await verifySecret(user?.login_password_hash ?? (await decoyHash), input.password);
       if (!user || !ok) {
-        const lockedNow = await countFailure(phone, user?.id ?? null, origin, nowMs);
-        if (lockedNow)
-          throw new DomainError(IDENTITY_ERRORS.LOGIN_LOCKED, { lockedUntil: lockedNow.toISOString() });
+        const { lockedUntil } = await countLoginFailure(ctx, {
+          phone,
+          userId: user?.id ?? null,
+          origin,
+          nowMs,
+          event: { type: 'sign_in_failed', details: { reason: 'password' } },
+        });
+        if (lockedUntil)
+          throw new DomainError(IDENTITY_ERRORS.LOGIN_LOCKED, { lockedUntil: lockedUntil.toISOString() });
         throw new DomainError(IDENTITY_ERRORS.INVALID_CREDENTIALS);
       }
-      await db.deleteFrom('login_lockouts').where('phone_e164', '=', phone).execute();
+      await clearLoginFailures(ctx, phone);
       await refuseFrozenOnNewDevice(user.id, origin);
 
       const { device, reasons } = await scoreSignIn({ userId: user.id, origin, nowMs, method: 'password' });

@@ -23,7 +23,7 @@ export const TEMPLATE_VARS = {
   new_sign_in: { required: ['device', 'location', 'time', 'notMeUrl'], optional: [] },
   security_change: { required: ['change', 'time'], optional: ['action'] },
   account_locked: { required: ['until'], optional: [] },
-  payment_locked: { required: ['until'], optional: [] },
+  payment_locked: { required: ['until'], optional: ['repeat'] },
   account_frozen: { required: ['reason', 'time'], optional: [] },
   account_unfrozen: { required: ['time'], optional: [] },
   recovery_update: { required: ['step', 'time'], optional: ['cancelUrl'] },
@@ -244,6 +244,7 @@ const CHANGES: Readonly<
   passkey: { zh: '通行密钥', en: 'passkey', plural: false },
   limits: { zh: '支付限额', en: 'payment limits', plural: true },
   security_lock: { zh: '安全锁', en: 'security lock', plural: false },
+  payment_lock: { zh: '支付锁定', en: 'payment lock', plural: false },
 };
 
 const ACTIONS: Labels = {
@@ -251,6 +252,7 @@ const ACTIONS: Labels = {
   enabled: { 'zh-CN': '已开启', en: 'turned on' },
   disabled: { 'zh-CN': '已关闭', en: 'turned off' },
   generated: { 'zh-CN': '已重新生成', en: 'generated anew' },
+  lifted: { 'zh-CN': '已提前解除', en: 'lifted early' },
 };
 
 function changeName(locale: Locale, change: string): string {
@@ -509,7 +511,10 @@ const TEXTS: { readonly [T in NotificationTemplate]: Readonly<Record<Locale, Tex
         `支付密码错误次数过多，支付功能已锁定至${formatTime('zh-CN', v(x, 'until'))}。如非本人操作，请立即修改支付密码。`,
       email: (x) =>
         '您的 Rampart 账户支付密码连续输入错误，为保护资金安全，支付功能已暂时锁定。\n\n' +
-        `    解锁时间：${formatTime('zh-CN', v(x, 'until'))}（验证身份后可提前解锁）\n\n` +
+        `    解锁时间：${formatTime('zh-CN', v(x, 'until'))}` +
+        (x.repeat === 'true'
+          ? '（24 小时内第二次锁定，不能提前解锁）\n\n'
+          : '（用登录密码加一种验证方式验证身份后可提前解锁）\n\n') +
         '如果不是您本人在尝试支付，请立即登录修改支付密码，必要时冻结账户。',
     },
     en: {
@@ -518,7 +523,10 @@ const TEXTS: { readonly [T in NotificationTemplate]: Readonly<Record<Locale, Tex
         `Too many wrong payment passwords: payments are locked until ${formatTime('en', v(x, 'until'))}. Not you? Change your payment password now.`,
       email: (x) =>
         'Your Rampart payment password was entered wrongly too many times, so payments are locked for now.\n\n' +
-        `    Locked until: ${formatTime('en', v(x, 'until'))} (or sooner, once you verify your identity)\n\n` +
+        `    Locked until: ${formatTime('en', v(x, 'until'))}` +
+        (x.repeat === 'true'
+          ? ' (a second lock within 24 hours: it cannot be lifted early)\n\n'
+          : ' (or sooner, once you verify your identity with your login password and a second factor)\n\n') +
         "If that wasn't you, sign in now, change your payment password and, if needed, freeze your account.",
     },
   },

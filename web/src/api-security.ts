@@ -29,6 +29,9 @@ export interface SecurityOverview {
   readonly backupCodesLeft: number;
   readonly passkeys: number;
   readonly paymentLockedUntil: Date | null;
+  /** Whether the lock in force may be lifted now with the identity check (false for a second lock
+   *  within 24 hours, and when there is none). */
+  readonly paymentLockLiftable: boolean;
   readonly frozen: boolean;
   /** Until when this session's step-up holds; null when there is none. */
   readonly stepUpUntil: Date | null;
@@ -37,10 +40,16 @@ export interface SecurityOverview {
 export const STEP_UP_METHODS = ['payment_password', 'sms', 'totp', 'backup_code', 'passkey'] as const;
 export type StepUpMethod = (typeof STEP_UP_METHODS)[number];
 
+/** A step-up; `password` (the login password) beside a second factor makes it the identity check. */
 export type StepUpAnswer =
   | { readonly method: 'payment_password'; readonly paymentPassword: string }
-  | { readonly method: 'sms' | 'totp' | 'backup_code'; readonly code: string }
-  | { readonly method: 'passkey'; readonly ceremonyId: string; readonly response: unknown };
+  | { readonly method: 'sms' | 'totp' | 'backup_code'; readonly code: string; readonly password?: string }
+  | {
+      readonly method: 'passkey';
+      readonly ceremonyId: string;
+      readonly response: unknown;
+      readonly password?: string;
+    };
 
 export interface TotpEnrollment {
   readonly secret: string;
@@ -122,6 +131,7 @@ export async function fetchSecurityOverview(signal?: AbortSignal): Promise<Secur
     backupCodesLeft: number(body, 'backupCodesLeft', where),
     passkeys: number(body, 'passkeys', where),
     paymentLockedUntil: nullableDate(body, 'paymentLockedUntil', where),
+    paymentLockLiftable: boolean(body, 'paymentLockLiftable', where),
     frozen: boolean(body, 'frozen', where),
     stepUpUntil: nullableDate(body, 'stepUpUntil', where),
   };
@@ -146,6 +156,12 @@ export async function stepUp(answer: StepUpAnswer): Promise<Date> {
 
 export async function changePassword(newPassword: string): Promise<void> {
   ok(await request({ method: 'POST', path: '/api/v1/me/password', body: { newPassword } }), 'ok');
+}
+
+/** Lifts the payment lock early (after the identity check); false when no lock was in force. */
+export async function unlockPayments(): Promise<boolean> {
+  const body = record(await request({ method: 'POST', path: '/api/v1/me/payment-password/unlock' }), 'body');
+  return boolean(body, 'unlocked', 'body');
 }
 
 export async function changePaymentPassword(newPaymentPassword: string): Promise<void> {

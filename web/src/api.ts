@@ -97,6 +97,13 @@ export function isRiskSecondFactorRequired(error: unknown): boolean {
   return error instanceof ApiError && error.kind === 'server' && error.code === 'risk_second_factor_required';
 }
 
+/** The change needs the identity check: the login password plus a second factor, in a step-up
+ *  (docs/identity.md, "The payment lock"); `details.acceptsPaymentPassword` says whether the
+ *  current payment password would do instead. */
+export function isIdentityCheckRequired(error: unknown): boolean {
+  return error instanceof ApiError && error.kind === 'server' && error.code === 'identity_check_required';
+}
+
 /** True when the session is gone (401): the app shows the sign-in page. */
 export function isUnauthenticated(error: unknown): boolean {
   return error instanceof ApiError && error.status === 401 && error.code === 'unauthenticated';

@@ -8,6 +8,7 @@ import { agreementMessages } from './messages/agreements.ts';
 import { creditMessages } from './messages/credit.ts';
 import { gatewayMessages } from './messages/gateway.ts';
 import { messagesMessages } from './messages/messages.ts';
+import { paymentLockMessages } from './messages/payment-lock.ts';
 import { protectionMessages } from './messages/protection.ts';
 import { recoveryMessages } from './messages/recovery.ts';
 import { riskMessages } from './messages/risk.ts';
@@ -573,6 +574,7 @@ const en = {
   ...messagesMessages.en,
   ...gatewayMessages.en,
   ...riskMessages.en,
+  ...paymentLockMessages.en,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1128,6 +1130,7 @@ const zhCN: Messages = {
   ...messagesMessages.zhCN,
   ...gatewayMessages.zhCN,
   ...riskMessages.zhCN,
+  ...paymentLockMessages.zhCN,
 };
 
 export const LOCALES = ['zh-CN', 'en'] as const;

@@ -8,6 +8,12 @@
  * the payment password. Closing the dialog rejects with CancelledError, which useAction ignores —
  * except on a risk challenge, where the person is told the change (or the withdrawal, or the
  * family-card payment) was not made and why.
+ *
+ * The identity check (403 identity_check_required: lifting the payment lock early, changing the
+ * login password, replacing the payment password without the current one; docs/identity.md) is
+ * the same dialog with a login-password field beside the second factor: an SMS code alone reaches
+ * whoever holds the phone. A call that will need it says so (`identityCheck`), so the first
+ * dialog already asks for the password and the person confirms once.
  */
 import {
   createContext,
@@ -21,12 +27,18 @@ import {
   useRef,
   useState,
 } from 'react';
-import { ApiError, isRiskSecondFactorRequired, isSecondFactorRequired, isStepUpRequired } from './api.ts';
+import {
+  ApiError,
+  isIdentityCheckRequired,
+  isRiskSecondFactorRequired,
+  isSecondFactorRequired,
+  isStepUpRequired,
+} from './api.ts';
 import type { SecurityOverview, StepUpMethod } from './api-security.ts';
 import { fetchSecurityOverview, sendStepUpCode, stepUp, stepUpPasskeyOptions } from './api-security.ts';
 import { DevInboxPanel } from './dev-inbox-panel.tsx';
 import { FactorCodeEntry } from './factor-code-entry.tsx';
-import { CancelledError, ErrorRegion, PaymentPasswordField, useAction } from './forms.tsx';
+import { CancelledError, ErrorRegion, Field, PaymentPasswordField, useAction } from './forms.tsx';
 import type { MessageKey } from './i18n.ts';
 import { useI18n } from './i18n.ts';
 import { signWithPasskey } from './passkey.ts';
@@ -46,8 +58,15 @@ const RISK_LEADS: Readonly<Record<RiskSubject, MessageKey>> = {
   family_card_payment: 'stepUp.riskLeadFamilyCard',
 };
 
+/**
+ * What a call needs besides a fresh step-up: the identity check (the login password plus a second
+ * factor), or — replacing the payment password — that or the current payment password.
+ */
+export type IdentityCheck = 'required' | 'or_payment_password';
+
 export interface StepUpOptions {
   readonly riskSubject?: RiskSubject;
+  readonly identityCheck?: IdentityCheck;
 }
 
 type WithStepUp = <T>(work: () => Promise<T>, options?: StepUpOptions) => Promise<T>;
@@ -61,16 +80,34 @@ export function useStepUp(): WithStepUp {
 
 /**
  * Why the dialog opens: the route wants a fresh step-up (step_up_required), the security lock
- * wants a second factor (second_factor_required), or the risk engine challenged a security change
- * (risk_second_factor_required). The last two never offer the payment password.
+ * wants a second factor (second_factor_required), the risk engine challenged a security change
+ * (risk_second_factor_required), or the change needs the identity check (identity_check_required).
+ * The middle two never offer the payment password.
  */
-type StepUpReason = 'step_up' | 'second_factor' | 'risk';
+type StepUpReason = 'step_up' | 'second_factor' | 'risk' | 'identity_check';
 
 function stepUpReasonOf(error: unknown): StepUpReason | null {
   if (isStepUpRequired(error)) return 'step_up';
   if (isSecondFactorRequired(error)) return 'second_factor';
   if (isRiskSecondFactorRequired(error)) return 'risk';
+  if (isIdentityCheckRequired(error)) return 'identity_check';
   return null;
+}
+
+/** Whether the dialog asks for the login password: on the server's identity_check_required (its
+ *  details say whether the payment password would do instead), or ahead of it when the call said
+ *  it will need it. Never for the security lock's or the risk engine's second factor. */
+function identityCheckFor(
+  reason: StepUpReason,
+  error: unknown,
+  options?: StepUpOptions,
+): IdentityCheck | null {
+  if (reason === 'identity_check') {
+    const accepts = error instanceof ApiError ? error.details?.acceptsPaymentPassword : undefined;
+    if (typeof accepts === 'boolean') return accepts ? 'or_payment_password' : 'required';
+    return options?.identityCheck ?? 'required';
+  }
+  return reason === 'step_up' ? (options?.identityCheck ?? null) : null;
 }
 
 /** What a closed risk dialog leaves on the form: the server's code, and (describeError, by
@@ -90,6 +127,7 @@ interface Pending {
   readonly reject: (error: unknown) => void;
   readonly reason: StepUpReason;
   readonly riskSubject: RiskSubject;
+  readonly identityCheck: IdentityCheck | null;
 }
 
 export function StepUpProvider({ children }: { readonly children: ReactNode }) {
@@ -97,20 +135,23 @@ export function StepUpProvider({ children }: { readonly children: ReactNode }) {
   // One dialog at a time: a second sensitive call while it is open waits for the same answer.
   const waiting = useRef<Promise<void> | null>(null);
 
-  const confirm = useCallback((reason: StepUpReason, riskSubject: RiskSubject): Promise<void> => {
-    waiting.current ??= new Promise<void>((resolve, reject) => {
-      setPending({ resolve, reject, reason, riskSubject });
-    }).finally(() => {
-      waiting.current = null;
-      setPending(null);
-    });
-    return waiting.current;
-  }, []);
+  const confirm = useCallback(
+    (reason: StepUpReason, riskSubject: RiskSubject, identityCheck: IdentityCheck | null): Promise<void> => {
+      waiting.current ??= new Promise<void>((resolve, reject) => {
+        setPending({ resolve, reject, reason, riskSubject, identityCheck });
+      }).finally(() => {
+        waiting.current = null;
+        setPending(null);
+      });
+      return waiting.current;
+    },
+    [],
+  );
 
   const withStepUp = useCallback<WithStepUp>(
     async (work, options) => {
       const riskSubject = options?.riskSubject ?? 'change';
-      // Each reason is asked at most once per call, so there are at most three retries: a stale
+      // Each reason is asked at most once per call, so there are at most four retries: a stale
       // step-up answered with the payment password may be followed by the risk engine's
       // challenge, which wants a second factor (docs/risk.md); the same refusal twice is final.
       const asked = new Set<StepUpReason>();
@@ -122,7 +163,7 @@ export function StepUpProvider({ children }: { readonly children: ReactNode }) {
           if (reason === null || asked.has(reason)) throw error;
           asked.add(reason);
           try {
-            await confirm(reason, riskSubject);
+            await confirm(reason, riskSubject, identityCheckFor(reason, error, options));
           } catch (closed) {
             // A closed risk dialog is not silent: the change did not happen, and the form says why.
             if (reason === 'risk' && closed instanceof CancelledError)
@@ -142,6 +183,7 @@ export function StepUpProvider({ children }: { readonly children: ReactNode }) {
         <StepUpDialog
           reason={pending.reason}
           riskSubject={pending.riskSubject}
+          identityCheck={pending.identityCheck}
           onDone={pending.resolve}
           onCancel={() => pending.reject(new CancelledError('step-up cancelled'))}
         />
@@ -170,19 +212,34 @@ export function stepUpMethods(overview: SecurityOverview, secondFactorOnly = fal
   return methods;
 }
 
+/** The dialog's lead: what is asked and why. */
+function leadOf(
+  reason: StepUpReason,
+  riskSubject: RiskSubject,
+  identityCheck: IdentityCheck | null,
+): MessageKey {
+  if (reason === 'risk') return RISK_LEADS[riskSubject];
+  if (reason === 'second_factor') return 'stepUp.secondFactorLead';
+  if (identityCheck === 'required') return 'stepUp.identityCheckLead';
+  if (identityCheck === 'or_payment_password') return 'stepUp.identityCheckLeadOrPin';
+  return 'stepUp.lead';
+}
+
 function StepUpDialog({
   reason,
   riskSubject,
+  identityCheck,
   onDone,
   onCancel,
 }: {
   readonly reason: StepUpReason;
   readonly riskSubject: RiskSubject;
+  readonly identityCheck: IdentityCheck | null;
   readonly onDone: () => void;
   readonly onCancel: () => void;
 }) {
   const { t } = useI18n();
-  const secondFactorOnly = reason !== 'step_up';
+  const secondFactorOnly = reason === 'second_factor' || reason === 'risk' || identityCheck === 'required';
   const ids = useId();
   const dialogRef = useRef<HTMLDialogElement>(null);
   const [overview, setOverview] = useState<SecurityOverview | null>(null);
@@ -191,6 +248,9 @@ function StepUpDialog({
   const submit = useAction();
   const [code, setCode] = useState('');
   const [paymentPassword, setPaymentPassword] = useState('');
+  const [loginPassword, setLoginPassword] = useState('');
+  // The login password goes with every method but the payment password (which is its own proof).
+  const withLoginPassword = identityCheck !== null && method !== 'payment_password';
 
   useEffect(() => {
     const dialog = dialogRef.current;
@@ -222,13 +282,14 @@ function StepUpDialog({
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (method === null) return;
+    const password = withLoginPassword ? { password: loginPassword } : {};
     const done = await submit.run(async () => {
       if (method === 'payment_password') await stepUp({ method, paymentPassword });
       else if (method === 'passkey') {
         const { ceremonyId, options } = await stepUpPasskeyOptions();
         const response = await signWithPasskey(options);
-        await stepUp({ method, ceremonyId, response });
-      } else await stepUp({ method, code });
+        await stepUp({ method, ceremonyId, response, ...password });
+      } else await stepUp({ method, code, ...password });
     });
     if (done) onDone();
   }
@@ -252,11 +313,7 @@ function StepUpDialog({
     >
       <h2 id={`${ids}-title`}>{t('stepUp.title')}</h2>
       <p id={`${ids}-lead`} className="lead">
-        {reason === 'risk'
-          ? t(RISK_LEADS[riskSubject])
-          : reason === 'second_factor'
-            ? t('stepUp.secondFactorLead')
-            : t('stepUp.lead')}
+        {t(leadOf(reason, riskSubject, identityCheck))}
       </p>
       {overview === null ? (
         <>
@@ -282,7 +339,7 @@ function StepUpDialog({
               passkeyLead: 'stepUp.passkeyHint',
             }}
             extra={
-              method === 'payment_password' && (
+              method === 'payment_password' ? (
                 <PaymentPasswordField
                   label={t('stepUp.paymentPassword')}
                   value={paymentPassword}
@@ -291,6 +348,24 @@ function StepUpDialog({
                     attemptsLeft !== null ? t('stepUp.attemptsLeft', { count: attemptsLeft }) : undefined
                   }
                 />
+              ) : (
+                withLoginPassword && (
+                  <Field
+                    label={t('stepUp.loginPassword')}
+                    hint={t('stepUp.loginPasswordHint')}
+                    type="password"
+                    autoComplete="current-password"
+                    required
+                    maxLength={256}
+                    value={loginPassword}
+                    onChange={(event) => setLoginPassword(event.target.value)}
+                    problem={
+                      submit.error instanceof ApiError && submit.error.code === 'wrong_password'
+                        ? t('stepUp.loginPasswordWrong', { count: attemptsLeft ?? 0 })
+                        : undefined
+                    }
+                  />
+                )
               )
             }
           />

@@ -594,6 +594,7 @@ export function ReceiptCard({
 export function PaymentErrorRegion({ title, error }: { readonly title: string; readonly error: unknown }) {
   const { t, locale } = useI18n();
   let extra: string | null = null;
+  let unlockLink = false;
   if (error instanceof ApiError && error.kind === 'server') {
     const details = error.details;
     if (error.code === 'limit_exceeded' && details) {
@@ -604,8 +605,11 @@ export function PaymentErrorRegion({ title, error }: { readonly title: string; r
       } catch {
         extra = null;
       }
-    } else if (error.code === 'payment_locked') extra = t('transfer.lockedHint');
-    else if (error.code === 'insufficient_funds') extra = t('transfer.insufficientHint');
+    } else if (error.code === 'payment_locked') {
+      extra = t('transfer.lockedHint');
+      // A first lock may be lifted now, with the identity check, in the Security Center.
+      unlockLink = error.details?.liftableEarly === true;
+    } else if (error.code === 'insufficient_funds') extra = t('transfer.insufficientHint');
     else if (error.code === 'account_frozen') extra = t('transfer.frozenHint');
     else if (error.code === 'credit_bill_overdue') extra = t('transfer.creditOverdueHint');
     else if (error.code === 'exceeds_credit_limit') extra = t('transfer.creditLimitHint');
@@ -622,6 +626,11 @@ export function PaymentErrorRegion({ title, error }: { readonly title: string; r
       <ErrorRegion title={title} error={error} />
       <div role="status" className="live-region">
         {extra !== null && error !== null && <p className="hint payment-error-extra">{extra}</p>}
+        {unlockLink && error !== null && (
+          <p className="hint">
+            <Link to={`${ROUTES.security}#payment-password`}>{t('transfer.lockedLink')}</Link>
+          </p>
+        )}
       </div>
     </>
   );

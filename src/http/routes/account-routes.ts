@@ -40,6 +40,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ identity: Identity; clock: C
             backupCodesLeft: z.number(),
             passkeys: z.number(),
             paymentLockedUntil: z.string().nullable(),
+            paymentLockLiftable: z.boolean(),
             frozen: z.boolean(),
             stepUpUntil: z.string().nullable(),
           }),
@@ -283,6 +284,8 @@ export const accountRoutes: FastifyPluginAsyncZod<{ identity: Identity; clock: C
       schema: {
         tags,
         summary: 'Confirm it is you (valid 5 minutes for sensitive changes)',
+        description:
+          'With `password` (the login password) beside a second factor, this is the identity check that lifting the payment lock early, changing the login password and replacing the payment password without the current one need.',
         body: z
           .object({
             method: z.enum(['payment_password', 'sms', 'totp', 'backup_code', 'passkey']),
@@ -290,6 +293,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ identity: Identity; clock: C
             paymentPassword: z.string().max(32).optional(),
             ceremonyId: z.string().max(64).optional(),
             response: z.record(z.string(), z.unknown()).optional(),
+            password: z.string().max(256).optional(),
           })
           .strict(),
         response: {
@@ -330,16 +334,22 @@ export const accountRoutes: FastifyPluginAsyncZod<{ identity: Identity; clock: C
   app.post(
     '/api/v1/me/payment-password/unlock',
     {
-      preHandler: stepUp,
+      // The identity check (a step-up with the login password) is the use case's own requirement:
+      // `identity_check_required` tells the client exactly what to ask for.
+      preHandler: user,
       schema: {
         tags,
-        summary: 'Lift the payment lock after re-verifying identity',
-        response: { 200: okSchema, 403: errorSchema },
+        summary: 'Lift the payment lock early (the first lock in 24 hours, after the identity check)',
+        response: {
+          200: z.object({ ok: z.literal(true), unlocked: z.boolean() }),
+          403: errorSchema,
+          423: errorSchema,
+        },
       },
     },
     async (request) => {
-      await identity.security.unlockPayments(sessionOf(request), located(request));
-      return { ok: true as const };
+      const { unlocked } = await identity.security.unlockPayments(sessionOf(request), located(request));
+      return { ok: true as const, unlocked };
     },
   );
 

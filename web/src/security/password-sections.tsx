@@ -1,13 +1,18 @@
-/** Changing the login password and the 6-digit payment password (each behind step-up). */
+/**
+ * Changing the login password and the 6-digit payment password (each behind step-up), and lifting
+ * the payment lock early. The login password, the lift and a payment password replaced without
+ * the current one need the identity check (the login password plus a second factor, in the
+ * step-up dialog): an SMS code alone reaches whoever holds the phone (docs/identity.md).
+ */
 import { type FormEvent, useState } from 'react';
 import { ApiError } from '../api.ts';
 import type { SecurityOverview } from '../api-security.ts';
-import { changePassword, changePaymentPassword } from '../api-security.ts';
+import { changePassword, changePaymentPassword, unlockPayments } from '../api-security.ts';
 import { ErrorRegion, Field, PaymentPasswordField, StatusRegion, useAction } from '../forms.tsx';
 import { isMessageKey, useI18n } from '../i18n.ts';
 import { LOGIN_PASSWORD_LENGTH_MAX, LOGIN_PASSWORD_LENGTH_MIN } from '../sign-up-page.tsx';
 import { useStepUp } from '../step-up-dialog.tsx';
-import { SectionCard, useSecurityRefresh } from './shared.tsx';
+import { SectionCard, useDateTimeFormat, useSecurityRefresh } from './shared.tsx';
 
 const PASSWORD_CODES = new Set(['common_password', 'password_contains_phone', 'weak_password']);
 const PAYMENT_CODES = new Set([
@@ -42,7 +47,9 @@ export function LoginPasswordSection() {
       setMismatch(true);
       return;
     }
-    const ok = await save.run(() => withStepUp(() => changePassword(password)));
+    const ok = await save.run(() =>
+      withStepUp(() => changePassword(password), { identityCheck: 'required' }),
+    );
     if (ok) {
       setPassword('');
       setConfirm('');
@@ -106,7 +113,14 @@ export function PaymentPasswordSection({ overview }: { readonly overview: Securi
       setMismatch(true);
       return;
     }
-    const ok = await save.run(() => withStepUp(() => changePaymentPassword(pin)));
+    // Replacing a payment password takes the current one or the identity check; setting the
+    // first one, any step-up.
+    const ok = await save.run(() =>
+      withStepUp(
+        () => changePaymentPassword(pin),
+        overview?.hasPaymentPassword ? { identityCheck: 'or_payment_password' } : {},
+      ),
+    );
     if (ok) {
       setPin('');
       setConfirm('');
@@ -123,6 +137,7 @@ export function PaymentPasswordSection({ overview }: { readonly overview: Securi
         overview?.hasPaymentPassword === false ? t('paymentPassword.leadNone') : t('paymentPassword.lead')
       }
     >
+      <PaymentLock overview={overview} />
       <form className="form" onSubmit={onSubmit} aria-busy={save.busy}>
         <PaymentPasswordField
           label={t('paymentPassword.new')}
@@ -147,5 +162,50 @@ export function PaymentPasswordSection({ overview }: { readonly overview: Securi
         </button>
       </form>
     </SectionCard>
+  );
+}
+
+/** The payment lock in force, and — for a first lock in 24 hours — lifting it now. */
+function PaymentLock({ overview }: { readonly overview: SecurityOverview | null }) {
+  const { t } = useI18n();
+  const withStepUp = useStepUp();
+  const { refresh } = useSecurityRefresh();
+  const dateFormat = useDateTimeFormat();
+  const [done, setDone] = useState<string | null>(null);
+  const unlock = useAction();
+  const lockedUntil = overview?.paymentLockedUntil ?? null;
+
+  async function onUnlock() {
+    setDone(null);
+    const ok = await unlock.run(async () => {
+      await withStepUp(unlockPayments, { identityCheck: 'required' });
+    });
+    if (ok) {
+      setDone(t('paymentLock.unlocked'));
+      refresh();
+    }
+  }
+
+  return (
+    <>
+      {lockedUntil !== null && (
+        <div className="notice notice-warning">
+          <p className="notice-title">{t('paymentLock.locked', { until: dateFormat.format(lockedUntil) })}</p>
+          <p>{overview?.paymentLockLiftable ? t('paymentLock.liftable') : t('paymentLock.notLiftable')}</p>
+          {overview?.paymentLockLiftable && (
+            <button
+              type="button"
+              className="button button-primary"
+              aria-busy={unlock.busy}
+              onClick={onUnlock}
+            >
+              {unlock.busy ? t('paymentLock.unlocking') : t('paymentLock.unlock')}
+            </button>
+          )}
+        </div>
+      )}
+      <ErrorRegion title={t('paymentLock.failed')} error={unlock.error} />
+      <StatusRegion message={done} />
+    </>
   );
 }

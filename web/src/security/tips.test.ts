@@ -15,6 +15,7 @@ const WELL_PROTECTED: SecurityOverview = {
   backupCodesLeft: 10,
   passkeys: 1,
   paymentLockedUntil: null,
+  paymentLockLiftable: false,
   frozen: false,
   stepUpUntil: null,
 };
