@@ -57,7 +57,7 @@ export const ZH_CN_ERROR_MESSAGES: Readonly<Record<string, string>> = {
   device_not_found: '未找到该设备。',
   sign_in_denied: '为保护账户安全，本次登录已被拦截。我们已通知账户所有人，请联系客服。',
   risk_second_factor_required:
-    '此项变更需要额外验证：请用短信验证码、身份验证器、备用码或通行密钥（不能用支付密码）重新验证后再试。',
+    '此操作需要额外验证：请用短信验证码、身份验证器、备用码或通行密钥（不能用支付密码）重新验证后再试。',
   security_change_denied: '为保护账户安全，此项变更已被拦截。我们已通知账户所有人，请联系客服。',
   security_change_review: '此项变更需要安全团队人工核实，本次未生效。请联系客服。',
   withdrawal_declined: '为保护您的账户安全，本次提现已被拦截。我们已向您发送通知；如是本人操作，请联系客服。',

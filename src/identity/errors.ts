@@ -112,7 +112,7 @@ export const IDENTITY_ERRORS = defineErrors({
   RISK_SECOND_FACTOR_REQUIRED: {
     code: 'risk_second_factor_required',
     message:
-      'This change needs an extra check: verify again with an SMS code, your authenticator app, a backup code or a passkey (not the payment password), then retry.',
+      'This needs an extra check: verify again with an SMS code, your authenticator app, a backup code or a passkey (not the payment password), then retry.',
     status: 403,
   },
   SECURITY_CHANGE_DENIED: {
