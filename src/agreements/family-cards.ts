@@ -349,7 +349,7 @@ export async function listFamilyCardPayments(
   return rows.map((r) => paymentView(r, r.merchant_name));
 }
 
-interface PayInput {
+export interface PayWithFamilyCardInput {
   memberId: string;
   cardId: string;
   merchantId: string;
@@ -369,7 +369,7 @@ interface PayInput {
  */
 export async function payWithFamilyCard(
   ctx: AgreementsContext,
-  input: PayInput,
+  input: PayWithFamilyCardInput,
 ): Promise<{ payment: FamilyCardPaymentView; created: boolean }> {
   const facts: { risk?: RiskAssessment } = {};
   try {
@@ -387,7 +387,7 @@ export async function payWithFamilyCard(
  *  transaction, so an alert never goes out about a refusal that is not on record. */
 async function recordRefusal(
   ctx: AgreementsContext,
-  input: PayInput,
+  input: PayWithFamilyCardInput,
   error: DomainError,
   risk: RiskAssessment | undefined,
 ): Promise<void> {
@@ -452,7 +452,7 @@ async function riskVerdict(
 
 async function decidePayment(
   ctx: AgreementsContext,
-  input: PayInput,
+  input: PayWithFamilyCardInput,
   facts: { risk?: RiskAssessment },
 ): Promise<{ payment: FamilyCardPaymentView; created: boolean }> {
   if (input.amount.amountMinor <= 0n) throw new DomainError(AGREEMENT_ERRORS.INVALID_AMOUNT);

@@ -35,6 +35,7 @@ import {
   listFamilyCardPayments,
   listFamilyCards,
   offerFamilyCard,
+  type PayWithFamilyCardInput,
   payWithFamilyCard,
   suspendAllFamilyCards,
 } from './family-cards.ts';
@@ -83,17 +84,7 @@ export function createAgreements(deps: AgreementsDeps) {
     cancelFamilyCard: (input: { userId: string; cardId: string }) => cancelFamilyCard(ctx, input),
     listFamilyCards: (userId: string) => listFamilyCards(ctx, userId),
     listFamilyCardPayments: (input: { userId: string; cardId: string }) => listFamilyCardPayments(ctx, input),
-    payWithFamilyCard: (input: {
-      memberId: string;
-      cardId: string;
-      merchantId: string;
-      amount: Money;
-      paymentPassword: string;
-      clientRequestId: string;
-      /** The member's session, whose fresh second-factor step-up meets a risk challenge. */
-      sessionId: string | undefined;
-      origin: Located;
-    }) => payWithFamilyCard(ctx, input),
+    payWithFamilyCard: (input: PayWithFamilyCardInput) => payWithFamilyCard(ctx, input),
     /** Issue 5: an operator's decision on a held family-card payment, or its deadline (the case
      *  queue calls these; `onResolved` runs in the resolution's transaction). */
     resolveFamilyCardReview: (input: {

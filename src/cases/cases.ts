@@ -203,6 +203,39 @@ export type Cases = ReturnType<typeof createCases>;
 export function createCases(deps: CasesDeps) {
   const { db, clock } = deps;
 
+  /**
+   * Expires each held item through `expire` (its owner voids the hold and, in the same
+   * transaction, closes the open case passed to it, if any). One an operator decided meanwhile
+   * answers `decidedCode` and is skipped; anything else propagates.
+   */
+  async function expireEach(
+    ids: readonly string[],
+    held: {
+      column: 'intent_id' | 'operation_id' | 'family_card_payment_id';
+      kind: CaseKind;
+      decidedCode: string;
+    },
+    expire: (id: string, openCaseId: string | undefined) => Promise<unknown>,
+  ): Promise<number> {
+    let expired = 0;
+    for (const id of ids) {
+      const open = await db
+        .selectFrom('risk_cases')
+        .select('id')
+        .where(held.column, '=', id)
+        .where('kind', '=', held.kind)
+        .where('status', '=', 'open')
+        .executeTakeFirst();
+      try {
+        await expire(id, open?.id);
+        expired++;
+      } catch (error) {
+        if (!(error instanceof DomainError && error.code === held.decidedCode)) throw error;
+      }
+    }
+    return expired;
+  }
+
   async function lockOpenCase(trx: Executor, caseId: string): Promise<CaseRow> {
     const row = await trx
       .selectFrom('risk_cases')
@@ -699,94 +732,62 @@ export function createCases(deps: CasesDeps) {
       return toCaseView(row);
     },
 
-    /** Voids held payments past their review deadline and closes their cases (bounded batch). */
+    /** Voids held money past its review deadline and closes its cases (bounded batches). */
     async expireOverdue(): Promise<number> {
-      const overdue = await deps.payments.overdueReviews();
-      let expired = 0;
-      for (const intentId of overdue) {
-        const open = await db
-          .selectFrom('risk_cases')
-          .select('id')
-          .where('intent_id', '=', intentId)
-          .where('kind', '=', 'payment_hold')
-          .where('status', '=', 'open')
-          .executeTakeFirst();
-        try {
-          await deps.payments.resolveHold({
+      const actor = 'review_deadline';
+      let expired = await expireEach(
+        await deps.payments.overdueReviews(),
+        { column: 'intent_id', kind: 'payment_hold', decidedCode: 'hold_already_resolved' },
+        (intentId, caseId) =>
+          deps.payments.resolveHold({
             intentId,
             outcome: 'expired',
-            actor: 'review_deadline',
+            actor,
             onResolved: async (trx, result) => {
-              if (open)
-                await closeHoldCase(trx, { caseId: open.id, result, actor: 'review_deadline', note: null });
+              if (caseId) await closeHoldCase(trx, { caseId, result, actor, note: null });
             },
-          });
-          expired++;
-        } catch (error) {
-          // Resolved meanwhile by an operator: nothing to expire.
-          if (!(error instanceof DomainError && error.code === 'hold_already_resolved')) throw error;
-        }
-      }
-      for (const operationId of (await deps.funding?.overdueReviews()) ?? []) {
-        const open = await db
-          .selectFrom('risk_cases')
-          .select('id')
-          .where('operation_id', '=', operationId)
-          .where('kind', '=', 'withdrawal_hold')
-          .where('status', '=', 'open')
-          .executeTakeFirst();
-        try {
-          await deps.funding?.resolveReview({
-            operationId,
-            outcome: 'expired',
-            onResolved: async (trx, result) => {
-              if (open) {
-                await closeWithdrawalCase(trx, {
-                  caseId: open.id,
-                  outcome: 'expired',
-                  status: result.status,
-                  actor: 'review_deadline',
-                  note: null,
-                });
-              }
-            },
-          });
-          expired++;
-        } catch (error) {
-          // Decided meanwhile by an operator: nothing to expire.
-          if (!(error instanceof DomainError && error.code === 'withdrawal_not_in_review')) throw error;
-        }
-      }
-      for (const paymentId of (await deps.agreements?.overdueFamilyCardReviews()) ?? []) {
-        const open = await db
-          .selectFrom('risk_cases')
-          .select('id')
-          .where('family_card_payment_id', '=', paymentId)
-          .where('kind', '=', 'family_card_hold')
-          .where('status', '=', 'open')
-          .executeTakeFirst();
-        try {
-          await deps.agreements?.resolveFamilyCardReview({
-            paymentId,
-            outcome: 'expired',
-            actor: 'review_deadline',
-            onResolved: async (trx, result) => {
-              if (open)
-                await closeFamilyCardCase(trx, {
-                  caseId: open.id,
-                  result,
-                  actor: 'review_deadline',
-                  note: null,
-                });
-            },
-          });
-          expired++;
-        } catch (error) {
-          // Decided meanwhile by an operator: nothing to expire.
-          if (!(error instanceof DomainError && error.code === 'family_card_hold_already_resolved'))
-            throw error;
-        }
-      }
+          }),
+      );
+      const funding = deps.funding;
+      if (funding)
+        expired += await expireEach(
+          await funding.overdueReviews(),
+          { column: 'operation_id', kind: 'withdrawal_hold', decidedCode: 'withdrawal_not_in_review' },
+          (operationId, caseId) =>
+            funding.resolveReview({
+              operationId,
+              outcome: 'expired',
+              onResolved: async (trx, result) => {
+                if (caseId)
+                  await closeWithdrawalCase(trx, {
+                    caseId,
+                    outcome: 'expired',
+                    status: result.status,
+                    actor,
+                    note: null,
+                  });
+              },
+            }),
+        );
+      const agreements = deps.agreements;
+      if (agreements)
+        expired += await expireEach(
+          await agreements.overdueFamilyCardReviews(),
+          {
+            column: 'family_card_payment_id',
+            kind: 'family_card_hold',
+            decidedCode: 'family_card_hold_already_resolved',
+          },
+          (paymentId, caseId) =>
+            agreements.resolveFamilyCardReview({
+              paymentId,
+              outcome: 'expired',
+              actor,
+              onResolved: async (trx, result) => {
+                if (caseId) await closeFamilyCardCase(trx, { caseId, result, actor, note: null });
+              },
+            }),
+        );
       return expired;
     },
   };
