@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { AlipaySdk } from 'alipay-sdk';
 import { DEMO_USERS } from '../demo/index.ts';
 import { generateRsaKeyPair } from '../gateway/index.ts';
+import { ManualClock } from '../shared/index.ts';
 import { lastSentCode } from '../testing/outbox-codes.ts';
 import { openTestApp, TEST_OPERATOR_TOKEN, type TestApp } from '../testing/test-app.ts';
 
@@ -148,8 +149,21 @@ async function payQr(client: Client, qrCode: string): Promise<string> {
   return intent.json().id;
 }
 
+/**
+ * The suite moves its clock forward by more than an hour and its last test reads the bill of the
+ * Beijing day every trade was made on, so it must not cross a Beijing midnight: late in the
+ * Beijing evening it starts at 19:00 the same day instead. Backwards, and at most 5 hours, so the
+ * SDK's wall-clock stamps stay within the v2 window (−12 h … +14 h) before and after the bill
+ * test's jump to midnight.
+ */
+function suiteStartMs(nowMs: number): number {
+  const hourMs = 3_600_000;
+  const beijingTimeOfDayMs = (nowMs + 8 * hourMs) % (24 * hourMs);
+  return beijingTimeOfDayMs >= 20 * hourMs ? nowMs - (beijingTimeOfDayMs - 19 * hourMs) : nowMs;
+}
+
 before(async () => {
-  t = await openTestApp();
+  t = await openTestApp({ clock: new ManualClock(suiteStartMs(Date.now())) });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   merchantServer = createServer((req, res) => {
