@@ -25,6 +25,7 @@ import {
   lastSecurityChangeAt,
   recordSecurityEvent,
   SECOND_FACTOR_STEP_UP_METHODS,
+  type SecurityEventInput,
   stepUpsSince,
 } from './security-events.ts';
 import type { createSessions, SessionContext } from './sessions.ts';
@@ -81,19 +82,26 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
     change: string,
     type: Parameters<typeof recordSecurityEvent>[2]['type'],
     origin: Located,
+    extra: {
+      sessionId?: string;
+      details?: SecurityEventInput['details'];
+      vars?: Record<string, string>;
+    } = {},
   ) {
     const nowMs = clock.nowMs();
     await recordSecurityEvent(trx, nowMs, {
       userId,
       type,
+      sessionId: extra.sessionId,
       ip: origin.ip,
       country: origin.location?.country,
       city: origin.location?.city,
+      details: extra.details,
     });
     await noticeToAllChannels(trx, ctx, {
       userId,
       template: 'security_change',
-      vars: { change, time: new Date(nowMs).toISOString() },
+      vars: { change, ...extra.vars, time: new Date(nowMs).toISOString() },
     });
   }
 
@@ -523,7 +531,6 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
           lockedUntil: lock.until.toISOString(),
         });
       await requireIdentityCheck(session, { orPaymentPassword: false });
-      const nowMs = clock.nowMs();
       return db.transaction().execute(async (trx) => {
         // Only the lock that was checked: a new lock meanwhile is decided again.
         const lifted = await trx
@@ -533,19 +540,10 @@ export function createAccountSecurity(ctx: IdentityContext, sessions: Sessions) 
           .where('payment_locked_until', '=', lock.until)
           .executeTakeFirst();
         if (Number(lifted.numUpdatedRows) !== 1) return { unlocked: false };
-        await recordSecurityEvent(trx, nowMs, {
-          userId,
-          type: 'payment_unlocked',
+        await changed(trx, userId, 'payment_lock', 'payment_unlocked', origin, {
           sessionId: session.sessionId,
-          ip: origin.ip,
-          country: origin.location?.country,
-          city: origin.location?.city,
           details: { lockedUntil: lock.until.toISOString() },
-        });
-        await noticeToAllChannels(trx, ctx, {
-          userId,
-          template: 'security_change',
-          vars: { change: 'payment_lock', action: 'lifted', time: new Date(nowMs).toISOString() },
+          vars: { action: 'lifted' },
         });
         return { unlocked: true };
       });

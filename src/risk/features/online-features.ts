@@ -490,6 +490,8 @@ export class OnlineFeatureSource implements FeatureSource {
   async #payerRatio(record: ReadResult | undefined): Promise<number> {
     if (!record || record instanceof Float64Array || 'info' in record) return Number.NaN;
     const rec = record as Readonly<Record<string, string>>;
+    // Already a fraud: the label changes nothing (labelWrites), so nothing to read for it.
+    if (rec.label === '1') return Number.NaN;
     const amount = rec.a === undefined ? Number.NaN : Number(rec.a);
     const eventAtMs = Number(rec.at);
     if (rec.u === undefined || !(amount >= 0) || !Number.isFinite(eventAtMs)) return Number.NaN;
