@@ -103,6 +103,8 @@ test('credit repayment and the security lock in chromium', { timeout: 240_000 },
       ]);
       assert.equal(changed.status(), 200);
       await lock.getByText('The security lock is on.').waitFor();
+      // The notice shows at once; the status follows when the page has reloaded the lock.
+      await lock.getByTestId('lock-status').filter({ hasText: /^On$/ }).waitFor();
       assert.equal(await lock.getByTestId('lock-status').textContent(), 'On');
       await page
         .getByTestId('check-up-score')
